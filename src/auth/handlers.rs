@@ -1,0 +1,71 @@
+use super::service::{self, SignInRefusal};
+use crate::error::AppError;
+use crate::web::page::{FieldError, Page};
+use crate::web::session::{self, CurrentUser};
+use crate::web::AppState;
+use crate::web::respond::{see_other, unprocessable};
+use actix_session::Session;
+use actix_web::{HttpResponse, Responder, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    page: Page,
+    email: String,
+    errors: Vec<FieldError>,
+}
+
+impl LoginPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_form(session: Session) -> impl Responder {
+    LoginPage { page: Page::anonymous(&session, "Sign in"), email: String::new(), errors: Vec::new() }
+}
+
+pub async fn login(state: web::Data<AppState>, session: Session, form: web::Form<LoginForm>) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = Vec::new();
+    if form.email.trim().is_empty() {
+        errors.push(FieldError { field: "email", message: "Enter your email address.".into() });
+    }
+    if form.password.is_empty() {
+        errors.push(FieldError { field: "password", message: "Enter your password.".into() });
+    }
+    if errors.is_empty() {
+        match service::sign_in(&state, &form.email, &form.password).await? {
+            Ok(user) => {
+                session::sign_in(&session, user.user_id)?;
+                session::flash(&session, format!("Signed in as {}.", user.name));
+                return Ok(see_other("/"));
+            }
+            Err(refusal @ (SignInRefusal::BadCredentials | SignInRefusal::NotActive(_))) => {
+                errors.push(FieldError { field: "email", message: refusal.message().to_string() });
+            }
+        }
+    }
+    let page = LoginPage { page: Page::anonymous(&session, "Sign in"), email: form.email, errors };
+    unprocessable(page)
+}
+
+pub async fn logout(state: web::Data<AppState>, session: Session, user: Option<CurrentUser>) -> Result<HttpResponse, AppError> {
+    if let Some(CurrentUser(user)) = user {
+        service::sign_out(&state, &user).await?;
+    }
+    session::sign_out(&session);
+    session::flash(&session, "You have signed out.");
+    Ok(see_other("/login"))
+}

@@ -1,0 +1,52 @@
+//! Connection pool, migrations and the private PostgreSQL cluster.
+pub mod embedded;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Builds the pool. Connections are opened lazily so that the server starts, and `/healthz` answers 503,
+/// even while the database is down; a request waits at most `wait` for a connection.
+pub fn pool(database_url: &str, max_size: u32, wait: Duration) -> DbPool {
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(wait)
+        .connection_customizer(Box::new(SessionSettings))
+        .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// Every connection works in UTC, whatever the server's default.
+#[derive(Debug)]
+struct SessionSettings;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SET TIME ZONE 'UTC'")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(conn: &mut PgConnection) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(conn.run_pending_migrations(MIGRATIONS)?.len())
+}
+
+/// Opens a single connection (for command-line work), set to UTC like pooled ones.
+pub fn connect(database_url: &str) -> Result<PgConnection, diesel::ConnectionError> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = PgConnection::establish(database_url)?;
+    diesel::sql_query("SET TIME ZONE 'UTC'")
+        .execute(&mut conn)
+        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}

@@ -1,0 +1,284 @@
+//! The 22 tables of the import format: their fields, in load order (referenced tables first).
+use crate::domain::enums::*;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde_json::Value;
+use strum::VariantNames;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// The primary key: a decimal string equal to the record's key.
+    Id,
+    Text,
+    Int,
+    Float,
+    Timestamp,
+    Date,
+    Enum(&'static [&'static str]),
+    /// A reference to another table's id.
+    Ref(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [Column],
+    /// Groups of fields whose values must be unique together (compared without case).
+    pub unique: &'static [&'static [&'static str]],
+}
+
+const fn req(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind, required: true }
+}
+const fn opt(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind, required: false }
+}
+
+use Kind::{Date, Float, Id, Int, Ref, Text, Timestamp};
+const fn one_of(values: &'static [&'static str]) -> Kind {
+    Kind::Enum(values)
+}
+
+pub const TABLES: &[Table] = &[
+    Table {
+        name: "clients",
+        columns: &[
+            req("client_id", Id), req("client_name", Text), req("registration_number", Text), req("contact_email", Text),
+            req("client_type", one_of(ClientType::VARIANTS)), opt("industry", Text), opt("country", Text),
+            req("status", one_of(OrganisationStatus::VARIANTS)), req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[&["registration_number"], &["contact_email"]],
+    },
+    Table {
+        name: "vendors",
+        columns: &[
+            req("vendor_id", Id), req("vendor_name", Text), req("vendor_type", one_of(VendorType::VARIANTS)),
+            req("contact_email", Text), req("contact_phone", Text), req("status", one_of(OrganisationStatus::VARIANTS)),
+            req("created_at", Timestamp),
+        ],
+        unique: &[&["vendor_name"], &["contact_email"], &["contact_phone"]],
+    },
+    Table {
+        name: "users",
+        columns: &[
+            req("user_id", Id), req("name", Text), req("email", Text), req("role", one_of(Role::VARIANTS)),
+            opt("department", Text), opt("client_id", Ref("clients")), opt("vendor_id", Ref("vendors")),
+            req("timezone", Text), req("status", one_of(UserStatus::VARIANTS)), req("created_at", Timestamp),
+            req("updated_at", Timestamp),
+        ],
+        unique: &[&["email"]],
+    },
+    Table {
+        name: "products",
+        columns: &[
+            req("product_id", Id), req("product_name", Text), req("product_type", Text), opt("version", Text),
+            opt("support_vendor_id", Ref("vendors")), req("status", one_of(ProductStatus::VARIANTS)),
+            req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[&["product_name"]],
+    },
+    Table {
+        name: "infrastructure_components",
+        columns: &[
+            req("component_id", Id), req("component_name", Text), req("component_type", Text),
+            opt("product_id", Ref("products")), req("environment", one_of(Environment::VARIANTS)), opt("location", Text),
+            opt("port_number", Text), req("operational_status", one_of(OperationalStatus::VARIANTS)),
+            req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[&["product_id", "component_name"]],
+    },
+    Table {
+        name: "subscriptions",
+        columns: &[
+            req("subscription_id", Id), req("client_id", Ref("clients")), req("product_id", Ref("products")),
+            req("subscription_type", one_of(SubscriptionType::VARIANTS)), req("sla_tier", one_of(SlaTier::VARIANTS)),
+            opt("rto_hours", Int), req("start_date", Date), req("end_date", Date),
+            req("status", one_of(SubscriptionStatus::VARIANTS)), req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "service_level_agreements",
+        columns: &[
+            req("sla_id", Id), req("subscription_id", Ref("subscriptions")), opt("severity_level", one_of(Severity::VARIANTS)),
+            req("response_time_minutes", Int), req("resolution_time_hours", Int), opt("availability_percentage", Float),
+            req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "incidents",
+        columns: &[
+            req("incident_id", Id), req("title", Text), req("category", Text), req("severity", one_of(Severity::VARIANTS)),
+            req("impact_level", one_of(Level::VARIANTS)), req("urgency_level", one_of(Level::VARIANTS)),
+            req("status", one_of(IncidentStatus::VARIANTS)), req("client_id", Ref("clients")),
+            req("component_id", Ref("infrastructure_components")), req("reporter_user_id", Ref("users")),
+            opt("assigned_to_user_id", Ref("users")), req("detection_timestamp", Timestamp),
+            opt("resolution_timestamp", Timestamp), req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "incident_updates",
+        columns: &[
+            req("update_id", Id), req("incident_id", Ref("incidents")), req("updated_by_user", Ref("users")),
+            req("update_type", Text), req("field_changed", Text), req("old_value", Text), req("new_value", Text),
+            req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "incident_escalations",
+        columns: &[
+            req("escalation_id", Id), req("incident_id", Ref("incidents")), req("escalated_by_user", Ref("users")),
+            req("escalated_to_user", Ref("users")), req("escalation_level", one_of(EscalationLevel::VARIANTS)),
+            opt("reason", Text), req("status", one_of(EscalationStatus::VARIANTS)), req("escalated_at", Timestamp),
+            opt("resolved_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "communications",
+        columns: &[
+            req("communication_id", Id), req("incident_id", Ref("incidents")), req("sender_id", Ref("users")),
+            req("recipient_id", Ref("users")), opt("recipient_type", one_of(RecipientType::VARIANTS)),
+            req("communication_type", Text), req("delivery_method", one_of(DeliveryMethod::VARIANTS)),
+            req("delivery_status", one_of(DeliveryStatus::VARIANTS)), opt("sent_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "workarounds",
+        columns: &[
+            req("workaround_id", Id), req("incident_id", Ref("incidents")), req("implemented_by_user", Ref("users")),
+            req("effectiveness_level", one_of(Effectiveness::VARIANTS)), req("status", one_of(WorkaroundStatus::VARIANTS)),
+            req("implemented_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "root_cause_analysis",
+        columns: &[
+            req("analysis_id", Id), req("incident_id", Ref("incidents")), req("conducted_by_user", Ref("users")),
+            req("analysis_method", one_of(AnalysisMethod::VARIANTS)), req("status", one_of(AnalysisStatus::VARIANTS)),
+            opt("completed_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "change_requests",
+        columns: &[
+            req("change_id", Id), opt("incident_id", Ref("incidents")), req("title", Text),
+            req("change_type", one_of(ChangeType::VARIANTS)), req("risk_level", one_of(RiskLevel::VARIANTS)),
+            req("status", one_of(ChangeStatus::VARIANTS)), req("requesting_user", Ref("users")),
+            opt("approved_by_user", Ref("users")), opt("scheduled_start_time", Timestamp), opt("scheduled_end_time", Timestamp),
+            opt("actual_start_time", Timestamp), opt("actual_end_time", Timestamp), req("created_at", Timestamp),
+            req("updated_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "rollback_requests",
+        columns: &[
+            req("rollback_id", Id), req("change_id", Ref("change_requests")), opt("incident_id", Ref("incidents")),
+            req("requesting_user", Ref("users")), req("status", one_of(RollbackStatus::VARIANTS)),
+            opt("approved_by_user", Ref("users")), opt("completed_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "performance_metrics",
+        columns: &[
+            req("metric_id", Id), req("incident_id", Ref("incidents")), req("metric_type", one_of(MetricType::VARIANTS)),
+            req("calculated_value_minutes", Int), opt("target_minutes", Int), req("recorded_by_user", Ref("users")),
+            req("recorded_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "incident_reports",
+        columns: &[
+            req("report_id", Id), req("incident_id", Ref("incidents")), req("report_type", one_of(ReportType::VARIANTS)),
+            req("generated_by_user", Ref("users")), req("status", one_of(ReportStatus::VARIANTS)),
+            req("generated_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "knowledge_base_articles",
+        columns: &[
+            req("article_id", Id), opt("incident_id", Ref("incidents")), req("title", Text),
+            req("article_type", one_of(ArticleType::VARIANTS)), req("category", one_of(ArticleCategory::VARIANTS)),
+            req("created_by_user", Ref("users")), opt("reviewer_user", Ref("users")),
+            req("status", one_of(ArticleStatus::VARIANTS)), req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "post_incident_reviews",
+        columns: &[
+            req("review_id", Id), req("incident_id", Ref("incidents")), req("facilitator_user", Ref("users")),
+            req("scheduled_date", Timestamp), req("overall_rating", one_of(ReviewRating::VARIANTS)),
+            req("status", one_of(ReviewStatus::VARIANTS)), opt("completed_at", Timestamp), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "problem_tickets",
+        columns: &[
+            req("problem_id", Id), req("incident_id", Ref("incidents")), req("title", Text),
+            req("status", one_of(IncidentStatus::VARIANTS)), req("issued_by_user", Ref("users")),
+            req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "work_orders",
+        columns: &[
+            req("workorder_id", Id), opt("incident_id", Ref("incidents")), opt("change_id", Ref("change_requests")),
+            opt("problem_id", Ref("problem_tickets")), req("title", Text), req("work_type", Text),
+            req("status", one_of(WorkOrderStatus::VARIANTS)), opt("assigned_to_user", Ref("users")),
+            req("created_by_user", Ref("users")), req("created_at", Timestamp), req("updated_at", Timestamp),
+        ],
+        unique: &[],
+    },
+    Table {
+        name: "audit_logs",
+        columns: &[
+            req("audit_id", Id), req("action", Text), req("entity_type", Text), req("entity_id", Text),
+            req("audit_by_user", Ref("users")), req("created_at", Timestamp),
+        ],
+        unique: &[],
+    },
+];
+
+/// A record id as a number (ids are validated before this is used; anything else sorts first).
+pub fn id_of(value: Option<&Value>) -> i64 {
+    match value {
+        Some(Value::String(s)) => s.parse().unwrap_or(i64::MIN),
+        Some(Value::Number(n)) => n.as_i64().unwrap_or(i64::MIN),
+        _ => i64::MIN,
+    }
+}
+
+/// Reads the reference's timestamps: ISO 8601 with or without an offset; without one it is UTC.
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .or_else(|| parse_date(text).and_then(|date| date.and_hms_opt(0, 0, 0)))
+        .map(|naive| naive.and_utc())
+}
+
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}

@@ -1,0 +1,130 @@
+//! Checks a data set before anything is written: every error names the file, the record id and the field.
+use super::spec::{Kind, TABLES, Table, parse_date, parse_timestamp};
+use super::{Dataset, ImportError};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+pub fn check(dataset: &Dataset) -> Result<(), ImportError> {
+    let ids: HashMap<&str, HashSet<&str>> = TABLES
+        .iter()
+        .map(|table| (table.name, dataset.get(table.name).map(|records| records.keys().map(String::as_str).collect()).unwrap_or_default()))
+        .collect();
+    for table in TABLES {
+        let records = dataset.get(table.name).ok_or_else(|| ImportError::File {
+            file: file_of(table),
+            message: "is missing from the data set".into(),
+        })?;
+        let mut seen: Vec<HashMap<String, &str>> = vec![HashMap::new(); table.unique.len()];
+        let mut sorted: Vec<(&String, &Value)> = records.iter().collect();
+        sorted.sort_by_key(|(key, _)| key.parse::<i64>().unwrap_or(i64::MIN));
+        for (key, record) in sorted {
+            let Value::Object(record) = record else {
+                return Err(error(table, key, "(record)", "must be a JSON object"));
+            };
+            check_record(table, key, record, &ids)?;
+            check_rules(table, key, record)?;
+            for (group, seen) in table.unique.iter().zip(seen.iter_mut()) {
+                let value = group.iter().map(|field| text_of(record.get(*field)).to_lowercase()).collect::<Vec<_>>().join("\u{1f}");
+                if let Some(first) = seen.insert(value, key) {
+                    return Err(error(table, key, &group.join(" + "), &format!("duplicates the value of record {first}; it must be unique")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_record(table: &Table, key: &str, record: &Map<String, Value>, ids: &HashMap<&str, HashSet<&str>>) -> Result<(), ImportError> {
+    for column in table.columns {
+        let value = record.get(column.name).filter(|v| !v.is_null());
+        let Some(value) = value else {
+            if column.required {
+                return Err(error(table, key, column.name, "is required but missing"));
+            }
+            continue;
+        };
+        let fail = |message: String| Err(error(table, key, column.name, &message));
+        match column.kind {
+            Kind::Id => {
+                if value.as_str() != Some(key) || key.parse::<i32>().map_or(true, |id| id < 1) {
+                    return fail(format!("must be the record's key \"{key}\" as a positive whole number"));
+                }
+            }
+            Kind::Text => match value.as_str() {
+                Some(text) if column.required && text.trim().is_empty() && !matches!(column.name, "old_value" | "new_value") => {
+                    return fail("must not be empty".into());
+                }
+                Some(text) if text.contains('\0') => return fail("must not contain NUL characters".into()),
+                Some(_) => {}
+                None => return fail(format!("must be text, not {value}")),
+            },
+            Kind::Int => {
+                if value.as_i64().is_none_or(|n| i32::try_from(n).is_err()) {
+                    return fail(format!("must be a whole number, not {value}"));
+                }
+            }
+            Kind::Float => {
+                if !value.is_number() {
+                    return fail(format!("must be a number, not {value}"));
+                }
+            }
+            Kind::Timestamp => {
+                if value.as_str().and_then(parse_timestamp).is_none() {
+                    return fail(format!("must be an ISO 8601 date and time, not {value}"));
+                }
+            }
+            Kind::Date => {
+                if value.as_str().and_then(parse_date).is_none() {
+                    return fail(format!("must be a date as YYYY-MM-DD, not {value}"));
+                }
+            }
+            Kind::Enum(allowed) => {
+                if !value.as_str().is_some_and(|v| allowed.contains(&v)) {
+                    return fail(format!("{value} is not one of: {}", allowed.join(", ")));
+                }
+            }
+            Kind::Ref(target) => {
+                let Some(id) = value.as_str() else {
+                    return fail(format!("must be a record id as text, not {value}"));
+                };
+                if !ids.get(target).is_some_and(|ids| ids.contains(id)) {
+                    return fail(format!("refers to {target} record {id}, which does not exist"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rules that span fields, which the database enforces as well.
+fn check_rules(table: &Table, key: &str, record: &Map<String, Value>) -> Result<(), ImportError> {
+    let text = |field: &str| text_of(record.get(field));
+    match table.name {
+        "users" if text("role") == "client_contact" && text("client_id").is_empty() => {
+            Err(error(table, key, "client_id", "is required for a client_contact"))
+        }
+        "users" if text("role") == "vendor_contact" && text("vendor_id").is_empty() => {
+            Err(error(table, key, "vendor_id", "is required for a vendor_contact"))
+        }
+        "subscriptions" if text("end_date") <= text("start_date") => {
+            Err(error(table, key, "end_date", "must be after start_date"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn text_of(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn file_of(table: &Table) -> String {
+    format!("{}.json", table.name)
+}
+
+fn error(table: &Table, key: &str, field: &str, message: &str) -> ImportError {
+    ImportError::Record { file: file_of(table), record: key.to_string(), field: field.to_string(), message: message.to_string() }
+}

@@ -1,0 +1,14 @@
+//! Incident Desk: incident management for IT service providers.
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod import;
+pub mod schema;
+pub mod users;
+pub mod web;

@@ -1,0 +1,37 @@
+//! Users: the people who sign in. Administration pages come with the admin module.
+pub mod queries;
+pub mod service;
+
+use crate::domain::enums::{Role, UserStatus};
+use crate::schema::users;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// A user as the rest of the product sees one (never with the password hash).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    pub user_id: i32,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub department: Option<String>,
+    pub client_id: Option<i32>,
+    pub vendor_id: Option<i32>,
+    pub timezone: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lock_version: i32,
+}
+
+impl User {
+    /// The role; the database only holds valid values, so an unknown one is treated as a contact (least access).
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::ClientContact)
+    }
+
+    pub fn status(&self) -> UserStatus {
+        UserStatus::parse(&self.status).unwrap_or(UserStatus::Inactive)
+    }
+}

@@ -1,0 +1,57 @@
+use super::User;
+use crate::schema::users;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub fn find(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<User>> {
+    users::table.find(user_id).select(User::as_select()).first(conn).optional()
+}
+
+/// The user with this email (compared without case) and their password hash, if any.
+pub fn find_for_login(conn: &mut PgConnection, email: &str) -> QueryResult<Option<(User, Option<String>)>> {
+    users::table
+        .filter(lower(users::email).eq(lower(email)))
+        .select((User::as_select(), users::password_hash))
+        .first(conn)
+        .optional()
+}
+
+pub fn email_taken(conn: &mut PgConnection, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(lower(users::email).eq(lower(email))),
+    ))
+    .get_result(conn)
+}
+
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub department: Option<&'a str>,
+    pub client_id: Option<i32>,
+    pub vendor_id: Option<i32>,
+    pub timezone: &'a str,
+    pub password_hash: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values((
+            users::name.eq(new.name),
+            users::email.eq(new.email),
+            users::role.eq(new.role),
+            users::department.eq(new.department),
+            users::client_id.eq(new.client_id),
+            users::vendor_id.eq(new.vendor_id),
+            users::timezone.eq(new.timezone),
+            users::status.eq("active"),
+            users::password_hash.eq(new.password_hash),
+            users::created_at.eq(new.now),
+            users::updated_at.eq(new.now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}

@@ -1,0 +1,83 @@
+//! CSRF protection: a random token per session, carried by every form as `csrf_token` and checked on every POST
+//! before any handler runs.
+use crate::error::AppError;
+use actix_session::{Session, SessionExt};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use rand::RngCore;
+
+const SESSION_KEY: &str = "csrf";
+pub const FIELD: &str = "csrf_token";
+
+/// The session's token, created on first use.
+pub fn token(session: &Session) -> String {
+    if let Ok(Some(token)) = session.get::<String>(SESSION_KEY) {
+        return token;
+    }
+    let token = new_token();
+    // A session that cannot be written yields a token that will not verify: the POST is refused, never allowed.
+    let _ = session.insert(SESSION_KEY, &token);
+    token
+}
+
+/// Replaces the token (at sign-in, with the session).
+pub fn rotate(session: &Session) {
+    let _ = session.insert(SESSION_KEY, new_token());
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Refuses a POST whose form lacks the session's token; other methods pass. The body is read here and put back.
+pub async fn check(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::POST {
+        let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
+        let body = req.extract::<Bytes>().await?;
+        let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(name, _)| name == FIELD).map(|(_, value)| value));
+        if !tokens_match(expected.as_deref(), submitted.as_deref()) {
+            tracing::warn!(path = %req.path(), "POST refused: missing or wrong CSRF token");
+            return Err(AppError::Csrf.into());
+        }
+        req.set_payload(Payload::from(body));
+    }
+    next.call(req).await
+}
+
+/// Compares in constant time so the token cannot be guessed byte by byte.
+fn tokens_match(expected: Option<&str>, submitted: Option<&str>) -> bool {
+    match (expected, submitted) {
+        (Some(expected), Some(submitted)) if expected.len() == submitted.len() && !expected.is_empty() => {
+            expected.bytes().zip(submitted.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tokens_match;
+
+    #[test]
+    fn only_the_exact_session_token_matches() {
+        let cases = [
+            (Some("abc123"), Some("abc123"), true),
+            (Some("abc123"), Some("abc124"), false),
+            (Some("abc123"), Some("abc12"), false),
+            (Some("abc123"), None, false),
+            (None, Some("abc123"), false),
+            (None, None, false),
+            (Some(""), Some(""), false),
+        ];
+        for (expected, submitted, result) in cases {
+            assert_eq!(tokens_match(expected, submitted), result, "{expected:?} vs {submitted:?}");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The web layer: application state, middleware, the route table and page scaffolding. Handlers live in the
+//! domain modules and are the only code that touches actix.
+pub mod csrf;
+pub mod home;
+pub mod page;
+pub mod respond;
+pub mod routes;
+pub mod session;
+
+use crate::auth::password::HashingPool;
+use crate::auth::throttle::LoginThrottle;
+use crate::clock::Clock;
+use crate::db::DbPool;
+use crate::error::AppError;
+use actix_session::SessionMiddleware;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use diesel::PgConnection;
+use std::net::TcpListener;
+
+/// What every request can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub clock: Clock,
+    pub hashing: HashingPool,
+    pub throttle: LoginThrottle,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, clock: Clock) -> Self {
+        Self { pool, clock, hashing: HashingPool::default(), throttle: LoginThrottle::default() }
+    }
+
+    /// Runs blocking database work on a pooled connection, off the async workers.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+pub struct ServerOptions {
+    pub session_key: Key,
+    pub cookie_secure: bool,
+}
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Builds the server on `listener`; the caller runs it.
+pub fn server(listener: TcpListener, state: web::Data<AppState>, options: ServerOptions) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|error, _| {
+                AppError::BadRequest(format!("The form could not be read: {error}.")).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            // The last wrap runs first: headers, then the session, then the CSRF check that reads it.
+            .wrap(from_fn(csrf::check))
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), options.session_key.clone())
+                    .cookie_name("incident_desk_session".to_string())
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_secure(options.cookie_secure)
+                    .build(),
+            )
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "same-origin"))
+                    .add((header::X_FRAME_OPTIONS, "DENY")),
+            )
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes::configure)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,71 @@
+//! What every page's layout needs: the signed-in user, navigation for their role, the CSRF token and a flash.
+use super::{csrf, session};
+use crate::domain::enums::Role;
+use crate::users::User;
+use actix_session::Session;
+
+/// An area in the navigation, shown only to the roles that may use it.
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// The areas, in navigation order, with the roles that may use each.
+const AREAS: &[(&str, &str, &[Role])] = &[("Home", "/", &[
+    Role::SystemAdministrator,
+    Role::IncidentManager,
+    Role::TechnicalSupport,
+    Role::AccountManager,
+    Role::Executive,
+    Role::ClientContact,
+    Role::VendorContact,
+])];
+
+pub struct Page {
+    pub title: String,
+    pub user_name: Option<String>,
+    pub role_label: Option<&'static str>,
+    pub nav: Vec<NavLink>,
+    pub csrf_token: String,
+    pub flash: Option<String>,
+}
+
+impl Page {
+    /// A page for a signed-in user; `current` is the href of the area it belongs to.
+    pub fn for_user(session: &Session, user: &User, title: impl Into<String>, current: &str) -> Self {
+        let role = user.role();
+        let nav = AREAS
+            .iter()
+            .filter(|(_, _, roles)| roles.contains(&role))
+            .map(|(label, href, _)| NavLink { label, href, current: *href == current })
+            .collect();
+        Self {
+            title: title.into(),
+            user_name: Some(user.name.clone()),
+            role_label: Some(role.label()),
+            nav,
+            csrf_token: csrf::token(session),
+            flash: session::take_flash(session),
+        }
+    }
+
+    /// A page for someone not signed in (the sign-in page).
+    pub fn anonymous(session: &Session, title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            user_name: None,
+            role_label: None,
+            nav: Vec::new(),
+            csrf_token: csrf::token(session),
+            flash: session::take_flash(session),
+        }
+    }
+}
+
+/// A form field's error, linked from the error summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}

@@ -1,0 +1,62 @@
+//! Who is signed in: the session holds only the user id; the user is re-read on every request, so a user set
+//! inactive or on leave is signed out at their next request.
+use super::AppState;
+use crate::auth::rules::may_act;
+use crate::error::AppError;
+use crate::users::User;
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use std::future::Future;
+use std::pin::Pin;
+
+const USER_KEY: &str = "uid";
+const FLASH_KEY: &str = "flash";
+
+/// The signed-in, active user. Handlers that take it are closed to everyone else.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let user_id = session.get::<i32>(USER_KEY).ok().flatten().ok_or(AppError::SignInRequired)?;
+            let user = state.db(move |conn| Ok(crate::users::queries::find(conn, user_id)?)).await?;
+            match user {
+                Some(user) if may_act(user.status()).is_ok() => Ok(CurrentUser(user)),
+                _ => {
+                    session.purge();
+                    Err(AppError::SignInRequired)
+                }
+            }
+        })
+    }
+}
+
+/// Starts a signed-in session: a new session id (no fixation) and a new CSRF token.
+pub fn sign_in(session: &Session, user_id: i32) -> Result<(), AppError> {
+    session.renew();
+    session.insert(USER_KEY, user_id).map_err(AppError::internal)?;
+    super::csrf::rotate(session);
+    Ok(())
+}
+
+/// Ends the signed-in session; a fresh anonymous one carries the flash message to the sign-in page.
+pub fn sign_out(session: &Session) {
+    session.clear();
+    session.renew();
+}
+
+/// Leaves a message for the next page shown.
+pub fn flash(session: &Session, message: impl Into<String>) {
+    let _ = session.insert(FLASH_KEY, message.into());
+}
+
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
+}

@@ -1,0 +1,104 @@
+//! The audit trail: append-only in the database, and tamper-evident through its hash chain.
+use crate::support::*;
+use diesel::prelude::*;
+use incident_desk::audit::{self, Actor, Changes, chain};
+use incident_desk::clock::Clock;
+use incident_desk::domain::enums::Role;
+
+fn write_entries(conn: &mut PgConnection, how_many: usize) {
+    let clock = Clock::system();
+    let user = create_user(conn, "Ada", "ada@example.com", Role::SystemAdministrator, None, None);
+    for n in 0..how_many {
+        conn.transaction(|conn| {
+            let changes = Changes::new().field("status", Some("active"), Some(format!("state {n}")));
+            audit::record(conn, &clock, Actor::user(user.user_id, Role::SystemAdministrator), "update", "client", n, changes)
+        })
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_clean_chain_verifies() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    write_entries(&mut conn, 5);
+    let verification = chain::verify(&mut conn).unwrap();
+    assert_eq!(verification.broken, None);
+    assert_eq!(verification.entries, 5);
+}
+
+#[test]
+fn the_database_refuses_update_delete_and_truncate_of_audit_entries() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    write_entries(&mut conn, 1);
+    for statement in ["UPDATE audit_logs SET action = 'view'", "DELETE FROM audit_logs", "TRUNCATE audit_logs"] {
+        let error = diesel::sql_query(statement).execute(&mut conn).unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{statement}: {error}");
+    }
+    assert_eq!(audit_count(&mut conn), 1);
+}
+
+/// Alters rows the way an intruder with superuser rights would: with triggers switched off.
+fn tamper(conn: &mut PgConnection, statement: &str) {
+    conn.transaction(|conn| {
+        diesel::sql_query("SET LOCAL session_replication_role = replica").execute(conn)?;
+        diesel::sql_query(statement).execute(conn)
+    })
+    .unwrap();
+}
+
+#[test]
+fn verify_finds_a_row_altered_behind_the_apps_back() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    write_entries(&mut conn, 4);
+    let third: i64 = incident_desk::schema::audit_logs::table
+        .select(incident_desk::schema::audit_logs::audit_id)
+        .order(incident_desk::schema::audit_logs::audit_id.asc())
+        .offset(2)
+        .first(&mut conn)
+        .unwrap();
+    tamper(&mut conn, &format!("UPDATE audit_logs SET entity_id = '99' WHERE audit_id = {third}"));
+    let broken = chain::verify(&mut conn).unwrap().broken.expect("broken link found");
+    assert_eq!(broken.audit_id, third);
+    assert!(broken.problem.contains("altered"));
+
+    let binary = env!("CARGO_BIN_EXE_incident-desk");
+    let output = std::process::Command::new(binary).args(["audit", "verify"]).env("DATABASE_URL", &db.url).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("BROKEN at audit entry {third}")));
+}
+
+#[test]
+fn verify_finds_a_removed_row() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    write_entries(&mut conn, 4);
+    let second: i64 = incident_desk::schema::audit_logs::table
+        .select(incident_desk::schema::audit_logs::audit_id)
+        .order(incident_desk::schema::audit_logs::audit_id.asc())
+        .offset(1)
+        .first(&mut conn)
+        .unwrap();
+    tamper(&mut conn, &format!("DELETE FROM audit_logs WHERE audit_id = {second}"));
+    let broken = chain::verify(&mut conn).unwrap().broken.expect("broken link found");
+    assert_eq!(broken.audit_id, second + 1);
+    assert!(broken.problem.contains("removed"));
+}
+
+#[test]
+fn a_change_and_its_audit_entry_are_kept_or_lost_together() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let clock = Clock::system();
+    let result: Result<(), diesel::result::Error> = conn.transaction(|conn| {
+        let user = create_user(conn, "Ada", "ada@example.com", Role::SystemAdministrator, None, None);
+        audit::record(conn, &clock, Actor::user(user.user_id, Role::SystemAdministrator), "create", "user", user.user_id, Changes::new())?;
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    assert!(result.is_err());
+    assert_eq!(audit_count(&mut conn), 0);
+    let users: i64 = incident_desk::schema::users::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(users, 0);
+}

@@ -1,0 +1,174 @@
+//! Sign-in, sessions, CSRF and headers, end to end over HTTP.
+use crate::support::*;
+use incident_desk::domain::enums::Role;
+
+#[tokio::test]
+async fn sign_in_succeeds_renews_the_session_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    create_user(&mut conn, "Ada Manager", "ada@example.com", Role::IncidentManager, None, None);
+    let before = audit_count(&mut conn);
+
+    let anonymous_cookie = app.get("/login").await.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    let response = app.login("ADA@example.com", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
+    let new_cookie = response.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    assert!(new_cookie.is_some() && new_cookie != anonymous_cookie, "a new session cookie is issued at sign-in");
+
+    let home = app.get("/").await;
+    assert_eq!(home.status(), 200);
+    let body = home.text().await.unwrap();
+    assert!(body.contains("Incident manager home"), "{body}");
+    assert!(body.contains("Signed in as Ada Manager."), "flash shown once");
+    assert!(!app.get("/").await.text().await.unwrap().contains("Signed in as"), "flash is gone on the next page");
+
+    assert_eq!(audit_count(&mut conn), before + 1);
+    let (action, role): (String, Option<String>) = {
+        use diesel::prelude::*;
+        use incident_desk::schema::audit_logs::dsl::*;
+        audit_logs.order(audit_id.desc()).select((action, actor_role)).first(&mut conn).unwrap()
+    };
+    assert_eq!((action.as_str(), role.as_deref()), ("login", Some("incident_manager")));
+}
+
+#[tokio::test]
+async fn a_cookie_from_before_sign_in_is_not_signed_in() {
+    let app = TestApp::spawn().await;
+    create_user(&mut app.db.conn(), "Ada", "ada@example.com", Role::Executive, None, None);
+    let anonymous = app.get("/login").await;
+    let old_cookie = anonymous.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 303);
+
+    let response = client().get(app.url("/")).header("cookie", old_cookie).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login");
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer_and_are_audited() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    create_user(&mut conn, "Ada", "ada@example.com", Role::Executive, None, None);
+    let before = audit_count(&mut conn);
+
+    let wrong_password = app.login("ada@example.com", "not the password").await;
+    assert_eq!(wrong_password.status(), 422);
+    let wrong_password = wrong_password.text().await.unwrap();
+    let unknown = app.login("nobody@example.com", "not the password").await;
+    assert_eq!(unknown.status(), 422);
+    let unknown = unknown.text().await.unwrap();
+
+    let message = "The email address or password is not correct.";
+    assert!(wrong_password.contains(message) && unknown.contains(message));
+    assert!(wrong_password.contains("There is a problem"));
+    assert!(unknown.contains("value=\"nobody@example.com\""), "what was typed is kept");
+    assert!(!unknown.contains("not the password"), "the password is never echoed");
+    assert_eq!(app.get("/").await.status(), 303, "not signed in");
+    assert_eq!(audit_count(&mut conn), before + 2, "both failures audited");
+}
+
+#[tokio::test]
+async fn inactive_and_on_leave_users_cannot_sign_in() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let inactive = create_user(&mut conn, "Ivy", "ivy@example.com", Role::TechnicalSupport, None, None);
+    let away = create_user(&mut conn, "Olo", "olo@example.com", Role::TechnicalSupport, None, None);
+    set_status(&mut conn, inactive.user_id, "inactive");
+    set_status(&mut conn, away.user_id, "on_leave");
+
+    for (email, words) in [("ivy@example.com", "inactive"), ("olo@example.com", "on leave")] {
+        let response = app.login(email, PASSWORD).await;
+        assert_eq!(response.status(), 422);
+        assert!(response.text().await.unwrap().contains(words));
+        assert_eq!(app.get("/").await.status(), 303);
+    }
+}
+
+#[tokio::test]
+async fn a_deactivated_users_session_ends_at_their_next_request() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let user = create_user(&mut conn, "Ada", "ada@example.com", Role::AccountManager, None, None);
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(app.get("/").await.status(), 200);
+
+    set_status(&mut conn, user.user_id, "inactive");
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login");
+    set_status(&mut conn, user.user_id, "active");
+    assert_eq!(app.get("/").await.status(), 303, "the session was ended, not just refused once");
+}
+
+#[tokio::test]
+async fn a_post_without_the_right_csrf_token_is_refused_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    create_user(&mut conn, "Ada", "ada@example.com", Role::Executive, None, None);
+    let before = audit_count(&mut conn);
+    app.get("/login").await;
+
+    let missing = app.post_raw("/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(missing.status(), 403);
+    assert!(missing.text().await.unwrap().contains("did not come from this site"));
+    let wrong = app.post_raw("/login", &[("email", "ada@example.com"), ("password", PASSWORD), ("csrf_token", "0123")]).await;
+    assert_eq!(wrong.status(), 403);
+
+    assert_eq!(audit_count(&mut conn), before, "nothing written");
+    assert_eq!(app.get("/").await.status(), 303, "not signed in");
+}
+
+#[tokio::test]
+async fn repeated_failures_slow_down_that_account_only() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    create_user(&mut conn, "Ada", "ada@example.com", Role::Executive, None, None);
+    create_user(&mut conn, "Bob", "bob@example.com", Role::Executive, None, None);
+    for _ in 0..3 {
+        assert_eq!(app.login("ada@example.com", "guess").await.status(), 422);
+    }
+    let throttled = app.login("ada@example.com", PASSWORD).await;
+    assert_eq!(throttled.status(), 429);
+    assert!(throttled.headers().contains_key("retry-after"));
+    assert!(throttled.text().await.unwrap().contains("Too many failed sign-in attempts"));
+    assert_eq!(app.login("bob@example.com", PASSWORD).await.status(), 303, "other accounts are unaffected");
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    create_user(&mut app.db.conn(), "Ada", "ada@example.com", Role::Executive, None, None);
+    app.login("ada@example.com", PASSWORD).await;
+    let home = app.get("/").await.text().await.unwrap();
+    let token = token_in(&home).expect("sign-out form carries a token");
+    let response = app.post_raw("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login");
+    assert_eq!(app.get("/").await.status(), 303);
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_cookie_flags() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/login").await;
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(!header("content-security-policy").contains("unsafe-inline"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    let cookie = header("set-cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<label for=\"email\">") && page.contains("<h1>Sign in</h1>"));
+}
+
+#[tokio::test]
+async fn health_check_and_error_pages() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let missing = app.get("/no/such/page").await;
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+    assert_eq!(app.get("/").await.status(), 303, "anonymous users are sent to sign in");
+}

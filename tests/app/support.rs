@@ -1,0 +1,225 @@
+//! Test support: a real PostgreSQL (the private test cluster, or DATABASE_URL's server), a database per test
+//! cloned from a migrated template, and the app served on a free port.
+use diesel::prelude::*;
+use incident_desk::clock::Clock;
+use incident_desk::db::{self, embedded::EmbeddedPostgres};
+use incident_desk::domain::enums::Role;
+use incident_desk::users::{self, User};
+use incident_desk::web::{self, AppState};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The server the tests use: a URL for a given database name.
+struct Server {
+    base_url: String,
+    template: String,
+}
+
+impl Server {
+    fn url(&self, database: &str) -> String {
+        let mut url = url::Url::parse(&self.base_url).expect("database URL");
+        url.set_path(&format!("/{database}"));
+        url.to_string()
+    }
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let base_url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(url) => url,
+            None => {
+                let root = std::env::temp_dir().join("incident-desk-test-cluster");
+                let cluster = EmbeddedPostgres::new(&root, 5432).expect("PostgreSQL binaries");
+                with_lock(&root, || cluster.start().expect("start the test cluster"));
+                cluster.url("postgres")
+            }
+        };
+        let template = format!("incident_desk_tpl_{:016x}", migrations_fingerprint());
+        let server = Server { base_url, template };
+        create_template(&server);
+        server
+    })
+}
+
+/// The template's name changes whenever a migration changes, so a stale template is never used.
+fn migrations_fingerprint() -> u64 {
+    let mut hasher = DefaultHasher::new();
+    let mut entries: Vec<_> = walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"));
+    entries.sort();
+    for path in entries {
+        path.hash(&mut hasher);
+        std::fs::read(&path).expect("migration file").hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("migrations folder")
+        .flatten()
+        .flat_map(|entry| if entry.path().is_dir() { walk(entry.path()) } else { vec![entry.path()] })
+        .collect()
+}
+
+/// Serialises set-up across test processes that share the cluster.
+fn with_lock<T>(dir: &std::path::Path, work: impl FnOnce() -> T) -> T {
+    std::fs::create_dir_all(dir).expect("lock folder");
+    let lock = std::fs::File::create(dir.join("setup.lock")).expect("lock file");
+    lock.lock().expect("lock");
+    let result = work();
+    lock.unlock().expect("unlock");
+    result
+}
+
+fn create_template(server: &Server) {
+    with_lock(&std::env::temp_dir().join("incident-desk-test-lock"), || {
+        let mut admin = db::connect(&server.url("postgres")).expect("connect to the test server");
+        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "EXISTS (SELECT FROM pg_database WHERE datname = '{}')",
+            server.template
+        )))
+        .get_result(&mut admin)
+        .expect("query");
+        if !exists {
+            let building = format!("{}_building", server.template);
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut admin).expect("drop");
+            diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).expect("create template");
+            {
+                let mut conn = db::connect(&server.url(&building)).expect("connect to template");
+                db::migrate(&mut conn).expect("migrations apply");
+            }
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {}", server.template)).execute(&mut admin).expect("rename");
+        }
+    });
+}
+
+/// A fresh, migrated database for one test, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let server = server();
+        let name = format!("idt_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let mut admin = db::connect(&server.url("postgres")).expect("connect");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).expect("drop");
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", server.template)).execute(&mut admin).expect("clone template");
+        let url = server.url(&name);
+        Self { name, url }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        db::connect(&self.url).expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = db::connect(&server().url("postgres")) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
+        }
+    }
+}
+
+/// Creates a user who can sign in with `PASSWORD`.
+pub fn create_user(conn: &mut PgConnection, name: &str, email: &str, role: Role, client_id: Option<i32>, vendor_id: Option<i32>) -> User {
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH.get_or_init(|| incident_desk::auth::password::hash(PASSWORD).expect("hash"));
+    users::queries::insert(conn, &users::queries::NewUser {
+        name,
+        email,
+        role: role.as_str(),
+        department: None,
+        client_id,
+        vendor_id,
+        timezone: "UTC",
+        password_hash: hash,
+        now: chrono::Utc::now(),
+    })
+    .expect("insert user")
+}
+
+pub fn set_status(conn: &mut PgConnection, user_id: i32, status: &str) {
+    use incident_desk::schema::users::dsl;
+    diesel::update(dsl::users.find(user_id)).set(dsl::status.eq(status)).execute(conn).expect("set status");
+}
+
+pub fn audit_count(conn: &mut PgConnection) -> i64 {
+    incident_desk::schema::audit_logs::table.count().get_result(conn).expect("count audit")
+}
+
+/// The app, served on a free port against its own database.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(TestDb::new())
+    }
+
+    pub fn spawn_with(db: TestDb) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let pool = db::pool(&db.url, 4, Duration::from_secs(2));
+        let state = actix_web::web::Data::new(AppState::new(pool, Clock::system()));
+        let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
+        let server = web::server(listener, state, options).expect("server");
+        tokio::spawn(server);
+        Self { address, db, client: client() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Posts a form with the session's CSRF token, read from the sign-in page or `/`.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.post_raw(path, &form).await
+    }
+
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
+    }
+
+    pub async fn csrf_token(&self) -> String {
+        let page = self.get("/login").await.text().await.expect("body");
+        token_in(&page).expect("a CSRF token on the sign-in page")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post("/login", &[("email", email), ("password", password)]).await
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+pub fn token_in(page: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.find(marker)? + marker.len();
+    Some(page[start..].split('"').next()?.to_string())
+}
+
+pub fn location(response: &reqwest::Response) -> &str {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
