@@ -172,3 +172,12 @@ async fn health_check_and_error_pages() {
     assert!(missing.text().await.unwrap().contains("Page not found"));
     assert_eq!(app.get("/").await.status(), 303, "anonymous users are sent to sign in");
 }
+
+#[tokio::test]
+async fn health_check_answers_503_when_the_database_is_down() {
+    let unused_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = TestApp::spawn_on(TestDb::new(), &format!("postgres://postgres@127.0.0.1:{unused_port}/none"));
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.unwrap().contains("The database is not available"));
+}

@@ -2,4 +2,5 @@
 mod audit;
 mod auth;
 mod import;
+mod schema;
 mod support;

@@ -170,9 +170,15 @@ impl TestApp {
     }
 
     pub fn spawn_with(db: TestDb) -> Self {
+        let url = db.url.clone();
+        Self::spawn_on(db, &url)
+    }
+
+    /// Serves against `database_url`, which may differ from the test database (e.g. a server that is down).
+    pub fn spawn_on(db: TestDb, database_url: &str) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let pool = db::pool(&db.url, 4, Duration::from_secs(2));
+        let pool = db::pool(database_url, 4, Duration::from_millis(500));
         let state = actix_web::web::Data::new(AppState::new(pool, Clock::system()));
         let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
         let server = web::server(listener, state, options).expect("server");
