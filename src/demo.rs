@@ -1,19 +1,1096 @@
-//! Demo data (being written).
-use crate::domain::enums::Role;
+//! Demo data: a small, realistic data set of an IT service provider (clients, vendors, products, subscriptions
+//! with their SLAs, 60 incidents and everything that hangs off them) in the import's 22-table format, so a fresh
+//! installation can be explored at once.
+//!
+//! Deterministic: a fixed-seed PRNG makes every choice and every timestamp is an offset from the `now` passed in,
+//! so the same `now` always gives byte-identical output. All names are made up from the word lists below; all
+//! email addresses use reserved domains (`example.com`, `.example`).
+use crate::domain::enums::Role::{self, *};
+use crate::domain::enums::{ChangeStatus, IncidentStatus};
 use crate::import::Dataset;
-use chrono::{DateTime, Utc};
+use crate::import::spec::{Kind, TABLES};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 
+/// The password every demo login gets (printed with the logins; demo only).
 pub const DEMO_PASSWORD: &str = "incident-desk-demo";
 
+/// One demo login: the role it shows and its email.
 pub struct DemoLogin {
     pub role: Role,
     pub email: &'static str,
 }
 
+/// The active demo logins, one per role, in role order.
 pub fn logins() -> Vec<DemoLogin> {
-    Vec::new()
+    ROSTER[..7].iter().map(|&(role, _, _, email)| DemoLogin { role, email: email.expect("the roster opens with the logins") }).collect()
 }
 
-pub fn dataset(_now: DateTime<Utc>) -> Dataset {
-    Dataset::new()
+/// Generates the demo data set; `now` anchors all timestamps (data lies in the ~120 days before it).
+/// Incidents and all their records lie in those 120 days; clients, users, products and subscriptions were set up
+/// before, as in a system that has been running for a while.
+pub fn dataset(now: DateTime<Utc>) -> Dataset {
+    let mut demo = Demo { now: now.trunc_subsecs(0), rng: Rng(SEED), ..Demo::default() };
+    demo.organisations();
+    demo.users();
+    demo.catalogue();
+    demo.subscriptions();
+    demo.incidents();
+    demo.planned_work();
+    demo.problems();
+    demo.write_audit_log();
+    demo.data
+}
+
+// ---- Word lists and plans (all made up) ----
+
+const SEED: u64 = 0x1D_E5C0_2026;
+const DAY: i64 = 24 * 60;
+/// Incidents are detected within this many minutes before now.
+const WINDOW_MINUTES: i64 = 118 * DAY;
+
+const CLIENT_STEMS: [&str; 8] = ["Alderbrook", "Bluefin", "Cedarline", "Dovetail", "Emberly", "Fairhaven", "Granite Bay", "Hollowell"];
+/// Client types in client order: the first client is an enterprise on premium terms.
+const CLIENT_TYPES: [&str; 4] = ["enterprise", "mid_market", "small_business", "startup"];
+/// An industry and the word it lends to a client's name.
+const INDUSTRIES: [(&str, &str); 9] = [
+    ("Healthcare", "Health"), ("Finance", "Capital"), ("Retail", "Retail Group"), ("Energy", "Energy"), ("Transportation", "Logistics"),
+    ("Education", "Learning"), ("Telecommunications", "Telecom"), ("Manufacturing", "Manufacturing"), ("Technology", "Labs"),
+];
+const COUNTRIES: [&str; 7] = ["United States", "Canada", "United Kingdom", "Germany", "Netherlands", "Ireland", "Australia"];
+/// Vendor name stem, vendor type and the word the type lends to the name, with the area code of its phone.
+const VENDORS: [(&str, &str, &str, u32); 6] = [
+    ("Quantrix", "technology_provider", "Software", 212), ("Meridian", "cloud_provider", "Cloud", 312),
+    ("Stratus", "security_provider", "Security", 415), ("Keystone", "infrastructure_provider", "Networks", 512),
+    ("Vantage", "maintenance_services", "Field Services", 617), ("Corvid", "payment_processor", "Payments", 713),
+];
+/// Product name stem and type; product i is supported by vendor i mod 6.
+const PRODUCTS: [(&str, &str); 12] = [
+    ("OrbitDB", "Database"), ("NetSentry", "Security"), ("StackPilot", "Platform"), ("RelayMail", "Service"), ("LedgerFlow", "Software"),
+    ("PayBridge", "Service"), ("EdgeCache", "Infrastructure"), ("PulseMonitor", "Software"), ("ShieldGate", "Security"),
+    ("DataHarbor", "Database"), ("TimeKeeper", "Software"), ("CloudVault", "Infrastructure"),
+];
+const EDITIONS: [&str; 4] = ["Standard", "Professional", "Enterprise", "Cloud"];
+/// The component types a product of each type is made of.
+const COMPONENT_KINDS: [(&str, [&str; 3]); 6] = [
+    ("Database", ["Database", "Cache", "Storage"]), ("Security", ["Service", "Network", "API"]),
+    ("Platform", ["Server", "Application", "API"]), ("Service", ["Service", "API", "Database"]),
+    ("Infrastructure", ["Network", "Storage", "Server"]), ("Software", ["Application", "Server", "Database"]),
+];
+const PORTS: [(&str, &str); 7] =
+    [("Database", "5432"), ("Cache", "6379"), ("Storage", "9000"), ("API", "443"), ("Service", "443"), ("Application", "8080"), ("Server", "80")];
+const LOCATIONS: [&str; 5] = ["US-East", "US-West", "EU-Central", "Asia-Pacific", "UK-South"];
+const FIRST_NAMES: [&str; 20] = [
+    "Amara", "Bennett", "Camila", "Dario", "Elif", "Farah", "Gideon", "Hana", "Idris", "Jonah", "Keira", "Luca", "Mei", "Nadia", "Omar",
+    "Priya", "Rafael", "Sofia", "Tobias", "Wren",
+];
+const LAST_NAMES: [&str; 20] = [
+    "Achterberg", "Brennan", "Castellanos", "Delacroix", "Eriksen", "Fontaine", "Gallagher", "Haddad", "Ivanova", "Jablonski",
+    "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrova", "Rahman", "Sandoval", "Takahashi", "Valdez", "Whitfield",
+];
+const TIMEZONES: [&str; 6] = ["UTC", "EST", "PST", "CST", "GMT", "CET"];
+/// Incident categories with title templates; `{c}` is the component's name.
+const CATEGORIES: [(&str, [&str; 2]); 7] = [
+    ("Performance", ["Slow responses from {c}", "High CPU load on {c}"]),
+    ("Connectivity", ["Intermittent timeouts reaching {c}", "Packet loss on the path to {c}"]),
+    ("Security", ["Suspicious sign-in attempts on {c}", "Expired TLS certificate on {c}"]),
+    ("Data", ["Replication lag on {c}", "Nightly backup of {c} failed"]),
+    ("Access", ["Users locked out of {c}", "Single sign-on failures on {c}"]),
+    ("Configuration", ["Faulty configuration push to {c}", "Wrong routing rules on {c}"]),
+    ("Hardware", ["Disk failure on {c}", "Memory errors on {c}"]),
+];
+/// Severities P1..P4 weighted like a real queue: few critical, many medium and low.
+const SEVERITY_MIX: [usize; 10] = [0, 1, 1, 2, 2, 2, 2, 3, 3, 3];
+const SEVERITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
+/// Impact and urgency, most severe first, so that a P1 is critical or high and a P4 low.
+const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
+const ESCALATION_REASONS: [&str; 4] =
+    ["Customer impact is growing", "Technical complexity beyond first-line support", "Needs resources from another team", "The SLA is at risk"];
+const CHANGE_ACTIONS: [&str; 6] =
+    ["Apply security patch to", "Upgrade firmware of", "Roll out configuration fix for", "Scale out", "Rotate certificates of", "Tune connection pool of"];
+/// Work types with title templates; `{c}` is the component's name.
+const WORK: [(&str, &str); 5] = [
+    ("installation", "Install update on {c}"), ("configuration", "Reconfigure {c}"), ("maintenance", "Routine maintenance of {c}"),
+    ("repair", "Repair {c}"), ("investigation", "Investigate faults on {c}"),
+];
+/// Knowledge base article types with title templates: `{cat}` is an incident category, `{kind}` a component type.
+const ARTICLES: [(&str, &str); 4] = [
+    ("troubleshooting", "Troubleshooting {cat} issues on {kind} components"), ("resolution_procedure", "Restoring {kind} service after {cat} failures"),
+    ("prevention_guide", "Preventing {cat} incidents on {kind} components"), ("faq", "FAQ: {cat} incidents on {kind} components"),
+];
+const STATUS_PATH: [IncidentStatus; 5] =
+    [IncidentStatus::Open, IncidentStatus::Investigating, IncidentStatus::InProgress, IncidentStatus::Resolved, IncidentStatus::Closed];
+/// Incident statuses by age, oldest third first: old incidents are over, recent ones still being worked on.
+const INCIDENT_PLAN: [&[(IncidentStatus, usize)]; 3] = [
+    &[(IncidentStatus::Closed, 16), (IncidentStatus::Resolved, 8)],
+    &[(IncidentStatus::Resolved, 5), (IncidentStatus::InProgress, 5), (IncidentStatus::Investigating, 4)],
+    &[(IncidentStatus::InProgress, 6), (IncidentStatus::Investigating, 5), (IncidentStatus::Open, 11)],
+];
+/// Statuses of changes made for incidents that are over, in turn, so that some failed or were rolled back.
+const SETTLED_CHANGES: [ChangeStatus; 4] = [ChangeStatus::Completed, ChangeStatus::Failed, ChangeStatus::Completed, ChangeStatus::RolledBack];
+const SUBSCRIPTIONS: usize = 14;
+
+#[derive(Clone, Copy, PartialEq, Default)]
+enum Scope {
+    #[default]
+    Staff,
+    Client(usize),
+    Vendor(usize),
+}
+
+/// Everyone with an account: role, status, scope (a client or vendor index) and, for logins, a fixed email.
+/// The first seven are the demo logins in role order; the eighth is a second client's contact, for scope tests.
+const ROSTER: [(Role, &str, Scope, Option<&str>); 30] = [
+    (SystemAdministrator, "active", Scope::Staff, Some("admin@example.com")),
+    (IncidentManager, "active", Scope::Staff, Some("manager@example.com")),
+    (TechnicalSupport, "active", Scope::Staff, Some("support@example.com")),
+    (AccountManager, "active", Scope::Staff, Some("account@example.com")),
+    (Executive, "active", Scope::Staff, Some("executive@example.com")),
+    (ClientContact, "active", Scope::Client(0), Some("client@example.com")),
+    (VendorContact, "active", Scope::Vendor(0), Some("vendor@example.com")),
+    (ClientContact, "active", Scope::Client(1), Some("client2@example.com")),
+    (SystemAdministrator, "active", Scope::Staff, None), (SystemAdministrator, "inactive", Scope::Staff, None),
+    (IncidentManager, "active", Scope::Staff, None), (IncidentManager, "on_leave", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "inactive", Scope::Staff, None), (TechnicalSupport, "on_leave", Scope::Staff, None),
+    (AccountManager, "active", Scope::Client(2), None), (AccountManager, "inactive", Scope::Staff, None),
+    (Executive, "active", Scope::Staff, None), (Executive, "on_leave", Scope::Staff, None),
+    (ClientContact, "active", Scope::Client(3), None), (ClientContact, "active", Scope::Client(4), None),
+    (ClientContact, "inactive", Scope::Client(5), None), (ClientContact, "on_leave", Scope::Client(0), None),
+    (VendorContact, "active", Scope::Vendor(1), None), (VendorContact, "active", Scope::Vendor(2), None),
+    (VendorContact, "active", Scope::Vendor(3), None), (VendorContact, "inactive", Scope::Vendor(0), None),
+];
+
+/// Subscription terms by client type: SLA tier, subscription types and recovery time objectives (hours).
+fn plan(client_type: &str) -> (&'static str, [&'static str; 2], [i64; 2]) {
+    match client_type {
+        "enterprise" => ("premium", ["full_service", "custom"], [4, 8]),
+        "mid_market" => ("standard", ["full_service", "limited_service"], [12, 24]),
+        _ => ("basic", ["limited_service", "full_service"], [48, 72]),
+    }
+}
+
+/// Availability and, per severity, (response minutes, resolution hours) bounds from the tier table in domain.md.
+/// Basic has no P4 (its terms are in business days); its P3 "5–10 business days" is read as 168–240 hours.
+fn sla_terms(tier: &str) -> (f64, &'static [((i64, i64), (i64, i64))]) {
+    match tier {
+        "premium" => (99.9, &[((15, 30), (2, 4)), ((60, 120), (8, 24)), ((240, 480), (48, 72)), ((1440, 2880), (128, 128))]),
+        "standard" => (99.5, &[((60, 120), (8, 24)), ((240, 480), (24, 48)), ((1440, 1440), (72, 120)), ((2880, 4320), (168, 168))]),
+        _ => (99.0, &[((240, 480), (24, 48)), ((1440, 1440), (72, 120)), ((2880, 4320), (168, 240))]),
+    }
+}
+
+/// A subscription's status and end date in days ago (negative: ahead). Most run on; two end within 30 days, two
+/// have expired and one was cancelled; each of those clients keeps a running subscription.
+fn term(subscription: usize, rng: &mut Rng) -> (&'static str, i64) {
+    match subscription {
+        2 | 7 => ("active", -rng.range(5, 28)),
+        5 | 11 => ("expired", rng.range(10, 90)),
+        9 => ("cancelled", -rng.range(100, 300)),
+        _ => ("active", -rng.range(60, 400)),
+    }
+}
+
+// ---- Machinery ----
+
+/// splitmix64: tiny and good enough for demo data; the fixed seed makes the output reproducible.
+#[derive(Default)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let z = (self.0 ^ (self.0 >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// A whole number in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    }
+    /// A number in `lo..=hi` on a grid of `step` from `lo`, so that SLA terms come out round.
+    fn stepped(&mut self, (lo, hi): (i64, i64), step: i64) -> i64 {
+        lo + step * self.range(0, (hi - lo) / step)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+type Time = DateTime<Utc>;
+
+fn ts(at: Time) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// The id of a table's `index`-th record (0-based).
+fn id_of(index: usize) -> String {
+    (index + 1).to_string()
+}
+
+fn primary_key(table: &str) -> &'static str {
+    let table = TABLES.iter().find(|t| t.name == table).expect("a table of the import format");
+    table.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name
+}
+
+struct User { id: String, role: Role, active: bool, scope: Scope }
+struct Product { vendor: usize, components: Vec<Component> }
+struct Component { id: String, name: String, kind: &'static str }
+#[derive(Clone, Copy)]
+struct Sla { severity: usize, response_minutes: i64, resolution_hours: i64 }
+struct Subscription { client: usize, product: usize, slas: Vec<Sla> }
+/// Where something happened: a product and one of its components (indices).
+#[derive(Clone, Copy)]
+struct Target { product: usize, component: usize }
+struct AuditEntry { at: Time, action: &'static str, entity: &'static str, id: String, by: String }
+
+struct Incident {
+    id: String,
+    client: usize,
+    target: Target,
+    severity: usize,
+    category: &'static str,
+    detected: Time,
+    sla: Sla,
+    /// Each status the incident reached and when, from `open` (its creation) to its current status.
+    reached: Vec<(IncidentStatus, Time)>,
+}
+
+impl Incident {
+    fn status(&self) -> IncidentStatus {
+        self.reached.last().expect("an incident is at least open").0
+    }
+    fn created(&self) -> Time {
+        self.reached[0].1
+    }
+    fn at(&self, status: IncidentStatus) -> Option<Time> {
+        self.reached.iter().find(|r| r.0 == status).map(|r| r.1)
+    }
+    /// When work on it ended: its resolution, or now while it is still going.
+    fn end(&self, now: Time) -> Time {
+        self.at(IncidentStatus::Resolved).unwrap_or(now)
+    }
+}
+
+#[derive(Default)]
+struct Demo {
+    now: Time,
+    rng: Rng,
+    data: Dataset,
+    audit: Vec<AuditEntry>,
+    users: Vec<User>,
+    products: Vec<Product>,
+    subscriptions: Vec<Subscription>,
+    incidents: Vec<Incident>,
+    /// How many changes for settled incidents there are so far (picks from `SETTLED_CHANGES` in turn).
+    settled_changes: usize,
+}
+
+impl Demo {
+    /// Adds a record under the table's next id, which it returns.
+    fn add(&mut self, table: &str, record: Value) -> String {
+        let Value::Object(mut record) = record else { unreachable!("records are JSON objects") };
+        let records = self.data.entry(table.to_string()).or_default();
+        let id = id_of(records.len());
+        record.insert(primary_key(table).to_string(), Value::String(id.clone()));
+        records.insert(id.clone(), Value::Object(record));
+        id
+    }
+
+    fn audit(&mut self, at: Time, action: &'static str, entity: &'static str, id: &str, by: &str) {
+        self.audit.push(AuditEntry { at, action, entity, id: id.to_string(), by: by.to_string() });
+    }
+
+    /// A moment between `lo` and `hi` days ago.
+    fn ago(&mut self, lo: i64, hi: i64) -> Time {
+        self.now - Duration::minutes(self.rng.range(lo * DAY, hi * DAY))
+    }
+
+    /// `from` plus `minutes`, but never more than halfway to now, so that chains of events stay ordered and past.
+    fn after(&self, from: Time, minutes: i64) -> Time {
+        from + Duration::seconds((minutes * 60).clamp(0, (self.now - from).num_seconds().max(0) / 2))
+    }
+
+    /// `after` a random `lo..=hi` minutes.
+    fn later(&mut self, from: Time, lo: i64, hi: i64) -> Time {
+        let minutes = self.rng.range(lo, hi);
+        self.after(from, minutes)
+    }
+
+    /// A moment 10–60 % of the way from `a` to `b`.
+    fn between(&mut self, a: Time, b: Time) -> Time {
+        a + Duration::seconds((b - a).num_seconds() * self.rng.range(10, 60) / 100)
+    }
+
+    fn pick_user(&mut self, wanted: impl Fn(&User) -> bool) -> Option<String> {
+        let pool: Vec<&String> = self.users.iter().filter(|u| u.active && wanted(u)).map(|u| &u.id).collect();
+        (!pool.is_empty()).then(|| self.rng.pick(&pool).to_string())
+    }
+
+    /// An active provider-staff user with one of `roles`.
+    fn staff(&mut self, roles: &[Role]) -> String {
+        self.pick_user(|u| u.scope == Scope::Staff && roles.contains(&u.role)).expect("the roster has active staff in every role")
+    }
+
+    /// An active contact of the client or vendor, if it has one.
+    fn contact(&mut self, scope: Scope) -> Option<String> {
+        self.pick_user(|u| matches!(u.role, ClientContact | VendorContact) && u.scope == scope)
+    }
+
+    fn component(&self, target: Target) -> &Component {
+        &self.products[target.product].components[target.component]
+    }
+
+    fn random_target(&mut self) -> Target {
+        let product = self.rng.below(self.products.len());
+        Target { product, component: self.rng.below(self.products[product].components.len()) }
+    }
+
+    // ---- Organisations, people, products, subscriptions ----
+
+    fn organisations(&mut self) {
+        for (i, stem) in CLIENT_STEMS.iter().enumerate() {
+            let (industry, word) = *self.rng.pick(&INDUSTRIES);
+            let name = format!("{stem} {word}");
+            let created = self.ago(600, 650);
+            let record = json!({
+                "client_name": name, "contact_email": format!("servicedesk@{}.example", name.to_lowercase().replace(' ', "-")),
+                // A distinct four-digit prefix per client keeps registration numbers unique.
+                "registration_number": format!("REG{:04}{:04}", 1000 + 1117 * i, self.rng.below(10_000)),
+                "client_type": CLIENT_TYPES[i % CLIENT_TYPES.len()], "industry": industry, "country": self.rng.pick(&COUNTRIES),
+                "status": "active", "created_at": ts(created), "updated_at": ts(self.later(created, DAY, 200 * DAY)),
+            });
+            let id = self.add("clients", record);
+            self.audit(created, "create", "client", &id, "1");
+        }
+        for (i, &(stem, vendor_type, word, area)) in VENDORS.iter().enumerate() {
+            let name = format!("{stem} {word}");
+            let created = self.ago(600, 650);
+            let record = json!({
+                "vendor_name": name, "vendor_type": vendor_type, "contact_email": format!("support@{}.example", name.to_lowercase().replace(' ', "-")),
+                // 555-01xx numbers are reserved for fiction.
+                "contact_phone": format!("+1{area}55501{:02}", 10 + i), "status": "active", "created_at": ts(created),
+            });
+            let id = self.add("vendors", record);
+            self.audit(created, "create", "vendor", &id, "1");
+        }
+    }
+
+    fn users(&mut self) {
+        let mut taken = BTreeSet::new();
+        for (n, &(role, status, scope, email)) in ROSTER.iter().enumerate() {
+            let (name, generated) = loop {
+                let (first, last) = (*self.rng.pick(&FIRST_NAMES), *self.rng.pick(&LAST_NAMES));
+                let email = format!("{}.{}@example.com", first.to_lowercase(), last.to_lowercase());
+                if taken.insert(email.clone()) {
+                    break (format!("{first} {last}"), email);
+                }
+            };
+            // The first administrator predates everything else and set the rest up.
+            let created = if n == 0 { self.ago(660, 660) } else { self.ago(500, 590) };
+            let (client_id, vendor_id) = match scope {
+                Scope::Client(c) => (Some(id_of(c)), None),
+                Scope::Vendor(v) => (None, Some(id_of(v))),
+                Scope::Staff => (None, None),
+            };
+            let department = match role {
+                SystemAdministrator | ClientContact | VendorContact => "IT",
+                IncidentManager | AccountManager => "Operations",
+                TechnicalSupport => *self.rng.pick(&["Support", "Engineering"]),
+                Executive => "Management",
+            };
+            let record = json!({
+                "name": name, "email": email.map_or(generated, str::to_string), "role": role.as_str(), "department": department,
+                "client_id": client_id, "vendor_id": vendor_id, "timezone": self.rng.pick(&TIMEZONES), "status": status,
+                "created_at": ts(created), "updated_at": ts(self.later(created, 60, 300 * DAY)),
+            });
+            let id = self.add("users", record);
+            if n > 0 {
+                self.audit(created, "create", "user", &id, "1");
+            }
+            self.users.push(User { id, role, active: status == "active", scope });
+        }
+    }
+
+    fn catalogue(&mut self) {
+        for (i, &(stem, product_type)) in PRODUCTS.iter().enumerate() {
+            let created = self.ago(560, 600);
+            let record = json!({
+                "product_name": format!("{stem} {}", self.rng.pick(&EDITIONS)), "product_type": product_type,
+                "version": format!("{}.{}.{}", self.rng.range(1, 6), self.rng.range(0, 12), self.rng.range(0, 40)),
+                "support_vendor_id": id_of(i % VENDORS.len()), "status": match i { 10 => "maintenance", 11 => "deprecated", _ => "active" },
+                "created_at": ts(created), "updated_at": ts(self.later(created, DAY, 300 * DAY)),
+            });
+            let product_id = self.add("products", record);
+            let kinds = COMPONENT_KINDS.iter().find(|k| k.0 == product_type).expect("every product type has components").1;
+            // Alternately three and two components; the first runs production.
+            let components = (0..3 - i % 2).map(|k| self.component_record(&product_id, stem, kinds[k], k, created)).collect();
+            self.products.push(Product { vendor: i % VENDORS.len(), components });
+        }
+    }
+
+    fn component_record(&mut self, product_id: &str, stem: &str, kind: &'static str, k: usize, after: Time) -> Component {
+        let name = format!("{}-{}-{:02}", stem.to_lowercase(), kind.to_lowercase(), k + 1);
+        let created = self.later(after, 60, 14 * DAY);
+        let environment = if k == 0 { "production" } else { *self.rng.pick(&["production", "staging", "development", "testing"]) };
+        let record = json!({
+            "component_name": name, "component_type": kind, "product_id": product_id, "environment": environment,
+            "location": self.rng.pick(&LOCATIONS), "port_number": PORTS.iter().find(|p| p.0 == kind).map(|p| p.1),
+            "operational_status": self.rng.pick(&["operational", "operational", "operational", "operational", "degraded", "maintenance", "offline"]),
+            "created_at": ts(created), "updated_at": ts(self.later(created, DAY, 400 * DAY)),
+        });
+        Component { id: self.add("infrastructure_components", record), name, kind }
+    }
+
+    fn subscriptions(&mut self) {
+        for i in 0..SUBSCRIPTIONS {
+            // Clients take one or two products each; 5i mod 12 never gives a client the same product twice.
+            let (client, product) = (i % CLIENT_STEMS.len(), 5 * i % PRODUCTS.len());
+            let (tier, types, rtos) = plan(CLIENT_TYPES[client % CLIENT_TYPES.len()]);
+            let subscription_type = *self.rng.pick(&types);
+            let (status, end) = term(i, &mut self.rng);
+            let start = self.rng.range(150, 480);
+            let created = self.ago(start + 3, start + 20);
+            // An expired subscription last changed when it ran out.
+            let updated = if end > 0 { self.now - Duration::days(end) } else { self.later(created, DAY, 120 * DAY) };
+            let now = self.now;
+            let day = move |days_ago: i64| (now - Duration::days(days_ago)).format("%Y-%m-%d").to_string();
+            let record = json!({
+                "client_id": id_of(client), "product_id": id_of(product), "subscription_type": subscription_type, "sla_tier": tier,
+                "rto_hours": self.rng.pick(&rtos), "start_date": day(start), "end_date": day(end), "status": status,
+                "created_at": ts(created), "updated_at": ts(updated),
+            });
+            let id = self.add("subscriptions", record);
+            let creator = self.staff(&[AccountManager]);
+            self.audit(created, "create", "subscription", &id, &creator);
+            // Critical subscriptions (premium or custom) need an executive's approval.
+            let approver = self.staff(if tier == "premium" || subscription_type == "custom" { &[Executive] } else { &[IncidentManager, Executive] });
+            let decided = self.later(created, 60, 2 * DAY);
+            self.audit(decided, if status == "cancelled" { "reject" } else { "approve" }, "subscription", &id, &approver);
+            // SLAs are agreed on active subscriptions only.
+            let slas = if status == "active" { self.slas(&id, tier, decided) } else { Vec::new() };
+            self.subscriptions.push(Subscription { client, product, slas });
+        }
+    }
+
+    fn slas(&mut self, subscription_id: &str, tier: &str, after: Time) -> Vec<Sla> {
+        let (availability, terms) = sla_terms(tier);
+        let created = self.later(after, 60, 3 * DAY);
+        let mut slas = Vec::new();
+        for (severity, &(response, resolution)) in terms.iter().enumerate() {
+            let sla = Sla {
+                severity,
+                response_minutes: self.rng.stepped(response, if response.1 <= 120 { 15 } else { 60 }),
+                resolution_hours: self.rng.stepped(resolution, if resolution.1 - resolution.0 >= 24 { 24 } else { 1 }),
+            };
+            let record = json!({
+                "subscription_id": subscription_id, "severity_level": SEVERITIES[severity], "response_time_minutes": sla.response_minutes,
+                "resolution_time_hours": sla.resolution_hours, "availability_percentage": availability, "created_at": ts(created),
+            });
+            self.add("service_level_agreements", record);
+            slas.push(sla);
+        }
+        slas
+    }
+
+    // ---- Incidents and what hangs off them ----
+
+    fn incidents(&mut self) {
+        let mut plan = Vec::new();
+        for bucket in INCIDENT_PLAN {
+            let mut statuses: Vec<IncidentStatus> = bucket.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)).collect();
+            self.rng.shuffle(&mut statuses);
+            plan.extend(statuses);
+        }
+        let running: Vec<usize> = (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
+        let last = (plan.len() - 1) as i64;
+        for (rank, status) in plan.into_iter().enumerate() {
+            // Oldest first, evenly over the window; the newest at least 90 minutes ago.
+            let age = WINDOW_MINUTES * (last - rank as i64) / last + self.rng.range(90, 600);
+            let subscription = *self.rng.pick(&running);
+            let incident = self.incident(subscription, status, self.now - Duration::minutes(age));
+            self.follow_ups(&incident);
+            self.incidents.push(incident);
+        }
+    }
+
+    fn incident(&mut self, subscription: usize, status: IncidentStatus, detected: Time) -> Incident {
+        let Subscription { client, product, .. } = self.subscriptions[subscription];
+        let target = Target { product, component: self.rng.below(self.products[product].components.len()) };
+        let severity = *self.rng.pick(&SEVERITY_MIX);
+        let slas = &self.subscriptions[subscription].slas;
+        // Targets come from the client's SLA for the severity, or the least strict one it has.
+        let sla = *slas.iter().find(|s| s.severity == severity).or(slas.last()).expect("running subscriptions have SLAs");
+        let (category, titles) = *self.rng.pick(&CATEGORIES);
+        let title = self.rng.pick(&titles).replace("{c}", &self.component(target).name);
+        let mut reached = vec![(IncidentStatus::Open, detected + Duration::minutes(self.rng.range(2, 40)))];
+        let stage = STATUS_PATH.iter().position(|&s| s == status).expect("every status is on the path");
+        for &next in &STATUS_PATH[1..=stage] {
+            let from = reached.last().expect("open").1;
+            let elapsed = (from - detected).num_minutes();
+            // Response and resolution mostly meet the SLA, sometimes not; closing waits for the client's word.
+            let minutes = match next {
+                IncidentStatus::Investigating => sla.response_minutes * self.rng.range(30, 140) / 100 - elapsed,
+                IncidentStatus::InProgress => self.rng.range(15, 180),
+                IncidentStatus::Resolved => sla.resolution_hours * 60 * self.rng.range(30, 120) / 100 - elapsed,
+                _ => self.rng.range(240, 3 * DAY),
+            };
+            reached.push((next, self.after(from, minutes.max(5))));
+        }
+        let id = id_of(self.incidents.len());
+        let incident = Incident { id, client, target, severity, category, detected, sla, reached };
+        let reporter = match self.rng.below(10) {
+            0..=2 => self.contact(Scope::Client(client)),
+            3 => self.contact(Scope::Vendor(self.products[product].vendor)),
+            _ => None,
+        }
+        .unwrap_or_else(|| self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
+        let assignee = (status != IncidentStatus::Open || self.rng.chance(40)).then(|| self.staff(&[TechnicalSupport, SystemAdministrator]));
+        let updated = self.log_history(&incident, assignee.as_deref());
+        let record = json!({
+            "title": title, "category": category, "severity": SEVERITIES[severity],
+            "impact_level": LEVELS[(severity + self.rng.below(2)).min(3)], "urgency_level": LEVELS[(severity + self.rng.below(2)).min(3)],
+            "status": status.as_str(), "client_id": id_of(client), "component_id": self.component(target).id,
+            "reporter_user_id": reporter, "assigned_to_user_id": assignee, "detection_timestamp": ts(detected),
+            "resolution_timestamp": incident.at(IncidentStatus::Resolved).map(ts), "created_at": ts(incident.created()), "updated_at": ts(updated),
+        });
+        assert_eq!(self.add("incidents", record), incident.id);
+        self.audit(incident.created(), "create", "incident", &incident.id, &reporter);
+        incident
+    }
+
+    /// Writes the incident's change log (triage, assignment, each status change); returns the latest change's time.
+    fn log_history(&mut self, incident: &Incident, assignee: Option<&str>) -> Time {
+        let (created, severity) = (incident.created(), incident.severity);
+        let manager = self.staff(&[IncidentManager]);
+        let mut latest = incident.reached.last().expect("open").1;
+        if severity < 3 && self.rng.chance(20) {
+            // Triage found it worse than first reported.
+            let at = self.later(created, 1, 20);
+            self.log_update(&incident.id, &manager, at, "priority_change", ["severity", SEVERITIES[severity + 1], SEVERITIES[severity]]);
+            latest = latest.max(at);
+        }
+        if let Some(assignee) = assignee {
+            let at = match incident.reached.get(1) {
+                Some(&(_, at)) => at,
+                None => self.later(created, 5, 60),
+            };
+            self.log_update(&incident.id, &manager, at, "assignment_change", ["assigned_to", "", assignee]);
+            latest = latest.max(at);
+        }
+        for pair in incident.reached.windows(2) {
+            // Only an incident manager closes; the assignee moves the rest along.
+            let by = match assignee {
+                Some(assignee) if pair[1].0 != IncidentStatus::Closed => assignee.to_string(),
+                _ => manager.clone(),
+            };
+            self.log_update(&incident.id, &by, pair[1].1, "status_change", ["status", pair[0].0.as_str(), pair[1].0.as_str()]);
+        }
+        latest
+    }
+
+    fn log_update(&mut self, incident: &str, by: &str, at: Time, update_type: &str, [field, old, new]: [&str; 3]) {
+        let record = json!({
+            "incident_id": incident, "updated_by_user": by, "update_type": update_type, "field_changed": field,
+            "old_value": old, "new_value": new, "created_at": ts(at),
+        });
+        self.add("incident_updates", record);
+        self.audit(at, "update", "incident", incident, by);
+    }
+
+    fn follow_ups(&mut self, incident: &Incident) {
+        let escalated = self.escalation(incident);
+        for &(status, at) in &incident.reached {
+            match status {
+                IncidentStatus::Open => self.communicate(incident, "notification", at),
+                IncidentStatus::InProgress if self.rng.chance(60) => self.communicate(incident, "update", at),
+                IncidentStatus::Resolved => self.communicate(incident, "resolution", at),
+                _ => {}
+            }
+        }
+        if let Some(started) = incident.at(IncidentStatus::InProgress) {
+            self.workaround(incident, started);
+            self.root_cause(incident, started);
+            if self.rng.chance(45) {
+                self.incident_change(incident, started);
+            }
+            if self.rng.chance(35) {
+                self.repair(incident, started);
+            }
+        }
+        self.reports(incident);
+        if let Some(resolved) = incident.at(IncidentStatus::Resolved).filter(|_| self.rng.chance(45)) {
+            let created = self.later(resolved, 120, 3 * DAY);
+            self.article(Some(incident.id.as_str()), incident.target, incident.category, created);
+        }
+        if let Some(closed) = incident.at(IncidentStatus::Closed) {
+            self.metrics(incident, closed, escalated);
+            self.review(incident, closed);
+        }
+    }
+
+    /// Escalates most P1 and P2 incidents and a few others once work has started; returns when.
+    fn escalation(&mut self, incident: &Incident) -> Option<Time> {
+        let acknowledged = incident.at(IncidentStatus::Investigating)?;
+        if !self.rng.chance(if incident.severity <= 1 { 65 } else { 10 }) {
+            return None;
+        }
+        let vendor = self.contact(Scope::Vendor(self.products[incident.target.product].vendor));
+        let levels: &[&str] = if vendor.is_some() { &["management", "technical", "executive", "vendor"] } else { &["management", "technical", "executive"] };
+        let level = *self.rng.pick(levels);
+        // The target fits the level; the one escalating is never the target.
+        let (by, to) = match level {
+            "technical" => (self.staff(&[IncidentManager]), self.staff(&[TechnicalSupport, SystemAdministrator])),
+            "executive" => (self.staff(&[TechnicalSupport, IncidentManager]), self.staff(&[Executive])),
+            "vendor" => (self.staff(&[TechnicalSupport]), vendor.expect("offered only with a contact")),
+            _ => (self.staff(&[TechnicalSupport]), self.staff(&[IncidentManager, Executive])),
+        };
+        let at = self.between(acknowledged, incident.end(self.now));
+        let (status, resolved_at) = match incident.at(IncidentStatus::Resolved) {
+            Some(resolved) if self.rng.chance(85) => ("resolved", Some(resolved)),
+            Some(_) => ("cancelled", None),
+            None => ("active", None),
+        };
+        let record = json!({
+            "incident_id": incident.id, "escalated_by_user": by, "escalated_to_user": to, "escalation_level": level,
+            "reason": self.rng.pick(&ESCALATION_REASONS), "status": status, "escalated_at": ts(at), "resolved_at": resolved_at.map(ts),
+            "created_at": ts(at),
+        });
+        self.add("incident_escalations", record);
+        self.audit(at, "escalate", "incident", &incident.id, &by);
+        self.communicate(incident, "escalation", at);
+        Some(at)
+    }
+
+    fn communicate(&mut self, incident: &Incident, kind: &str, at: Time) {
+        let sender = self.staff(&[IncidentManager, TechnicalSupport, AccountManager]);
+        let (recipient, recipient_type) = match self.contact(Scope::Client(incident.client)) {
+            Some(contact) if kind != "escalation" => (contact, if kind == "resolution" { "all_stakeholders" } else { "client_contacts" }),
+            _ if kind == "escalation" || incident.severity == 0 => (self.staff(&[Executive]), "executive_team"),
+            _ => (self.staff(&[TechnicalSupport, SystemAdministrator]), "technical_team"),
+        };
+        // Only recent messages can still be waiting to go out.
+        let status = if self.now - at < Duration::days(1) && self.rng.chance(50) {
+            "pending"
+        } else {
+            *self.rng.pick(&["delivered", "delivered", "delivered", "sent", "sent", "failed"])
+        };
+        let sent_at = (status != "pending").then(|| self.later(at, 0, 5));
+        let record = json!({
+            "incident_id": incident.id, "sender_id": sender, "recipient_id": recipient, "recipient_type": recipient_type,
+            "communication_type": kind, "delivery_method": self.rng.pick(&["email", "email", "sms", "phone", "chat", "dashboard_notification"]),
+            "delivery_status": status, "sent_at": sent_at.map(ts), "created_at": ts(at),
+        });
+        self.add("communications", record);
+    }
+
+    fn workaround(&mut self, incident: &Incident, started: Time) {
+        if !self.rng.chance(40) {
+            return;
+        }
+        let at = self.between(started, incident.end(self.now));
+        let status = if incident.status() == IncidentStatus::InProgress { "active" } else { *self.rng.pick(&["inactive", "replaced"]) };
+        let record = json!({
+            "incident_id": incident.id, "implemented_by_user": self.staff(&[TechnicalSupport, SystemAdministrator]),
+            "effectiveness_level": self.rng.pick(&["full_mitigation", "partial_mitigation", "minimal_impact"]),
+            "status": status, "implemented_at": ts(at), "created_at": ts(at),
+        });
+        self.add("workarounds", record);
+    }
+
+    /// Every P1 and P2 under way or over gets a root cause analysis, and some other incidents once over.
+    fn root_cause(&mut self, incident: &Incident, started: Time) {
+        let (resolved, closed) = (incident.at(IncidentStatus::Resolved), incident.at(IncidentStatus::Closed));
+        if incident.severity > 1 && !(resolved.is_some() && self.rng.chance(25)) {
+            return;
+        }
+        let created = self.between(started, incident.end(self.now));
+        let (status, completed_at) = match (resolved, closed) {
+            (Some(resolved), Some(closed)) => (*self.rng.pick(&["completed", "reviewed"]), Some(self.between(resolved, closed))),
+            (Some(resolved), None) if self.rng.chance(60) => ("completed", Some(self.later(resolved, 60, 2 * DAY))),
+            _ => ("in_progress", None),
+        };
+        let record = json!({
+            "incident_id": incident.id, "conducted_by_user": self.staff(&[TechnicalSupport, IncidentManager, SystemAdministrator]),
+            "analysis_method": self.rng.pick(&["five_whys", "fishbone_diagram", "fault_tree_analysis", "timeline_analysis"]),
+            "status": status, "completed_at": completed_at.map(ts), "created_at": ts(created),
+        });
+        self.add("root_cause_analysis", record);
+    }
+
+    fn reports(&mut self, incident: &Incident) {
+        let closed = incident.status() == IncidentStatus::Closed;
+        let mut kinds = Vec::new();
+        if incident.severity == 0 {
+            kinds.push("executive_summary");
+        }
+        if incident.at(IncidentStatus::Resolved).is_some() {
+            kinds.push(*self.rng.pick(&["technical_details", "business_impact", "compliance_report"]));
+        }
+        if closed && incident.severity <= 1 {
+            kinds.push("post_mortem");
+        }
+        for kind in kinds {
+            let at = self.later(incident.reached.last().expect("open").1, 60, 2 * DAY);
+            let record = json!({
+                "incident_id": incident.id, "report_type": kind, "generated_by_user": self.staff(&[IncidentManager, Executive]),
+                "status": self.rng.pick(if closed { &["published", "completed"] } else { &["draft", "completed"] }),
+                "generated_at": ts(at), "created_at": ts(at),
+            });
+            self.add("incident_reports", record);
+        }
+    }
+
+    /// Metrics of a closed incident, computed from its timestamps, against its SLA's targets.
+    fn metrics(&mut self, incident: &Incident, closed: Time, escalated: Option<Time>) {
+        let minutes = |at: Option<Time>| at.map_or(1, |at| (at - incident.detected).num_minutes().max(1));
+        let mut rows = vec![
+            ("detection_time", minutes(Some(incident.created())), *self.rng.pick(&[5, 10, 30])),
+            ("response_time", minutes(incident.at(IncidentStatus::Investigating)), incident.sla.response_minutes),
+            ("resolution_time", minutes(incident.at(IncidentStatus::Resolved)), incident.sla.resolution_hours * 60),
+        ];
+        if escalated.is_some() {
+            rows.push(("escalation_time", minutes(escalated), *self.rng.pick(&[60, 120, 240])));
+        }
+        let recorded = self.later(closed, 30, DAY);
+        for (metric_type, value, target) in rows {
+            let record = json!({
+                "incident_id": incident.id, "metric_type": metric_type, "calculated_value_minutes": value, "target_minutes": target,
+                "recorded_by_user": self.staff(&[IncidentManager, SystemAdministrator]), "recorded_at": ts(recorded), "created_at": ts(recorded),
+            });
+            self.add("performance_metrics", record);
+        }
+    }
+
+    /// A post-incident review for closed P1s and P2s and about half the other closed incidents.
+    fn review(&mut self, incident: &Incident, closed: Time) {
+        if incident.severity > 1 && !self.rng.chance(50) {
+            return;
+        }
+        let created = self.later(closed, 30, 600);
+        let scheduled = created + Duration::hours(self.rng.range(24, 120));
+        let (status, completed_at) = if scheduled + Duration::hours(2) > self.now {
+            ("scheduled", None)
+        } else if self.rng.chance(10) {
+            ("cancelled", None)
+        } else {
+            ("completed", Some(scheduled + Duration::minutes(self.rng.range(45, 120))))
+        };
+        let record = json!({
+            "incident_id": incident.id, "facilitator_user": self.staff(&[IncidentManager, Executive]), "scheduled_date": ts(scheduled),
+            "overall_rating": self.rng.pick(&["excellent", "good", "good", "satisfactory", "needs_improvement", "poor"]),
+            "status": status, "completed_at": completed_at.map(ts), "created_at": ts(created),
+        });
+        self.add("post_incident_reviews", record);
+    }
+
+    // ---- Changes, work orders, problems, knowledge ----
+
+    /// A change prompted by the incident: settled once the incident is over, else still on its way.
+    fn incident_change(&mut self, incident: &Incident, started: Time) {
+        let status = if incident.at(IncidentStatus::Resolved).is_some() {
+            self.settled_changes += 1;
+            SETTLED_CHANGES[(self.settled_changes - 1) % SETTLED_CHANGES.len()]
+        } else {
+            *self.rng.pick(&[ChangeStatus::Requested, ChangeStatus::Approved, ChangeStatus::Scheduled, ChangeStatus::InProgress])
+        };
+        let created = self.between(started, incident.end(self.now));
+        self.change(Some(incident.id.as_str()), incident.severity == 0, incident.target, status, created);
+    }
+
+    /// Work no incident prompted: planned changes, routine maintenance and general articles.
+    fn planned_work(&mut self) {
+        for _ in 0..4 {
+            let (target, created) = (self.random_target(), self.ago(3, 100));
+            let status = *self.rng.pick(&[ChangeStatus::Requested, ChangeStatus::Approved, ChangeStatus::Scheduled, ChangeStatus::Completed]);
+            self.change(None, false, target, status, created);
+        }
+        for _ in 0..3 {
+            let (target, after) = (self.random_target(), self.ago(2, 60));
+            let status = *self.rng.pick(&["created", "assigned", "completed"]);
+            self.work_order(None, target, "maintenance", status, after);
+        }
+        for _ in 0..5 {
+            let (target, created) = (self.random_target(), self.ago(10, 110));
+            let category = self.rng.pick(&CATEGORIES).0;
+            self.article(None, target, category, created);
+        }
+    }
+
+    fn change(&mut self, incident: Option<&str>, emergency: bool, target: Target, status: ChangeStatus, created: Time) {
+        let change_type = if emergency { "emergency" } else { *self.rng.pick(&["normal", "standard", "upgrade"]) };
+        let risk = if emergency { "high" } else { *self.rng.pick(&["low", "medium", "medium", "high"]) };
+        let title = format!("{} {}", self.rng.pick(&CHANGE_ACTIONS), self.component(target).name);
+        let requester = self.staff(&[TechnicalSupport, SystemAdministrator, IncidentManager]);
+        // High-risk changes need an executive; approval is recorded only once given.
+        let approvers: &[Role] = if risk == "high" { &[Executive] } else { &[IncidentManager, Executive] };
+        let approval = (status != ChangeStatus::Requested).then(|| (self.staff(approvers), self.later(created, 30, 720)));
+        let [start, planned_end, actual_start, actual_end] = self.schedule(status, approval.as_ref().map_or(created, |a| a.1));
+        let updated = [Some(created), approval.as_ref().map(|a| a.1), actual_start, actual_end].into_iter().flatten().max();
+        let record = json!({
+            "incident_id": incident, "title": title, "change_type": change_type, "risk_level": risk, "status": status.as_str(),
+            "requesting_user": requester, "approved_by_user": approval.as_ref().map(|a| &a.0),
+            "scheduled_start_time": start.map(ts), "scheduled_end_time": planned_end.map(ts), "actual_start_time": actual_start.map(ts),
+            "actual_end_time": actual_end.map(ts), "created_at": ts(created), "updated_at": updated.map(ts),
+        });
+        let id = self.add("change_requests", record);
+        self.audit(created, "create", "change_request", &id, &requester);
+        let Some((approver, approved)) = approval else { return };
+        self.audit(approved, "approve", "change_request", &id, &approver);
+        let work_status = match status {
+            ChangeStatus::Completed | ChangeStatus::Failed | ChangeStatus::RolledBack => "completed",
+            ChangeStatus::InProgress => "in_progress",
+            _ => "assigned",
+        };
+        let work_type = *self.rng.pick(&["installation", "configuration", "maintenance"]);
+        self.work_order(Some(("change_id", id.as_str())), target, work_type, work_status, approved);
+        if let (ChangeStatus::Failed | ChangeStatus::RolledBack, Some(ended)) = (status, actual_end) {
+            self.rollback(&id, incident, status, ended);
+        }
+    }
+
+    /// Scheduled start and end, actual start and end, as far as the change has got.
+    fn schedule(&mut self, status: ChangeStatus, approved: Time) -> [Option<Time>; 4] {
+        match status {
+            ChangeStatus::Requested | ChangeStatus::Approved => [None; 4],
+            ChangeStatus::Scheduled => {
+                let start = self.now + Duration::hours(self.rng.range(6, 120));
+                [Some(start), Some(start + Duration::hours(self.rng.range(1, 4))), None, None]
+            }
+            _ => {
+                let start = self.later(approved, 60, 2 * DAY);
+                let planned_end = start + Duration::hours(self.rng.range(1, 4));
+                let end = (status != ChangeStatus::InProgress).then(|| self.later(start, 30, 300));
+                [Some(start), Some(planned_end), Some(start), end]
+            }
+        }
+    }
+
+    fn rollback(&mut self, change: &str, incident: Option<&str>, change_status: ChangeStatus, ended: Time) {
+        let requester = self.staff(&[TechnicalSupport, IncidentManager, Executive]);
+        let created = self.later(ended, 5, 120);
+        // A rolled-back change had its rollback approved and carried out; a failed change's may be under way.
+        let status = match change_status {
+            ChangeStatus::RolledBack => "approved",
+            _ => *self.rng.pick(&["requested", "in_progress", "failed", "approved"]),
+        };
+        let approver = (status == "approved").then(|| self.staff(&[IncidentManager, Executive]));
+        let completed_at = matches!(status, "approved" | "failed").then(|| self.later(created, 15, 240));
+        let record = json!({
+            "change_id": change, "incident_id": incident, "requesting_user": requester, "status": status,
+            "approved_by_user": approver, "completed_at": completed_at.map(ts), "created_at": ts(created),
+        });
+        let id = self.add("rollback_requests", record);
+        self.audit(created, "create", "rollback_request", &id, &requester);
+        if let (Some(approver), Some(at)) = (approver, completed_at) {
+            self.audit(at, "approve", "rollback_request", &id, &approver);
+        }
+    }
+
+    /// A work order to repair the incident's component.
+    fn repair(&mut self, incident: &Incident, started: Time) {
+        let statuses: &[&str] = match incident.at(IncidentStatus::Resolved) {
+            Some(_) => &["completed", "completed", "completed", "cancelled"],
+            None => &["assigned", "in_progress"],
+        };
+        let (status, work_type) = (*self.rng.pick(statuses), *self.rng.pick(&["repair", "investigation", "configuration"]));
+        self.work_order(Some(("incident_id", incident.id.as_str())), incident.target, work_type, status, started);
+    }
+
+    /// A work order linked to at most one incident, change or problem (`link` names the field and the id).
+    fn work_order(&mut self, link: Option<(&str, &str)>, target: Target, work_type: &str, status: &str, after: Time) {
+        // Unassigned until taken on; the supporting vendor's contact takes some of the work on its products.
+        let assignee = (status != "created").then(|| {
+            let vendor = Scope::Vendor(self.products[target.product].vendor);
+            let contact = if self.rng.chance(30) { self.contact(vendor) } else { None };
+            contact.unwrap_or_else(|| self.staff(&[TechnicalSupport, SystemAdministrator]))
+        });
+        let template = WORK.iter().find(|w| w.0 == work_type).expect("a known work type").1;
+        let (created, by) = (self.later(after, 10, DAY), self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
+        let mut record = json!({
+            "incident_id": null, "change_id": null, "problem_id": null, "title": template.replace("{c}", &self.component(target).name),
+            "work_type": work_type, "status": status, "assigned_to_user": assignee, "created_by_user": by,
+            "created_at": ts(created), "updated_at": ts(self.later(created, 30, 5 * DAY)),
+        });
+        if let Some((field, id)) = link {
+            record[field] = json!(id);
+        }
+        self.add("work_orders", record);
+    }
+
+    /// Components with three or more incidents have a recurring problem, filed against the latest of them.
+    fn problems(&mut self) {
+        let mut by_component: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+        for (n, incident) in self.incidents.iter().enumerate() {
+            by_component.entry((incident.target.product, incident.target.component)).or_default().push(n);
+        }
+        let incidents = std::mem::take(&mut self.incidents);
+        for group in by_component.into_values().filter(|group| group.len() >= 3) {
+            let incident = &incidents[*group.last().expect("a group has incidents")];
+            let (status, work_status) = match incident.status() {
+                IncidentStatus::Open => ("open", "created"),
+                IncidentStatus::Investigating | IncidentStatus::InProgress => ("investigating", "in_progress"),
+                IncidentStatus::Resolved => ("in_progress", "in_progress"),
+                IncidentStatus::Closed => *self.rng.pick(&[("in_progress", "in_progress"), ("resolved", "completed"), ("closed", "completed")]),
+            };
+            let (component, category) = (&self.component(incident.target).name, incident.category.to_lowercase());
+            let title = format!("Recurring {category} issues on {component} ({} incidents)", group.len());
+            let (created, by) = (self.later(incident.created(), 60, DAY), self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
+            let record = json!({
+                "incident_id": incident.id, "title": title, "status": status, "issued_by_user": by,
+                "created_at": ts(created), "updated_at": ts(self.later(created, 60, 3 * DAY)),
+            });
+            let id = self.add("problem_tickets", record);
+            self.audit(created, "create", "problem_ticket", &id, &by);
+            self.work_order(Some(("problem_id", id.as_str())), incident.target, "investigation", work_status, created);
+        }
+        self.incidents = incidents;
+    }
+
+    /// A knowledge base article, written by support and reviewed by an incident manager once out of draft.
+    fn article(&mut self, incident: Option<&str>, target: Target, category: &str, created: Time) {
+        let (article_type, template) = *self.rng.pick(&ARTICLES);
+        let title = template.replace("{cat}", &category.to_lowercase()).replace("{kind}", self.component(target).kind);
+        let status = *self.rng.pick(&["draft", "under_review", "published", "published", "archived"]);
+        let reviewer = (status != "draft").then(|| self.staff(&[IncidentManager]));
+        let record = json!({
+            "incident_id": incident, "title": title, "article_type": article_type,
+            "category": self.rng.pick(&["technical", "technical", "process", "communication", "escalation"]),
+            "created_by_user": self.staff(&[TechnicalSupport]), "reviewer_user": reviewer, "status": status,
+            "created_at": ts(created), "updated_at": ts(self.later(created, 60, 7 * DAY)),
+        });
+        self.add("knowledge_base_articles", record);
+    }
+
+    /// The audit trail in time order (ties keep the order they happened in): the import chains it in id order.
+    fn write_audit_log(&mut self) {
+        let mut entries = std::mem::take(&mut self.audit);
+        entries.sort_by_key(|e| e.at);
+        for e in entries {
+            let record = json!({ "action": e.action, "entity_type": e.entity, "entity_id": e.id, "audit_by_user": e.by, "created_at": ts(e.at) });
+            self.add("audit_logs", record);
+        }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use serde_json::Map;
+    use strum::IntoEnumIterator;
+
+    fn now() -> Time {
+        Utc.with_ymd_and_hms(2026, 3, 14, 9, 30, 0).unwrap()
+    }
+
+    fn find<'a>(data: &'a Dataset, table: &str, id: &Value) -> &'a Map<String, Value> {
+        data[table][id.as_str().expect("an id")].as_object().expect("a record")
+    }
+
+    #[test]
+    fn same_anchor_same_bytes() {
+        let text = |data: Dataset| serde_json::to_string(&data).unwrap();
+        assert_eq!(text(dataset(now())), text(dataset(now())));
+    }
+
+    #[test]
+    fn passes_the_import_checks_with_every_table_filled() {
+        let data = dataset(now());
+        crate::import::validate::check(&data).unwrap_or_else(|e| panic!("{e}"));
+        for table in TABLES {
+            assert!(data[table.name].len() >= 3, "{} has {} records", table.name, data[table.name].len());
+        }
+        assert_eq!(data.len(), TABLES.len());
+    }
+
+    #[test]
+    fn every_role_has_an_active_login() {
+        let data = dataset(now());
+        let logins = logins();
+        assert_eq!(logins.iter().map(|l| l.role).collect::<Vec<_>>(), Role::iter().collect::<Vec<_>>());
+        for login in logins {
+            let user = data["users"].values().find(|u| u["email"] == login.email).expect("login present");
+            assert_eq!((user["role"].as_str(), user["status"].as_str()), (Some(login.role.as_str()), Some("active")));
+        }
+    }
+
+    #[test]
+    fn records_tell_a_consistent_story() {
+        let data = dataset(now());
+        let stamp = ts(now());
+        for (table, records) in &data {
+            for record in records.values() {
+                for field in ["created_at", "updated_at", "detection_timestamp", "resolution_timestamp", "sent_at", "completed_at"] {
+                    assert!(record[field].as_str().is_none_or(|at| at <= stamp.as_str()), "{table}.{field} lies in the future");
+                }
+            }
+        }
+        let mut closed = 0;
+        for incident in data["incidents"].values() {
+            let done = matches!(incident["status"].as_str(), Some("resolved" | "closed"));
+            closed += usize::from(incident["status"] == "closed");
+            assert_eq!(incident["resolution_timestamp"].is_string(), done);
+            if done {
+                assert!(incident["resolution_timestamp"].as_str() > incident["detection_timestamp"].as_str());
+            }
+            assert!(incident["created_at"].as_str() >= incident["detection_timestamp"].as_str());
+        }
+        assert!(closed >= 10);
+        for table in ["performance_metrics", "post_incident_reviews"] {
+            assert!(data[table].values().all(|r| find(&data, "incidents", &r["incident_id"])["status"] == "closed"), "{table}");
+        }
+        for rollback in data["rollback_requests"].values() {
+            let status = &find(&data, "change_requests", &rollback["change_id"])["status"];
+            assert!(status == "failed" || status == "rolled_back");
+        }
+        for change in data["change_requests"].values() {
+            assert_eq!(change["approved_by_user"].is_null(), change["status"] == "requested");
+        }
+        for escalation in data["incident_escalations"].values() {
+            let target = find(&data, "users", &escalation["escalated_to_user"]);
+            let fits: &[&str] = match escalation["escalation_level"].as_str().unwrap() {
+                "management" => &["incident_manager", "executive"],
+                "technical" => &["technical_support", "system_administrator"],
+                "executive" => &["executive"],
+                _ => &["vendor_contact"],
+            };
+            assert!(fits.contains(&target["role"].as_str().unwrap()));
+            if escalation["escalation_level"] == "vendor" {
+                let incident = find(&data, "incidents", &escalation["incident_id"]);
+                let component = find(&data, "infrastructure_components", &incident["component_id"]);
+                assert_eq!(find(&data, "products", &component["product_id"])["support_vendor_id"], target["vendor_id"]);
+            }
+        }
+    }
+
+    #[test]
+    fn demo_contacts_have_incidents_and_some_subscriptions_end_soon() {
+        let data = dataset(now());
+        let vendor_of = |incident: &Value| {
+            let component = find(&data, "infrastructure_components", &incident["component_id"]);
+            find(&data, "products", &component["product_id"])["support_vendor_id"].clone()
+        };
+        assert!(data["incidents"].values().any(|i| i["client_id"] == "1"));
+        assert!(data["incidents"].values().any(|i| vendor_of(i) == "1"));
+        let soon = (now() + Duration::days(30)).format("%Y-%m-%d").to_string();
+        let today = now().format("%Y-%m-%d").to_string();
+        let ending = data["subscriptions"].values().filter(|s| s["status"] == "active" && s["end_date"].as_str().is_some_and(|d| d > today.as_str() && d <= soon.as_str()));
+        assert!(ending.count() >= 2);
+        for sla in data["service_level_agreements"].values() {
+            assert_eq!(find(&data, "subscriptions", &sla["subscription_id"])["status"], "active");
+        }
+    }
 }

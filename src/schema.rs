@@ -260,6 +260,10 @@ diesel::table! {
         availability_percentage -> Nullable<Float8>,
         created_at -> Timestamptz,
         lock_version -> Int4,
+        approval_status -> Text,
+        approval_decided_by -> Nullable<Int4>,
+        approval_decided_at -> Nullable<Timestamptz>,
+        rejection_reason -> Nullable<Text>,
     }
 }
 
@@ -277,6 +281,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         lock_version -> Int4,
+        approval_status -> Text,
+        approval_decided_by -> Nullable<Int4>,
+        approval_decided_at -> Nullable<Timestamptz>,
+        rejection_reason -> Nullable<Text>,
     }
 }
 
@@ -366,8 +374,10 @@ diesel::joinable!(rollback_requests -> incidents (incident_id));
 diesel::joinable!(root_cause_analysis -> incidents (incident_id));
 diesel::joinable!(root_cause_analysis -> users (conducted_by_user));
 diesel::joinable!(service_level_agreements -> subscriptions (subscription_id));
+diesel::joinable!(service_level_agreements -> users (approval_decided_by));
 diesel::joinable!(subscriptions -> clients (client_id));
 diesel::joinable!(subscriptions -> products (product_id));
+diesel::joinable!(subscriptions -> users (approval_decided_by));
 diesel::joinable!(users -> clients (client_id));
 diesel::joinable!(users -> vendors (vendor_id));
 diesel::joinable!(work_orders -> change_requests (change_id));

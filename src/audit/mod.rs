@@ -197,3 +197,14 @@ mod tests {
         assert!(!changes.to_string().contains("argon2id"));
     }
 }
+
+/// A record's history, oldest first, with each actor's name.
+pub fn history_with_names(conn: &mut PgConnection, entity_type: &str, entity_id: &str) -> QueryResult<Vec<(AuditEntry, Option<String>)>> {
+    use crate::schema::users;
+    audit_logs::table
+        .left_join(users::table)
+        .filter(audit_logs::entity_type.eq(entity_type).and(audit_logs::entity_id.eq(entity_id)))
+        .order(audit_logs::audit_id.asc())
+        .select((AuditEntry::as_select(), users::name.nullable()))
+        .load(conn)
+}

@@ -69,3 +69,46 @@ pub async fn logout(state: web::Data<AppState>, session: Session, user: Option<C
     session::flash(&session, "You have signed out.");
     Ok(see_other("/login"))
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/password.html")]
+pub struct PasswordPage {
+    page: Page,
+    errors: Vec<FieldError>,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+pub async fn password_form(session: Session, CurrentUser(user): CurrentUser) -> impl Responder {
+    PasswordPage { page: Page::for_user(&session, &user, "Change your password", "/account/password"), errors: Vec::new() }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let errors = service::change_password(&state, &user, &form.current_password, &form.new_password, &form.confirm_password).await?;
+    if !errors.is_empty() {
+        return unprocessable(PasswordPage { page: Page::for_user(&session, &user, "Change your password", "/account/password"), errors });
+    }
+    // A new session after a password change, so a session stolen earlier does not carry over.
+    session::sign_in(&session, user.user_id)?;
+    session::flash(&session, "Your password was changed.");
+    Ok(see_other("/"))
+}

@@ -4,6 +4,7 @@ use crate::audit::{self, Actor, Changes};
 use crate::error::AppError;
 use crate::users::{User, queries};
 use crate::web::AppState;
+use crate::web::page::FieldError;
 use diesel::Connection;
 use std::time::Instant;
 
@@ -77,4 +78,39 @@ pub async fn sign_out(state: &AppState, user: &User) -> Result<(), AppError> {
             Ok(())
         })
         .await
+}
+
+/// A user changes their own password: the current one is required and the new one must be acceptable.
+/// Returns the form's errors when refused.
+pub async fn change_password(state: &AppState, user: &User, current: &str, new: &str, confirmation: &str) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = Vec::new();
+    if let Err(message) = password::check_new_password(new) {
+        errors.push(FieldError { field: "new_password", message });
+    } else if new != confirmation {
+        errors.push(FieldError { field: "confirm_password", message: "The two new passwords are not the same.".into() });
+    }
+    let user_id = user.user_id;
+    let stored = state.db(move |conn| Ok(queries::password_hash(conn, user_id)?)).await?;
+    let current = current.to_string();
+    let verified = current.len() <= password::MAX_PASSWORD_LENGTH && state.hashing.run(move || password::verify(&current, stored.as_deref())).await;
+    if !verified {
+        errors.insert(0, FieldError { field: "current_password", message: "Your current password is not correct.".into() });
+    }
+    if !errors.is_empty() {
+        return Ok(errors);
+    }
+    let new = new.to_string();
+    let hash = state.hashing.run(move || password::hash(&new)).await.map_err(AppError::internal)?;
+    let (role, clock) = (user.role(), state.clock.clone());
+    state
+        .db(move |conn| {
+            conn.transaction(|conn| {
+                queries::set_password_hash(conn, user_id, &hash, clock.now())?;
+                let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
+                audit::record(conn, &clock, Actor::user(user_id, role), "update", "user", user_id, changes)
+            })?;
+            Ok(())
+        })
+        .await?;
+    Ok(Vec::new())
 }

@@ -12,6 +12,11 @@ macro_rules! domain_enum {
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[strum(serialize = $value)] #[serde(rename = $value)])? $variant),+ }
 
+        impl Choices for $name {
+            fn value(self) -> &'static str { self.as_str() }
+            fn text(self) -> &'static str { self.label() }
+        }
+
         impl $name {
             /// The stored value, e.g. `on_leave`.
             pub fn as_str(self) -> &'static str { self.into() }
@@ -159,6 +164,20 @@ domain_enum!(ReviewStatus { Scheduled => "Scheduled", Completed => "Completed", 
 domain_enum!(WorkOrderStatus {
     Created => "Created", Assigned => "Assigned", InProgress => "In progress", Completed => "Completed", Cancelled => "Cancelled",
 });
+
+domain_enum!(
+    /// PRODUCT ADDITION: whether a subscription or SLA is in force.
+    ApprovalStatus { Pending => "Waiting for approval", Approved => "Approved", Rejected => "Rejected" }
+);
+
+/// The values and labels of an enumeration, for form choices and filters.
+pub trait Choices: Sized + Copy + strum::IntoEnumIterator {
+    fn value(self) -> &'static str;
+    fn text(self) -> &'static str;
+    fn choices() -> Vec<(&'static str, &'static str)> {
+        Self::iter().map(|v| (v.value(), v.text())).collect()
+    }
+}
 
 impl Role {
     /// Provider staff act for the provider; contacts act for their client or vendor only.

@@ -55,3 +55,16 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
         .returning(User::as_returning())
         .get_result(conn)
 }
+
+/// Replaces a user's password hash (the caller audits it without the hash).
+pub fn set_password_hash(conn: &mut PgConnection, user_id: i32, password_hash: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::password_hash.eq(password_hash), users::updated_at.eq(now), users::lock_version.eq(users::lock_version + 1)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The stored password hash, for checking a user's current password.
+pub fn password_hash(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<String>> {
+    users::table.find(user_id).select(users::password_hash).first(conn)
+}

@@ -11,8 +11,7 @@ pub struct NavLink {
     pub current: bool,
 }
 
-/// The areas, in navigation order, with the roles that may use each.
-const AREAS: &[(&str, &str, &[Role])] = &[("Home", "/", &[
+const EVERYONE: &[Role] = &[
     Role::SystemAdministrator,
     Role::IncidentManager,
     Role::TechnicalSupport,
@@ -20,7 +19,21 @@ const AREAS: &[(&str, &str, &[Role])] = &[("Home", "/", &[
     Role::Executive,
     Role::ClientContact,
     Role::VendorContact,
-])];
+];
+const STAFF: &[Role] = &[Role::SystemAdministrator, Role::IncidentManager, Role::TechnicalSupport, Role::AccountManager, Role::Executive];
+
+/// The areas, in navigation order, with the roles that may use each.
+const AREAS: &[(&str, &str, &[Role])] = &[
+    ("Home", "/", EVERYONE),
+    ("Clients", "/clients", STAFF),
+    ("Users", "/users", STAFF),
+    ("Vendors", "/vendors", STAFF),
+    ("Products", "/products", STAFF),
+    ("Components", "/components", STAFF),
+    ("Subscriptions", "/subscriptions", STAFF),
+    ("SLAs", "/slas", STAFF),
+    ("My password", "/account/password", EVERYONE),
+];
 
 pub struct Page {
     pub title: String,

@@ -1,5 +1,6 @@
 //! Every route, in one table. The router is built from it, and the tests walk it, so no route escapes the
 //! CSRF, access and scope checks.
+use crate::admin::handlers::{self as admin, Clients, Components, Products, Slas, Subscriptions, Users, Vendors};
 use crate::{auth, web::home};
 use actix_web::web;
 
@@ -36,4 +37,56 @@ route_table! {
     post "/login" => auth::handlers::login, "sign in";
     post "/logout" => auth::handlers::logout, "sign out";
     get "/" => home::home, "home page for the signed-in role";
+    get "/account/password" => auth::handlers::password_form, "show change own password form";
+    post "/account/password" => auth::handlers::change_password, "change own password";
+    get "/clients" => admin::list::<Clients>, "list clients";
+    get "/clients/new" => admin::new::<Clients>, "show new client form";
+    post "/clients" => admin::create::<Clients>, "create client";
+    get "/clients/{id}" => admin::detail::<Clients>, "show client";
+    get "/clients/{id}/edit" => admin::edit::<Clients>, "show edit client form";
+    post "/clients/{id}" => admin::update::<Clients>, "update client";
+    get "/users" => admin::list::<Users>, "list users";
+    get "/users/new" => admin::new::<Users>, "show new user form";
+    post "/users" => admin::create::<Users>, "create user";
+    get "/users/{id}" => admin::detail::<Users>, "show user";
+    get "/users/{id}/edit" => admin::edit::<Users>, "show edit user form";
+    post "/users/{id}" => admin::update::<Users>, "update user";
+    get "/users/{id}/password" => admin::password_form, "show set user password form";
+    post "/users/{id}/password" => admin::set_password, "set user password";
+    get "/vendors" => admin::list::<Vendors>, "list vendors";
+    get "/vendors/new" => admin::new::<Vendors>, "show new vendor form";
+    post "/vendors" => admin::create::<Vendors>, "create vendor";
+    get "/vendors/{id}" => admin::detail::<Vendors>, "show vendor";
+    get "/vendors/{id}/edit" => admin::edit::<Vendors>, "show edit vendor form";
+    post "/vendors/{id}" => admin::update::<Vendors>, "update vendor";
+    get "/products" => admin::list::<Products>, "list products";
+    get "/products/new" => admin::new::<Products>, "show new product form";
+    post "/products" => admin::create::<Products>, "create product";
+    get "/products/{id}" => admin::detail::<Products>, "show product";
+    get "/products/{id}/edit" => admin::edit::<Products>, "show edit product form";
+    post "/products/{id}" => admin::update::<Products>, "update product";
+    get "/components" => admin::list::<Components>, "list infrastructure components";
+    get "/components/new" => admin::new::<Components>, "show new infrastructure component form";
+    post "/components" => admin::create::<Components>, "create infrastructure component";
+    get "/components/{id}" => admin::detail::<Components>, "show infrastructure component";
+    get "/components/{id}/edit" => admin::edit::<Components>, "show edit infrastructure component form";
+    post "/components/{id}" => admin::update::<Components>, "update infrastructure component";
+    get "/subscriptions" => admin::list::<Subscriptions>, "list subscriptions";
+    get "/subscriptions/new" => admin::new::<Subscriptions>, "show new subscription form";
+    post "/subscriptions" => admin::create::<Subscriptions>, "create subscription";
+    get "/subscriptions/{id}" => admin::detail::<Subscriptions>, "show subscription";
+    get "/subscriptions/{id}/edit" => admin::edit::<Subscriptions>, "show edit subscription form";
+    post "/subscriptions/{id}" => admin::update::<Subscriptions>, "update subscription";
+    get "/subscriptions/{id}/decide" => admin::decide_form::<Subscriptions>, "show approve or reject subscription form";
+    post "/subscriptions/{id}/approve" => admin::approve::<Subscriptions>, "approve subscription";
+    post "/subscriptions/{id}/reject" => admin::reject::<Subscriptions>, "reject subscription";
+    get "/slas" => admin::list::<Slas>, "list SLAs";
+    get "/slas/new" => admin::new::<Slas>, "show new SLA form";
+    post "/slas" => admin::create::<Slas>, "create SLA";
+    get "/slas/{id}" => admin::detail::<Slas>, "show SLA";
+    get "/slas/{id}/edit" => admin::edit::<Slas>, "show edit SLA form";
+    post "/slas/{id}" => admin::update::<Slas>, "update SLA";
+    get "/slas/{id}/decide" => admin::decide_form::<Slas>, "show approve or reject SLA form";
+    post "/slas/{id}/approve" => admin::approve::<Slas>, "approve SLA";
+    post "/slas/{id}/reject" => admin::reject::<Slas>, "reject SLA";
 }

@@ -1,0 +1,155 @@
+//! Reading a submitted form against a record type's fields: required values, types, ranges and choices.
+//! Pure: no database, no actix.
+use super::spec::{Editable, Field, FieldKind, Resource};
+use crate::auth::password;
+use crate::web::page::FieldError;
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+
+/// Submitted values after checking, as normalised text (`None` for empty), keyed by field name.
+pub type Values = BTreeMap<&'static str, Option<String>>;
+
+const MAX_TEXT: usize = 200;
+const MAX_LONG_TEXT: usize = 20_000;
+
+/// Whether a field is on the form: every field when creating, only editable ones when editing.
+pub fn on_form(field: &Field, creating: bool) -> bool {
+    creating || field.editable == Editable::Always
+}
+
+pub fn parse(resource: &'static Resource, input: &HashMap<String, String>, creating: bool) -> (Values, Vec<FieldError>) {
+    let mut values = Values::new();
+    let mut errors = Vec::new();
+    for field in resource.fields.iter().filter(|f| on_form(f, creating)) {
+        let raw = input.get(field.name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        match raw.map(|text| parse_value(field, text)).transpose() {
+            Ok(Some(value)) => {
+                values.insert(field.name, Some(value));
+            }
+            Ok(None) if field.required => errors.push(FieldError { field: field.name, message: missing(field) }),
+            Ok(None) => {
+                values.insert(field.name, None);
+            }
+            Err(message) => errors.push(FieldError { field: field.name, message }),
+        }
+    }
+    (values, errors)
+}
+
+fn missing(field: &Field) -> String {
+    let what = field.label.to_lowercase();
+    match field.kind {
+        FieldKind::Choice(_) | FieldKind::Reference(_) => format!("Choose the {what}."),
+        _ => format!("Enter the {what}."),
+    }
+}
+
+fn parse_value(field: &Field, text: &str) -> Result<String, String> {
+    let label = field.label;
+    if text.contains('\0') {
+        return Err(format!("{label} must not contain NUL characters."));
+    }
+    let limit = if matches!(field.kind, FieldKind::LongText) { MAX_LONG_TEXT } else { MAX_TEXT };
+    if text.chars().count() > limit {
+        return Err(format!("{label} must be {limit} characters or fewer."));
+    }
+    match field.kind {
+        FieldKind::Text | FieldKind::LongText => Ok(text.to_string()),
+        FieldKind::Email => {
+            let parts: Vec<&str> = text.split('@').collect();
+            let valid = parts.len() == 2 && parts.iter().all(|p| !p.is_empty()) && !text.chars().any(char::is_whitespace);
+            if valid { Ok(text.to_string()) } else { Err(format!("{label}: enter an email address like name@example.com.")) }
+        }
+        FieldKind::Phone => {
+            let digits = text.strip_prefix('+').unwrap_or_default();
+            if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(text.to_string())
+            } else {
+                Err(format!("{label}: enter a phone number in international format, like +15551234567."))
+            }
+        }
+        FieldKind::Integer { min, max } => match text.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+            Ok(_) => Err(format!("{label} must be between {min} and {max}.")),
+            Err(_) => Err(format!("{label} must be a whole number, like {min}.")),
+        },
+        FieldKind::Decimal { min, max } => match text.parse::<f64>() {
+            Ok(n) if n.is_finite() && (min..=max).contains(&n) => Ok(n.to_string()),
+            Ok(_) => Err(format!("{label} must be between {min} and {max}.")),
+            Err(_) => Err(format!("{label} must be a number, like 99.5.")),
+        },
+        FieldKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .map_err(|_| format!("{label} must be a real date, like 2026-01-31.")),
+        FieldKind::Choice(choices) => {
+            let choices = choices();
+            if choices.iter().any(|(value, _)| *value == text) {
+                Ok(text.to_string())
+            } else {
+                let names: Vec<&str> = choices.iter().map(|(_, label)| *label).collect();
+                Err(format!("{label} must be one of: {}.", names.join(", ")))
+            }
+        }
+        FieldKind::Reference(target) => match text.parse::<i32>() {
+            Ok(id) if id > 0 => Ok(id.to_string()),
+            _ => Err(format!("Choose a {} from the list.", target.noun)),
+        },
+        FieldKind::NewPassword => password::check_new_password(text).map(|_| text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::resources::{COMPONENTS, SUBSCRIPTIONS, USERS, VENDORS};
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn error_of(resource: &'static Resource, pairs: &[(&str, &str)], field: &str) -> Option<String> {
+        parse(resource, &form(pairs), true).1.into_iter().find(|e| e.field == field).map(|e| e.message)
+    }
+
+    #[test]
+    fn each_kind_of_bad_value_gets_a_message_naming_the_field() {
+        let cases: &[(&'static Resource, &str, &str, &str)] = &[
+            (&VENDORS, "contact_email", "not-an-email", "Contact email: enter an email address"),
+            (&VENDORS, "contact_phone", "555-1234", "Contact phone: enter a phone number"),
+            (&VENDORS, "vendor_type", "pirate", "Vendor type must be one of"),
+            (&VENDORS, "vendor_name", "", "Enter the name."),
+            (&VENDORS, "vendor_name", "nul\0byte", "must not contain NUL"),
+            (&COMPONENTS, "port_number", "70000", "Port must be between 1 and 65535."),
+            (&COMPONENTS, "port_number", "eighty", "Port must be a whole number"),
+            (&COMPONENTS, "product_id", "-3", "Choose a product from the list."),
+            (&SUBSCRIPTIONS, "start_date", "2026-02-30", "Start date must be a real date"),
+            (&SUBSCRIPTIONS, "client_id", "", "Choose the client."),
+            (&USERS, "password", "short", "at least 12 characters"),
+        ];
+        for (resource, field, value, expected) in cases {
+            let message = error_of(resource, &[(field, value)], field).unwrap_or_default();
+            assert!(message.contains(expected), "{field}={value:?}: {message:?}");
+        }
+        let long = "x".repeat(201);
+        assert!(error_of(&VENDORS, &[("vendor_name", &long)], "vendor_name").unwrap().contains("200 characters or fewer"));
+    }
+
+    #[test]
+    fn good_values_are_normalised_and_optional_ones_may_be_empty() {
+        let (values, errors) = parse(
+            &COMPONENTS,
+            &form(&[("component_name", " Db-1 "), ("component_type", "Database"), ("environment", "production"), ("port_number", "05432"), ("operational_status", "operational")]),
+            true,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(values["component_name"].as_deref(), Some("Db-1"));
+        assert_eq!(values["port_number"].as_deref(), Some("5432"));
+        assert_eq!(values["product_id"], None);
+    }
+
+    #[test]
+    fn create_only_fields_are_not_read_when_editing() {
+        let (values, _) = parse(&USERS, &form(&[("password", "x")]), false);
+        assert!(!values.contains_key("password"));
+    }
+}

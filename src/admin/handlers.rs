@@ -1,0 +1,501 @@
+//! Administration pages. One set of handlers serves every described record type.
+use super::queries::{self, Filter, PAGE_SIZE};
+use super::resources;
+use super::rules;
+use super::service::{self, Refusal, client_scope};
+use super::spec::{FieldKind, Resource};
+use super::view::{self, FormField, RecordView, RowView};
+use crate::audit::{self, AuditEntry};
+use crate::auth::password;
+use crate::domain::enums::ApprovalStatus;
+use crate::error::AppError;
+use crate::users::User;
+use crate::web::AppState;
+use crate::web::format;
+use crate::web::page::{FieldError, Page};
+use crate::web::respond::{see_other, unprocessable};
+use crate::web::session::{self, CurrentUser};
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use std::collections::HashMap;
+
+/// A record type with administration pages.
+pub trait Administered: 'static {
+    fn resource() -> &'static Resource;
+}
+
+macro_rules! administered {
+    ($($marker:ident => $resource:path),+ $(,)?) => {
+        $(
+            pub struct $marker;
+            impl Administered for $marker {
+                fn resource() -> &'static Resource { &$resource }
+            }
+        )+
+    };
+}
+
+administered! {
+    Clients => resources::CLIENTS,
+    Users => resources::USERS,
+    Vendors => resources::VENDORS,
+    Products => resources::PRODUCTS,
+    Components => resources::COMPONENTS,
+    Subscriptions => resources::SUBSCRIPTIONS,
+    Slas => resources::SLAS,
+}
+
+type Form = web::Form<HashMap<String, String>>;
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Forbidden(reason) => AppError::Forbidden(reason),
+            Refusal::NotFound => AppError::NotFound,
+            Refusal::Invalid(errors) => AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")),
+            Refusal::Conflict(_) => AppError::Conflict,
+            Refusal::Database(error) => error.into(),
+        }
+    }
+}
+
+// ---- list ------------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin/list.html")]
+struct ListPage {
+    page: Page,
+    resource: &'static Resource,
+    filters: Vec<FormField>,
+    rows: Vec<RowView>,
+    headers: Vec<&'static str>,
+    total: i64,
+    first: i64,
+    last: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    can_create: bool,
+    empty_reason: String,
+}
+
+/// Reads the list's filters from the address; a value that cannot be right is a clear 400.
+fn read_filters(resource: &'static Resource, query: &HashMap<String, String>) -> Result<(Vec<Filter>, i64), AppError> {
+    let mut filters = Vec::new();
+    for name in resource.filters {
+        let Some(value) = query.get(*name).map(|v| v.trim()).filter(|v| !v.is_empty()) else { continue };
+        let field = resource.field(name).expect("filters are described fields");
+        let valid = match field.kind {
+            FieldKind::Choice(choices) => choices().iter().any(|(v, _)| *v == value),
+            FieldKind::Reference(_) => value.parse::<i32>().is_ok_and(|id| id > 0),
+            _ => false,
+        };
+        if !valid {
+            return Err(AppError::BadRequest(format!("The filter {} cannot be \"{value}\"; choose one of the offered values.", field.label)));
+        }
+        filters.push((*name, value.to_string()));
+    }
+    let page = match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
+            AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
+        })?,
+    };
+    Ok((filters, page))
+}
+
+fn page_link(resource: &Resource, filters: &[Filter], page: i64) -> String {
+    let mut pairs: Vec<(&str, String)> = filters.iter().map(|(k, v)| (*k, v.clone())).collect();
+    pairs.push(("page", page.to_string()));
+    format!("{}?{}", resource.path, serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+pub async fn list<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
+    let (filters, page_number) = read_filters(resource, &query)?;
+    let scope = client_scope(&user);
+    let (records, total, choices) = {
+        let filters = filters.clone();
+        state
+            .db(move |conn| {
+                let (records, total) = queries::list(conn, resource, scope, &filters, None, page_number)?;
+                let choices = reference_choices(conn, resource, scope, resource.filters)?;
+                Ok((records, total, choices))
+            })
+            .await?
+    };
+    let typed = |name: &str| filters.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let filter_fields = view::form_fields(resource, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
+        .into_iter()
+        .filter(|f| resource.filters.contains(&f.name))
+        .collect();
+    let first = (page_number - 1) * PAGE_SIZE + 1;
+    let last = (first + records.len() as i64 - 1).max(0);
+    let empty_reason = if filters.is_empty() {
+        format!("There are no {} yet.", resource.plural.to_lowercase())
+    } else {
+        format!("No {} match these filters.", resource.plural.to_lowercase())
+    };
+    let body = ListPage {
+        page: Page::for_user(&session, &user, resource.plural, resource.path),
+        resource,
+        filters: filter_fields,
+        rows: records.iter().map(|r| view::row_view(resource, r)).collect(),
+        headers: resource.columns.iter().filter_map(|c| resource.field(c)).map(|f| f.label).collect(),
+        total,
+        first,
+        last,
+        previous: (page_number > 1).then(|| page_link(resource, &filters, page_number - 1)),
+        next: (last < total).then(|| page_link(resource, &filters, page_number + 1)),
+        can_create: rules::may_create(resource, user.role()).is_ok(),
+        empty_reason,
+    };
+    html(body, StatusCode::OK)
+}
+
+fn reference_choices(
+    conn: &mut diesel::PgConnection,
+    resource: &'static Resource,
+    scope: Option<i32>,
+    only: &[&str],
+) -> Result<HashMap<&'static str, Vec<(String, String)>>, AppError> {
+    let mut choices = HashMap::new();
+    for field in resource.fields.iter().filter(|f| only.contains(&f.name)) {
+        if let FieldKind::Reference(target) = field.kind {
+            choices.insert(field.name, queries::choices(conn, target, scope)?);
+        }
+    }
+    Ok(choices)
+}
+
+fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+// ---- detail ----------------------------------------------------------------------------------------------
+
+struct RelatedView {
+    title: &'static str,
+    headers: Vec<&'static str>,
+    rows: Vec<RowView>,
+    total: i64,
+}
+
+struct HistoryView {
+    when: String,
+    who: String,
+    action: String,
+    changes: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/detail.html")]
+struct DetailPage {
+    page: Page,
+    resource: &'static Resource,
+    record: RecordView,
+    related: Vec<RelatedView>,
+    history: Vec<HistoryView>,
+    can_edit: bool,
+    can_decide: bool,
+    can_set_password: bool,
+    approvers: String,
+}
+
+fn history_view(entries: Vec<(AuditEntry, Option<String>)>, zone: &str) -> Vec<HistoryView> {
+    entries
+        .into_iter()
+        .rev()
+        .map(|(entry, name)| {
+            let changes = entry
+                .changes
+                .as_object()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .map(|(field, change)| {
+                            let side = |key: &str| change.get(key).and_then(|v| v.as_str()).unwrap_or("—").to_string();
+                            (field.clone(), side("old"), side("new"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            HistoryView {
+                when: format::datetime(entry.created_at, zone),
+                who: name.unwrap_or_else(|| "Unknown user".into()),
+                action: entry.action,
+                changes,
+            }
+        })
+        .collect()
+}
+
+pub async fn detail<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    let id = id.into_inner();
+    let scope = client_scope(&user);
+    let actor = user.clone();
+    let (record, related, history) = state
+        .db(move |conn| {
+            let record = service::load(conn, &actor, resource, id)?;
+            let mut related = Vec::new();
+            for relation in resource.related {
+                let (rows, total) = queries::list(conn, relation.resource, scope, &[], Some((relation.condition, id)), 1)?;
+                related.push((relation, rows, total));
+            }
+            let history = audit::history_with_names(conn, resource.kind, &id.to_string())?;
+            Ok((record, related, history))
+        })
+        .await?;
+    let values = service::values_of(resource, &record);
+    let record_view = view::record_view(resource, &record, &user.timezone);
+    let pending = record_view.approval.as_ref().is_some_and(|a| a.status == ApprovalStatus::Pending);
+    let body = DetailPage {
+        page: Page::for_user(&session, &user, format!("{}: {}", resource.noun, record_view.title), resource.path),
+        resource,
+        related: related
+            .into_iter()
+            .map(|(relation, rows, total)| RelatedView {
+                title: relation.title,
+                headers: relation.resource.columns.iter().filter_map(|c| relation.resource.field(c)).map(|f| f.label).collect(),
+                rows: rows.iter().map(|r| view::row_view(relation.resource, r)).collect(),
+                total,
+            })
+            .collect(),
+        history: history_view(history, &user.timezone),
+        can_edit: rules::may_update(resource, user.role()).is_ok(),
+        can_decide: pending && rules::may_approve(resource, user.role(), &values).is_ok(),
+        can_set_password: resource.kind == "user" && rules::may_update(resource, user.role()).is_ok(),
+        approvers: rules::approvers_text(resource, &values),
+        record: record_view,
+    };
+    html(body, StatusCode::OK)
+}
+
+// ---- create and edit -------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin/form.html")]
+struct FormPage {
+    page: Page,
+    resource: &'static Resource,
+    heading: String,
+    action: String,
+    fields: Vec<FormField>,
+    errors: Vec<FieldError>,
+    lock_version: Option<i32>,
+    /// On a conflict: the record as someone else saved it.
+    current: Option<RecordView>,
+    cancel: String,
+}
+
+struct FormState {
+    user: User,
+    creating: bool,
+    id: Option<i32>,
+    lock_version: Option<i32>,
+    typed: HashMap<String, String>,
+    errors: Vec<FieldError>,
+    current: Option<RecordView>,
+}
+
+async fn form_page(state: &AppState, session: &Session, resource: &'static Resource, form: FormState) -> Result<FormPage, AppError> {
+    let scope = client_scope(&form.user);
+    let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
+    let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names)).await?;
+    let typed = |name: &str| form.typed.get(name).cloned();
+    let fields = view::form_fields(resource, form.creating, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &form.errors);
+    let (heading, action, cancel) = match form.id {
+        None => (format!("New {}", resource.noun.to_lowercase()), resource.path.to_string(), resource.path.to_string()),
+        Some(id) => (format!("Edit {} {id}", resource.noun.to_lowercase()), format!("{}/{id}", resource.path), format!("{}/{id}", resource.path)),
+    };
+    Ok(FormPage {
+        page: Page::for_user(session, &form.user, heading.clone(), resource.path),
+        resource,
+        heading,
+        action,
+        fields,
+        errors: form.errors,
+        lock_version: form.lock_version,
+        current: form.current,
+        cancel,
+    })
+}
+
+pub async fn new<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
+    rules::may_create(resource, user.role()).map_err(AppError::Forbidden)?;
+    let typed = resource.fields.iter().filter_map(|f| f.default.map(|d| (f.name.to_string(), d.to_string()))).collect();
+    let state_ = FormState { user, creating: true, id: None, lock_version: None, typed, errors: Vec::new(), current: None };
+    html(form_page(&state, &session, resource, state_).await?, StatusCode::OK)
+}
+
+pub async fn create<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, form: Form) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    let input = form.into_inner();
+    let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
+    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| service::create(conn, &clock, &actor, resource, &submitted)))).await?;
+    match outcome {
+        Ok((id, status)) => {
+            let waiting = if status == ApprovalStatus::Pending { "; it now waits for approval" } else { "" };
+            session::flash(&session, format!("{} {id} was created{waiting}.", resource.noun));
+            Ok(see_other(&format!("{}/{id}", resource.path)))
+        }
+        Err(Refusal::Invalid(errors)) => {
+            let form = FormState { user, creating: true, id: None, lock_version: None, typed: input, errors, current: None };
+            unprocessable(form_page(&state, &session, resource, form).await?)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn edit<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    let id = id.into_inner();
+    let actor = user.clone();
+    let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
+    rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
+    let typed = service::values_of(resource, &record).into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect();
+    let lock_version = Some(view::record_view(resource, &record, &user.timezone).lock_version);
+    let form = FormState { user, creating: false, id: Some(id), lock_version, typed, errors: Vec::new(), current: None };
+    html(form_page(&state, &session, resource, form).await?, StatusCode::OK)
+}
+
+pub async fn update<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    let id = id.into_inner();
+    let input = form.into_inner();
+    let lock_version = input
+        .get("lock_version")
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .ok_or_else(|| AppError::BadRequest("The form has no record version; reload the edit page and try again.".into()))?;
+    let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
+    let outcome = state
+        .db(move |conn| Ok(conn.transaction(|conn| service::update(conn, &clock, &actor, resource, id, lock_version, &submitted))))
+        .await?;
+    match outcome {
+        Ok(status) => {
+            let waiting = if status == ApprovalStatus::Pending { "; it waits for approval again" } else { "" };
+            session::flash(&session, format!("{} {id} was saved{waiting}.", resource.noun));
+            Ok(see_other(&format!("{}/{id}", resource.path)))
+        }
+        Err(Refusal::Invalid(errors)) => {
+            let form = FormState { user, creating: false, id: Some(id), lock_version: Some(lock_version), typed: input, errors, current: None };
+            unprocessable(form_page(&state, &session, resource, form).await?)
+        }
+        Err(Refusal::Conflict(record)) => {
+            let current = view::record_view(resource, &record, &user.timezone);
+            let errors = vec![FieldError {
+                field: "current",
+                message: "Someone else saved this record while you were editing it. Their values are shown below; your changes are kept in the form. Save again to replace theirs.".into(),
+            }];
+            let form = FormState { lock_version: Some(current.lock_version), user, creating: false, id: Some(id), typed: input, errors, current: Some(current) };
+            html(form_page(&state, &session, resource, form).await?, StatusCode::CONFLICT)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---- approvals -------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin/decide.html")]
+struct DecidePage {
+    page: Page,
+    resource: &'static Resource,
+    record: RecordView,
+    reason: String,
+    errors: Vec<FieldError>,
+}
+
+async fn decide_page(state: &AppState, session: &Session, user: User, resource: &'static Resource, id: i32, reason: String, errors: Vec<FieldError>) -> Result<DecidePage, AppError> {
+    let actor = user.clone();
+    let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
+    rules::may_approve(resource, user.role(), &service::values_of(resource, &record)).map_err(AppError::Forbidden)?;
+    let record = view::record_view(resource, &record, &user.timezone);
+    Ok(DecidePage { page: Page::for_user(session, &user, format!("Approve or reject {} {id}", resource.noun.to_lowercase()), resource.path), resource, record, reason, errors })
+}
+
+pub async fn decide_form<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    html(decide_page(&state, &session, user, R::resource(), id.into_inner(), String::new(), Vec::new()).await?, StatusCode::OK)
+}
+
+async fn decide<R: Administered>(state: web::Data<AppState>, session: Session, user: User, id: i32, approve: bool, form: Form) -> Result<HttpResponse, AppError> {
+    let resource = R::resource();
+    let reason = form.get("rejection_reason").cloned().unwrap_or_default();
+    let (actor, clock, submitted) = (user.clone(), state.clock.clone(), reason.clone());
+    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| service::decide(conn, &clock, &actor, resource, id, approve, &submitted)))).await?;
+    match outcome {
+        Ok(()) => {
+            session::flash(&session, format!("{} {id} was {}.", resource.noun, if approve { "approved" } else { "rejected" }));
+            Ok(see_other(&format!("{}/{id}", resource.path)))
+        }
+        Err(Refusal::Invalid(errors)) => unprocessable(decide_page(&state, &session, user, resource, id, reason, errors).await?),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn approve<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>, form: Form) -> Result<HttpResponse, AppError> {
+    decide::<R>(state, session, user, id.into_inner(), true, form).await
+}
+
+pub async fn reject<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>, form: Form) -> Result<HttpResponse, AppError> {
+    decide::<R>(state, session, user, id.into_inner(), false, form).await
+}
+
+// ---- a user's password, set by an administrator -----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage {
+    page: Page,
+    target: RecordView,
+    errors: Vec<FieldError>,
+}
+
+async fn password_page(state: &AppState, session: &Session, user: User, id: i32, errors: Vec<FieldError>) -> Result<PasswordPage, AppError> {
+    let resource = &resources::USERS;
+    let actor = user.clone();
+    let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
+    rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
+    let target = view::record_view(resource, &record, &user.timezone);
+    Ok(PasswordPage { page: Page::for_user(session, &user, format!("Set the password of {}", target.title), resource.path), target, errors })
+}
+
+pub async fn password_form(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    html(password_page(&state, &session, user, id.into_inner(), Vec::new()).await?, StatusCode::OK)
+}
+
+pub async fn set_password(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>, form: Form) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let new_password = form.get("password").cloned().unwrap_or_default();
+    if let Err(message) = password::check_new_password(&new_password) {
+        return unprocessable(password_page(&state, &session, user, id, vec![FieldError { field: "password", message }]).await?);
+    }
+    let hash = state.hashing.run(move || password::hash(&new_password)).await.map_err(AppError::internal)?;
+    let (actor, clock) = (user.clone(), state.clock.clone());
+    state.db(move |conn| Ok(conn.transaction(|conn| service::set_password(conn, &clock, &actor, id, &hash))?)).await?;
+    session::flash(&session, "The password was set. Give it to the user in person or by phone.");
+    Ok(see_other(&format!("/users/{id}")))
+}

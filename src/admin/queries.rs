@@ -1,0 +1,283 @@
+//! Queries over administered tables, built from their descriptions. Identifiers come only from the static
+//! descriptions; every submitted value is a bound parameter, cast to its column's type by PostgreSQL.
+use super::form::Values;
+use super::spec::{ClientScope, FieldKind, RefTable, Resource};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use serde_json::{Map, Value};
+
+/// A record as PostgreSQL's `row_to_json` gives it, with `<field>__label` for references.
+pub type Record = Map<String, Value>;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// SQL text with numbered text parameters.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    binds: Vec<Option<String>>,
+}
+
+impl Sql {
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// A parameter cast to `sql_type`, as SQL text.
+    fn param(&mut self, value: Option<String>, sql_type: &str) -> String {
+        self.binds.push(value);
+        format!("CAST(${} AS {sql_type})", self.binds.len())
+    }
+
+    fn condition(&mut self, template: &str, id: i32) -> String {
+        let param = self.param(Some(id.to_string()), "integer");
+        format!("({})", template.replace("{}", &param))
+    }
+
+    fn query(self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+        self.binds.into_iter().fold(diesel::sql_query(self.text).into_boxed(), |query, value| query.bind::<Nullable<Text>, _>(value))
+    }
+}
+
+#[derive(QueryableByName)]
+struct JsonRow {
+    #[diesel(sql_type = Text)]
+    record: String,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct FoundRow {
+    #[diesel(sql_type = Bool)]
+    found: bool,
+}
+
+#[derive(QueryableByName)]
+struct ChoiceRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    label: String,
+}
+
+/// The columns a page may show: never a password hash.
+fn select_list(resource: &Resource) -> String {
+    let table = resource.table;
+    let mut columns = vec![format!("{table}.{}", resource.key), format!("({}) AS __title", resource.title)];
+    for field in resource.fields {
+        match field.kind {
+            FieldKind::NewPassword => {}
+            FieldKind::Reference(target) => {
+                columns.push(format!("{table}.{}", field.name));
+                columns.push(format!(
+                    "(SELECT {label} FROM {t} WHERE {t}.{key} = {table}.{name}) AS {name}__label",
+                    label = target.label,
+                    t = target.table,
+                    key = target.key,
+                    name = field.name
+                ));
+            }
+            _ => columns.push(format!("{table}.{}", field.name)),
+        }
+    }
+    columns.push(format!("{table}.created_at"));
+    if resource.has_updated_at {
+        columns.push(format!("{table}.updated_at"));
+    }
+    if resource.approval {
+        columns.extend(
+            ["approval_status", "approval_decided_at", "rejection_reason", "approval_decided_by"].map(|c| format!("{table}.{c}")),
+        );
+        columns.push(format!("(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"));
+    }
+    if resource.kind != "incident" {
+        columns.push(format!("{table}.lock_version"));
+    }
+    columns.join(", ")
+}
+
+fn scope_condition(sql: &mut Sql, resource: &Resource, client_scope: Option<i32>) -> Option<String> {
+    match (resource.scope, client_scope) {
+        (ClientScope::Condition(template), Some(client)) => Some(sql.condition(template, client)),
+        _ => None,
+    }
+}
+
+fn load_records(conn: &mut PgConnection, sql: Sql) -> QueryResult<Vec<Record>> {
+    let rows: Vec<JsonRow> = sql.query().load(conn)?;
+    Ok(rows.into_iter().filter_map(|row| serde_json::from_str(&row.record).ok()).collect())
+}
+
+/// One record, if it exists within the scope.
+pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, client_scope: Option<i32>) -> QueryResult<Option<Record>> {
+    let mut sql = Sql::default();
+    let key = sql.param(Some(id.to_string()), "integer");
+    let mut conditions = vec![format!("{}.{} = {key}", resource.table, resource.key)];
+    conditions.extend(scope_condition(&mut sql, resource, client_scope));
+    let text = format!(
+        "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {} WHERE {}) r",
+        select_list(resource),
+        resource.table,
+        conditions.join(" AND ")
+    );
+    sql.push(&text);
+    Ok(load_records(conn, sql)?.into_iter().next())
+}
+
+/// A filter on a list: the field and its value.
+pub type Filter = (&'static str, String);
+
+/// A page of records within the scope, newest first, with the total count.
+pub fn list(
+    conn: &mut PgConnection,
+    resource: &Resource,
+    client_scope: Option<i32>,
+    filters: &[Filter],
+    extra_condition: Option<(&str, i32)>,
+    page: i64,
+) -> QueryResult<(Vec<Record>, i64)> {
+    let build = |count: bool| {
+        let mut sql = Sql::default();
+        let mut conditions: Vec<String> = Vec::new();
+        conditions.extend(scope_condition(&mut sql, resource, client_scope));
+        for (field, value) in filters {
+            let sql_type = resource.fields.iter().find(|f| f.name == *field).map_or("text", |f| f.kind.sql_type());
+            let param = sql.param(Some(value.clone()), sql_type);
+            conditions.push(format!("{}.{field} = {param}", resource.table));
+        }
+        if let Some((template, id)) = extra_condition {
+            conditions.push(sql.condition(template, id));
+        }
+        let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+        let text = if count {
+            format!("SELECT count(*) AS n FROM {}{filter}", resource.table)
+        } else {
+            format!(
+                "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {}{filter} ORDER BY {}.{} DESC LIMIT {PAGE_SIZE} OFFSET {}) r",
+                select_list(resource),
+                resource.table,
+                resource.table,
+                resource.key,
+                (page.max(1) - 1) * PAGE_SIZE
+            )
+        };
+        sql.push(&text);
+        sql
+    };
+    let total = build(true).query().get_result::<CountRow>(conn)?.n;
+    Ok((load_records(conn, build(false))?, total))
+}
+
+/// Whether another record already holds these values of a unique group (text compared without case).
+pub fn duplicate(conn: &mut PgConnection, resource: &Resource, group: &[&str], values: &Values, except: Option<i32>) -> QueryResult<bool> {
+    let mut sql = Sql::default();
+    let mut conditions = Vec::new();
+    for name in group {
+        let field = resource.fields.iter().find(|f| f.name == *name).expect("unique fields are described");
+        let value = values.get(name).cloned().flatten();
+        let condition = match field.kind.sql_type() {
+            "text" => format!("lower({name}) IS NOT DISTINCT FROM lower({})", sql.param(value, "text")),
+            sql_type => format!("{name} IS NOT DISTINCT FROM {}", sql.param(value, sql_type)),
+        };
+        conditions.push(condition);
+    }
+    if let Some(id) = except {
+        let param = sql.param(Some(id.to_string()), "integer");
+        conditions.push(format!("{} <> {param}", resource.key));
+    }
+    let text = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {}) AS found", resource.table, conditions.join(" AND "));
+    sql.push(&text);
+    Ok(sql.query().get_result::<FoundRow>(conn)?.found)
+}
+
+fn ref_scope(sql: &mut Sql, target: &RefTable, client_scope: Option<i32>) -> Option<String> {
+    match (target.client_scope, client_scope) {
+        (Some(template), Some(client)) => Some(sql.condition(template, client)),
+        _ => None,
+    }
+}
+
+/// Whether the referenced record exists within the scope.
+pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, client_scope: Option<i32>) -> QueryResult<bool> {
+    let mut sql = Sql::default();
+    let key = sql.param(Some(id.to_string()), "integer");
+    let mut conditions = vec![format!("{} = {key}", target.key)];
+    conditions.extend(ref_scope(&mut sql, target, client_scope));
+    let text = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {}) AS found", target.table, conditions.join(" AND "));
+    sql.push(&text);
+    Ok(sql.query().get_result::<FoundRow>(conn)?.found)
+}
+
+/// The records a reference field may point to, within the scope, by name.
+pub fn choices(conn: &mut PgConnection, target: &RefTable, client_scope: Option<i32>) -> QueryResult<Vec<(String, String)>> {
+    let mut sql = Sql::default();
+    let condition = ref_scope(&mut sql, target, client_scope).map(|c| format!(" WHERE {c}")).unwrap_or_default();
+    let text = format!(
+        "SELECT {key}::text AS id, ({label}) AS label FROM {table}{condition} ORDER BY 2 LIMIT 1000",
+        key = target.key,
+        label = target.label,
+        table = target.table
+    );
+    sql.push(&text);
+    let rows: Vec<ChoiceRow> = sql.query().load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
+}
+
+/// A column written besides the form's fields (timestamps, approval, password hash).
+pub struct Extra {
+    pub column: &'static str,
+    pub value: Option<String>,
+    pub sql_type: &'static str,
+}
+
+fn assignments<'a>(resource: &Resource, values: &'a Values, extra: &'a [Extra]) -> Vec<(&'a str, Option<String>, &'static str)> {
+    let mut columns: Vec<(&str, Option<String>, &str)> = values
+        .iter()
+        .filter_map(|(name, value)| {
+            let field = resource.fields.iter().find(|f| f.name == *name)?;
+            (!matches!(field.kind, FieldKind::NewPassword)).then(|| (*name, value.clone(), field.kind.sql_type()))
+        })
+        .collect();
+    columns.extend(extra.iter().map(|e| (e.column, e.value.clone(), e.sql_type)));
+    columns
+}
+
+/// Inserts a record; returns its id.
+pub fn insert(conn: &mut PgConnection, resource: &Resource, values: &Values, extra: &[Extra]) -> QueryResult<i32> {
+    let mut sql = Sql::default();
+    let columns = assignments(resource, values, extra);
+    let names: Vec<&str> = columns.iter().map(|(name, _, _)| *name).collect();
+    let params: Vec<String> = columns.into_iter().map(|(_, value, sql_type)| sql.param(value, sql_type)).collect();
+    let text = format!(
+        "INSERT INTO {} ({}) VALUES ({}) RETURNING {}::bigint AS n",
+        resource.table,
+        names.join(", "),
+        params.join(", "),
+        resource.key
+    );
+    sql.push(&text);
+    Ok(sql.query().get_result::<CountRow>(conn)?.n as i32)
+}
+
+/// Updates a record if it is still at `lock_version`; returns whether it was.
+pub fn update(conn: &mut PgConnection, resource: &Resource, id: i32, lock_version: i32, values: &Values, extra: &[Extra]) -> QueryResult<bool> {
+    let mut sql = Sql::default();
+    let mut sets: Vec<String> = assignments(resource, values, extra)
+        .into_iter()
+        .map(|(name, value, sql_type)| format!("{name} = {}", sql.param(value, sql_type)))
+        .collect();
+    sets.push("lock_version = lock_version + 1".into());
+    let key = sql.param(Some(id.to_string()), "integer");
+    let version = sql.param(Some(lock_version.to_string()), "integer");
+    let text = format!("UPDATE {} SET {} WHERE {} = {key} AND lock_version = {version}", resource.table, sets.join(", "), resource.key);
+    sql.push(&text);
+    Ok(sql.query().execute(conn)? == 1)
+}

@@ -1,0 +1,296 @@
+//! The administered record types (domain.md §3.1–3.7) and the incident summary their pages link to.
+use super::spec::*;
+use crate::domain::enums::*;
+use Editable::{Always, OnlyOnCreate};
+use FieldKind::*;
+use Role::*;
+
+const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
+    Field { name, label, kind, required: true, hint: None, editable: Always, default: None }
+}
+
+impl Field {
+    const fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+    const fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+    const fn default(mut self, value: &'static str) -> Self {
+        self.default = Some(value);
+        self
+    }
+    const fn only_on_create(mut self) -> Self {
+        self.editable = OnlyOnCreate;
+        self
+    }
+}
+
+fn timezones() -> Vec<(&'static str, &'static str)> {
+    vec![("UTC", "UTC"), ("GMT", "GMT"), ("CET", "CET"), ("EST", "EST"), ("CST", "CST"), ("PST", "PST")]
+}
+
+pub static CLIENT_REF: RefTable = RefTable {
+    table: "clients",
+    key: "client_id",
+    label: "client_name",
+    noun: "client",
+    path: Some("/clients"),
+    client_scope: Some("client_id = {}"),
+};
+pub static VENDOR_REF: RefTable =
+    RefTable { table: "vendors", key: "vendor_id", label: "vendor_name", noun: "vendor", path: Some("/vendors"), client_scope: None };
+pub static PRODUCT_REF: RefTable =
+    RefTable { table: "products", key: "product_id", label: "product_name", noun: "product", path: Some("/products"), client_scope: None };
+pub static SUBSCRIPTION_REF: RefTable = RefTable {
+    table: "subscriptions",
+    key: "subscription_id",
+    label: "(SELECT client_name FROM clients c WHERE c.client_id = subscriptions.client_id) || ' · ' || \
+            (SELECT product_name FROM products p WHERE p.product_id = subscriptions.product_id) || ' · ' || sla_tier || ' · #' || subscription_id",
+    noun: "subscription",
+    path: Some("/subscriptions"),
+    client_scope: Some("client_id = {}"),
+};
+
+const ADMIN_ONLY: &[Role] = &[SystemAdministrator];
+
+pub static CLIENTS: Resource = Resource {
+    kind: "client",
+    noun: "Client",
+    plural: "Clients",
+    path: "/clients",
+    table: "clients",
+    key: "client_id",
+    title: "client_name",
+    fields: &[
+        field("client_name", "Name", Text),
+        field("registration_number", "Registration number", Text).hint("As registered, e.g. REG12345678"),
+        field("contact_email", "Contact email", Email),
+        field("client_type", "Client type", Choice(ClientType::choices)),
+        field("industry", "Industry", Text).optional(),
+        field("country", "Country", Text).optional(),
+        field("status", "Status", Choice(OrganisationStatus::choices)).default("active"),
+    ],
+    columns: &["client_type", "industry", "status"],
+    filters: &["status", "client_type"],
+    unique: &[&["registration_number"], &["contact_email"]],
+    related: &[
+        Related { title: "Users", resource: &USERS, condition: "client_id = {}" },
+        Related { title: "Subscriptions", resource: &SUBSCRIPTIONS, condition: "client_id = {}" },
+        Related {
+            title: "Service level agreements",
+            resource: &SLAS,
+            condition: "subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = {})",
+        },
+        Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "client_id = {}" },
+    ],
+    scope: ClientScope::Condition("client_id = {}"),
+    permissions: Permissions { create: ADMIN_ONLY, update: &[SystemAdministrator, AccountManager] },
+    has_updated_at: true,
+    approval: false,
+};
+
+pub static USERS: Resource = Resource {
+    kind: "user",
+    noun: "User",
+    plural: "Users",
+    path: "/users",
+    table: "users",
+    key: "user_id",
+    title: "name",
+    fields: &[
+        field("name", "Full name", Text),
+        field("email", "Email", Email).hint("They sign in with it; it must be unique"),
+        field("role", "Role", Choice(Role::choices)),
+        field("department", "Department", Text).optional(),
+        field("client_id", "Client", Reference(&CLIENT_REF))
+            .optional()
+            .hint("Required for client contacts; optional for account managers, to confine them to one client"),
+        field("vendor_id", "Vendor", Reference(&VENDOR_REF)).optional().hint("Required for vendor contacts"),
+        field("timezone", "Time zone", Choice(timezones)).default("UTC"),
+        field("status", "Status", Choice(UserStatus::choices)).default("active"),
+        field("password", "Initial password", NewPassword)
+            .only_on_create()
+            .hint("At least 12 characters. Give it to the user; they can change it after signing in"),
+    ],
+    columns: &["email", "role", "client_id", "vendor_id", "status"],
+    filters: &["status", "role", "client_id", "vendor_id"],
+    unique: &[&["email"]],
+    related: &[],
+    scope: ClientScope::Condition("client_id = {}"),
+    permissions: Permissions { create: &[SystemAdministrator, IncidentManager], update: &[SystemAdministrator, IncidentManager] },
+    has_updated_at: true,
+    approval: false,
+};
+
+const VENDOR_MANAGERS: &[Role] = &[SystemAdministrator, IncidentManager, Executive];
+
+pub static VENDORS: Resource = Resource {
+    kind: "vendor",
+    noun: "Vendor",
+    plural: "Vendors",
+    path: "/vendors",
+    table: "vendors",
+    key: "vendor_id",
+    title: "vendor_name",
+    fields: &[
+        field("vendor_name", "Name", Text),
+        field("vendor_type", "Vendor type", Choice(VendorType::choices)),
+        field("contact_email", "Contact email", Email),
+        field("contact_phone", "Contact phone", Phone).hint("International format, e.g. +15551234567"),
+        field("status", "Status", Choice(OrganisationStatus::choices)).default("active"),
+    ],
+    columns: &["vendor_type", "contact_email", "status"],
+    filters: &["status", "vendor_type"],
+    unique: &[&["vendor_name"], &["contact_email"], &["contact_phone"]],
+    related: &[
+        Related { title: "Contacts", resource: &USERS, condition: "vendor_id = {}" },
+        Related { title: "Supported products", resource: &PRODUCTS, condition: "support_vendor_id = {}" },
+    ],
+    scope: ClientScope::Shared,
+    permissions: Permissions { create: VENDOR_MANAGERS, update: VENDOR_MANAGERS },
+    has_updated_at: false,
+    approval: false,
+};
+
+const TECHNICAL_MANAGERS: &[Role] = &[SystemAdministrator, TechnicalSupport];
+
+pub static PRODUCTS: Resource = Resource {
+    kind: "product",
+    noun: "Product",
+    plural: "Products",
+    path: "/products",
+    table: "products",
+    key: "product_id",
+    title: "product_name",
+    fields: &[
+        field("product_name", "Name", Text),
+        field("product_type", "Product type", Text).hint("e.g. Software, Platform, Service, Infrastructure, Security, Database"),
+        field("version", "Version", Text).optional().hint("e.g. 3.3.34"),
+        field("support_vendor_id", "Support vendor", Reference(&VENDOR_REF)).optional(),
+        field("status", "Status", Choice(ProductStatus::choices)).default("active"),
+    ],
+    columns: &["product_type", "version", "support_vendor_id", "status"],
+    filters: &["status", "support_vendor_id"],
+    unique: &[&["product_name"]],
+    related: &[
+        Related { title: "Infrastructure components", resource: &COMPONENTS, condition: "product_id = {}" },
+        Related { title: "Subscriptions", resource: &SUBSCRIPTIONS, condition: "product_id = {}" },
+    ],
+    scope: ClientScope::Shared,
+    permissions: Permissions { create: TECHNICAL_MANAGERS, update: TECHNICAL_MANAGERS },
+    has_updated_at: true,
+    approval: false,
+};
+
+pub static COMPONENTS: Resource = Resource {
+    kind: "infrastructure_component",
+    noun: "Infrastructure component",
+    plural: "Infrastructure components",
+    path: "/components",
+    table: "infrastructure_components",
+    key: "component_id",
+    title: "component_name",
+    fields: &[
+        field("component_name", "Name", Text).hint("Unique within its product, e.g. Storage-main-36"),
+        field("component_type", "Component type", Text).hint("e.g. Server, Database, Network, Storage, Application, API, Cache"),
+        field("product_id", "Product", Reference(&PRODUCT_REF)).optional(),
+        field("environment", "Environment", Choice(Environment::choices)),
+        field("location", "Location", Text).optional().hint("e.g. US-East, EU-Central"),
+        field("port_number", "Port", Integer { min: 1, max: 65_535 }).optional(),
+        field("operational_status", "Operational status", Choice(OperationalStatus::choices)).default("operational"),
+    ],
+    columns: &["component_type", "product_id", "environment", "operational_status"],
+    filters: &["operational_status", "environment", "product_id"],
+    unique: &[&["product_id", "component_name"]],
+    related: &[Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "component_id = {}" }],
+    scope: ClientScope::Shared,
+    permissions: Permissions { create: TECHNICAL_MANAGERS, update: TECHNICAL_MANAGERS },
+    has_updated_at: true,
+    approval: false,
+};
+
+const COMMERCIAL_MANAGERS: &[Role] = &[SystemAdministrator, AccountManager, IncidentManager, Executive];
+
+pub static SUBSCRIPTIONS: Resource = Resource {
+    kind: "subscription",
+    noun: "Subscription",
+    plural: "Subscriptions",
+    path: "/subscriptions",
+    table: "subscriptions",
+    key: "subscription_id",
+    title: "'Subscription ' || subscription_id",
+    fields: &[
+        field("client_id", "Client", Reference(&CLIENT_REF)),
+        field("product_id", "Product", Reference(&PRODUCT_REF)),
+        field("subscription_type", "Subscription type", Choice(SubscriptionType::choices)),
+        field("sla_tier", "SLA tier", Choice(SlaTier::choices)).hint("Premium tier and custom subscriptions need an executive's approval"),
+        field("rto_hours", "Recovery time objective (hours)", Integer { min: 1, max: 8_760 }).optional(),
+        field("start_date", "Start date", Date),
+        field("end_date", "End date", Date).hint("After the start date"),
+        field("status", "Status", Choice(SubscriptionStatus::choices)).default("active"),
+    ],
+    columns: &["client_id", "product_id", "sla_tier", "end_date", "status"],
+    filters: &["status", "sla_tier", "subscription_type", "client_id", "product_id"],
+    unique: &[],
+    related: &[Related { title: "Service level agreements", resource: &SLAS, condition: "subscription_id = {}" }],
+    scope: ClientScope::Condition("client_id = {}"),
+    permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
+    has_updated_at: true,
+    approval: true,
+};
+
+pub static SLAS: Resource = Resource {
+    kind: "service_level_agreement",
+    noun: "Service level agreement",
+    plural: "Service level agreements",
+    path: "/slas",
+    table: "service_level_agreements",
+    key: "sla_id",
+    title: "'SLA ' || sla_id || coalesce(' · ' || severity_level, '')",
+    fields: &[
+        field("subscription_id", "Subscription", Reference(&SUBSCRIPTION_REF)).hint("Only active subscriptions take SLAs"),
+        field("severity_level", "Severity", Choice(Severity::choices)),
+        field("response_time_minutes", "Response time (minutes)", Integer { min: 1, max: 100_000 })
+            .hint("Within the subscription tier's bounds"),
+        field("resolution_time_hours", "Resolution time (hours)", Integer { min: 1, max: 10_000 })
+            .hint("Within the subscription tier's bounds"),
+        field("availability_percentage", "Availability (%)", Decimal { min: 0.0, max: 100.0 }).optional(),
+    ],
+    columns: &["subscription_id", "severity_level", "response_time_minutes", "resolution_time_hours"],
+    filters: &["severity_level", "subscription_id"],
+    unique: &[],
+    related: &[],
+    scope: ClientScope::Condition("subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = {})"),
+    permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
+    has_updated_at: false,
+    approval: true,
+};
+
+/// Incidents as other records' pages list them; the incident pages themselves live in their own module.
+pub static INCIDENT_SUMMARY: Resource = Resource {
+    kind: "incident",
+    noun: "Incident",
+    plural: "Incidents",
+    path: "/incidents",
+    table: "incidents",
+    key: "incident_id",
+    title: "title",
+    fields: &[
+        field("severity", "Severity", Choice(Severity::choices)),
+        field("status", "Status", Choice(IncidentStatus::choices)),
+    ],
+    columns: &["severity", "status"],
+    filters: &[],
+    unique: &[],
+    related: &[],
+    scope: ClientScope::Condition("client_id = {}"),
+    permissions: Permissions { create: &[], update: &[] },
+    has_updated_at: true,
+    approval: false,
+};
+
+/// The record types with administration pages, in navigation order.
+pub static ADMINISTERED: &[&Resource] = &[&CLIENTS, &USERS, &VENDORS, &PRODUCTS, &COMPONENTS, &SUBSCRIPTIONS, &SLAS];

@@ -1,0 +1,43 @@
+//! How times are shown: in the signed-in user's time zone, stored in UTC.
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// The product's time zone names (domain.md: UTC, EST, PST, CST, GMT, CET) as zones with daylight saving.
+pub fn zone(name: &str) -> Tz {
+    match name {
+        "EST" => chrono_tz::America::New_York,
+        "CST" => chrono_tz::America::Chicago,
+        "PST" => chrono_tz::America::Los_Angeles,
+        "GMT" => chrono_tz::Europe::London,
+        "CET" => chrono_tz::Europe::Paris,
+        _ => chrono_tz::UTC,
+    }
+}
+
+/// "2026-11-26 10:24 EST".
+pub fn datetime(at: DateTime<Utc>, zone_name: &str) -> String {
+    at.with_timezone(&zone(zone_name)).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// Reads a timestamp as PostgreSQL's JSON gives it.
+pub fn parse(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%:z"))
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_shown_in_the_users_zone() {
+        let at = Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap();
+        assert_eq!(datetime(at, "UTC"), "2026-07-01 12:00 UTC");
+        assert_eq!(datetime(at, "EST"), "2026-07-01 08:00 EDT");
+        assert_eq!(datetime(at, "CET"), "2026-07-01 14:00 CEST");
+        assert_eq!(parse("2026-07-01T12:00:00.5+00:00").map(|t| datetime(t, "PST")).as_deref(), Some("2026-07-01 05:00 PDT"));
+    }
+}
