@@ -152,9 +152,9 @@ const ROSTER: [(Role, &str, Scope, Option<&str>); 30] = [
     (ClientContact, "active", Scope::Client(1), Some("client2@example.com")),
     (SystemAdministrator, "active", Scope::Staff, None), (SystemAdministrator, "inactive", Scope::Staff, None),
     (IncidentManager, "active", Scope::Staff, None), (IncidentManager, "on_leave", Scope::Staff, None),
-    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None),
-    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None),
-    (TechnicalSupport, "inactive", Scope::Staff, None), (TechnicalSupport, "on_leave", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "inactive", Scope::Staff, None), (TechnicalSupport, "on_leave", Scope::Staff, None),
+    // An account manager confined to one client's portfolio.
     (AccountManager, "active", Scope::Client(2), None), (AccountManager, "inactive", Scope::Staff, None),
     (Executive, "active", Scope::Staff, None), (Executive, "on_leave", Scope::Staff, None),
     (ClientContact, "active", Scope::Client(3), None), (ClientContact, "active", Scope::Client(4), None),
@@ -172,9 +172,12 @@ fn plan(client_type: &str) -> (&'static str, [&'static str; 2], [i64; 2]) {
     }
 }
 
+/// (lowest, highest) response minutes and (lowest, highest) resolution hours.
+type SlaBounds = ((i64, i64), (i64, i64));
+
 /// Availability and, per severity, (response minutes, resolution hours) bounds from the tier table in domain.md.
 /// Basic has no P4 (its terms are in business days); its P3 "5–10 business days" is read as 168–240 hours.
-fn sla_terms(tier: &str) -> (f64, &'static [((i64, i64), (i64, i64))]) {
+fn sla_terms(tier: &str) -> (f64, &'static [SlaBounds]) {
     match tier {
         "premium" => (99.9, &[((15, 30), (2, 4)), ((60, 120), (8, 24)), ((240, 480), (48, 72)), ((1440, 2880), (128, 128))]),
         "standard" => (99.5, &[((60, 120), (8, 24)), ((240, 480), (24, 48)), ((1440, 1440), (72, 120)), ((2880, 4320), (168, 168))]),
@@ -479,7 +482,10 @@ impl Demo {
             // Critical subscriptions (premium or custom) need an executive's approval.
             let approver = self.staff(if tier == "premium" || subscription_type == "custom" { &[Executive] } else { &[IncidentManager, Executive] });
             let decided = self.later(created, 60, 2 * DAY);
-            self.audit(decided, if status == "cancelled" { "reject" } else { "approve" }, "subscription", &id, &approver);
+            self.audit(decided, "approve", "subscription", &id, &approver);
+            if status == "cancelled" {
+                self.audit(updated, "update", "subscription", &id, &creator);
+            }
             // SLAs are agreed on active subscriptions only.
             let slas = if status == "active" { self.slas(&id, tier, decided) } else { Vec::new() };
             self.subscriptions.push(Subscription { client, product, slas });
@@ -558,7 +564,7 @@ impl Demo {
             _ => None,
         }
         .unwrap_or_else(|| self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
-        let assignee = (status != IncidentStatus::Open || self.rng.chance(40)).then(|| self.staff(&[TechnicalSupport, SystemAdministrator]));
+        let assignee = (status != IncidentStatus::Open || self.rng.chance(40)).then(|| self.staff(&[TechnicalSupport]));
         let updated = self.log_history(&incident, assignee.as_deref());
         let record = json!({
             "title": title, "category": category, "severity": SEVERITIES[severity],
@@ -649,8 +655,8 @@ impl Demo {
             return None;
         }
         let vendor = self.contact(Scope::Vendor(self.products[incident.target.product].vendor));
-        let levels: &[&str] = if vendor.is_some() { &["management", "technical", "executive", "vendor"] } else { &["management", "technical", "executive"] };
-        let level = *self.rng.pick(levels);
+        // Problems in a vendor's product go to the vendor when it has someone to take them.
+        let level = if vendor.is_some() && self.rng.chance(35) { "vendor" } else { *self.rng.pick(&["management", "technical", "executive"]) };
         // The target fits the level; the one escalating is never the target.
         let (by, to) = match level {
             "technical" => (self.staff(&[IncidentManager]), self.staff(&[TechnicalSupport, SystemAdministrator])),
@@ -782,12 +788,10 @@ impl Demo {
         }
         let created = self.later(closed, 30, 600);
         let scheduled = created + Duration::hours(self.rng.range(24, 120));
-        let (status, completed_at) = if scheduled + Duration::hours(2) > self.now {
-            ("scheduled", None)
-        } else if self.rng.chance(10) {
-            ("cancelled", None)
-        } else {
-            ("completed", Some(scheduled + Duration::minutes(self.rng.range(45, 120))))
+        let (status, completed_at) = match scheduled + Duration::hours(2) > self.now {
+            true => ("scheduled", None),
+            false if self.rng.chance(10) => ("cancelled", None),
+            false => ("completed", Some(scheduled + Duration::minutes(self.rng.range(45, 120)))),
         };
         let record = json!({
             "incident_id": incident.id, "facilitator_user": self.staff(&[IncidentManager, Executive]), "scheduled_date": ts(scheduled),
@@ -965,14 +969,20 @@ impl Demo {
         let (article_type, template) = *self.rng.pick(&ARTICLES);
         let title = template.replace("{cat}", &category.to_lowercase()).replace("{kind}", self.component(target).kind);
         let status = *self.rng.pick(&["draft", "under_review", "published", "published", "archived"]);
-        let reviewer = (status != "draft").then(|| self.staff(&[IncidentManager]));
+        // Some drafts are back in draft because the reviewer sent them back.
+        let sent_back = status == "draft" && self.rng.chance(40);
+        let reviewer = (status != "draft" || sent_back).then(|| self.staff(&[IncidentManager]));
+        let updated = self.later(created, 60, 7 * DAY);
         let record = json!({
             "incident_id": incident, "title": title, "article_type": article_type,
             "category": self.rng.pick(&["technical", "technical", "process", "communication", "escalation"]),
             "created_by_user": self.staff(&[TechnicalSupport]), "reviewer_user": reviewer, "status": status,
-            "created_at": ts(created), "updated_at": ts(self.later(created, 60, 7 * DAY)),
+            "created_at": ts(created), "updated_at": ts(updated),
         });
-        self.add("knowledge_base_articles", record);
+        let id = self.add("knowledge_base_articles", record);
+        if let Some(reviewer) = reviewer.filter(|_| sent_back) {
+            self.audit(updated, "reject", "knowledge_base_article", &id, &reviewer);
+        }
     }
 
     /// The audit trail in time order (ties keep the order they happened in): the import chains it in id order.
@@ -985,6 +995,7 @@ impl Demo {
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -996,34 +1007,34 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 14, 9, 30, 0).unwrap()
     }
 
-    fn find<'a>(data: &'a Dataset, table: &str, id: &Value) -> &'a Map<String, Value> {
+    /// The record of `table` that `id` (a JSON string) refers to.
+    fn get<'a>(data: &'a Dataset, table: &str, id: &Value) -> &'a Map<String, Value> {
         data[table][id.as_str().expect("an id")].as_object().expect("a record")
     }
 
     #[test]
     fn same_anchor_same_bytes() {
-        let text = |data: Dataset| serde_json::to_string(&data).unwrap();
-        assert_eq!(text(dataset(now())), text(dataset(now())));
+        let text = || serde_json::to_string(&dataset(now())).unwrap();
+        assert_eq!(text(), text());
     }
 
     #[test]
     fn passes_the_import_checks_with_every_table_filled() {
         let data = dataset(now());
         crate::import::validate::check(&data).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(data.len(), TABLES.len());
         for table in TABLES {
             assert!(data[table.name].len() >= 3, "{} has {} records", table.name, data[table.name].len());
         }
-        assert_eq!(data.len(), TABLES.len());
     }
 
     #[test]
     fn every_role_has_an_active_login() {
         let data = dataset(now());
-        let logins = logins();
-        assert_eq!(logins.iter().map(|l| l.role).collect::<Vec<_>>(), Role::iter().collect::<Vec<_>>());
-        for login in logins {
-            let user = data["users"].values().find(|u| u["email"] == login.email).expect("login present");
-            assert_eq!((user["role"].as_str(), user["status"].as_str()), (Some(login.role.as_str()), Some("active")));
+        assert_eq!(logins().iter().map(|l| l.role).collect::<Vec<_>>(), Role::iter().collect::<Vec<_>>());
+        for login in logins() {
+            let user = data["users"].values().find(|u| u["email"] == login.email).expect("the login is a user");
+            assert_eq!((&user["role"], &user["status"]), (&json!(login.role.as_str()), &json!("active")));
         }
     }
 
@@ -1031,47 +1042,48 @@ mod tests {
     fn records_tell_a_consistent_story() {
         let data = dataset(now());
         let stamp = ts(now());
-        for (table, records) in &data {
-            for record in records.values() {
-                for field in ["created_at", "updated_at", "detection_timestamp", "resolution_timestamp", "sent_at", "completed_at"] {
-                    assert!(record[field].as_str().is_none_or(|at| at <= stamp.as_str()), "{table}.{field} lies in the future");
-                }
+        for (table, record) in data.iter().flat_map(|(table, records)| records.values().map(move |r| (table, r))) {
+            for field in ["created_at", "updated_at", "detection_timestamp", "resolution_timestamp", "sent_at", "completed_at"] {
+                assert!(record[field].as_str().is_none_or(|at| at <= stamp.as_str()), "{table}.{field} lies ahead: {record}");
             }
         }
-        let mut closed = 0;
-        for incident in data["incidents"].values() {
-            let done = matches!(incident["status"].as_str(), Some("resolved" | "closed"));
-            closed += usize::from(incident["status"] == "closed");
+        let incidents = data["incidents"].values();
+        assert!(incidents.clone().filter(|i| i["status"] == "closed").count() >= 10);
+        for incident in incidents {
+            let done = incident["status"] == "resolved" || incident["status"] == "closed";
             assert_eq!(incident["resolution_timestamp"].is_string(), done);
-            if done {
-                assert!(incident["resolution_timestamp"].as_str() > incident["detection_timestamp"].as_str());
-            }
+            assert!(!done || incident["resolution_timestamp"].as_str() > incident["detection_timestamp"].as_str());
             assert!(incident["created_at"].as_str() >= incident["detection_timestamp"].as_str());
         }
-        assert!(closed >= 10);
         for table in ["performance_metrics", "post_incident_reviews"] {
-            assert!(data[table].values().all(|r| find(&data, "incidents", &r["incident_id"])["status"] == "closed"), "{table}");
+            assert!(data[table].values().all(|r| get(&data, "incidents", &r["incident_id"])["status"] == "closed"), "{table}");
         }
         for rollback in data["rollback_requests"].values() {
-            let status = &find(&data, "change_requests", &rollback["change_id"])["status"];
-            assert!(status == "failed" || status == "rolled_back");
+            assert!(matches!(get(&data, "change_requests", &rollback["change_id"])["status"].as_str(), Some("failed" | "rolled_back")));
         }
         for change in data["change_requests"].values() {
             assert_eq!(change["approved_by_user"].is_null(), change["status"] == "requested");
         }
+        for sla in data["service_level_agreements"].values() {
+            assert_eq!(get(&data, "subscriptions", &sla["subscription_id"])["status"], "active");
+        }
+    }
+
+    #[test]
+    fn escalations_reach_a_fitting_user() {
+        let data = dataset(now());
         for escalation in data["incident_escalations"].values() {
-            let target = find(&data, "users", &escalation["escalated_to_user"]);
-            let fits: &[&str] = match escalation["escalation_level"].as_str().unwrap() {
+            let target = get(&data, "users", &escalation["escalated_to_user"]);
+            let roles: &[&str] = match escalation["escalation_level"].as_str().unwrap() {
                 "management" => &["incident_manager", "executive"],
                 "technical" => &["technical_support", "system_administrator"],
                 "executive" => &["executive"],
                 _ => &["vendor_contact"],
             };
-            assert!(fits.contains(&target["role"].as_str().unwrap()));
+            assert!(roles.contains(&target["role"].as_str().unwrap()), "{escalation}");
             if escalation["escalation_level"] == "vendor" {
-                let incident = find(&data, "incidents", &escalation["incident_id"]);
-                let component = find(&data, "infrastructure_components", &incident["component_id"]);
-                assert_eq!(find(&data, "products", &component["product_id"])["support_vendor_id"], target["vendor_id"]);
+                let component = get(&data, "infrastructure_components", &get(&data, "incidents", &escalation["incident_id"])["component_id"]);
+                assert_eq!(get(&data, "products", &component["product_id"])["support_vendor_id"], target["vendor_id"]);
             }
         }
     }
@@ -1080,17 +1092,13 @@ mod tests {
     fn demo_contacts_have_incidents_and_some_subscriptions_end_soon() {
         let data = dataset(now());
         let vendor_of = |incident: &Value| {
-            let component = find(&data, "infrastructure_components", &incident["component_id"]);
-            find(&data, "products", &component["product_id"])["support_vendor_id"].clone()
+            let component = get(&data, "infrastructure_components", &incident["component_id"]);
+            get(&data, "products", &component["product_id"])["support_vendor_id"].clone()
         };
         assert!(data["incidents"].values().any(|i| i["client_id"] == "1"));
         assert!(data["incidents"].values().any(|i| vendor_of(i) == "1"));
-        let soon = (now() + Duration::days(30)).format("%Y-%m-%d").to_string();
-        let today = now().format("%Y-%m-%d").to_string();
-        let ending = data["subscriptions"].values().filter(|s| s["status"] == "active" && s["end_date"].as_str().is_some_and(|d| d > today.as_str() && d <= soon.as_str()));
+        let (today, soon) = (now().format("%Y-%m-%d").to_string(), (now() + Duration::days(30)).format("%Y-%m-%d").to_string());
+        let ending = data["subscriptions"].values().filter(|s| s["status"] == "active" && s["end_date"].as_str() > Some(&today) && s["end_date"].as_str() <= Some(&soon));
         assert!(ending.count() >= 2);
-        for sla in data["service_level_agreements"].values() {
-            assert_eq!(find(&data, "subscriptions", &sla["subscription_id"])["status"], "active");
-        }
     }
 }

@@ -11,5 +11,6 @@ pub mod domain;
 pub mod error;
 pub mod import;
 pub mod schema;
+pub mod service_levels;
 pub mod users;
 pub mod web;

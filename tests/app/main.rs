@@ -1,6 +1,8 @@
 //! Integration tests, in one binary so they share one build and one database cluster.
+mod admin;
 mod audit;
 mod auth;
+mod fixtures;
 mod import;
 mod schema;
 mod support;

@@ -157,11 +157,18 @@ pub fn audit_count(conn: &mut PgConnection) -> i64 {
     incident_desk::schema::audit_logs::table.count().get_result(conn).expect("count audit")
 }
 
-/// The app, served on a free port against its own database.
+/// The app, served on a free port against its own database. It derefs to a browser of its own.
 pub struct TestApp {
     pub address: String,
     pub db: TestDb,
-    pub client: reqwest::Client,
+    pub browser: Browser,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
 }
 
 impl TestApp {
@@ -183,9 +190,31 @@ impl TestApp {
         let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
         let server = web::server(listener, state, options).expect("server");
         tokio::spawn(server);
-        Self { address, db, client: client() }
+        let browser = Browser { address: address.clone(), client: client() };
+        Self { address, db, browser }
     }
 
+    /// Another browser, with its own cookies.
+    pub fn browser(&self) -> Browser {
+        Browser { address: self.address.clone(), client: client() }
+    }
+
+    /// A new browser signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let browser = self.browser();
+        let response = browser.login(email, PASSWORD).await;
+        assert_eq!(response.status(), 303, "{email} signs in");
+        browser
+    }
+}
+
+/// One person's browser: a cookie jar that does not follow redirects.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -194,7 +223,12 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
-    /// Posts a form with the session's CSRF token, read from the sign-in page or `/`.
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        (response.status().as_u16(), response.text().await.expect("body"))
+    }
+
+    /// Posts a form with the session's CSRF token, read from the sign-in page.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf_token().await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
