@@ -92,7 +92,10 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, String> {
     let settings = Settings::from_env()?;
-    let database = Database::open(&settings)?;
+    // The server owns the private cluster and stops it when it stops; other commands stop it only if they
+    // started it, so they can run beside a server.
+    let owns_cluster = matches!(command, Command::Serve);
+    let database = Database::open(&settings, owns_cluster)?;
     let result = match command {
         Command::Serve => serve(&settings, &database),
         Command::Migrate => {
@@ -101,7 +104,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { dir, initial_password } => import_dir(&database, &dir, initial_password.as_deref()),
-        Command::Demo => load_demo(&database).map(|_| ExitCode::SUCCESS),
+        Command::Demo => load_demo(&database).map(|_| {
+            print_logins();
+            ExitCode::SUCCESS
+        }),
         Command::User { command: UserCommand::Create { name, email, role, password } } => {
             create_user(&database, &name, &email, &role, &password)
         }
@@ -114,22 +120,23 @@ fn run(command: Command) -> Result<ExitCode, String> {
 /// The database the command works on: `DATABASE_URL`, or the private cluster.
 struct Database {
     url: String,
-    /// The private cluster, when this process started it (it is stopped again at the end).
-    started: Option<EmbeddedPostgres>,
+    /// The private cluster, when this process is to stop it at the end.
+    owned: Option<EmbeddedPostgres>,
     embedded_created: bool,
 }
 
 impl Database {
-    fn open(settings: &Settings) -> Result<Self, String> {
+    fn open(settings: &Settings, owns_cluster: bool) -> Result<Self, String> {
         if let Some(url) = &settings.database_url {
-            return Ok(Self { url: url.clone(), started: None, embedded_created: false });
+            return Ok(Self { url: url.clone(), owned: None, embedded_created: false });
         }
-        let cluster = EmbeddedPostgres::new(settings.data_dir.join("postgres"), EMBEDDED_PORT).map_err(|e| e.to_string())?;
+        let cluster =
+            EmbeddedPostgres::new(settings.data_dir.join("postgres"), EMBEDDED_PORT).map_err(|e| e.to_string())?;
         let already_running = cluster.is_running();
         let created = cluster.start().map_err(|e| e.to_string())?;
         cluster.create_database(EMBEDDED_DATABASE).map_err(|e| e.to_string())?;
         let url = cluster.url(EMBEDDED_DATABASE);
-        Ok(Self { url, started: (!already_running).then_some(cluster), embedded_created: created })
+        Ok(Self { url, owned: (owns_cluster || !already_running).then_some(cluster), embedded_created: created })
     }
 
     fn connect(&self) -> Result<PgConnection, String> {
@@ -137,10 +144,10 @@ impl Database {
     }
 
     fn close(&self) {
-        if let Some(cluster) = &self.started {
-            if let Err(error) = cluster.stop() {
-                eprintln!("warning: the private PostgreSQL did not stop cleanly: {error}");
-            }
+        if let Some(cluster) = &self.owned
+            && let Err(error) = cluster.stop()
+        {
+            eprintln!("warning: the private PostgreSQL did not stop cleanly: {error}");
         }
     }
 }
@@ -155,7 +162,8 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     let key = session_key(settings)?;
     let pool = db::pool(&database.url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms));
     let state = actix_web::web::Data::new(web::AppState::new(pool, Clock::system()));
-    let listener = std::net::TcpListener::bind(settings.bind_addr).map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
+    let listener = std::net::TcpListener::bind(settings.bind_addr)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
     println!("Incident Desk is serving on http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
     if settings.database_url.is_none() {
         print_logins();
@@ -227,7 +235,6 @@ fn load_demo(database: &Database) -> Result<(), String> {
     let hash = password::hash(demo::DEMO_PASSWORD)?;
     let counts = load(database, &dataset, Some(&hash))?;
     print_counts(&counts);
-    print_logins();
     Ok(())
 }
 
@@ -244,7 +251,13 @@ fn print_logins() {
     }
 }
 
-fn create_user(database: &Database, name: &str, email: &str, role: &str, password_text: &str) -> Result<ExitCode, String> {
+fn create_user(
+    database: &Database,
+    name: &str,
+    email: &str,
+    role: &str,
+    password_text: &str,
+) -> Result<ExitCode, String> {
     let role = Role::parse(role).filter(|r| r.is_staff()).ok_or_else(|| {
         "--role must be a staff role: system_administrator, incident_manager, technical_support, account_manager or executive".to_string()
     })?;

@@ -32,7 +32,9 @@ impl Settings {
             data_dir: PathBuf::from(parse("INCIDENT_DESK_DATA_DIR", "var")),
             cookie_secure: matches!(parse("COOKIE_SECURE", "false").as_str(), "1" | "true" | "yes"),
             session_key: var("SESSION_KEY"),
-            pool_size: parse("DB_POOL_SIZE", "10").parse().map_err(|_| "DB_POOL_SIZE must be a whole number".to_string())?,
+            pool_size: parse("DB_POOL_SIZE", "10")
+                .parse()
+                .map_err(|_| "DB_POOL_SIZE must be a whole number".to_string())?,
             pool_wait_ms: parse("DB_POOL_WAIT_MS", "3000")
                 .parse()
                 .map_err(|_| "DB_POOL_WAIT_MS must be a whole number of milliseconds".to_string())?,

@@ -24,7 +24,10 @@ pub struct DemoLogin {
 
 /// The active demo logins, one per role, in role order.
 pub fn logins() -> Vec<DemoLogin> {
-    ROSTER[..7].iter().map(|&(role, _, _, email)| DemoLogin { role, email: email.expect("the roster opens with the logins") }).collect()
+    ROSTER[..7]
+        .iter()
+        .map(|&(role, _, _, email)| DemoLogin { role, email: email.expect("the roster opens with the logins") })
+        .collect()
 }
 
 /// Generates the demo data set; `now` anchors all timestamps (data lies in the ~120 days before it).
@@ -50,44 +53,93 @@ const DAY: i64 = 24 * 60;
 /// Incidents are detected within this many minutes before now.
 const WINDOW_MINUTES: i64 = 118 * DAY;
 
-const CLIENT_STEMS: [&str; 8] = ["Alderbrook", "Bluefin", "Cedarline", "Dovetail", "Emberly", "Fairhaven", "Granite Bay", "Hollowell"];
+const CLIENT_STEMS: [&str; 8] =
+    ["Alderbrook", "Bluefin", "Cedarline", "Dovetail", "Emberly", "Fairhaven", "Granite Bay", "Hollowell"];
 /// Client types in client order: the first client is an enterprise on premium terms.
 const CLIENT_TYPES: [&str; 4] = ["enterprise", "mid_market", "small_business", "startup"];
 /// An industry and the word it lends to a client's name.
 const INDUSTRIES: [(&str, &str); 9] = [
-    ("Healthcare", "Health"), ("Finance", "Capital"), ("Retail", "Retail Group"), ("Energy", "Energy"), ("Transportation", "Logistics"),
-    ("Education", "Learning"), ("Telecommunications", "Telecom"), ("Manufacturing", "Manufacturing"), ("Technology", "Labs"),
+    ("Healthcare", "Health"),
+    ("Finance", "Capital"),
+    ("Retail", "Retail Group"),
+    ("Energy", "Energy"),
+    ("Transportation", "Logistics"),
+    ("Education", "Learning"),
+    ("Telecommunications", "Telecom"),
+    ("Manufacturing", "Manufacturing"),
+    ("Technology", "Labs"),
 ];
-const COUNTRIES: [&str; 7] = ["United States", "Canada", "United Kingdom", "Germany", "Netherlands", "Ireland", "Australia"];
+const COUNTRIES: [&str; 7] =
+    ["United States", "Canada", "United Kingdom", "Germany", "Netherlands", "Ireland", "Australia"];
 /// Vendor name stem, vendor type and the word the type lends to the name, with the area code of its phone.
 const VENDORS: [(&str, &str, &str, u32); 6] = [
-    ("Quantrix", "technology_provider", "Software", 212), ("Meridian", "cloud_provider", "Cloud", 312),
-    ("Stratus", "security_provider", "Security", 415), ("Keystone", "infrastructure_provider", "Networks", 512),
-    ("Vantage", "maintenance_services", "Field Services", 617), ("Corvid", "payment_processor", "Payments", 713),
+    ("Quantrix", "technology_provider", "Software", 212),
+    ("Meridian", "cloud_provider", "Cloud", 312),
+    ("Stratus", "security_provider", "Security", 415),
+    ("Keystone", "infrastructure_provider", "Networks", 512),
+    ("Vantage", "maintenance_services", "Field Services", 617),
+    ("Corvid", "payment_processor", "Payments", 713),
 ];
 /// Product name stem and type; product i is supported by vendor i mod 6.
 const PRODUCTS: [(&str, &str); 12] = [
-    ("OrbitDB", "Database"), ("NetSentry", "Security"), ("StackPilot", "Platform"), ("RelayMail", "Service"), ("LedgerFlow", "Software"),
-    ("PayBridge", "Service"), ("EdgeCache", "Infrastructure"), ("PulseMonitor", "Software"), ("ShieldGate", "Security"),
-    ("DataHarbor", "Database"), ("TimeKeeper", "Software"), ("CloudVault", "Infrastructure"),
+    ("OrbitDB", "Database"),
+    ("NetSentry", "Security"),
+    ("StackPilot", "Platform"),
+    ("RelayMail", "Service"),
+    ("LedgerFlow", "Software"),
+    ("PayBridge", "Service"),
+    ("EdgeCache", "Infrastructure"),
+    ("PulseMonitor", "Software"),
+    ("ShieldGate", "Security"),
+    ("DataHarbor", "Database"),
+    ("TimeKeeper", "Software"),
+    ("CloudVault", "Infrastructure"),
 ];
 const EDITIONS: [&str; 4] = ["Standard", "Professional", "Enterprise", "Cloud"];
 /// The component types a product of each type is made of.
 const COMPONENT_KINDS: [(&str, [&str; 3]); 6] = [
-    ("Database", ["Database", "Cache", "Storage"]), ("Security", ["Service", "Network", "API"]),
-    ("Platform", ["Server", "Application", "API"]), ("Service", ["Service", "API", "Database"]),
-    ("Infrastructure", ["Network", "Storage", "Server"]), ("Software", ["Application", "Server", "Database"]),
+    ("Database", ["Database", "Cache", "Storage"]),
+    ("Security", ["Service", "Network", "API"]),
+    ("Platform", ["Server", "Application", "API"]),
+    ("Service", ["Service", "API", "Database"]),
+    ("Infrastructure", ["Network", "Storage", "Server"]),
+    ("Software", ["Application", "Server", "Database"]),
 ];
-const PORTS: [(&str, &str); 7] =
-    [("Database", "5432"), ("Cache", "6379"), ("Storage", "9000"), ("API", "443"), ("Service", "443"), ("Application", "8080"), ("Server", "80")];
+const PORTS: [(&str, &str); 7] = [
+    ("Database", "5432"),
+    ("Cache", "6379"),
+    ("Storage", "9000"),
+    ("API", "443"),
+    ("Service", "443"),
+    ("Application", "8080"),
+    ("Server", "80"),
+];
 const LOCATIONS: [&str; 5] = ["US-East", "US-West", "EU-Central", "Asia-Pacific", "UK-South"];
 const FIRST_NAMES: [&str; 20] = [
-    "Amara", "Bennett", "Camila", "Dario", "Elif", "Farah", "Gideon", "Hana", "Idris", "Jonah", "Keira", "Luca", "Mei", "Nadia", "Omar",
-    "Priya", "Rafael", "Sofia", "Tobias", "Wren",
+    "Amara", "Bennett", "Camila", "Dario", "Elif", "Farah", "Gideon", "Hana", "Idris", "Jonah", "Keira", "Luca", "Mei",
+    "Nadia", "Omar", "Priya", "Rafael", "Sofia", "Tobias", "Wren",
 ];
 const LAST_NAMES: [&str; 20] = [
-    "Achterberg", "Brennan", "Castellanos", "Delacroix", "Eriksen", "Fontaine", "Gallagher", "Haddad", "Ivanova", "Jablonski",
-    "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrova", "Rahman", "Sandoval", "Takahashi", "Valdez", "Whitfield",
+    "Achterberg",
+    "Brennan",
+    "Castellanos",
+    "Delacroix",
+    "Eriksen",
+    "Fontaine",
+    "Gallagher",
+    "Haddad",
+    "Ivanova",
+    "Jablonski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrova",
+    "Rahman",
+    "Sandoval",
+    "Takahashi",
+    "Valdez",
+    "Whitfield",
 ];
 const TIMEZONES: [&str; 6] = ["UTC", "EST", "PST", "CST", "GMT", "CET"];
 /// Incident categories with title templates; `{c}` is the component's name.
@@ -105,22 +157,42 @@ const SEVERITY_MIX: [usize; 10] = [0, 1, 1, 2, 2, 2, 2, 3, 3, 3];
 const SEVERITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
 /// Impact and urgency, most severe first, so that a P1 is critical or high and a P4 low.
 const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
-const ESCALATION_REASONS: [&str; 4] =
-    ["Customer impact is growing", "Technical complexity beyond first-line support", "Needs resources from another team", "The SLA is at risk"];
-const CHANGE_ACTIONS: [&str; 6] =
-    ["Apply security patch to", "Upgrade firmware of", "Roll out configuration fix for", "Scale out", "Rotate certificates of", "Tune connection pool of"];
+const ESCALATION_REASONS: [&str; 4] = [
+    "Customer impact is growing",
+    "Technical complexity beyond first-line support",
+    "Needs resources from another team",
+    "The SLA is at risk",
+];
+const CHANGE_ACTIONS: [&str; 6] = [
+    "Apply security patch to",
+    "Upgrade firmware of",
+    "Roll out configuration fix for",
+    "Scale out",
+    "Rotate certificates of",
+    "Tune connection pool of",
+];
 /// Work types with title templates; `{c}` is the component's name.
 const WORK: [(&str, &str); 5] = [
-    ("installation", "Install update on {c}"), ("configuration", "Reconfigure {c}"), ("maintenance", "Routine maintenance of {c}"),
-    ("repair", "Repair {c}"), ("investigation", "Investigate faults on {c}"),
+    ("installation", "Install update on {c}"),
+    ("configuration", "Reconfigure {c}"),
+    ("maintenance", "Routine maintenance of {c}"),
+    ("repair", "Repair {c}"),
+    ("investigation", "Investigate faults on {c}"),
 ];
 /// Knowledge base article types with title templates: `{cat}` is an incident category, `{kind}` a component type.
 const ARTICLES: [(&str, &str); 4] = [
-    ("troubleshooting", "Troubleshooting {cat} issues on {kind} components"), ("resolution_procedure", "Restoring {kind} service after {cat} failures"),
-    ("prevention_guide", "Preventing {cat} incidents on {kind} components"), ("faq", "FAQ: {cat} incidents on {kind} components"),
+    ("troubleshooting", "Troubleshooting {cat} issues on {kind} components"),
+    ("resolution_procedure", "Restoring {kind} service after {cat} failures"),
+    ("prevention_guide", "Preventing {cat} incidents on {kind} components"),
+    ("faq", "FAQ: {cat} incidents on {kind} components"),
 ];
-const STATUS_PATH: [IncidentStatus; 5] =
-    [IncidentStatus::Open, IncidentStatus::Investigating, IncidentStatus::InProgress, IncidentStatus::Resolved, IncidentStatus::Closed];
+const STATUS_PATH: [IncidentStatus; 5] = [
+    IncidentStatus::Open,
+    IncidentStatus::Investigating,
+    IncidentStatus::InProgress,
+    IncidentStatus::Resolved,
+    IncidentStatus::Closed,
+];
 /// Incident statuses by age, oldest third first: old incidents are over, recent ones still being worked on.
 const INCIDENT_PLAN: [&[(IncidentStatus, usize)]; 3] = [
     &[(IncidentStatus::Closed, 16), (IncidentStatus::Resolved, 8)],
@@ -128,7 +200,8 @@ const INCIDENT_PLAN: [&[(IncidentStatus, usize)]; 3] = [
     &[(IncidentStatus::InProgress, 6), (IncidentStatus::Investigating, 5), (IncidentStatus::Open, 11)],
 ];
 /// Statuses of changes made for incidents that are over, in turn, so that some failed or were rolled back.
-const SETTLED_CHANGES: [ChangeStatus; 4] = [ChangeStatus::Completed, ChangeStatus::Failed, ChangeStatus::Completed, ChangeStatus::RolledBack];
+const SETTLED_CHANGES: [ChangeStatus; 4] =
+    [ChangeStatus::Completed, ChangeStatus::Failed, ChangeStatus::Completed, ChangeStatus::RolledBack];
 const SUBSCRIPTIONS: usize = 14;
 
 #[derive(Clone, Copy, PartialEq, Default)]
@@ -150,17 +223,29 @@ const ROSTER: [(Role, &str, Scope, Option<&str>); 30] = [
     (ClientContact, "active", Scope::Client(0), Some("client@example.com")),
     (VendorContact, "active", Scope::Vendor(0), Some("vendor@example.com")),
     (ClientContact, "active", Scope::Client(1), Some("client2@example.com")),
-    (SystemAdministrator, "active", Scope::Staff, None), (SystemAdministrator, "inactive", Scope::Staff, None),
-    (IncidentManager, "active", Scope::Staff, None), (IncidentManager, "on_leave", Scope::Staff, None),
-    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "active", Scope::Staff, None),
-    (TechnicalSupport, "active", Scope::Staff, None), (TechnicalSupport, "inactive", Scope::Staff, None), (TechnicalSupport, "on_leave", Scope::Staff, None),
+    (SystemAdministrator, "active", Scope::Staff, None),
+    (SystemAdministrator, "inactive", Scope::Staff, None),
+    (IncidentManager, "active", Scope::Staff, None),
+    (IncidentManager, "on_leave", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "active", Scope::Staff, None),
+    (TechnicalSupport, "inactive", Scope::Staff, None),
+    (TechnicalSupport, "on_leave", Scope::Staff, None),
     // An account manager confined to one client's portfolio.
-    (AccountManager, "active", Scope::Client(2), None), (AccountManager, "inactive", Scope::Staff, None),
-    (Executive, "active", Scope::Staff, None), (Executive, "on_leave", Scope::Staff, None),
-    (ClientContact, "active", Scope::Client(3), None), (ClientContact, "active", Scope::Client(4), None),
-    (ClientContact, "inactive", Scope::Client(5), None), (ClientContact, "on_leave", Scope::Client(0), None),
-    (VendorContact, "active", Scope::Vendor(1), None), (VendorContact, "active", Scope::Vendor(2), None),
-    (VendorContact, "active", Scope::Vendor(3), None), (VendorContact, "inactive", Scope::Vendor(0), None),
+    (AccountManager, "active", Scope::Client(2), None),
+    (AccountManager, "inactive", Scope::Staff, None),
+    (Executive, "active", Scope::Staff, None),
+    (Executive, "on_leave", Scope::Staff, None),
+    (ClientContact, "active", Scope::Client(3), None),
+    (ClientContact, "active", Scope::Client(4), None),
+    (ClientContact, "inactive", Scope::Client(5), None),
+    (ClientContact, "on_leave", Scope::Client(0), None),
+    (VendorContact, "active", Scope::Vendor(1), None),
+    (VendorContact, "active", Scope::Vendor(2), None),
+    (VendorContact, "active", Scope::Vendor(3), None),
+    (VendorContact, "inactive", Scope::Vendor(0), None),
 ];
 
 /// Subscription terms by client type: SLA tier, subscription types and recovery time objectives (hours).
@@ -179,8 +264,13 @@ type SlaBounds = ((i64, i64), (i64, i64));
 /// Basic has no P4 (its terms are in business days); its P3 "5–10 business days" is read as 168–240 hours.
 fn sla_terms(tier: &str) -> (f64, &'static [SlaBounds]) {
     match tier {
-        "premium" => (99.9, &[((15, 30), (2, 4)), ((60, 120), (8, 24)), ((240, 480), (48, 72)), ((1440, 2880), (128, 128))]),
-        "standard" => (99.5, &[((60, 120), (8, 24)), ((240, 480), (24, 48)), ((1440, 1440), (72, 120)), ((2880, 4320), (168, 168))]),
+        "premium" => {
+            (99.9, &[((15, 30), (2, 4)), ((60, 120), (8, 24)), ((240, 480), (48, 72)), ((1440, 2880), (128, 128))])
+        }
+        "standard" => (
+            99.5,
+            &[((60, 120), (8, 24)), ((240, 480), (24, 48)), ((1440, 1440), (72, 120)), ((2880, 4320), (168, 168))],
+        ),
         _ => (99.0, &[((240, 480), (24, 48)), ((1440, 1440), (72, 120)), ((2880, 4320), (168, 240))]),
     }
 }
@@ -249,16 +339,45 @@ fn primary_key(table: &str) -> &'static str {
     table.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name
 }
 
-struct User { id: String, role: Role, active: bool, scope: Scope }
-struct Product { vendor: usize, components: Vec<Component> }
-struct Component { id: String, name: String, kind: &'static str }
+struct User {
+    id: String,
+    role: Role,
+    active: bool,
+    scope: Scope,
+}
+struct Product {
+    vendor: usize,
+    components: Vec<Component>,
+}
+struct Component {
+    id: String,
+    name: String,
+    kind: &'static str,
+}
 #[derive(Clone, Copy)]
-struct Sla { severity: usize, response_minutes: i64, resolution_hours: i64 }
-struct Subscription { client: usize, product: usize, slas: Vec<Sla> }
+struct Sla {
+    severity: usize,
+    response_minutes: i64,
+    resolution_hours: i64,
+}
+struct Subscription {
+    client: usize,
+    product: usize,
+    slas: Vec<Sla>,
+}
 /// Where something happened: a product and one of its components (indices).
 #[derive(Clone, Copy)]
-struct Target { product: usize, component: usize }
-struct AuditEntry { at: Time, action: &'static str, entity: &'static str, id: String, by: String }
+struct Target {
+    product: usize,
+    component: usize,
+}
+struct AuditEntry {
+    at: Time,
+    action: &'static str,
+    entity: &'static str,
+    id: String,
+    by: String,
+}
 
 struct Incident {
     id: String,
@@ -345,7 +464,8 @@ impl Demo {
 
     /// An active provider-staff user with one of `roles`.
     fn staff(&mut self, roles: &[Role]) -> String {
-        self.pick_user(|u| u.scope == Scope::Staff && roles.contains(&u.role)).expect("the roster has active staff in every role")
+        self.pick_user(|u| u.scope == Scope::Staff && roles.contains(&u.role))
+            .expect("the roster has active staff in every role")
     }
 
     /// An active contact of the client or vendor, if it has one.
@@ -383,7 +503,8 @@ impl Demo {
             let name = format!("{stem} {word}");
             let created = self.ago(600, 650);
             let record = json!({
-                "vendor_name": name, "vendor_type": vendor_type, "contact_email": format!("support@{}.example", name.to_lowercase().replace(' ', "-")),
+                "vendor_name": name, "vendor_type": vendor_type,
+                "contact_email": format!("support@{}.example", name.to_lowercase().replace(' ', "-")),
                 // 555-01xx numbers are reserved for fiction.
                 "contact_phone": format!("+1{area}55501{:02}", 10 + i), "status": "active", "created_at": ts(created),
             });
@@ -438,17 +559,27 @@ impl Demo {
                 "created_at": ts(created), "updated_at": ts(self.later(created, DAY, 300 * DAY)),
             });
             let product_id = self.add("products", record);
-            let kinds = COMPONENT_KINDS.iter().find(|k| k.0 == product_type).expect("every product type has components").1;
+            let kinds =
+                COMPONENT_KINDS.iter().find(|k| k.0 == product_type).expect("every product type has components").1;
             // Alternately three and two components; the first runs production.
-            let components = (0..3 - i % 2).map(|k| self.component_record(&product_id, stem, kinds[k], k, created)).collect();
+            let components =
+                (0..3 - i % 2).map(|k| self.component_record(&product_id, stem, kinds[k], k, created)).collect();
             self.products.push(Product { vendor: i % VENDORS.len(), components });
         }
     }
 
-    fn component_record(&mut self, product_id: &str, stem: &str, kind: &'static str, k: usize, after: Time) -> Component {
+    fn component_record(
+        &mut self,
+        product_id: &str,
+        stem: &str,
+        kind: &'static str,
+        k: usize,
+        after: Time,
+    ) -> Component {
         let name = format!("{}-{}-{:02}", stem.to_lowercase(), kind.to_lowercase(), k + 1);
         let created = self.later(after, 60, 14 * DAY);
-        let environment = if k == 0 { "production" } else { *self.rng.pick(&["production", "staging", "development", "testing"]) };
+        let environment =
+            if k == 0 { "production" } else { *self.rng.pick(&["production", "staging", "development", "testing"]) };
         let record = json!({
             "component_name": name, "component_type": kind, "product_id": product_id, "environment": environment,
             "location": self.rng.pick(&LOCATIONS), "port_number": PORTS.iter().find(|p| p.0 == kind).map(|p| p.1),
@@ -468,7 +599,8 @@ impl Demo {
             let start = self.rng.range(150, 480);
             let created = self.ago(start + 3, start + 20);
             // An expired subscription last changed when it ran out.
-            let updated = if end > 0 { self.now - Duration::days(end) } else { self.later(created, DAY, 120 * DAY) };
+            let updated =
+                if end > 0 { self.now - Duration::days(end) } else { self.later(created, 3 * DAY, 120 * DAY) };
             let now = self.now;
             let day = move |days_ago: i64| (now - Duration::days(days_ago)).format("%Y-%m-%d").to_string();
             let record = json!({
@@ -480,7 +612,11 @@ impl Demo {
             let creator = self.staff(&[AccountManager]);
             self.audit(created, "create", "subscription", &id, &creator);
             // Critical subscriptions (premium or custom) need an executive's approval.
-            let approver = self.staff(if tier == "premium" || subscription_type == "custom" { &[Executive] } else { &[IncidentManager, Executive] });
+            let approver = self.staff(if tier == "premium" || subscription_type == "custom" {
+                &[Executive]
+            } else {
+                &[IncidentManager, Executive]
+            });
             let decided = self.later(created, 60, 2 * DAY);
             self.audit(decided, "approve", "subscription", &id, &approver);
             if status == "cancelled" {
@@ -517,11 +653,13 @@ impl Demo {
     fn incidents(&mut self) {
         let mut plan = Vec::new();
         for bucket in INCIDENT_PLAN {
-            let mut statuses: Vec<IncidentStatus> = bucket.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)).collect();
+            let mut statuses: Vec<IncidentStatus> =
+                bucket.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)).collect();
             self.rng.shuffle(&mut statuses);
             plan.extend(statuses);
         }
-        let running: Vec<usize> = (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
+        let running: Vec<usize> =
+            (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
         let last = (plan.len() - 1) as i64;
         for (rank, status) in plan.into_iter().enumerate() {
             // Oldest first, evenly over the window; the newest at least 90 minutes ago.
@@ -539,7 +677,8 @@ impl Demo {
         let severity = *self.rng.pick(&SEVERITY_MIX);
         let slas = &self.subscriptions[subscription].slas;
         // Targets come from the client's SLA for the severity, or the least strict one it has.
-        let sla = *slas.iter().find(|s| s.severity == severity).or(slas.last()).expect("running subscriptions have SLAs");
+        let sla =
+            *slas.iter().find(|s| s.severity == severity).or(slas.last()).expect("running subscriptions have SLAs");
         let (category, titles) = *self.rng.pick(&CATEGORIES);
         let title = self.rng.pick(&titles).replace("{c}", &self.component(target).name);
         let mut reached = vec![(IncidentStatus::Open, detected + Duration::minutes(self.rng.range(2, 40)))];
@@ -586,7 +725,13 @@ impl Demo {
         if severity < 3 && self.rng.chance(20) {
             // Triage found it worse than first reported.
             let at = self.later(created, 1, 20);
-            self.log_update(&incident.id, &manager, at, "priority_change", ["severity", SEVERITIES[severity + 1], SEVERITIES[severity]]);
+            self.log_update(
+                &incident.id,
+                &manager,
+                at,
+                "priority_change",
+                ["severity", SEVERITIES[severity + 1], SEVERITIES[severity]],
+            );
             latest = latest.max(at);
         }
         if let Some(assignee) = assignee {
@@ -603,7 +748,13 @@ impl Demo {
                 Some(assignee) if pair[1].0 != IncidentStatus::Closed => assignee.to_string(),
                 _ => manager.clone(),
             };
-            self.log_update(&incident.id, &by, pair[1].1, "status_change", ["status", pair[0].0.as_str(), pair[1].0.as_str()]);
+            self.log_update(
+                &incident.id,
+                &by,
+                pair[1].1,
+                "status_change",
+                ["status", pair[0].0.as_str(), pair[1].0.as_str()],
+            );
         }
         latest
     }
@@ -656,7 +807,11 @@ impl Demo {
         }
         let vendor = self.contact(Scope::Vendor(self.products[incident.target.product].vendor));
         // Problems in a vendor's product go to the vendor when it has someone to take them.
-        let level = if vendor.is_some() && self.rng.chance(35) { "vendor" } else { *self.rng.pick(&["management", "technical", "executive"]) };
+        let level = if vendor.is_some() && self.rng.chance(35) {
+            "vendor"
+        } else {
+            *self.rng.pick(&["management", "technical", "executive"])
+        };
         // The target fits the level; the one escalating is never the target.
         let (by, to) = match level {
             "technical" => (self.staff(&[IncidentManager]), self.staff(&[TechnicalSupport, SystemAdministrator])),
@@ -684,7 +839,9 @@ impl Demo {
     fn communicate(&mut self, incident: &Incident, kind: &str, at: Time) {
         let sender = self.staff(&[IncidentManager, TechnicalSupport, AccountManager]);
         let (recipient, recipient_type) = match self.contact(Scope::Client(incident.client)) {
-            Some(contact) if kind != "escalation" => (contact, if kind == "resolution" { "all_stakeholders" } else { "client_contacts" }),
+            Some(contact) if kind != "escalation" => {
+                (contact, if kind == "resolution" { "all_stakeholders" } else { "client_contacts" })
+            }
             _ if kind == "escalation" || incident.severity == 0 => (self.staff(&[Executive]), "executive_team"),
             _ => (self.staff(&[TechnicalSupport, SystemAdministrator]), "technical_team"),
         };
@@ -708,7 +865,11 @@ impl Demo {
             return;
         }
         let at = self.between(started, incident.end(self.now));
-        let status = if incident.status() == IncidentStatus::InProgress { "active" } else { *self.rng.pick(&["inactive", "replaced"]) };
+        let status = if incident.status() == IncidentStatus::InProgress {
+            "active"
+        } else {
+            *self.rng.pick(&["inactive", "replaced"])
+        };
         let record = json!({
             "incident_id": incident.id, "implemented_by_user": self.staff(&[TechnicalSupport, SystemAdministrator]),
             "effectiveness_level": self.rng.pick(&["full_mitigation", "partial_mitigation", "minimal_impact"]),
@@ -725,7 +886,9 @@ impl Demo {
         }
         let created = self.between(started, incident.end(self.now));
         let (status, completed_at) = match (resolved, closed) {
-            (Some(resolved), Some(closed)) => (*self.rng.pick(&["completed", "reviewed"]), Some(self.between(resolved, closed))),
+            (Some(resolved), Some(closed)) => {
+                (*self.rng.pick(&["completed", "reviewed"]), Some(self.between(resolved, closed)))
+            }
             (Some(resolved), None) if self.rng.chance(60) => ("completed", Some(self.later(resolved, 60, 2 * DAY))),
             _ => ("in_progress", None),
         };
@@ -809,7 +972,12 @@ impl Demo {
             self.settled_changes += 1;
             SETTLED_CHANGES[(self.settled_changes - 1) % SETTLED_CHANGES.len()]
         } else {
-            *self.rng.pick(&[ChangeStatus::Requested, ChangeStatus::Approved, ChangeStatus::Scheduled, ChangeStatus::InProgress])
+            *self.rng.pick(&[
+                ChangeStatus::Requested,
+                ChangeStatus::Approved,
+                ChangeStatus::Scheduled,
+                ChangeStatus::InProgress,
+            ])
         };
         let created = self.between(started, incident.end(self.now));
         self.change(Some(incident.id.as_str()), incident.severity == 0, incident.target, status, created);
@@ -819,7 +987,12 @@ impl Demo {
     fn planned_work(&mut self) {
         for _ in 0..4 {
             let (target, created) = (self.random_target(), self.ago(3, 100));
-            let status = *self.rng.pick(&[ChangeStatus::Requested, ChangeStatus::Approved, ChangeStatus::Scheduled, ChangeStatus::Completed]);
+            let status = *self.rng.pick(&[
+                ChangeStatus::Requested,
+                ChangeStatus::Approved,
+                ChangeStatus::Scheduled,
+                ChangeStatus::Completed,
+            ]);
             self.change(None, false, target, status, created);
         }
         for _ in 0..3 {
@@ -841,9 +1014,12 @@ impl Demo {
         let requester = self.staff(&[TechnicalSupport, SystemAdministrator, IncidentManager]);
         // High-risk changes need an executive; approval is recorded only once given.
         let approvers: &[Role] = if risk == "high" { &[Executive] } else { &[IncidentManager, Executive] };
-        let approval = (status != ChangeStatus::Requested).then(|| (self.staff(approvers), self.later(created, 30, 720)));
-        let [start, planned_end, actual_start, actual_end] = self.schedule(status, approval.as_ref().map_or(created, |a| a.1));
-        let updated = [Some(created), approval.as_ref().map(|a| a.1), actual_start, actual_end].into_iter().flatten().max();
+        let approval =
+            (status != ChangeStatus::Requested).then(|| (self.staff(approvers), self.later(created, 30, 720)));
+        let [start, planned_end, actual_start, actual_end] =
+            self.schedule(status, approval.as_ref().map_or(created, |a| a.1));
+        let updated =
+            [Some(created), approval.as_ref().map(|a| a.1), actual_start, actual_end].into_iter().flatten().max();
         let record = json!({
             "incident_id": incident, "title": title, "change_type": change_type, "risk_level": risk, "status": status.as_str(),
             "requesting_user": requester, "approved_by_user": approval.as_ref().map(|a| &a.0),
@@ -910,7 +1086,8 @@ impl Demo {
             Some(_) => &["completed", "completed", "completed", "cancelled"],
             None => &["assigned", "in_progress"],
         };
-        let (status, work_type) = (*self.rng.pick(statuses), *self.rng.pick(&["repair", "investigation", "configuration"]));
+        let (status, work_type) =
+            (*self.rng.pick(statuses), *self.rng.pick(&["repair", "investigation", "configuration"]));
         self.work_order(Some(("incident_id", incident.id.as_str())), incident.target, work_type, status, started);
     }
 
@@ -923,7 +1100,8 @@ impl Demo {
             contact.unwrap_or_else(|| self.staff(&[TechnicalSupport, SystemAdministrator]))
         });
         let template = WORK.iter().find(|w| w.0 == work_type).expect("a known work type").1;
-        let (created, by) = (self.later(after, 10, DAY), self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
+        let (created, by) =
+            (self.later(after, 10, DAY), self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
         let mut record = json!({
             "incident_id": null, "change_id": null, "problem_id": null, "title": template.replace("{c}", &self.component(target).name),
             "work_type": work_type, "status": status, "assigned_to_user": assignee, "created_by_user": by,
@@ -948,11 +1126,18 @@ impl Demo {
                 IncidentStatus::Open => ("open", "created"),
                 IncidentStatus::Investigating | IncidentStatus::InProgress => ("investigating", "in_progress"),
                 IncidentStatus::Resolved => ("in_progress", "in_progress"),
-                IncidentStatus::Closed => *self.rng.pick(&[("in_progress", "in_progress"), ("resolved", "completed"), ("closed", "completed")]),
+                IncidentStatus::Closed => *self.rng.pick(&[
+                    ("in_progress", "in_progress"),
+                    ("resolved", "completed"),
+                    ("closed", "completed"),
+                ]),
             };
             let (component, category) = (&self.component(incident.target).name, incident.category.to_lowercase());
             let title = format!("Recurring {category} issues on {component} ({} incidents)", group.len());
-            let (created, by) = (self.later(incident.created(), 60, DAY), self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]));
+            let (created, by) = (
+                self.later(incident.created(), 60, DAY),
+                self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]),
+            );
             let record = json!({
                 "incident_id": incident.id, "title": title, "status": status, "issued_by_user": by,
                 "created_at": ts(created), "updated_at": ts(self.later(created, 60, 3 * DAY)),
@@ -1043,8 +1228,13 @@ mod tests {
         let data = dataset(now());
         let stamp = ts(now());
         for (table, record) in data.iter().flat_map(|(table, records)| records.values().map(move |r| (table, r))) {
-            for field in ["created_at", "updated_at", "detection_timestamp", "resolution_timestamp", "sent_at", "completed_at"] {
-                assert!(record[field].as_str().is_none_or(|at| at <= stamp.as_str()), "{table}.{field} lies ahead: {record}");
+            for field in
+                ["created_at", "updated_at", "detection_timestamp", "resolution_timestamp", "sent_at", "completed_at"]
+            {
+                assert!(
+                    record[field].as_str().is_none_or(|at| at <= stamp.as_str()),
+                    "{table}.{field} lies ahead: {record}"
+                );
             }
         }
         let incidents = data["incidents"].values();
@@ -1056,10 +1246,16 @@ mod tests {
             assert!(incident["created_at"].as_str() >= incident["detection_timestamp"].as_str());
         }
         for table in ["performance_metrics", "post_incident_reviews"] {
-            assert!(data[table].values().all(|r| get(&data, "incidents", &r["incident_id"])["status"] == "closed"), "{table}");
+            assert!(
+                data[table].values().all(|r| get(&data, "incidents", &r["incident_id"])["status"] == "closed"),
+                "{table}"
+            );
         }
         for rollback in data["rollback_requests"].values() {
-            assert!(matches!(get(&data, "change_requests", &rollback["change_id"])["status"].as_str(), Some("failed" | "rolled_back")));
+            assert!(matches!(
+                get(&data, "change_requests", &rollback["change_id"])["status"].as_str(),
+                Some("failed" | "rolled_back")
+            ));
         }
         for change in data["change_requests"].values() {
             assert_eq!(change["approved_by_user"].is_null(), change["status"] == "requested");
@@ -1082,7 +1278,11 @@ mod tests {
             };
             assert!(roles.contains(&target["role"].as_str().unwrap()), "{escalation}");
             if escalation["escalation_level"] == "vendor" {
-                let component = get(&data, "infrastructure_components", &get(&data, "incidents", &escalation["incident_id"])["component_id"]);
+                let component = get(
+                    &data,
+                    "infrastructure_components",
+                    &get(&data, "incidents", &escalation["incident_id"])["component_id"],
+                );
                 assert_eq!(get(&data, "products", &component["product_id"])["support_vendor_id"], target["vendor_id"]);
             }
         }
@@ -1097,8 +1297,11 @@ mod tests {
         };
         assert!(data["incidents"].values().any(|i| i["client_id"] == "1"));
         assert!(data["incidents"].values().any(|i| vendor_of(i) == "1"));
-        let (today, soon) = (now().format("%Y-%m-%d").to_string(), (now() + Duration::days(30)).format("%Y-%m-%d").to_string());
-        let ending = data["subscriptions"].values().filter(|s| s["status"] == "active" && s["end_date"].as_str() > Some(&today) && s["end_date"].as_str() <= Some(&soon));
-        assert!(ending.count() >= 2);
+        let (today, soon) =
+            (now().format("%Y-%m-%d").to_string(), (now() + Duration::days(30)).format("%Y-%m-%d").to_string());
+        let ends_soon = |s: &&Value| {
+            s["status"] == "active" && s["end_date"].as_str() > Some(&today) && s["end_date"].as_str() <= Some(&soon)
+        };
+        assert!(data["subscriptions"].values().filter(ends_soon).count() >= 2);
     }
 }

@@ -17,7 +17,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
-    #[error("Someone else changed this record while you were editing it. Reload it to see their changes, then try again.")]
+    #[error(
+        "Someone else changed this record while you were editing it. Reload it to see their changes, then try again."
+    )]
     Conflict,
     #[error("Too many failed sign-in attempts for this account. Try again in {0} seconds.")]
     TooManyAttempts(u64),

@@ -17,7 +17,11 @@ pub fn on_form(field: &Field, creating: bool) -> bool {
     creating || field.editable == Editable::Always
 }
 
-pub fn parse(resource: &'static Resource, input: &HashMap<String, String>, creating: bool) -> (Values, Vec<FieldError>) {
+pub fn parse(
+    resource: &'static Resource,
+    input: &HashMap<String, String>,
+    creating: bool,
+) -> (Values, Vec<FieldError>) {
     let mut values = Values::new();
     let mut errors = Vec::new();
     for field in resource.fields.iter().filter(|f| on_form(f, creating)) {
@@ -57,8 +61,13 @@ fn parse_value(field: &Field, text: &str) -> Result<String, String> {
         FieldKind::Text | FieldKind::LongText => Ok(text.to_string()),
         FieldKind::Email => {
             let parts: Vec<&str> = text.split('@').collect();
-            let valid = parts.len() == 2 && parts.iter().all(|p| !p.is_empty()) && !text.chars().any(char::is_whitespace);
-            if valid { Ok(text.to_string()) } else { Err(format!("{label}: enter an email address like name@example.com.")) }
+            let valid =
+                parts.len() == 2 && parts.iter().all(|p| !p.is_empty()) && !text.chars().any(char::is_whitespace);
+            if valid {
+                Ok(text.to_string())
+            } else {
+                Err(format!("{label}: enter an email address like name@example.com."))
+            }
         }
         FieldKind::Phone => {
             let digits = text.strip_prefix('+').unwrap_or_default();
@@ -131,14 +140,22 @@ mod tests {
             assert!(message.contains(expected), "{field}={value:?}: {message:?}");
         }
         let long = "x".repeat(201);
-        assert!(error_of(&VENDORS, &[("vendor_name", &long)], "vendor_name").unwrap().contains("200 characters or fewer"));
+        assert!(
+            error_of(&VENDORS, &[("vendor_name", &long)], "vendor_name").unwrap().contains("200 characters or fewer")
+        );
     }
 
     #[test]
     fn good_values_are_normalised_and_optional_ones_may_be_empty() {
         let (values, errors) = parse(
             &COMPONENTS,
-            &form(&[("component_name", " Db-1 "), ("component_type", "Database"), ("environment", "production"), ("port_number", "05432"), ("operational_status", "operational")]),
+            &form(&[
+                ("component_name", " Db-1 "),
+                ("component_type", "Database"),
+                ("environment", "production"),
+                ("port_number", "05432"),
+                ("operational_status", "operational"),
+            ]),
             true,
         );
         assert!(errors.is_empty(), "{errors:?}");

@@ -55,7 +55,9 @@ impl From<Refusal> for AppError {
         match refusal {
             Refusal::Forbidden(reason) => AppError::Forbidden(reason),
             Refusal::NotFound => AppError::NotFound,
-            Refusal::Invalid(errors) => AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")),
+            Refusal::Invalid(errors) => {
+                AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+            }
             Refusal::Conflict(_) => AppError::Conflict,
             Refusal::Database(error) => error.into(),
         }
@@ -93,16 +95,20 @@ fn read_filters(resource: &'static Resource, query: &HashMap<String, String>) ->
             _ => false,
         };
         if !valid {
-            return Err(AppError::BadRequest(format!("The filter {} cannot be \"{value}\"; choose one of the offered values.", field.label)));
+            return Err(AppError::BadRequest(format!(
+                "The filter {} cannot be \"{value}\"; choose one of the offered values.",
+                field.label
+            )));
         }
         filters.push((*name, value.to_string()));
     }
-    let page = match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        None => 1,
-        Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-            AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-        })?,
-    };
+    let page =
+        match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            None => 1,
+            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
+                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
+            })?,
+        };
     Ok((filters, page))
 }
 
@@ -133,10 +139,11 @@ pub async fn list<R: Administered>(
             .await?
     };
     let typed = |name: &str| filters.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-    let filter_fields = view::form_fields(resource, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
-        .into_iter()
-        .filter(|f| resource.filters.contains(&f.name))
-        .collect();
+    let filter_fields =
+        view::form_fields(resource, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
+            .into_iter()
+            .filter(|f| resource.filters.contains(&f.name))
+            .collect();
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + records.len() as i64 - 1).max(0);
     let empty_reason = if filters.is_empty() {
@@ -161,12 +168,15 @@ pub async fn list<R: Administered>(
     html(body, StatusCode::OK)
 }
 
+/// Each reference field's choices: (id, name) pairs.
+type Choices = HashMap<&'static str, Vec<(String, String)>>;
+
 fn reference_choices(
     conn: &mut diesel::PgConnection,
     resource: &'static Resource,
     scope: Option<i32>,
     only: &[&str],
-) -> Result<HashMap<&'static str, Vec<(String, String)>>, AppError> {
+) -> Result<Choices, AppError> {
     let mut choices = HashMap::new();
     for field in resource.fields.iter().filter(|f| only.contains(&f.name)) {
         if let FieldKind::Reference(target) = field.kind {
@@ -254,7 +264,8 @@ pub async fn detail<R: Administered>(
             let record = service::load(conn, &actor, resource, id)?;
             let mut related = Vec::new();
             for relation in resource.related {
-                let (rows, total) = queries::list(conn, relation.resource, scope, &[], Some((relation.condition, id)), 1)?;
+                let (rows, total) =
+                    queries::list(conn, relation.resource, scope, &[], Some((relation.condition, id)), 1)?;
                 related.push((relation, rows, total));
             }
             let history = audit::history_with_names(conn, resource.kind, &id.to_string())?;
@@ -271,7 +282,13 @@ pub async fn detail<R: Administered>(
             .into_iter()
             .map(|(relation, rows, total)| RelatedView {
                 title: relation.title,
-                headers: relation.resource.columns.iter().filter_map(|c| relation.resource.field(c)).map(|f| f.label).collect(),
+                headers: relation
+                    .resource
+                    .columns
+                    .iter()
+                    .filter_map(|c| relation.resource.field(c))
+                    .map(|f| f.label)
+                    .collect(),
                 rows: rows.iter().map(|r| view::row_view(relation.resource, r)).collect(),
                 total,
             })
@@ -313,15 +330,30 @@ struct FormState {
     current: Option<RecordView>,
 }
 
-async fn form_page(state: &AppState, session: &Session, resource: &'static Resource, form: FormState) -> Result<FormPage, AppError> {
+async fn form_page(
+    state: &AppState,
+    session: &Session,
+    resource: &'static Resource,
+    form: FormState,
+) -> Result<FormPage, AppError> {
     let scope = client_scope(&form.user);
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
     let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names)).await?;
     let typed = |name: &str| form.typed.get(name).cloned();
-    let fields = view::form_fields(resource, form.creating, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &form.errors);
+    let fields = view::form_fields(
+        resource,
+        form.creating,
+        &typed,
+        &|name| choices.get(name).cloned().unwrap_or_default(),
+        &form.errors,
+    );
     let (heading, action, cancel) = match form.id {
         None => (format!("New {}", resource.noun.to_lowercase()), resource.path.to_string(), resource.path.to_string()),
-        Some(id) => (format!("Edit {} {id}", resource.noun.to_lowercase()), format!("{}/{id}", resource.path), format!("{}/{id}", resource.path)),
+        Some(id) => (
+            format!("Edit {} {id}", resource.noun.to_lowercase()),
+            format!("{}/{id}", resource.path),
+            format!("{}/{id}", resource.path),
+        ),
     };
     Ok(FormPage {
         page: Page::for_user(session, &form.user, heading.clone(), resource.path),
@@ -336,20 +368,32 @@ async fn form_page(state: &AppState, session: &Session, resource: &'static Resou
     })
 }
 
-pub async fn new<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn new<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
     rules::may_create(resource, user.role()).map_err(AppError::Forbidden)?;
     let typed = resource.fields.iter().filter_map(|f| f.default.map(|d| (f.name.to_string(), d.to_string()))).collect();
-    let state_ = FormState { user, creating: true, id: None, lock_version: None, typed, errors: Vec::new(), current: None };
+    let state_ =
+        FormState { user, creating: true, id: None, lock_version: None, typed, errors: Vec::new(), current: None };
     html(form_page(&state, &session, resource, state_).await?, StatusCode::OK)
 }
 
-pub async fn create<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, form: Form) -> Result<HttpResponse, AppError> {
+pub async fn create<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let input = form.into_inner();
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
-    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| service::create(conn, &clock, &actor, resource, &submitted)))).await?;
+    let outcome = state
+        .db(move |conn| Ok(conn.transaction(|conn| service::create(conn, &clock, &actor, resource, &submitted))))
+        .await?;
     match outcome {
         Ok((id, status)) => {
             let waiting = if status == ApprovalStatus::Pending { "; it now waits for approval" } else { "" };
@@ -357,22 +401,30 @@ pub async fn create<R: Administered>(state: web::Data<AppState>, session: Sessio
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
         Err(Refusal::Invalid(errors)) => {
-            let form = FormState { user, creating: true, id: None, lock_version: None, typed: input, errors, current: None };
+            let form =
+                FormState { user, creating: true, id: None, lock_version: None, typed: input, errors, current: None };
             unprocessable(form_page(&state, &session, resource, form).await?)
         }
         Err(other) => Err(other.into()),
     }
 }
 
-pub async fn edit<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn edit<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let id = id.into_inner();
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
-    let typed = service::values_of(resource, &record).into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect();
+    let typed =
+        service::values_of(resource, &record).into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect();
     let lock_version = Some(view::record_view(resource, &record, &user.timezone).lock_version);
-    let form = FormState { user, creating: false, id: Some(id), lock_version, typed, errors: Vec::new(), current: None };
+    let form =
+        FormState { user, creating: false, id: Some(id), lock_version, typed, errors: Vec::new(), current: None };
     html(form_page(&state, &session, resource, form).await?, StatusCode::OK)
 }
 
@@ -386,13 +438,14 @@ pub async fn update<R: Administered>(
     let resource = R::resource();
     let id = id.into_inner();
     let input = form.into_inner();
-    let lock_version = input
-        .get("lock_version")
-        .and_then(|v| v.trim().parse::<i32>().ok())
-        .ok_or_else(|| AppError::BadRequest("The form has no record version; reload the edit page and try again.".into()))?;
+    let lock_version = input.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).ok_or_else(|| {
+        AppError::BadRequest("The form has no record version; reload the edit page and try again.".into())
+    })?;
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
     let outcome = state
-        .db(move |conn| Ok(conn.transaction(|conn| service::update(conn, &clock, &actor, resource, id, lock_version, &submitted))))
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| service::update(conn, &clock, &actor, resource, id, lock_version, &submitted)))
+        })
         .await?;
     match outcome {
         Ok(status) => {
@@ -401,7 +454,15 @@ pub async fn update<R: Administered>(
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
         Err(Refusal::Invalid(errors)) => {
-            let form = FormState { user, creating: false, id: Some(id), lock_version: Some(lock_version), typed: input, errors, current: None };
+            let form = FormState {
+                user,
+                creating: false,
+                id: Some(id),
+                lock_version: Some(lock_version),
+                typed: input,
+                errors,
+                current: None,
+            };
             unprocessable(form_page(&state, &session, resource, form).await?)
         }
         Err(Refusal::Conflict(record)) => {
@@ -410,7 +471,15 @@ pub async fn update<R: Administered>(
                 field: "current",
                 message: "Someone else saved this record while you were editing it. Their values are shown below; your changes are kept in the form. Save again to replace theirs.".into(),
             }];
-            let form = FormState { lock_version: Some(current.lock_version), user, creating: false, id: Some(id), typed: input, errors, current: Some(current) };
+            let form = FormState {
+                lock_version: Some(current.lock_version),
+                user,
+                creating: false,
+                id: Some(id),
+                typed: input,
+                errors,
+                current: Some(current),
+            };
             html(form_page(&state, &session, resource, form).await?, StatusCode::CONFLICT)
         }
         Err(other) => Err(other.into()),
@@ -429,38 +498,93 @@ struct DecidePage {
     errors: Vec<FieldError>,
 }
 
-async fn decide_page(state: &AppState, session: &Session, user: User, resource: &'static Resource, id: i32, reason: String, errors: Vec<FieldError>) -> Result<DecidePage, AppError> {
+async fn decide_page(
+    state: &AppState,
+    session: &Session,
+    user: User,
+    resource: &'static Resource,
+    id: i32,
+    reason: String,
+    errors: Vec<FieldError>,
+) -> Result<DecidePage, AppError> {
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     rules::may_approve(resource, user.role(), &service::values_of(resource, &record)).map_err(AppError::Forbidden)?;
     let record = view::record_view(resource, &record, &user.timezone);
-    Ok(DecidePage { page: Page::for_user(session, &user, format!("Approve or reject {} {id}", resource.noun.to_lowercase()), resource.path), resource, record, reason, errors })
+    Ok(DecidePage {
+        page: Page::for_user(
+            session,
+            &user,
+            format!("Approve or reject {} {id}", resource.noun.to_lowercase()),
+            resource.path,
+        ),
+        resource,
+        record,
+        reason,
+        errors,
+    })
 }
 
-pub async fn decide_form<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
-    html(decide_page(&state, &session, user, R::resource(), id.into_inner(), String::new(), Vec::new()).await?, StatusCode::OK)
+pub async fn decide_form<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    html(
+        decide_page(&state, &session, user, R::resource(), id.into_inner(), String::new(), Vec::new()).await?,
+        StatusCode::OK,
+    )
 }
 
-async fn decide<R: Administered>(state: web::Data<AppState>, session: Session, user: User, id: i32, approve: bool, form: Form) -> Result<HttpResponse, AppError> {
+async fn decide<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    user: User,
+    id: i32,
+    approve: bool,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let reason = form.get("rejection_reason").cloned().unwrap_or_default();
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), reason.clone());
-    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| service::decide(conn, &clock, &actor, resource, id, approve, &submitted)))).await?;
+    let outcome = state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| service::decide(conn, &clock, &actor, resource, id, approve, &submitted)))
+        })
+        .await?;
     match outcome {
         Ok(()) => {
-            session::flash(&session, format!("{} {id} was {}.", resource.noun, if approve { "approved" } else { "rejected" }));
+            session::flash(
+                &session,
+                format!("{} {id} was {}.", resource.noun, if approve { "approved" } else { "rejected" }),
+            );
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
-        Err(Refusal::Invalid(errors)) => unprocessable(decide_page(&state, &session, user, resource, id, reason, errors).await?),
+        Err(Refusal::Invalid(errors)) => {
+            unprocessable(decide_page(&state, &session, user, resource, id, reason, errors).await?)
+        }
         Err(other) => Err(other.into()),
     }
 }
 
-pub async fn approve<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>, form: Form) -> Result<HttpResponse, AppError> {
+pub async fn approve<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
     decide::<R>(state, session, user, id.into_inner(), true, form).await
 }
 
-pub async fn reject<R: Administered>(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>, form: Form) -> Result<HttpResponse, AppError> {
+pub async fn reject<R: Administered>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
     decide::<R>(state, session, user, id.into_inner(), false, form).await
 }
 
@@ -474,24 +598,47 @@ struct PasswordPage {
     errors: Vec<FieldError>,
 }
 
-async fn password_page(state: &AppState, session: &Session, user: User, id: i32, errors: Vec<FieldError>) -> Result<PasswordPage, AppError> {
+async fn password_page(
+    state: &AppState,
+    session: &Session,
+    user: User,
+    id: i32,
+    errors: Vec<FieldError>,
+) -> Result<PasswordPage, AppError> {
     let resource = &resources::USERS;
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
     let target = view::record_view(resource, &record, &user.timezone);
-    Ok(PasswordPage { page: Page::for_user(session, &user, format!("Set the password of {}", target.title), resource.path), target, errors })
+    Ok(PasswordPage {
+        page: Page::for_user(session, &user, format!("Set the password of {}", target.title), resource.path),
+        target,
+        errors,
+    })
 }
 
-pub async fn password_form(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn password_form(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     html(password_page(&state, &session, user, id.into_inner(), Vec::new()).await?, StatusCode::OK)
 }
 
-pub async fn set_password(state: web::Data<AppState>, session: Session, CurrentUser(user): CurrentUser, id: web::Path<i32>, form: Form) -> Result<HttpResponse, AppError> {
+pub async fn set_password(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let new_password = form.get("password").cloned().unwrap_or_default();
     if let Err(message) = password::check_new_password(&new_password) {
-        return unprocessable(password_page(&state, &session, user, id, vec![FieldError { field: "password", message }]).await?);
+        return unprocessable(
+            password_page(&state, &session, user, id, vec![FieldError { field: "password", message }]).await?,
+        );
     }
     let hash = state.hashing.run(move || password::hash(&new_password)).await.map_err(AppError::internal)?;
     let (actor, clock) = (user.clone(), state.clock.clone());

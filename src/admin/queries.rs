@@ -38,7 +38,9 @@ impl Sql {
     }
 
     fn query(self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-        self.binds.into_iter().fold(diesel::sql_query(self.text).into_boxed(), |query, value| query.bind::<Nullable<Text>, _>(value))
+        self.binds
+            .into_iter()
+            .fold(diesel::sql_query(self.text).into_boxed(), |query, value| query.bind::<Nullable<Text>, _>(value))
     }
 }
 
@@ -94,9 +96,12 @@ fn select_list(resource: &Resource) -> String {
     }
     if resource.approval {
         columns.extend(
-            ["approval_status", "approval_decided_at", "rejection_reason", "approval_decided_by"].map(|c| format!("{table}.{c}")),
+            ["approval_status", "approval_decided_at", "rejection_reason", "approval_decided_by"]
+                .map(|c| format!("{table}.{c}")),
         );
-        columns.push(format!("(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"));
+        columns.push(format!(
+            "(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"
+        ));
     }
     if resource.kind != "incident" {
         columns.push(format!("{table}.lock_version"));
@@ -117,7 +122,12 @@ fn load_records(conn: &mut PgConnection, sql: Sql) -> QueryResult<Vec<Record>> {
 }
 
 /// One record, if it exists within the scope.
-pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, client_scope: Option<i32>) -> QueryResult<Option<Record>> {
+pub fn get(
+    conn: &mut PgConnection,
+    resource: &Resource,
+    id: i32,
+    client_scope: Option<i32>,
+) -> QueryResult<Option<Record>> {
     let mut sql = Sql::default();
     let key = sql.param(Some(id.to_string()), "integer");
     let mut conditions = vec![format!("{}.{} = {key}", resource.table, resource.key)];
@@ -177,7 +187,13 @@ pub fn list(
 }
 
 /// Whether another record already holds these values of a unique group (text compared without case).
-pub fn duplicate(conn: &mut PgConnection, resource: &Resource, group: &[&str], values: &Values, except: Option<i32>) -> QueryResult<bool> {
+pub fn duplicate(
+    conn: &mut PgConnection,
+    resource: &Resource,
+    group: &[&str],
+    values: &Values,
+    except: Option<i32>,
+) -> QueryResult<bool> {
     let mut sql = Sql::default();
     let mut conditions = Vec::new();
     for name in group {
@@ -206,7 +222,12 @@ fn ref_scope(sql: &mut Sql, target: &RefTable, client_scope: Option<i32>) -> Opt
 }
 
 /// Whether the referenced record exists within the scope.
-pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, client_scope: Option<i32>) -> QueryResult<bool> {
+pub fn reference_exists(
+    conn: &mut PgConnection,
+    target: &RefTable,
+    id: &str,
+    client_scope: Option<i32>,
+) -> QueryResult<bool> {
     let mut sql = Sql::default();
     let key = sql.param(Some(id.to_string()), "integer");
     let mut conditions = vec![format!("{} = {key}", target.key)];
@@ -217,7 +238,11 @@ pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, cl
 }
 
 /// The records a reference field may point to, within the scope, by name.
-pub fn choices(conn: &mut PgConnection, target: &RefTable, client_scope: Option<i32>) -> QueryResult<Vec<(String, String)>> {
+pub fn choices(
+    conn: &mut PgConnection,
+    target: &RefTable,
+    client_scope: Option<i32>,
+) -> QueryResult<Vec<(String, String)>> {
     let mut sql = Sql::default();
     let condition = ref_scope(&mut sql, target, client_scope).map(|c| format!(" WHERE {c}")).unwrap_or_default();
     let text = format!(
@@ -238,7 +263,11 @@ pub struct Extra {
     pub sql_type: &'static str,
 }
 
-fn assignments<'a>(resource: &Resource, values: &'a Values, extra: &'a [Extra]) -> Vec<(&'a str, Option<String>, &'static str)> {
+fn assignments<'a>(
+    resource: &Resource,
+    values: &'a Values,
+    extra: &'a [Extra],
+) -> Vec<(&'a str, Option<String>, &'static str)> {
     let mut columns: Vec<(&str, Option<String>, &str)> = values
         .iter()
         .filter_map(|(name, value)| {
@@ -268,7 +297,14 @@ pub fn insert(conn: &mut PgConnection, resource: &Resource, values: &Values, ext
 }
 
 /// Updates a record if it is still at `lock_version`; returns whether it was.
-pub fn update(conn: &mut PgConnection, resource: &Resource, id: i32, lock_version: i32, values: &Values, extra: &[Extra]) -> QueryResult<bool> {
+pub fn update(
+    conn: &mut PgConnection,
+    resource: &Resource,
+    id: i32,
+    lock_version: i32,
+    values: &Values,
+    extra: &[Extra],
+) -> QueryResult<bool> {
     let mut sql = Sql::default();
     let mut sets: Vec<String> = assignments(resource, values, extra)
         .into_iter()
@@ -277,7 +313,12 @@ pub fn update(conn: &mut PgConnection, resource: &Resource, id: i32, lock_versio
     sets.push("lock_version = lock_version + 1".into());
     let key = sql.param(Some(id.to_string()), "integer");
     let version = sql.param(Some(lock_version.to_string()), "integer");
-    let text = format!("UPDATE {} SET {} WHERE {} = {key} AND lock_version = {version}", resource.table, sets.join(", "), resource.key);
+    let text = format!(
+        "UPDATE {} SET {} WHERE {} = {key} AND lock_version = {version}",
+        resource.table,
+        sets.join(", "),
+        resource.key
+    );
     sql.push(&text);
     Ok(sql.query().execute(conn)? == 1)
 }

@@ -40,10 +40,22 @@ pub static CLIENT_REF: RefTable = RefTable {
     path: Some("/clients"),
     client_scope: Some("client_id = {}"),
 };
-pub static VENDOR_REF: RefTable =
-    RefTable { table: "vendors", key: "vendor_id", label: "vendor_name", noun: "vendor", path: Some("/vendors"), client_scope: None };
-pub static PRODUCT_REF: RefTable =
-    RefTable { table: "products", key: "product_id", label: "product_name", noun: "product", path: Some("/products"), client_scope: None };
+pub static VENDOR_REF: RefTable = RefTable {
+    table: "vendors",
+    key: "vendor_id",
+    label: "vendor_name",
+    noun: "vendor",
+    path: Some("/vendors"),
+    client_scope: None,
+};
+pub static PRODUCT_REF: RefTable = RefTable {
+    table: "products",
+    key: "product_id",
+    label: "product_name",
+    noun: "product",
+    path: Some("/products"),
+    client_scope: None,
+};
 pub static SUBSCRIPTION_REF: RefTable = RefTable {
     table: "subscriptions",
     key: "subscription_id",
@@ -120,7 +132,10 @@ pub static USERS: Resource = Resource {
     unique: &[&["email"]],
     related: &[],
     scope: ClientScope::Condition("client_id = {}"),
-    permissions: Permissions { create: &[SystemAdministrator, IncidentManager], update: &[SystemAdministrator, IncidentManager] },
+    permissions: Permissions {
+        create: &[SystemAdministrator, IncidentManager],
+        update: &[SystemAdministrator, IncidentManager],
+    },
     has_updated_at: true,
     approval: false,
 };
@@ -167,7 +182,8 @@ pub static PRODUCTS: Resource = Resource {
     title: "product_name",
     fields: &[
         field("product_name", "Name", Text),
-        field("product_type", "Product type", Text).hint("e.g. Software, Platform, Service, Infrastructure, Security, Database"),
+        field("product_type", "Product type", Text)
+            .hint("e.g. Software, Platform, Service, Infrastructure, Security, Database"),
         field("version", "Version", Text).optional().hint("e.g. 3.3.34"),
         field("support_vendor_id", "Support vendor", Reference(&VENDOR_REF)).optional(),
         field("status", "Status", Choice(ProductStatus::choices)).default("active"),
@@ -195,7 +211,8 @@ pub static COMPONENTS: Resource = Resource {
     title: "component_name",
     fields: &[
         field("component_name", "Name", Text).hint("Unique within its product, e.g. Storage-main-36"),
-        field("component_type", "Component type", Text).hint("e.g. Server, Database, Network, Storage, Application, API, Cache"),
+        field("component_type", "Component type", Text)
+            .hint("e.g. Server, Database, Network, Storage, Application, API, Cache"),
         field("product_id", "Product", Reference(&PRODUCT_REF)).optional(),
         field("environment", "Environment", Choice(Environment::choices)),
         field("location", "Location", Text).optional().hint("e.g. US-East, EU-Central"),
@@ -226,7 +243,8 @@ pub static SUBSCRIPTIONS: Resource = Resource {
         field("client_id", "Client", Reference(&CLIENT_REF)),
         field("product_id", "Product", Reference(&PRODUCT_REF)),
         field("subscription_type", "Subscription type", Choice(SubscriptionType::choices)),
-        field("sla_tier", "SLA tier", Choice(SlaTier::choices)).hint("Premium tier and custom subscriptions need an executive's approval"),
+        field("sla_tier", "SLA tier", Choice(SlaTier::choices))
+            .hint("Premium tier and custom subscriptions need an executive's approval"),
         field("rto_hours", "Recovery time objective (hours)", Integer { min: 1, max: 8_760 }).optional(),
         field("start_date", "Start date", Date),
         field("end_date", "End date", Date).hint("After the start date"),
@@ -251,7 +269,8 @@ pub static SLAS: Resource = Resource {
     key: "sla_id",
     title: "'SLA ' || sla_id || coalesce(' · ' || severity_level, '')",
     fields: &[
-        field("subscription_id", "Subscription", Reference(&SUBSCRIPTION_REF)).hint("Only active subscriptions take SLAs"),
+        field("subscription_id", "Subscription", Reference(&SUBSCRIPTION_REF))
+            .hint("Only active subscriptions take SLAs"),
         field("severity_level", "Severity", Choice(Severity::choices)),
         field("response_time_minutes", "Response time (minutes)", Integer { min: 1, max: 100_000 })
             .hint("Within the subscription tier's bounds"),
@@ -263,7 +282,9 @@ pub static SLAS: Resource = Resource {
     filters: &["severity_level", "subscription_id"],
     unique: &[],
     related: &[],
-    scope: ClientScope::Condition("subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = {})"),
+    scope: ClientScope::Condition(
+        "subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = {})",
+    ),
     permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
     has_updated_at: false,
     approval: true,

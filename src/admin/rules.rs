@@ -20,7 +20,11 @@ pub fn may_read(resource: &Resource, role: Role) -> Result<(), String> {
     if role.is_staff() {
         Ok(())
     } else {
-        Err(format!("{}: only provider staff can see these records; you are signed in as a {}.", resource.plural, role.label().to_lowercase()))
+        Err(format!(
+            "{}: only provider staff can see these records; you are signed in as a {}.",
+            resource.plural,
+            role.label().to_lowercase()
+        ))
     }
 }
 
@@ -67,12 +71,19 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
             let client = value(values, "client_id").is_some();
             let vendor = value(values, "vendor_id").is_some();
             match role {
-                Some(Role::ClientContact) if !client => fail("client_id", "A client contact needs a client: choose the client they work for.".into()),
-                Some(Role::VendorContact) if !vendor => fail("vendor_id", "A vendor contact needs a vendor: choose the vendor they work for.".into()),
+                Some(Role::ClientContact) if !client => {
+                    fail("client_id", "A client contact needs a client: choose the client they work for.".into())
+                }
+                Some(Role::VendorContact) if !vendor => {
+                    fail("vendor_id", "A vendor contact needs a vendor: choose the vendor they work for.".into())
+                }
                 _ => {}
             }
             if client && !matches!(role, Some(Role::ClientContact | Role::AccountManager)) {
-                fail("client_id", "Only client contacts and account managers are tied to a client; leave the client empty.".into());
+                fail(
+                    "client_id",
+                    "Only client contacts and account managers are tied to a client; leave the client empty.".into(),
+                );
             }
             if vendor && role != Some(Role::VendorContact) {
                 fail("vendor_id", "Only vendor contacts are tied to a vendor; leave the vendor empty.".into());
@@ -88,7 +99,10 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
         "service_level_agreement" => match facts.subscription {
             Some((status, _)) if status != SubscriptionStatus::Active => fail(
                 "subscription_id",
-                format!("SLAs can only be set on an active subscription; this subscription is {}.", status.label().to_lowercase()),
+                format!(
+                    "SLAs can only be set on an active subscription; this subscription is {}.",
+                    status.label().to_lowercase()
+                ),
             ),
             Some((_, tier)) => {
                 let severity = value(values, "severity_level").and_then(Severity::parse);
@@ -121,7 +135,7 @@ pub fn approvers_text(resource: &Resource, values: &Values) -> String {
     let roles = approvers(resource, values);
     let text = role_list(roles);
     if roles == [Role::Executive] {
-        format!("an executive (premium tier and custom subscriptions need one)")
+        "an executive (premium tier and custom subscriptions need one)".to_string()
     } else {
         format!("{text} (any one of them)")
     }
@@ -149,7 +163,10 @@ pub fn status_on_submit(resource: &Resource, role: Role, values: &Values) -> App
 /// Approval and rejection act only on records that wait; a rejection needs a reason.
 pub fn check_decision(current: ApprovalStatus, approve: bool, reason: &str) -> Result<(), String> {
     if current != ApprovalStatus::Pending {
-        return Err(format!("Approval: this record is already {}; only waiting records can be decided.", current.label().to_lowercase()));
+        return Err(format!(
+            "Approval: this record is already {}; only waiting records can be decided.",
+            current.label().to_lowercase()
+        ));
     }
     if !approve && reason.trim().is_empty() {
         return Err("Rejection: enter the reason, so the person who submitted it knows what to change.".into());
@@ -188,7 +205,9 @@ mod tests {
             assert_eq!(may_create(resource, *role).is_ok(), *create, "{} create by {role:?}", resource.kind);
             assert_eq!(may_update(resource, *role).is_ok(), *update, "{} update by {role:?}", resource.kind);
         }
-        assert!(may_create(&CLIENTS, AccountManager).unwrap_err().contains("only system administrators may create clients"));
+        assert!(
+            may_create(&CLIENTS, AccountManager).unwrap_err().contains("only system administrators may create clients")
+        );
         assert!(may_read(&CLIENTS, ClientContact).is_err());
         assert!(may_read(&CLIENTS, VendorContact).is_err());
         assert!(may_read(&CLIENTS, TechnicalSupport).is_ok());
@@ -196,7 +215,8 @@ mod tests {
 
     #[test]
     fn users_are_tied_to_organisations_by_role() {
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
             (&[("role", "client_contact")], Some("client_id")),
             (&[("role", "client_contact"), ("client_id", "1")], None),
             (&[("role", "vendor_contact")], Some("vendor_id")),
@@ -222,7 +242,11 @@ mod tests {
     fn slas_need_an_active_subscription_and_times_within_the_tier() {
         let sla = values(&[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")]);
         let expired = Facts { subscription: Some((SubscriptionStatus::Expired, SlaTier::Premium)) };
-        assert!(check_record(&SLAS, &sla, &expired)[0].message.contains("active subscription; this subscription is expired"));
+        assert!(
+            check_record(&SLAS, &sla, &expired)[0]
+                .message
+                .contains("active subscription; this subscription is expired")
+        );
         let premium = Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Premium)) };
         let errors = check_record(&SLAS, &sla, &premium);
         assert_eq!(errors.len(), 1);

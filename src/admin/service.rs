@@ -72,7 +72,10 @@ fn check_submission(
         if let (FieldKind::Reference(target), Some(Some(id))) = (field.kind, values.get(field.name))
             && !queries::reference_exists(conn, target, id, scope)?
         {
-            errors.push(FieldError { field: field.name, message: format!("The {} chosen does not exist; choose one from the list.", target.noun) });
+            errors.push(FieldError {
+                field: field.name,
+                message: format!("The {} chosen does not exist; choose one from the list.", target.noun),
+            });
         }
     }
     if !errors.is_empty() {
@@ -92,7 +95,11 @@ fn check_submission(
             let within = if group.len() > 1 { " in the same product" } else { "" };
             errors.push(FieldError {
                 field: field.name,
-                message: format!("A {} with this {}{within} already exists; it must be unique.", resource.noun.to_lowercase(), field.label.to_lowercase()),
+                message: format!(
+                    "A {} with this {}{within} already exists; it must be unique.",
+                    resource.noun.to_lowercase(),
+                    field.label.to_lowercase()
+                ),
             });
         }
     }
@@ -106,7 +113,9 @@ fn facts(conn: &mut PgConnection, resource: &Resource, values: &Values) -> Resul
         && let Some(subscription) = queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), None)?
     {
         let text = |name: &str| subscription.get(name).and_then(|v| v.as_str()).unwrap_or_default();
-        if let (Some(status), Some(tier)) = (SubscriptionStatus::parse(text("status")), SlaTier::parse(text("sla_tier"))) {
+        if let (Some(status), Some(tier)) =
+            (SubscriptionStatus::parse(text("status")), SlaTier::parse(text("sla_tier")))
+        {
             facts.subscription = Some((status, tier));
         }
     }
@@ -118,7 +127,11 @@ fn approval_extras(status: ApprovalStatus, user: &User, clock: &Clock) -> Vec<Ex
     vec![
         Extra { column: "approval_status", value: Some(status.as_str().into()), sql_type: "text" },
         Extra { column: "approval_decided_by", value: approved.then(|| user.user_id.to_string()), sql_type: "integer" },
-        Extra { column: "approval_decided_at", value: approved.then(|| clock.now().to_rfc3339()), sql_type: "timestamptz" },
+        Extra {
+            column: "approval_decided_at",
+            value: approved.then(|| clock.now().to_rfc3339()),
+            sql_type: "timestamptz",
+        },
         Extra { column: "rejection_reason", value: None, sql_type: "text" },
     ]
 }
@@ -136,20 +149,33 @@ fn timestamps(resource: &Resource, clock: &Clock, creating: bool) -> Vec<Extra> 
 }
 
 /// Creates a record. Returns its id and whether it waits for approval.
-pub fn create(conn: &mut PgConnection, clock: &Clock, user: &User, resource: &'static Resource, input: &HashMap<String, String>) -> Result<(i32, ApprovalStatus), Refusal> {
+pub fn create(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    resource: &'static Resource,
+    input: &HashMap<String, String>,
+) -> Result<(i32, ApprovalStatus), Refusal> {
     rules::may_create(resource, user.role()).map_err(Refusal::Forbidden)?;
     let values = check_submission(conn, user, resource, input, None)?;
     let mut extras = timestamps(resource, clock, true);
-    let status = if resource.approval { rules::status_on_submit(resource, user.role(), &values) } else { ApprovalStatus::Approved };
+    let status = if resource.approval {
+        rules::status_on_submit(resource, user.role(), &values)
+    } else {
+        ApprovalStatus::Approved
+    };
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
     if let Some(Some(password_text)) = values.get("password") {
-        let hash = password::hash(password_text).map_err(|e| Refusal::Database(diesel::result::Error::QueryBuilderError(e.into())))?;
+        let hash = password::hash(password_text)
+            .map_err(|e| Refusal::Database(diesel::result::Error::QueryBuilderError(e.into())))?;
         extras.push(Extra { column: "password_hash", value: Some(hash), sql_type: "text" });
     }
     let id = queries::insert(conn, resource, &values, &extras)?;
-    let changes = values.iter().fold(Changes::new(), |changes, (field, value)| changes.field(field, None::<String>, value.clone()));
+    let changes = values
+        .iter()
+        .fold(Changes::new(), |changes, (field, value)| changes.field(field, None::<String>, value.clone()));
     audit::record(conn, clock, actor(user), "create", resource.kind, id, changes)?;
     if resource.approval && status == ApprovalStatus::Approved {
         let changes = Changes::new().field("approval_status", None::<String>, Some(status.as_str()));
@@ -180,12 +206,17 @@ pub fn update(
     let mut extras = timestamps(resource, clock, false);
     let old_status = current.get("approval_status").and_then(|v| v.as_str()).and_then(ApprovalStatus::parse);
     // An approver's edit is approved at once; anyone else's edit waits for approval again.
-    let status = if resource.approval { rules::status_on_submit(resource, user.role(), &values) } else { ApprovalStatus::Approved };
+    let status = if resource.approval {
+        rules::status_on_submit(resource, user.role(), &values)
+    } else {
+        ApprovalStatus::Approved
+    };
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
     let old = values_of(resource, &current);
-    let editable: Values = values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
+    let editable: Values =
+        values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
     if !queries::update(conn, resource, id, lock_version, &editable, &extras)? {
         let fresh = queries::get(conn, resource, id, client_scope(user))?.ok_or(Refusal::NotFound)?;
         return Err(Refusal::Conflict(Box::new(fresh)));
@@ -201,11 +232,23 @@ pub fn update(
 }
 
 /// Approves or rejects a waiting subscription or SLA.
-pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, resource: &'static Resource, id: i32, approve: bool, reason: &str) -> Result<(), Refusal> {
+pub fn decide(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    resource: &'static Resource,
+    id: i32,
+    approve: bool,
+    reason: &str,
+) -> Result<(), Refusal> {
     let current = load(conn, user, resource, id)?;
     let values = values_of(resource, &current);
     rules::may_approve(resource, user.role(), &values).map_err(Refusal::Forbidden)?;
-    let status = current.get("approval_status").and_then(|v| v.as_str()).and_then(ApprovalStatus::parse).unwrap_or(ApprovalStatus::Approved);
+    let status = current
+        .get("approval_status")
+        .and_then(|v| v.as_str())
+        .and_then(ApprovalStatus::parse)
+        .unwrap_or(ApprovalStatus::Approved);
     if let Err(message) = rules::check_decision(status, approve, reason) {
         return Err(if status == ApprovalStatus::Pending {
             Refusal::Invalid(vec![FieldError { field: "rejection_reason", message }])
@@ -225,13 +268,23 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, resource: &'s
     if !queries::update(conn, resource, id, lock_version, &Values::new(), &extras)? {
         return Err(Refusal::Conflict(Box::new(load(conn, user, resource, id)?)));
     }
-    let changes = Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field("rejection_reason", None::<String>, reason);
+    let changes = Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field(
+        "rejection_reason",
+        None::<String>,
+        reason,
+    );
     audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, resource.kind, id, changes)?;
     Ok(())
 }
 
 /// An administrator sets another user's password (hashed before the transaction).
-pub fn set_password(conn: &mut PgConnection, clock: &Clock, user: &User, target_id: i32, password_hash: &str) -> Result<(), Refusal> {
+pub fn set_password(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    target_id: i32,
+    password_hash: &str,
+) -> Result<(), Refusal> {
     let resource = &super::resources::USERS;
     load(conn, user, resource, target_id)?;
     rules::may_update(resource, user.role()).map_err(Refusal::Forbidden)?;

@@ -25,8 +25,14 @@ pub enum FieldKind {
     LongText,
     Email,
     Phone,
-    Integer { min: i64, max: i64 },
-    Decimal { min: f64, max: f64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Decimal {
+        min: f64,
+        max: f64,
+    },
     Date,
     Choice(ChoiceList),
     Reference(&'static RefTable),

@@ -36,12 +36,22 @@ pub fn bounds(tier: SlaTier, severity: Severity) -> (Bounds, Bounds) {
 }
 
 /// Checks an SLA's times against its tier; each message names the bound that was broken.
-pub fn check(tier: SlaTier, severity: Severity, response_minutes: i64, resolution_hours: i64) -> Vec<(&'static str, String)> {
+pub fn check(
+    tier: SlaTier,
+    severity: Severity,
+    response_minutes: i64,
+    resolution_hours: i64,
+) -> Vec<(&'static str, String)> {
     let (response, resolution) = bounds(tier, severity);
     let mut errors = Vec::new();
     let describe = |what: &str, unit: &str, value: i64, b: Bounds| {
-        let bound = if value < b.min { format!("at least {} {unit}", b.min) } else { format!("at most {} {unit}", b.max) };
-        format!("{what} of {value} {unit} breaks the {} tier's bound for {}: it must be {bound}.", tier.label(), severity.as_str())
+        let bound =
+            if value < b.min { format!("at least {} {unit}", b.min) } else { format!("at most {} {unit}", b.max) };
+        format!(
+            "{what} of {value} {unit} breaks the {} tier's bound for {}: it must be {bound}.",
+            tier.label(),
+            severity.as_str()
+        )
     };
     if response_minutes < response.min || response_minutes > response.max {
         errors.push(("response_time_minutes", describe("A response time", "minutes", response_minutes, response)));

@@ -60,7 +60,8 @@ pub fn field_view(field: &Field, record: &Record) -> FieldView {
             (choices().into_iter().find(|(v, _)| *v == value).map_or(value, |(_, label)| label.to_string()), None)
         }
         (FieldKind::Reference(target), Some(id)) => {
-            let name = text(record, &format!("{}__label", field.name)).unwrap_or_else(|| format!("{} {id}", target.noun));
+            let name =
+                text(record, &format!("{}__label", field.name)).unwrap_or_else(|| format!("{} {id}", target.noun));
             (name, target.path.map(|path| format!("{path}/{id}")))
         }
         (_, Some(value)) => (value, None),
@@ -74,7 +75,10 @@ fn shown(resource: &'static Resource) -> impl Iterator<Item = &'static Field> {
 
 pub fn record_view(resource: &'static Resource, record: &Record, zone: &str) -> RecordView {
     let approval = resource.approval.then(|| ApprovalView {
-        status: text(record, "approval_status").as_deref().and_then(ApprovalStatus::parse).unwrap_or(ApprovalStatus::Approved),
+        status: text(record, "approval_status")
+            .as_deref()
+            .and_then(ApprovalStatus::parse)
+            .unwrap_or(ApprovalStatus::Approved),
         decided_by: text(record, "approval_decided_by__label"),
         decided_at: time(record, "approval_decided_at", zone),
         reason: text(record, "rejection_reason"),
@@ -91,8 +95,13 @@ pub fn record_view(resource: &'static Resource, record: &Record, zone: &str) -> 
 }
 
 pub fn row_view(resource: &'static Resource, record: &Record) -> RowView {
-    let cells = resource.columns.iter().filter_map(|name| resource.field(name)).map(|f| field_view(f, record)).collect();
-    RowView { href: format!("{}/{}", resource.path, id_of(resource, record)), title: text(record, "__title").unwrap_or_default(), cells }
+    let cells =
+        resource.columns.iter().filter_map(|name| resource.field(name)).map(|f| field_view(f, record)).collect();
+    RowView {
+        href: format!("{}/{}", resource.path, id_of(resource, record)),
+        title: text(record, "__title").unwrap_or_default(),
+        cells,
+    }
 }
 
 /// How a form field is drawn.
@@ -153,7 +162,8 @@ pub fn form_fields(
                 FieldKind::Date => (Input::Date, Vec::new()),
                 FieldKind::NewPassword => (Input::Password, Vec::new()),
                 FieldKind::Choice(choices) => {
-                    let options: Vec<(String, String)> = choices().into_iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
+                    let options: Vec<(String, String)> =
+                        choices().into_iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
                     // Up to five choices read best as radio buttons; more as a list.
                     (if options.len() <= 5 { Input::Radios } else { Input::Select }, options)
                 }

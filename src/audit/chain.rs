@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// The advisory lock that serialises appends ("audit" in ASCII).
-pub const LOCK_KEY: i64 = 0x6175_6469_74;
+pub const LOCK_KEY: i64 = 0x0061_7564_6974;
 
 /// What an entry's hash covers, serialised as JSON with fields in this order.
 #[derive(Serialize)]

@@ -31,7 +31,8 @@ impl Actor {
 pub struct Changes(Map<String, Value>);
 
 /// Fields whose values must never reach the audit log.
-const SECRET_FIELDS: &[&str] = &["password", "password_hash", "current_password", "new_password", "csrf_token", "session"];
+const SECRET_FIELDS: &[&str] =
+    &["password", "password_hash", "current_password", "new_password", "csrf_token", "session"];
 
 impl Changes {
     pub fn new() -> Self {
@@ -170,12 +171,18 @@ pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<Audit
         .get_result(conn)
 }
 
-/// A record's history, oldest first.
-pub fn history(conn: &mut PgConnection, entity_type: &str, entity_id: &str) -> QueryResult<Vec<AuditEntry>> {
+/// A record's history, oldest first, with each actor's name (absent for unknown actors).
+pub fn history_with_names(
+    conn: &mut PgConnection,
+    entity_type: &str,
+    entity_id: &str,
+) -> QueryResult<Vec<(AuditEntry, Option<String>)>> {
+    use crate::schema::users;
     audit_logs::table
+        .left_join(users::table)
         .filter(audit_logs::entity_type.eq(entity_type).and(audit_logs::entity_id.eq(entity_id)))
         .order(audit_logs::audit_id.asc())
-        .select(AuditEntry::as_select())
+        .select((AuditEntry::as_select(), users::name.nullable()))
         .load(conn)
 }
 
@@ -196,15 +203,4 @@ mod tests {
         assert_eq!(changes["password_hash"]["new"], "[redacted]");
         assert!(!changes.to_string().contains("argon2id"));
     }
-}
-
-/// A record's history, oldest first, with each actor's name.
-pub fn history_with_names(conn: &mut PgConnection, entity_type: &str, entity_id: &str) -> QueryResult<Vec<(AuditEntry, Option<String>)>> {
-    use crate::schema::users;
-    audit_logs::table
-        .left_join(users::table)
-        .filter(audit_logs::entity_type.eq(entity_type).and(audit_logs::entity_id.eq(entity_id)))
-        .order(audit_logs::audit_id.asc())
-        .select((AuditEntry::as_select(), users::name.nullable()))
-        .load(conn)
 }

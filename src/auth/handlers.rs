@@ -1,9 +1,9 @@
 use super::service::{self, SignInRefusal};
 use crate::error::AppError;
-use crate::web::page::{FieldError, Page};
-use crate::web::session::{self, CurrentUser};
 use crate::web::AppState;
+use crate::web::page::{FieldError, Page};
 use crate::web::respond::{see_other, unprocessable};
+use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::{HttpResponse, Responder, web};
 use askama::Template;
@@ -36,7 +36,11 @@ pub async fn login_form(session: Session) -> impl Responder {
     LoginPage { page: Page::anonymous(&session, "Sign in"), email: String::new(), errors: Vec::new() }
 }
 
-pub async fn login(state: web::Data<AppState>, session: Session, form: web::Form<LoginForm>) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut errors = Vec::new();
     if form.email.trim().is_empty() {
@@ -47,8 +51,8 @@ pub async fn login(state: web::Data<AppState>, session: Session, form: web::Form
     }
     if errors.is_empty() {
         match service::sign_in(&state, &form.email, &form.password).await? {
-            Ok(user) => {
-                session::sign_in(&session, user.user_id)?;
+            Ok((user, organisation)) => {
+                session::sign_in(&session, user.user_id, organisation.as_deref())?;
                 session::flash(&session, format!("Signed in as {}.", user.name));
                 return Ok(see_other("/"));
             }
@@ -61,7 +65,11 @@ pub async fn login(state: web::Data<AppState>, session: Session, form: web::Form
     unprocessable(page)
 }
 
-pub async fn logout(state: web::Data<AppState>, session: Session, user: Option<CurrentUser>) -> Result<HttpResponse, AppError> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    session: Session,
+    user: Option<CurrentUser>,
+) -> Result<HttpResponse, AppError> {
     if let Some(CurrentUser(user)) = user {
         service::sign_out(&state, &user).await?;
     }
@@ -84,7 +92,10 @@ impl PasswordPage {
 }
 
 pub async fn password_form(session: Session, CurrentUser(user): CurrentUser) -> impl Responder {
-    PasswordPage { page: Page::for_user(&session, &user, "Change your password", "/account/password"), errors: Vec::new() }
+    PasswordPage {
+        page: Page::for_user(&session, &user, "Change your password", "/account/password"),
+        errors: Vec::new(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -103,12 +114,17 @@ pub async fn change_password(
     CurrentUser(user): CurrentUser,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let errors = service::change_password(&state, &user, &form.current_password, &form.new_password, &form.confirm_password).await?;
+    let errors =
+        service::change_password(&state, &user, &form.current_password, &form.new_password, &form.confirm_password)
+            .await?;
     if !errors.is_empty() {
-        return unprocessable(PasswordPage { page: Page::for_user(&session, &user, "Change your password", "/account/password"), errors });
+        return unprocessable(PasswordPage {
+            page: Page::for_user(&session, &user, "Change your password", "/account/password"),
+            errors,
+        });
     }
     // A new session after a password change, so a session stolen earlier does not carry over.
-    session::sign_in(&session, user.user_id)?;
+    session::sign_in(&session, user.user_id, session::organisation(&session).as_deref())?;
     session::flash(&session, "Your password was changed.");
     Ok(see_other("/"))
 }

@@ -29,7 +29,8 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
         Some(stored) => (stored, true),
         None => (DUMMY_HASH.as_str(), false),
     };
-    let matches = PasswordHash::new(stored).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
+    let matches =
+        PasswordHash::new(stored).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
     known && matches
 }
 

@@ -9,8 +9,12 @@ pub const BAD_CREDENTIALS: &str = "The email address or password is not correct.
 pub fn may_act(status: UserStatus) -> Result<(), String> {
     match status {
         UserStatus::Active => Ok(()),
-        UserStatus::Inactive => Err("Sign-in: this account is inactive. Ask a system administrator to reactivate it.".into()),
-        UserStatus::OnLeave => Err("Sign-in: this account is marked on leave. Ask a system administrator to make it active.".into()),
+        UserStatus::Inactive => {
+            Err("Sign-in: this account is inactive. Ask a system administrator to reactivate it.".into())
+        }
+        UserStatus::OnLeave => {
+            Err("Sign-in: this account is marked on leave. Ask a system administrator to make it active.".into())
+        }
     }
 }
 

@@ -24,16 +24,23 @@ impl SignInRefusal {
     }
 }
 
-pub async fn sign_in(state: &AppState, email: &str, password_input: &str) -> Result<Result<User, SignInRefusal>, AppError> {
+/// A signed-in user and the name of the client or vendor they are tied to.
+pub type SignedIn = (User, Option<String>);
+
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password_input: &str,
+) -> Result<Result<SignedIn, SignInRefusal>, AppError> {
     let wait = state.throttle.wait_for(email, Instant::now());
     if !wait.is_zero() {
         return Err(AppError::TooManyAttempts(wait.as_secs().max(1)));
     }
     let lookup_email = email.trim().to_string();
     let candidate = state.db(move |conn| Ok(queries::find_for_login(conn, &lookup_email)?)).await?;
-    let (user, stored_hash) = match candidate {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, None),
+    let (user, stored_hash, organisation) = match candidate {
+        Some((user, hash, organisation)) => (Some(user), hash, organisation),
+        None => (None, None, None),
     };
     // Over-long input is refused without hashing, but only after the same lookup, so timing says nothing.
     let password_input = password_input.to_string();
@@ -67,14 +74,16 @@ pub async fn sign_in(state: &AppState, email: &str, password_input: &str) -> Res
             Ok(())
         })
         .await?;
-    Ok(outcome.map_err(|(_, refusal)| refusal))
+    Ok(outcome.map(|user| (user, organisation)).map_err(|(_, refusal)| refusal))
 }
 
 pub async fn sign_out(state: &AppState, user: &User) -> Result<(), AppError> {
     let (user_id, role, clock) = (user.user_id, user.role(), state.clock.clone());
     state
         .db(move |conn| {
-            conn.transaction(|conn| audit::record(conn, &clock, Actor::user(user_id, role), "logout", "user", user_id, Changes::new()))?;
+            conn.transaction(|conn| {
+                audit::record(conn, &clock, Actor::user(user_id, role), "logout", "user", user_id, Changes::new())
+            })?;
             Ok(())
         })
         .await
@@ -82,19 +91,30 @@ pub async fn sign_out(state: &AppState, user: &User) -> Result<(), AppError> {
 
 /// A user changes their own password: the current one is required and the new one must be acceptable.
 /// Returns the form's errors when refused.
-pub async fn change_password(state: &AppState, user: &User, current: &str, new: &str, confirmation: &str) -> Result<Vec<FieldError>, AppError> {
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: &str,
+    confirmation: &str,
+) -> Result<Vec<FieldError>, AppError> {
     let mut errors = Vec::new();
     if let Err(message) = password::check_new_password(new) {
         errors.push(FieldError { field: "new_password", message });
     } else if new != confirmation {
-        errors.push(FieldError { field: "confirm_password", message: "The two new passwords are not the same.".into() });
+        errors
+            .push(FieldError { field: "confirm_password", message: "The two new passwords are not the same.".into() });
     }
     let user_id = user.user_id;
     let stored = state.db(move |conn| Ok(queries::password_hash(conn, user_id)?)).await?;
     let current = current.to_string();
-    let verified = current.len() <= password::MAX_PASSWORD_LENGTH && state.hashing.run(move || password::verify(&current, stored.as_deref())).await;
+    let verified = current.len() <= password::MAX_PASSWORD_LENGTH
+        && state.hashing.run(move || password::verify(&current, stored.as_deref())).await;
     if !verified {
-        errors.insert(0, FieldError { field: "current_password", message: "Your current password is not correct.".into() });
+        errors.insert(
+            0,
+            FieldError { field: "current_password", message: "Your current password is not correct.".into() },
+        );
     }
     if !errors.is_empty() {
         return Ok(errors);

@@ -59,7 +59,16 @@ impl EmbeddedPostgres {
             self.hand_over(&self.root)?;
             self.pg(
                 "initdb",
-                &["-D", &self.data_dir().to_string_lossy(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale"],
+                &[
+                    "-D",
+                    &self.data_dir().to_string_lossy(),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ],
             )?;
         } else {
             self.hand_over(&self.socket_dir())?;
@@ -73,7 +82,18 @@ impl EmbeddedPostgres {
             let log = self.root.join("postgres.log");
             self.pg(
                 "pg_ctl",
-                &["-D", &self.data_dir().to_string_lossy(), "-l", &log.to_string_lossy(), "-o", &options, "-w", "-t", "60", "start"],
+                &[
+                    "-D",
+                    &self.data_dir().to_string_lossy(),
+                    "-l",
+                    &log.to_string_lossy(),
+                    "-o",
+                    &options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
             )?;
         }
         Ok(created)
@@ -90,13 +110,29 @@ impl EmbeddedPostgres {
 
     /// Creates `database` if it does not exist yet.
     pub fn create_database(&self, database: &str) -> Result<(), EmbeddedError> {
-        let sql = format!(
-            "SELECT 'CREATE DATABASE \"{database}\"' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')\\gexec"
-        );
-        let socket = self.socket_dir();
-        let port = self.port.to_string();
-        self.pg("psql", &["-h", &socket.to_string_lossy(), "-p", &port, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", &sql])
-            .map(|_| ())
+        use diesel::prelude::*;
+        let failed = |e: &dyn std::fmt::Display| EmbeddedError::Command {
+            what: format!("creating database {database}"),
+            detail: e.to_string(),
+        };
+        let mut conn = super::connect(&self.url("postgres")).map_err(|e| failed(&e))?;
+        #[derive(QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            found: bool,
+        }
+        let exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
+            .bind::<diesel::sql_types::Text, _>(database)
+            .get_result::<Found>(&mut conn)
+            .map_err(|e| failed(&e))?
+            .found;
+        if !exists {
+            // Database names cannot be bound as parameters; this one comes from the program, quoted as an identifier.
+            diesel::sql_query(format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\"")))
+                .execute(&mut conn)
+                .map_err(|e| failed(&e))?;
+        }
+        Ok(())
     }
 
     fn hand_over(&self, dir: &Path) -> Result<(), EmbeddedError> {
@@ -152,7 +188,9 @@ fn find_bin_dir() -> Result<PathBuf, EmbeddedError> {
         return Ok(bin);
     }
     std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).find(|dir| dir.join("pg_ctl").exists() && dir.join("initdb").exists()))
+        .and_then(|paths| {
+            std::env::split_paths(&paths).find(|dir| dir.join("pg_ctl").exists() && dir.join("initdb").exists())
+        })
         .ok_or(EmbeddedError::BinariesMissing)
 }
 

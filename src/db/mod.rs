@@ -29,10 +29,7 @@ struct SessionSettings;
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         use diesel::RunQueryDsl;
-        diesel::sql_query("SET TIME ZONE 'UTC'")
-            .execute(conn)
-            .map(|_| ())
-            .map_err(diesel::r2d2::Error::QueryError)
+        diesel::sql_query("SET TIME ZONE 'UTC'").execute(conn).map(|_| ()).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 

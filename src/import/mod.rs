@@ -67,8 +67,12 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
         } else {
             insert_table(conn, table, &dataset[table.name])?;
         }
-        if table.name == "users" && let Some(hash) = options.password_hash {
-            diesel::sql_query("UPDATE users SET password_hash = $1").bind::<diesel::sql_types::Text, _>(hash).execute(conn)?;
+        if table.name == "users"
+            && let Some(hash) = options.password_hash
+        {
+            diesel::sql_query("UPDATE users SET password_hash = $1")
+                .bind::<diesel::sql_types::Text, _>(hash)
+                .execute(conn)?;
         }
         restart_sequence(conn, table)?;
         counts.push((table.name, records));
@@ -77,7 +81,11 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
 }
 
 fn refuse_if_not_empty(conn: &mut PgConnection) -> Result<(), ImportError> {
-    let union = TABLES.iter().map(|t| format!("SELECT '{0}' AS name FROM {0} HAVING count(*) > 0", t.name)).collect::<Vec<_>>().join(" UNION ALL ");
+    let union = TABLES
+        .iter()
+        .map(|t| format!("SELECT '{0}' AS name FROM {0} HAVING count(*) > 0", t.name))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
     #[derive(QueryableByName)]
     struct NonEmpty {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -128,26 +136,40 @@ fn load_audit_logs(conn: &mut PgConnection, dataset: &Dataset) -> Result<(), Imp
         let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default();
         let user = text("audit_by_user");
         let user_id = user.parse::<i32>().ok();
-        append_imported(conn, entry, text("action"), text("entity_type"), text("entity_id").to_string(), Actor {
-            user_id,
-            role: roles.get(user).copied(),
-        })?;
+        append_imported(
+            conn,
+            entry,
+            text("action"),
+            text("entity_type"),
+            text("entity_id").to_string(),
+            Actor { user_id, role: roles.get(user).copied() },
+        )?;
     }
     Ok(())
 }
 
-fn append_imported(conn: &mut PgConnection, entry: &Map<String, Value>, action: &str, entity_type: &str, entity_id: String, actor: Actor) -> Result<(), ImportError> {
+fn append_imported(
+    conn: &mut PgConnection,
+    entry: &Map<String, Value>,
+    action: &str,
+    entity_type: &str,
+    entity_id: String,
+    actor: Actor,
+) -> Result<(), ImportError> {
     let created_at = spec::parse_timestamp(entry.get("created_at").and_then(Value::as_str).unwrap_or_default())
         .expect("validated timestamp");
-    audit::append(conn, NewEntry {
-        audit_id: Some(spec::id_of(entry.get("audit_id"))),
-        action,
-        entity_type,
-        entity_id,
-        actor,
-        created_at,
-        changes: Value::Object(Map::new()),
-    })?;
+    audit::append(
+        conn,
+        NewEntry {
+            audit_id: Some(spec::id_of(entry.get("audit_id"))),
+            action,
+            entity_type,
+            entity_id,
+            actor,
+            created_at,
+            changes: Value::Object(Map::new()),
+        },
+    )?;
     Ok(())
 }
 

@@ -7,7 +7,12 @@ use std::collections::{HashMap, HashSet};
 pub fn check(dataset: &Dataset) -> Result<(), ImportError> {
     let ids: HashMap<&str, HashSet<&str>> = TABLES
         .iter()
-        .map(|table| (table.name, dataset.get(table.name).map(|records| records.keys().map(String::as_str).collect()).unwrap_or_default()))
+        .map(|table| {
+            (
+                table.name,
+                dataset.get(table.name).map(|records| records.keys().map(String::as_str).collect()).unwrap_or_default(),
+            )
+        })
         .collect();
     for table in TABLES {
         let records = dataset.get(table.name).ok_or_else(|| ImportError::File {
@@ -24,9 +29,18 @@ pub fn check(dataset: &Dataset) -> Result<(), ImportError> {
             check_record(table, key, record, &ids)?;
             check_rules(table, key, record)?;
             for (group, seen) in table.unique.iter().zip(seen.iter_mut()) {
-                let value = group.iter().map(|field| text_of(record.get(*field)).to_lowercase()).collect::<Vec<_>>().join("\u{1f}");
+                let value = group
+                    .iter()
+                    .map(|field| text_of(record.get(*field)).to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}");
                 if let Some(first) = seen.insert(value, key) {
-                    return Err(error(table, key, &group.join(" + "), &format!("duplicates the value of record {first}; it must be unique")));
+                    return Err(error(
+                        table,
+                        key,
+                        &group.join(" + "),
+                        &format!("duplicates the value of record {first}; it must be unique"),
+                    ));
                 }
             }
         }
@@ -34,7 +48,12 @@ pub fn check(dataset: &Dataset) -> Result<(), ImportError> {
     Ok(())
 }
 
-fn check_record(table: &Table, key: &str, record: &Map<String, Value>, ids: &HashMap<&str, HashSet<&str>>) -> Result<(), ImportError> {
+fn check_record(
+    table: &Table,
+    key: &str,
+    record: &Map<String, Value>,
+    ids: &HashMap<&str, HashSet<&str>>,
+) -> Result<(), ImportError> {
     for column in table.columns {
         let value = record.get(column.name).filter(|v| !v.is_null());
         let Some(value) = value else {
@@ -51,7 +70,11 @@ fn check_record(table: &Table, key: &str, record: &Map<String, Value>, ids: &Has
                 }
             }
             Kind::Text => match value.as_str() {
-                Some(text) if column.required && text.trim().is_empty() && !matches!(column.name, "old_value" | "new_value") => {
+                Some(text)
+                    if column.required
+                        && text.trim().is_empty()
+                        && !matches!(column.name, "old_value" | "new_value") =>
+                {
                     return fail("must not be empty".into());
                 }
                 Some(text) if text.contains('\0') => return fail("must not contain NUL characters".into()),
@@ -126,5 +149,10 @@ fn file_of(table: &Table) -> String {
 }
 
 fn error(table: &Table, key: &str, field: &str, message: &str) -> ImportError {
-    ImportError::Record { file: file_of(table), record: key.to_string(), field: field.to_string(), message: message.to_string() }
+    ImportError::Record {
+        file: file_of(table),
+        record: key.to_string(),
+        field: field.to_string(),
+        message: message.to_string(),
+    }
 }

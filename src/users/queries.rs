@@ -9,20 +9,30 @@ pub fn find(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<User>> 
     users::table.find(user_id).select(User::as_select()).first(conn).optional()
 }
 
-/// The user with this email (compared without case) and their password hash, if any.
-pub fn find_for_login(conn: &mut PgConnection, email: &str) -> QueryResult<Option<(User, Option<String>)>> {
+/// The user with this email (compared without case), their password hash if any, and the name of the client
+/// or vendor they are tied to.
+pub fn find_for_login(
+    conn: &mut PgConnection,
+    email: &str,
+) -> QueryResult<Option<(User, Option<String>, Option<String>)>> {
+    use crate::schema::{clients, vendors};
     users::table
+        .left_join(clients::table)
+        .left_join(vendors::table)
         .filter(lower(users::email).eq(lower(email)))
-        .select((User::as_select(), users::password_hash))
+        .select((
+            User::as_select(),
+            users::password_hash,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                "coalesce(clients.client_name, vendors.vendor_name)",
+            ),
+        ))
         .first(conn)
         .optional()
 }
 
 pub fn email_taken(conn: &mut PgConnection, email: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(lower(users::email).eq(lower(email))),
-    ))
-    .get_result(conn)
+    diesel::select(diesel::dsl::exists(users::table.filter(lower(users::email).eq(lower(email))))).get_result(conn)
 }
 
 pub struct NewUser<'a> {
@@ -57,9 +67,18 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
 }
 
 /// Replaces a user's password hash (the caller audits it without the hash).
-pub fn set_password_hash(conn: &mut PgConnection, user_id: i32, password_hash: &str, now: DateTime<Utc>) -> QueryResult<()> {
+pub fn set_password_hash(
+    conn: &mut PgConnection,
+    user_id: i32,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set((users::password_hash.eq(password_hash), users::updated_at.eq(now), users::lock_version.eq(users::lock_version + 1)))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(now),
+            users::lock_version.eq(users::lock_version + 1),
+        ))
         .execute(conn)
         .map(|_| ())
 }

@@ -14,22 +14,32 @@ pub enum CreateUserError {
 }
 
 /// Creates an active staff user from the command line; the audit entry names the new user as actor.
-pub fn create_first_user(conn: &mut PgConnection, clock: &Clock, name: &str, email: &str, role: Role, password_hash: &str) -> Result<User, CreateUserError> {
+pub fn create_first_user(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    name: &str,
+    email: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<User, CreateUserError> {
     if queries::email_taken(conn, email)? {
         return Err(CreateUserError::EmailTaken(email.to_string()));
     }
     let now = clock.now();
-    let user = queries::insert(conn, &queries::NewUser {
-        name,
-        email,
-        role: role.as_str(),
-        department: None,
-        client_id: None,
-        vendor_id: None,
-        timezone: "UTC",
-        password_hash,
-        now,
-    })?;
+    let user = queries::insert(
+        conn,
+        &queries::NewUser {
+            name,
+            email,
+            role: role.as_str(),
+            department: None,
+            client_id: None,
+            vendor_id: None,
+            timezone: "UTC",
+            password_hash,
+            now,
+        },
+    )?;
     let changes = Changes::created(&[
         ("name", Some(user.name.clone())),
         ("email", Some(user.email.clone())),

@@ -35,7 +35,10 @@ fn new_token() -> String {
 }
 
 /// Refuses a POST whose form lacks the session's token; other methods pass. The body is read here and put back.
-pub async fn check(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn check(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if req.method() == Method::POST {
         let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
         let body = req.extract::<Bytes>().await?;

@@ -38,6 +38,9 @@ mod tests {
         assert_eq!(datetime(at, "UTC"), "2026-07-01 12:00 UTC");
         assert_eq!(datetime(at, "EST"), "2026-07-01 08:00 EDT");
         assert_eq!(datetime(at, "CET"), "2026-07-01 14:00 CEST");
-        assert_eq!(parse("2026-07-01T12:00:00.5+00:00").map(|t| datetime(t, "PST")).as_deref(), Some("2026-07-01 05:00 PDT"));
+        assert_eq!(
+            parse("2026-07-01T12:00:00.5+00:00").map(|t| datetime(t, "PST")).as_deref(),
+            Some("2026-07-01 05:00 PDT")
+        );
     }
 }

@@ -13,12 +13,34 @@ use diesel::RunQueryDsl;
 /// What each role's home page offers until its dashboard exists.
 fn duties(role: Role) -> &'static [&'static str] {
     match role {
-        Role::SystemAdministrator => &["Manage clients, users, vendors and products", "Maintain infrastructure components", "Check the audit trail"],
-        Role::IncidentManager => &["Oversee incidents through their lifecycle", "Coordinate escalations and communications", "Approve SLAs, subscriptions and changes"],
-        Role::TechnicalSupport => &["Investigate incidents", "Implement workarounds and conduct root cause analyses", "Maintain the knowledge base"],
-        Role::AccountManager => &["Maintain client records and subscriptions", "Define service levels", "Coordinate incident communications"],
-        Role::Executive => &["Approve high-risk changes and critical subscriptions", "Follow major incidents", "Review service performance"],
-        Role::ClientContact => &["Report incidents affecting your organisation", "Follow their progress and communications"],
+        Role::SystemAdministrator => &[
+            "Manage clients, users, vendors and products",
+            "Maintain infrastructure components",
+            "Check the audit trail",
+        ],
+        Role::IncidentManager => &[
+            "Oversee incidents through their lifecycle",
+            "Coordinate escalations and communications",
+            "Approve SLAs, subscriptions and changes",
+        ],
+        Role::TechnicalSupport => &[
+            "Investigate incidents",
+            "Implement workarounds and conduct root cause analyses",
+            "Maintain the knowledge base",
+        ],
+        Role::AccountManager => &[
+            "Maintain client records and subscriptions",
+            "Define service levels",
+            "Coordinate incident communications",
+        ],
+        Role::Executive => &[
+            "Approve high-risk changes and critical subscriptions",
+            "Follow major incidents",
+            "Review service performance",
+        ],
+        Role::ClientContact => {
+            &["Report incidents affecting your organisation", "Follow their progress and communications"]
+        }
         Role::VendorContact => &["Report and update incidents on your products", "Work on orders assigned to you"],
     }
 }
@@ -33,7 +55,11 @@ pub struct HomePage {
 
 pub async fn home(session: Session, CurrentUser(user): CurrentUser) -> impl Responder {
     let role = user.role();
-    HomePage { page: Page::for_user(&session, &user, format!("{} home", role.label()), "/"), role, duties: duties(role) }
+    HomePage {
+        page: Page::for_user(&session, &user, format!("{} home", role.label()), "/"),
+        role,
+        duties: duties(role),
+    }
 }
 
 /// 200 when the database answers, 503 when it does not.

@@ -61,38 +61,39 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// Builds the server on `listener`; the caller runs it.
 pub fn server(listener: TcpListener, state: web::Data<AppState>, options: ServerOptions) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|error, _| {
-                AppError::BadRequest(format!("The form could not be read: {error}.")).into()
-            }))
-            .app_data(web::QueryConfig::default().error_handler(|error, _| {
-                AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
-            }))
-            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            // The last wrap runs first: headers, then the session, then the CSRF check that reads it.
-            .wrap(from_fn(csrf::check))
-            .wrap(
-                SessionMiddleware::builder(CookieSessionStore::default(), options.session_key.clone())
-                    .cookie_name("incident_desk_session".to_string())
-                    .cookie_http_only(true)
-                    .cookie_same_site(SameSite::Lax)
-                    .cookie_secure(options.cookie_secure)
-                    .build(),
-            )
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "same-origin"))
-                    .add((header::X_FRAME_OPTIONS, "DENY")),
-            )
-            .wrap(tracing_actix_web::TracingLogger::default())
-            .configure(routes::configure)
-            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
-    })
-    .listen(listener)?
-    .run();
+    let server =
+        HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|error, _| {
+                    AppError::BadRequest(format!("The form could not be read: {error}.")).into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                    AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                // The last wrap runs first: headers, then the session, then the CSRF check that reads it.
+                .wrap(from_fn(csrf::check))
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), options.session_key.clone())
+                        .cookie_name("incident_desk_session".to_string())
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        .cookie_secure(options.cookie_secure)
+                        .build(),
+                )
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "same-origin"))
+                        .add((header::X_FRAME_OPTIONS, "DENY")),
+                )
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(routes::configure)
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+        })
+        .listen(listener)?
+        .run();
     Ok(server)
 }

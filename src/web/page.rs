@@ -20,7 +20,8 @@ const EVERYONE: &[Role] = &[
     Role::ClientContact,
     Role::VendorContact,
 ];
-const STAFF: &[Role] = &[Role::SystemAdministrator, Role::IncidentManager, Role::TechnicalSupport, Role::AccountManager, Role::Executive];
+const STAFF: &[Role] =
+    &[Role::SystemAdministrator, Role::IncidentManager, Role::TechnicalSupport, Role::AccountManager, Role::Executive];
 
 /// The areas, in navigation order, with the roles that may use each.
 const AREAS: &[(&str, &str, &[Role])] = &[
@@ -39,6 +40,8 @@ pub struct Page {
     pub title: String,
     pub user_name: Option<String>,
     pub role_label: Option<&'static str>,
+    /// The client or vendor a scoped user acts for.
+    pub organisation: Option<String>,
     pub nav: Vec<NavLink>,
     pub csrf_token: String,
     pub flash: Option<String>,
@@ -57,6 +60,7 @@ impl Page {
             title: title.into(),
             user_name: Some(user.name.clone()),
             role_label: Some(role.label()),
+            organisation: session::organisation(session),
             nav,
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),
@@ -69,6 +73,7 @@ impl Page {
             title: title.into(),
             user_name: None,
             role_label: None,
+            organisation: None,
             nav: Vec::new(),
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),

@@ -11,6 +11,7 @@ use std::pin::Pin;
 
 const USER_KEY: &str = "uid";
 const FLASH_KEY: &str = "flash";
+const ORGANISATION_KEY: &str = "organisation";
 
 /// The signed-in, active user. Handlers that take it are closed to everyone else.
 #[derive(Debug, Clone)]
@@ -38,12 +39,24 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// Starts a signed-in session: a new session id (no fixation) and a new CSRF token.
-pub fn sign_in(session: &Session, user_id: i32) -> Result<(), AppError> {
+/// Starts a signed-in session: a new session id (no fixation) and a new CSRF token. `organisation` names the
+/// client or vendor a contact acts for, for the top bar.
+pub fn sign_in(session: &Session, user_id: i32, organisation: Option<&str>) -> Result<(), AppError> {
     session.renew();
     session.insert(USER_KEY, user_id).map_err(AppError::internal)?;
+    match organisation {
+        Some(name) => session.insert(ORGANISATION_KEY, name).map_err(AppError::internal)?,
+        None => {
+            session.remove(ORGANISATION_KEY);
+        }
+    }
     super::csrf::rotate(session);
     Ok(())
+}
+
+/// The client or vendor the signed-in user acts for, if any.
+pub fn organisation(session: &Session) -> Option<String> {
+    session.get::<String>(ORGANISATION_KEY).ok().flatten()
 }
 
 /// Ends the signed-in session; a fresh anonymous one carries the flash message to the sign-in page.

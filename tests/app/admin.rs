@@ -21,16 +21,99 @@ fn last_audit(conn: &mut PgConnection) -> (String, String, String, Option<String
 }
 
 /// A valid new record for each form, the table it lands in, and the roles that may create it.
-fn valid_forms(w: &World) -> Vec<(&'static str, &'static str, Vec<(&'static str, String)>, &'static [Role])> {
+type ValidForm = (&'static str, &'static str, Vec<(&'static str, String)>, &'static [Role]);
+
+fn valid_forms(w: &World) -> Vec<ValidForm> {
     use Role::*;
     vec![
-        ("/clients", "clients", vec![("client_name", "Cobalt Energy".into()), ("registration_number", "REG20000001".into()), ("contact_email", "desk@cobalt.example".into()), ("client_type", "startup".into()), ("status", "active".into())], &[SystemAdministrator]),
-        ("/users", "users", vec![("name", "Nia Tech".into()), ("email", "nia@provider.example".into()), ("role", "technical_support".into()), ("timezone", "CET".into()), ("status", "active".into()), ("password", "a long enough password".into())], &[SystemAdministrator, IncidentManager]),
-        ("/vendors", "vendors", vec![("vendor_name", "Tessellate Security".into()), ("vendor_type", "security_provider".into()), ("contact_email", "help@tessellate.example".into()), ("contact_phone", "+15550000099".into()), ("status", "active".into())], &[SystemAdministrator, IncidentManager, Executive]),
-        ("/products", "products", vec![("product_name", "Ledger Vault".into()), ("product_type", "Database".into()), ("version", "1.0.0".into()), ("support_vendor_id", w.vendor.to_string()), ("status", "active".into())], &[SystemAdministrator, TechnicalSupport]),
-        ("/components", "infrastructure_components", vec![("component_name", "Vault-db-1".into()), ("component_type", "Database".into()), ("product_id", w.product.to_string()), ("environment", "production".into()), ("port_number", "5432".into()), ("operational_status", "operational".into())], &[SystemAdministrator, TechnicalSupport]),
-        ("/subscriptions", "subscriptions", vec![("client_id", w.client_a.to_string()), ("product_id", w.product.to_string()), ("subscription_type", "full_service".into()), ("sla_tier", "standard".into()), ("start_date", "2026-02-01".into()), ("end_date", "2027-02-01".into()), ("status", "active".into())], &[SystemAdministrator, AccountManager, IncidentManager, Executive]),
-        ("/slas", "service_level_agreements", vec![("subscription_id", w.subscription_a.to_string()), ("severity_level", "P1".into()), ("response_time_minutes", "20".into()), ("resolution_time_hours", "3".into()), ("availability_percentage", "99.9".into())], &[SystemAdministrator, AccountManager, IncidentManager, Executive]),
+        (
+            "/clients",
+            "clients",
+            vec![
+                ("client_name", "Cobalt Energy".into()),
+                ("registration_number", "REG20000001".into()),
+                ("contact_email", "desk@cobalt.example".into()),
+                ("client_type", "startup".into()),
+                ("status", "active".into()),
+            ],
+            &[SystemAdministrator],
+        ),
+        (
+            "/users",
+            "users",
+            vec![
+                ("name", "Nia Tech".into()),
+                ("email", "nia@provider.example".into()),
+                ("role", "technical_support".into()),
+                ("timezone", "CET".into()),
+                ("status", "active".into()),
+                ("password", "a long enough password".into()),
+            ],
+            &[SystemAdministrator, IncidentManager],
+        ),
+        (
+            "/vendors",
+            "vendors",
+            vec![
+                ("vendor_name", "Tessellate Security".into()),
+                ("vendor_type", "security_provider".into()),
+                ("contact_email", "help@tessellate.example".into()),
+                ("contact_phone", "+15550000099".into()),
+                ("status", "active".into()),
+            ],
+            &[SystemAdministrator, IncidentManager, Executive],
+        ),
+        (
+            "/products",
+            "products",
+            vec![
+                ("product_name", "Ledger Vault".into()),
+                ("product_type", "Database".into()),
+                ("version", "1.0.0".into()),
+                ("support_vendor_id", w.vendor.to_string()),
+                ("status", "active".into()),
+            ],
+            &[SystemAdministrator, TechnicalSupport],
+        ),
+        (
+            "/components",
+            "infrastructure_components",
+            vec![
+                ("component_name", "Vault-db-1".into()),
+                ("component_type", "Database".into()),
+                ("product_id", w.product.to_string()),
+                ("environment", "production".into()),
+                ("port_number", "5432".into()),
+                ("operational_status", "operational".into()),
+            ],
+            &[SystemAdministrator, TechnicalSupport],
+        ),
+        (
+            "/subscriptions",
+            "subscriptions",
+            vec![
+                ("client_id", w.client_a.to_string()),
+                ("product_id", w.product.to_string()),
+                ("subscription_type", "full_service".into()),
+                ("sla_tier", "standard".into()),
+                ("start_date", "2026-02-01".into()),
+                ("end_date", "2027-02-01".into()),
+                ("status", "active".into()),
+            ],
+            &[SystemAdministrator, AccountManager, IncidentManager, Executive],
+        ),
+        (
+            "/slas",
+            "service_level_agreements",
+            vec![
+                ("subscription_id", w.subscription_a.to_string()),
+                ("severity_level", "P1".into()),
+                ("response_time_minutes", "20".into()),
+                ("resolution_time_hours", "3".into()),
+                ("availability_percentage", "99.9".into()),
+            ],
+            &[SystemAdministrator, AccountManager, IncidentManager, Executive],
+        ),
     ]
 }
 
@@ -67,7 +150,10 @@ async fn each_form_creates_its_record_with_one_audit_entry() {
         let (status, page) = browser.text(&target).await;
         assert_eq!(status, 200);
         assert!(page.contains("was created"), "{path}: flash");
-        assert!(page.contains("<h2 id=\"history-title\">History</h2>") && page.contains("<strong>create</strong>"), "{path}: history shown");
+        assert!(
+            page.contains("<h2 id=\"history-title\">History</h2>") && page.contains("<strong>create</strong>"),
+            "{path}: history shown"
+        );
     }
     let stored: Option<String> = incident_desk::schema::users::table
         .filter(incident_desk::schema::users::email.eq("nia@provider.example"))
@@ -75,9 +161,15 @@ async fn each_form_creates_its_record_with_one_audit_entry() {
         .first(&mut conn)
         .unwrap();
     assert!(stored.unwrap().starts_with("$argon2id$"));
-    let audit_text: Vec<serde_json::Value> = incident_desk::schema::audit_logs::table.select(incident_desk::schema::audit_logs::changes).load(&mut conn).unwrap();
+    let audit_text: Vec<serde_json::Value> = incident_desk::schema::audit_logs::table
+        .select(incident_desk::schema::audit_logs::changes)
+        .load(&mut conn)
+        .unwrap();
     let audit_text = serde_json::to_string(&audit_text).unwrap();
-    assert!(!audit_text.contains("a long enough password") && !audit_text.contains("argon2"), "no password or hash in the audit log");
+    assert!(
+        !audit_text.contains("a long enough password") && !audit_text.contains("argon2"),
+        "no password or hash in the audit log"
+    );
 }
 
 #[tokio::test]
@@ -98,8 +190,15 @@ async fn each_form_refuses_every_role_that_may_not_use_it() {
             let response = browser.post(path, &as_pairs(&fields)).await;
             assert_eq!(response.status(), 403, "{path} by {role:?}");
             let page = response.text().await.unwrap();
-            assert!(page.contains("only") && page.contains(&role.label().to_lowercase()), "{path} by {role:?}: the rule is named: {page}");
-            assert_eq!((count(&mut conn, table), audit_count(&mut conn)), before, "{path} by {role:?}: nothing written");
+            assert!(
+                page.contains("only") && page.contains(&role.label().to_lowercase()),
+                "{path} by {role:?}: the rule is named: {page}"
+            );
+            assert_eq!(
+                (count(&mut conn, table), audit_count(&mut conn)),
+                before,
+                "{path} by {role:?}: nothing written"
+            );
             assert_eq!(browser.get(&format!("{path}/new")).await.status(), 403, "{path}/new by {role:?}");
         }
     }
@@ -118,7 +217,12 @@ async fn each_validation_refusal_names_the_field_keeps_the_input_and_writes_noth
     let forms = valid_forms(&w);
     let inactive_sub = w.expired_subscription.to_string();
     let cases: Vec<(&str, &str, String, &str)> = vec![
-        ("/clients", "registration_number", "REG10000001".into(), "A client with this registration number already exists"),
+        (
+            "/clients",
+            "registration_number",
+            "REG10000001".into(),
+            "A client with this registration number already exists",
+        ),
         ("/clients", "contact_email", "OPS@ACME.EXAMPLE".into(), "A client with this contact email already exists"),
         ("/clients", "client_type", "conglomerate".into(), "Client type must be one of"),
         ("/clients", "client_name", "".into(), "Enter the name."),
@@ -136,9 +240,19 @@ async fn each_validation_refusal_names_the_field_keeps_the_input_and_writes_noth
         ("/subscriptions", "end_date", "2026-01-15".into(), "The end date must be after the start date"),
         ("/subscriptions", "start_date", "2026-13-01".into(), "Start date must be a real date"),
         ("/subscriptions", "product_id", "".into(), "Choose the product."),
-        ("/slas", "response_time_minutes", "45".into(), "breaks the Premium tier's bound for P1: it must be at most 30 minutes"),
+        (
+            "/slas",
+            "response_time_minutes",
+            "45".into(),
+            "breaks the Premium tier's bound for P1: it must be at most 30 minutes",
+        ),
         ("/slas", "resolution_time_hours", "1".into(), "it must be at least 2 hours"),
-        ("/slas", "subscription_id", inactive_sub, "SLAs can only be set on an active subscription; this subscription is expired"),
+        (
+            "/slas",
+            "subscription_id",
+            inactive_sub,
+            "SLAs can only be set on an active subscription; this subscription is expired",
+        ),
         ("/slas", "severity_level", "P7".into(), "Severity must be one of"),
     ];
     let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
@@ -154,7 +268,10 @@ async fn each_validation_refusal_names_the_field_keeps_the_input_and_writes_noth
         assert!(page.contains(&escape(message)), "{path} {field}={value}: expected «{message}»");
         // The error sits on the field to fix: for a contact without a client, that is the client.
         let fix = if message.contains("needs a client") { "client_id" } else { field };
-        assert!(page.contains("There is a problem") && page.contains(&format!("href=\"#{fix}\"")), "{path} {field}: error summary links the field");
+        assert!(
+            page.contains("There is a problem") && page.contains(&format!("href=\"#{fix}\"")),
+            "{path} {field}: error summary links the field"
+        );
         let kept = &fields.iter().find(|(k, _)| *k != field && *k != "password").unwrap().1;
         assert!(page.contains(&escape(kept)), "{path}: what was typed is kept");
         assert_eq!((count(&mut conn, table), audit_count(&mut conn)), before, "{path} {field}: nothing written");
@@ -176,16 +293,32 @@ async fn a_scoped_account_manager_acts_only_on_their_client() {
     assert!(clients.contains("Acme Logistics") && !clients.contains("Borealis Bank"), "the list is scoped");
     let (_, subscriptions) = manager.text("/subscriptions").await;
     assert!(!subscriptions.contains(&format!("/subscriptions/{}\"", w.subscription_b)));
-    for path in [format!("/clients/{}", w.client_b), format!("/clients/{}/edit", w.client_b), format!("/subscriptions/{}", w.subscription_b)] {
+    for path in [
+        format!("/clients/{}", w.client_b),
+        format!("/clients/{}/edit", w.client_b),
+        format!("/subscriptions/{}", w.subscription_b),
+    ] {
         let response = manager.get(&path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert!(!response.text().await.unwrap().contains("Borealis"), "{path}: nothing leaks");
     }
     let before = audit_count(&mut conn);
-    let edit = manager.post(&format!("/clients/{}", w.client_b), &[("client_name", "Hijacked"), ("lock_version", "1")]).await;
+    let edit =
+        manager.post(&format!("/clients/{}", w.client_b), &[("client_name", "Hijacked"), ("lock_version", "1")]).await;
     assert_eq!(edit.status(), 404);
     let subscription = manager
-        .post("/subscriptions", &[("client_id", &w.client_b.to_string()), ("product_id", &w.product.to_string()), ("subscription_type", "trial"), ("sla_tier", "basic"), ("start_date", "2026-03-01"), ("end_date", "2026-06-01"), ("status", "active")])
+        .post(
+            "/subscriptions",
+            &[
+                ("client_id", &w.client_b.to_string()),
+                ("product_id", &w.product.to_string()),
+                ("subscription_type", "trial"),
+                ("sla_tier", "basic"),
+                ("start_date", "2026-03-01"),
+                ("end_date", "2026-06-01"),
+                ("status", "active"),
+            ],
+        )
         .await;
     assert_eq!(subscription.status(), 422);
     assert!(subscription.text().await.unwrap().contains("The client chosen does not exist"));
@@ -193,7 +326,17 @@ async fn a_scoped_account_manager_acts_only_on_their_client() {
 
     // Their own client they may update.
     let edit = manager
-        .post(&format!("/clients/{}", w.client_a), &[("client_name", "Acme Logistics Group"), ("registration_number", "REG10000001"), ("contact_email", "ops@acme.example"), ("client_type", "enterprise"), ("status", "active"), ("lock_version", "1")])
+        .post(
+            &format!("/clients/{}", w.client_a),
+            &[
+                ("client_name", "Acme Logistics Group"),
+                ("registration_number", "REG10000001"),
+                ("contact_email", "ops@acme.example"),
+                ("client_type", "enterprise"),
+                ("status", "active"),
+                ("lock_version", "1"),
+            ],
+        )
         .await;
     assert_eq!(edit.status(), 303);
     let (action, kind, id, _, changes) = last_audit(&mut conn);
@@ -215,7 +358,18 @@ async fn subscription_approvals_follow_the_roles() {
     let product = w.product.to_string();
     let submit = async |tier: &'static str| {
         let response = accounts
-            .post("/subscriptions", &[("client_id", &client), ("product_id", &product), ("subscription_type", "full_service"), ("sla_tier", tier), ("start_date", "2026-03-01"), ("end_date", "2027-03-01"), ("status", "active")])
+            .post(
+                "/subscriptions",
+                &[
+                    ("client_id", &client),
+                    ("product_id", &product),
+                    ("subscription_type", "full_service"),
+                    ("sla_tier", tier),
+                    ("start_date", "2026-03-01"),
+                    ("end_date", "2027-03-01"),
+                    ("status", "active"),
+                ],
+            )
             .await;
         assert_eq!(response.status(), 303);
         location(&response).to_string()
@@ -249,7 +403,8 @@ async fn subscription_approvals_follow_the_roles() {
     let no_reason = executive.post(&format!("{premium}/reject"), &[("rejection_reason", " ")]).await;
     assert_eq!(no_reason.status(), 422);
     assert!(no_reason.text().await.unwrap().contains("enter the reason"));
-    let rejected = executive.post(&format!("{premium}/reject"), &[("rejection_reason", "Premium is not in the contract")]).await;
+    let rejected =
+        executive.post(&format!("{premium}/reject"), &[("rejection_reason", "Premium is not in the contract")]).await;
     assert_eq!(rejected.status(), 303);
     let (action, _, _, _, changes) = last_audit(&mut conn);
     assert_eq!(action, "reject");
@@ -260,14 +415,26 @@ async fn subscription_approvals_follow_the_roles() {
     // An executive's own premium submission is in force at once, audited as create and approve.
     let before = audit_count(&mut conn);
     let own = executive
-        .post("/subscriptions", &[("client_id", &w.client_b.to_string()), ("product_id", &w.product.to_string()), ("subscription_type", "custom"), ("sla_tier", "premium"), ("start_date", "2026-03-01"), ("end_date", "2027-03-01"), ("status", "active")])
+        .post(
+            "/subscriptions",
+            &[
+                ("client_id", &w.client_b.to_string()),
+                ("product_id", &w.product.to_string()),
+                ("subscription_type", "custom"),
+                ("sla_tier", "premium"),
+                ("start_date", "2026-03-01"),
+                ("end_date", "2027-03-01"),
+                ("status", "active"),
+            ],
+        )
         .await;
     assert_eq!(own.status(), 303);
     assert_eq!(audit_count(&mut conn), before + 2);
-    let status: String = diesel::sql_query("SELECT approval_status AS title FROM subscriptions ORDER BY subscription_id DESC LIMIT 1")
-        .get_result::<Text>(&mut conn)
-        .unwrap()
-        .title;
+    let status: String =
+        diesel::sql_query("SELECT approval_status AS title FROM subscriptions ORDER BY subscription_id DESC LIMIT 1")
+            .get_result::<Text>(&mut conn)
+            .unwrap()
+            .title;
     assert_eq!(status, "approved");
 }
 
@@ -284,7 +451,12 @@ async fn an_sla_by_an_account_manager_waits_and_an_edit_by_one_waits_again() {
     let w = world(&mut conn);
     let accounts = app.signed_in(w.emails[&Role::AccountManager]).await;
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
-    let sla = [("subscription_id", w.subscription_b.to_string()), ("severity_level", "P2".to_string()), ("response_time_minutes", "300".to_string()), ("resolution_time_hours", "30".to_string())];
+    let sla = [
+        ("subscription_id", w.subscription_b.to_string()),
+        ("severity_level", "P2".to_string()),
+        ("response_time_minutes", "300".to_string()),
+        ("resolution_time_hours", "30".to_string()),
+    ];
     let response = accounts.post("/slas", &as_pairs(&sla)).await;
     assert_eq!(response.status(), 303);
     let path = location(&response).to_string();
@@ -320,7 +492,14 @@ async fn the_second_of_two_concurrent_edits_gets_a_conflict_page_and_overwrites_
         assert!(form.contains("name=\"lock_version\" value=\"1\""));
     }
     let product = |version: &'static str| {
-        [("product_name", "QueueManager Pro"), ("product_type", "Software"), ("version", version), ("support_vendor_id", ""), ("status", "active"), ("lock_version", "1")]
+        [
+            ("product_name", "QueueManager Pro"),
+            ("product_type", "Software"),
+            ("version", version),
+            ("support_vendor_id", ""),
+            ("status", "active"),
+            ("lock_version", "1"),
+        ]
     };
     assert_eq!(first.post(&path, &product("2.2.0")).await.status(), 303);
     let before = audit_count(&mut conn);
@@ -370,7 +549,11 @@ async fn lists_filter_and_paginate_and_bad_filters_are_refused() {
     assert_eq!(admin.get("/clients/not-a-number").await.status(), 404);
     let (status, component) = admin.text(&format!("/components/{}", w.component)).await;
     assert_eq!(status, 200);
-    assert!(component.contains("Queue-main-1") && component.contains("Incidents (0)") && component.contains("QueueManager Pro"));
+    assert!(
+        component.contains("Queue-main-1")
+            && component.contains("Incidents (0)")
+            && component.contains("QueueManager Pro")
+    );
     assert_eq!(admin.get("/clients/999999").await.status(), 404);
 }
 
@@ -384,7 +567,14 @@ async fn role_and_status_changes_belong_to_administrators_and_incident_managers(
         .select(incident_desk::schema::users::user_id)
         .first(&mut conn)
         .unwrap();
-    let change = [("name", "Technical support"), ("email", w.emails[&Role::TechnicalSupport]), ("role", "incident_manager"), ("timezone", "UTC"), ("status", "on_leave"), ("lock_version", "1")];
+    let change = [
+        ("name", "Technical support"),
+        ("email", w.emails[&Role::TechnicalSupport]),
+        ("role", "incident_manager"),
+        ("timezone", "UTC"),
+        ("status", "on_leave"),
+        ("lock_version", "1"),
+    ];
     let executive = app.signed_in(w.emails[&Role::Executive]).await;
     assert_eq!(executive.post(&format!("/users/{support_id}"), &change).await.status(), 403);
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
@@ -392,7 +582,10 @@ async fn role_and_status_changes_belong_to_administrators_and_incident_managers(
     assert_eq!(response.status(), 303);
     let (action, _, _, _, changes) = last_audit(&mut conn);
     assert_eq!(action, "update");
-    assert_eq!((changes["role"]["new"].as_str(), changes["status"]["new"].as_str()), (Some("incident_manager"), Some("on_leave")));
+    assert_eq!(
+        (changes["role"]["new"].as_str(), changes["status"]["new"].as_str()),
+        (Some("incident_manager"), Some("on_leave"))
+    );
     let refused = app.browser().login(w.emails[&Role::TechnicalSupport], PASSWORD).await;
     assert_eq!(refused.status(), 422, "a user on leave cannot sign in");
 }
@@ -411,23 +604,62 @@ async fn passwords_are_set_by_administrators_and_changed_by_their_owners() {
     let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
     let short = admin.post(&format!("/users/{support_id}/password"), &[("password", "short")]).await;
     assert_eq!(short.status(), 422);
-    assert_eq!(admin.post(&format!("/users/{support_id}/password"), &[("password", "set by the administrator")]).await.status(), 303);
+    assert_eq!(
+        admin
+            .post(&format!("/users/{support_id}/password"), &[("password", "set by the administrator")])
+            .await
+            .status(),
+        303
+    );
     let (action, _, _, _, changes) = last_audit(&mut conn);
     assert_eq!(action, "update");
     assert_eq!(changes["password_hash"]["new"], "[redacted]");
     let executive = app.signed_in(w.emails[&Role::Executive]).await;
-    assert_eq!(executive.post(&format!("/users/{support_id}/password"), &[("password", "executive tries this")]).await.status(), 403);
+    assert_eq!(
+        executive
+            .post(&format!("/users/{support_id}/password"), &[("password", "executive tries this")])
+            .await
+            .status(),
+        403
+    );
 
     let user = app.browser();
     assert_eq!(user.login(support_email, "set by the administrator").await.status(), 303);
-    let wrong = user.post("/account/password", &[("current_password", "not it"), ("new_password", "my own new password"), ("confirm_password", "my own new password")]).await;
+    let wrong = user
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "not it"),
+                ("new_password", "my own new password"),
+                ("confirm_password", "my own new password"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status(), 422);
     assert!(wrong.text().await.unwrap().contains("Your current password is not correct."));
-    let mismatch = user.post("/account/password", &[("current_password", "set by the administrator"), ("new_password", "my own new password"), ("confirm_password", "my own new passw0rd")]).await;
+    let mismatch = user
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "set by the administrator"),
+                ("new_password", "my own new password"),
+                ("confirm_password", "my own new passw0rd"),
+            ],
+        )
+        .await;
     assert_eq!(mismatch.status(), 422);
     let before_cookie = user.get("/").await.status();
     assert_eq!(before_cookie, 200);
-    let changed = user.post("/account/password", &[("current_password", "set by the administrator"), ("new_password", "my own new password"), ("confirm_password", "my own new password")]).await;
+    let changed = user
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "set by the administrator"),
+                ("new_password", "my own new password"),
+                ("confirm_password", "my own new password"),
+            ],
+        )
+        .await;
     assert_eq!(changed.status(), 303);
     assert!(changed.headers().get("set-cookie").is_some(), "the session is renewed");
     assert_eq!(user.get("/").await.status(), 200, "still signed in");
@@ -445,7 +677,12 @@ async fn only_approved_slas_count_as_targets() {
     let accounts = app.signed_in(w.emails[&Role::AccountManager]).await;
     let executive = app.signed_in(w.emails[&Role::Executive]).await;
     let submit = async |response: &str| {
-        let sla = [("subscription_id", w.subscription_a.to_string()), ("severity_level", "P1".to_string()), ("response_time_minutes", response.to_string()), ("resolution_time_hours", "4".to_string())];
+        let sla = [
+            ("subscription_id", w.subscription_a.to_string()),
+            ("severity_level", "P1".to_string()),
+            ("response_time_minutes", response.to_string()),
+            ("resolution_time_hours", "4".to_string()),
+        ];
         let created = accounts.post("/slas", &as_pairs(&sla)).await;
         assert_eq!(created.status(), 303);
         location(&created).to_string()

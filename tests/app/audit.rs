@@ -11,7 +11,15 @@ fn write_entries(conn: &mut PgConnection, how_many: usize) {
     for n in 0..how_many {
         conn.transaction(|conn| {
             let changes = Changes::new().field("status", Some("active"), Some(format!("state {n}")));
-            audit::record(conn, &clock, Actor::user(user.user_id, Role::SystemAdministrator), "update", "client", n, changes)
+            audit::record(
+                conn,
+                &clock,
+                Actor::user(user.user_id, Role::SystemAdministrator),
+                "update",
+                "client",
+                n,
+                changes,
+            )
         })
         .unwrap();
     }
@@ -65,7 +73,8 @@ fn verify_finds_a_row_altered_behind_the_apps_back() {
     assert!(broken.problem.contains("altered"));
 
     let binary = env!("CARGO_BIN_EXE_incident-desk");
-    let output = std::process::Command::new(binary).args(["audit", "verify"]).env("DATABASE_URL", &db.url).output().unwrap();
+    let output =
+        std::process::Command::new(binary).args(["audit", "verify"]).env("DATABASE_URL", &db.url).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("BROKEN at audit entry {third}")));
 }
@@ -94,7 +103,15 @@ fn a_change_and_its_audit_entry_are_kept_or_lost_together() {
     let clock = Clock::system();
     let result: Result<(), diesel::result::Error> = conn.transaction(|conn| {
         let user = create_user(conn, "Ada", "ada@example.com", Role::SystemAdministrator, None, None);
-        audit::record(conn, &clock, Actor::user(user.user_id, Role::SystemAdministrator), "create", "user", user.user_id, Changes::new())?;
+        audit::record(
+            conn,
+            &clock,
+            Actor::user(user.user_id, Role::SystemAdministrator),
+            "create",
+            "user",
+            user.user_id,
+            Changes::new(),
+        )?;
         Err(diesel::result::Error::RollbackTransaction)
     });
     assert!(result.is_err());

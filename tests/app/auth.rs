@@ -37,7 +37,8 @@ async fn a_cookie_from_before_sign_in_is_not_signed_in() {
     let app = TestApp::spawn().await;
     create_user(&mut app.db.conn(), "Ada", "ada@example.com", Role::Executive, None, None);
     let anonymous = app.get("/login").await;
-    let old_cookie = anonymous.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let old_cookie =
+        anonymous.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 303);
 
     let response = client().get(app.url("/")).header("cookie", old_cookie).send().await.unwrap();
@@ -112,7 +113,8 @@ async fn a_post_without_the_right_csrf_token_is_refused_and_writes_nothing() {
     let missing = app.post_raw("/login", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(missing.status(), 403);
     assert!(missing.text().await.unwrap().contains("did not come from this site"));
-    let wrong = app.post_raw("/login", &[("email", "ada@example.com"), ("password", PASSWORD), ("csrf_token", "0123")]).await;
+    let wrong =
+        app.post_raw("/login", &[("email", "ada@example.com"), ("password", PASSWORD), ("csrf_token", "0123")]).await;
     assert_eq!(wrong.status(), 403);
 
     assert_eq!(audit_count(&mut conn), before, "nothing written");

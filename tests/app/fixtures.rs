@@ -43,11 +43,30 @@ pub const ROLES: [Role; 7] = [
 ];
 
 pub fn world(conn: &mut PgConnection) -> World {
-    let client_a = insert(conn, "INSERT INTO clients (client_name, registration_number, contact_email, client_type) VALUES ('Acme Logistics', 'REG10000001', 'ops@acme.example', 'enterprise') RETURNING client_id AS id");
-    let client_b = insert(conn, "INSERT INTO clients (client_name, registration_number, contact_email, client_type) VALUES ('Borealis Bank', 'REG10000002', 'it@borealis.example', 'mid_market') RETURNING client_id AS id");
-    let vendor = insert(conn, "INSERT INTO vendors (vendor_name, vendor_type, contact_email, contact_phone) VALUES ('Northwind Cloud', 'cloud_provider', 'support@northwind.example', '+15550000001') RETURNING vendor_id AS id");
-    let product = insert(conn, &format!("INSERT INTO products (product_name, product_type, version, support_vendor_id) VALUES ('QueueManager Pro', 'Software', '2.1.0', {vendor}) RETURNING product_id AS id"));
-    let component = insert(conn, &format!("INSERT INTO infrastructure_components (component_name, component_type, product_id, environment) VALUES ('Queue-main-1', 'Service', {product}, 'production') RETURNING component_id AS id"));
+    let client_a = insert(
+        conn,
+        "INSERT INTO clients (client_name, registration_number, contact_email, client_type) VALUES ('Acme Logistics', 'REG10000001', 'ops@acme.example', 'enterprise') RETURNING client_id AS id",
+    );
+    let client_b = insert(
+        conn,
+        "INSERT INTO clients (client_name, registration_number, contact_email, client_type) VALUES ('Borealis Bank', 'REG10000002', 'it@borealis.example', 'mid_market') RETURNING client_id AS id",
+    );
+    let vendor = insert(
+        conn,
+        "INSERT INTO vendors (vendor_name, vendor_type, contact_email, contact_phone) VALUES ('Northwind Cloud', 'cloud_provider', 'support@northwind.example', '+15550000001') RETURNING vendor_id AS id",
+    );
+    let product = insert(
+        conn,
+        &format!(
+            "INSERT INTO products (product_name, product_type, version, support_vendor_id) VALUES ('QueueManager Pro', 'Software', '2.1.0', {vendor}) RETURNING product_id AS id"
+        ),
+    );
+    let component = insert(
+        conn,
+        &format!(
+            "INSERT INTO infrastructure_components (component_name, component_type, product_id, environment) VALUES ('Queue-main-1', 'Service', {product}, 'production') RETURNING component_id AS id"
+        ),
+    );
     let subscription = |client: i32, tier: &str, status: &str| {
         format!(
             "INSERT INTO subscriptions (client_id, product_id, subscription_type, sla_tier, start_date, end_date, status) \
@@ -75,5 +94,16 @@ pub fn world(conn: &mut PgConnection) -> World {
     }
     let scoped_manager = "scoped.accounts@provider.example";
     create_user(conn, "Scoped Account Manager", scoped_manager, Role::AccountManager, Some(client_a), None);
-    World { client_a, client_b, vendor, product, component, subscription_a, subscription_b, expired_subscription, emails, scoped_manager }
+    World {
+        client_a,
+        client_b,
+        vendor,
+        product,
+        component,
+        subscription_a,
+        subscription_b,
+        expired_subscription,
+        emails,
+        scoped_manager,
+    }
 }

@@ -128,13 +128,43 @@ fn malformed_json_names_the_file_and_writes_nothing() {
 
 #[test]
 fn each_bad_record_is_named_by_file_record_and_field_and_nothing_is_written() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
-        ("incidents.json", Box::new(|v| v["7"]["severity"] = "P9".into()), "incidents.json, record 7, field severity: \"P9\" is not one of: P1, P2, P3, P4"),
-        ("users.json", Box::new(|v| { v["3"].as_object_mut().unwrap().remove("email"); }), "users.json, record 3, field email: is required but missing"),
-        ("work_orders.json", Box::new(|v| v["5"]["created_by_user"] = "999".into()), "work_orders.json, record 5, field created_by_user: refers to users record 999, which does not exist"),
-        ("clients.json", Box::new(|v| { let email = v["1"]["contact_email"].clone(); v["2"]["contact_email"] = email; }), "clients.json, record 2, field contact_email: duplicates the value of record 1"),
-        ("subscriptions.json", Box::new(|v| v["4"]["start_date"] = "2025-02-30".into()), "subscriptions.json, record 4, field start_date: must be a date"),
-        ("audit_logs.json", Box::new(|v| v["9"]["created_at"] = "yesterday".into()), "audit_logs.json, record 9, field created_at: must be an ISO 8601 date and time"),
+    type Spoil = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Spoil, &str)> = vec![
+        (
+            "incidents.json",
+            Box::new(|v| v["7"]["severity"] = "P9".into()),
+            "incidents.json, record 7, field severity: \"P9\" is not one of: P1, P2, P3, P4",
+        ),
+        (
+            "users.json",
+            Box::new(|v| {
+                v["3"].as_object_mut().unwrap().remove("email");
+            }),
+            "users.json, record 3, field email: is required but missing",
+        ),
+        (
+            "work_orders.json",
+            Box::new(|v| v["5"]["created_by_user"] = "999".into()),
+            "work_orders.json, record 5, field created_by_user: refers to users record 999, which does not exist",
+        ),
+        (
+            "clients.json",
+            Box::new(|v| {
+                let email = v["1"]["contact_email"].clone();
+                v["2"]["contact_email"] = email;
+            }),
+            "clients.json, record 2, field contact_email: duplicates the value of record 1",
+        ),
+        (
+            "subscriptions.json",
+            Box::new(|v| v["4"]["start_date"] = "2025-02-30".into()),
+            "subscriptions.json, record 4, field start_date: must be a date",
+        ),
+        (
+            "audit_logs.json",
+            Box::new(|v| v["9"]["created_at"] = "yesterday".into()),
+            "audit_logs.json, record 9, field created_at: must be an ISO 8601 date and time",
+        ),
     ];
     for (file, change, expected) in cases {
         let (error, rows) = import_spoiled(file, change);
@@ -147,7 +177,14 @@ fn each_bad_record_is_named_by_file_record_and_field_and_nothing_is_written() {
 fn importing_into_a_database_with_records_is_refused() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    create_user(&mut conn, "Existing", "existing@example.com", incident_desk::domain::enums::Role::SystemAdministrator, None, None);
+    create_user(
+        &mut conn,
+        "Existing",
+        "existing@example.com",
+        incident_desk::domain::enums::Role::SystemAdministrator,
+        None,
+        None,
+    );
     let dataset = import::read_dir(&reference_dir()).unwrap();
     let error = load(&mut conn, &dataset).unwrap_err();
     assert!(matches!(error, ImportError::NotEmpty(ref tables) if tables == "users"), "{error}");
@@ -165,13 +202,21 @@ fn the_command_line_import_prints_counts_and_verify_passes() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["performance_metrics", "103"]), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["performance_metrics", "103"]),
+        "{stdout}"
+    );
 
-    let again = std::process::Command::new(binary).args(["import", reference_dir().to_str().unwrap()]).env("DATABASE_URL", &db.url).output().unwrap();
+    let again = std::process::Command::new(binary)
+        .args(["import", reference_dir().to_str().unwrap()])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds records"));
 
-    let verify = std::process::Command::new(binary).args(["audit", "verify"]).env("DATABASE_URL", &db.url).output().unwrap();
+    let verify =
+        std::process::Command::new(binary).args(["audit", "verify"]).env("DATABASE_URL", &db.url).output().unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("audit chain intact: 100 entries"));
 }

@@ -11,7 +11,9 @@ fn every_table_of_the_domain_exists() {
     let db = TestDb::new();
     let mut conn = db.conn();
     for table in incident_desk::import::spec::TABLES {
-        diesel::sql_query(format!("SELECT 1 FROM {} LIMIT 1", table.name)).execute(&mut conn).unwrap_or_else(|e| panic!("{}: {e}", table.name));
+        diesel::sql_query(format!("SELECT 1 FROM {} LIMIT 1", table.name))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("{}: {e}", table.name));
     }
     assert_eq!(incident_desk::import::spec::TABLES.len(), 22);
 }

@@ -88,13 +88,17 @@ fn create_template(server: &Server) {
         .expect("query");
         if !exists {
             let building = format!("{}_building", server.template);
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut admin).expect("drop");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .execute(&mut admin)
+                .expect("drop");
             diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).expect("create template");
             {
                 let mut conn = db::connect(&server.url(&building)).expect("connect to template");
                 db::migrate(&mut conn).expect("migrations apply");
             }
-            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {}", server.template)).execute(&mut admin).expect("rename");
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {}", server.template))
+                .execute(&mut admin)
+                .expect("rename");
         }
     });
 }
@@ -112,7 +116,9 @@ impl TestDb {
         let name = format!("idt_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
         let mut admin = db::connect(&server.url("postgres")).expect("connect");
         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).expect("drop");
-        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", server.template)).execute(&mut admin).expect("clone template");
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {}", server.template))
+            .execute(&mut admin)
+            .expect("clone template");
         let url = server.url(&name);
         Self { name, url }
     }
@@ -125,26 +131,37 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = db::connect(&server().url("postgres")) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
         }
     }
 }
 
 /// Creates a user who can sign in with `PASSWORD`.
-pub fn create_user(conn: &mut PgConnection, name: &str, email: &str, role: Role, client_id: Option<i32>, vendor_id: Option<i32>) -> User {
+pub fn create_user(
+    conn: &mut PgConnection,
+    name: &str,
+    email: &str,
+    role: Role,
+    client_id: Option<i32>,
+    vendor_id: Option<i32>,
+) -> User {
     static HASH: OnceLock<String> = OnceLock::new();
     let hash = HASH.get_or_init(|| incident_desk::auth::password::hash(PASSWORD).expect("hash"));
-    users::queries::insert(conn, &users::queries::NewUser {
-        name,
-        email,
-        role: role.as_str(),
-        department: None,
-        client_id,
-        vendor_id,
-        timezone: "UTC",
-        password_hash: hash,
-        now: chrono::Utc::now(),
-    })
+    users::queries::insert(
+        conn,
+        &users::queries::NewUser {
+            name,
+            email,
+            role: role.as_str(),
+            department: None,
+            client_id,
+            vendor_id,
+            timezone: "UTC",
+            password_hash: hash,
+            now: chrono::Utc::now(),
+        },
+    )
     .expect("insert user")
 }
 
