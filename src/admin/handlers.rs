@@ -191,6 +191,11 @@ fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse, App
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
+/// "Client: Acme Logistics", but "Subscription 4" rather than "Subscription: Subscription 4".
+fn heading(resource: &Resource, title: &str) -> String {
+    if title.starts_with(resource.noun) || title.starts_with("SLA") { title.to_string() } else { format!("{}: {title}", resource.noun) }
+}
+
 // ---- detail ----------------------------------------------------------------------------------------------
 
 struct RelatedView {
@@ -276,7 +281,7 @@ pub async fn detail<R: Administered>(
     let record_view = view::record_view(resource, &record, &user.timezone);
     let pending = record_view.approval.as_ref().is_some_and(|a| a.status == ApprovalStatus::Pending);
     let body = DetailPage {
-        page: Page::for_user(&session, &user, format!("{}: {}", resource.noun, record_view.title), resource.path),
+        page: Page::for_user(&session, &user, heading(resource, &record_view.title), resource.path),
         resource,
         related: related
             .into_iter()
