@@ -4,11 +4,12 @@ use super::resources;
 use super::rules;
 use super::service::{self, Refusal, client_scope};
 use super::spec::{FieldKind, Resource};
-use super::view::{self, FormField, RecordView, RowView};
+use super::view::{self, RecordView, RowView};
 use crate::audit::{self, AuditEntry};
 use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
 use crate::error::AppError;
+use crate::forms::view::{FormField, form_fields};
 use crate::users::User;
 use crate::web::AppState;
 use crate::web::format;
@@ -140,7 +141,7 @@ pub async fn list<R: Administered>(
     };
     let typed = |name: &str| filters.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
     let filter_fields =
-        view::form_fields(resource, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
+        form_fields(resource.fields, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
             .into_iter()
             .filter(|f| resource.filters.contains(&f.name))
             .collect();
@@ -193,7 +194,11 @@ fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse, App
 
 /// "Client: Acme Logistics", but "Subscription 4" rather than "Subscription: Subscription 4".
 fn heading(resource: &Resource, title: &str) -> String {
-    if title.starts_with(resource.noun) || title.starts_with("SLA") { title.to_string() } else { format!("{}: {title}", resource.noun) }
+    if title.starts_with(resource.noun) || title.starts_with("SLA") {
+        title.to_string()
+    } else {
+        format!("{}: {title}", resource.noun)
+    }
 }
 
 // ---- detail ----------------------------------------------------------------------------------------------
@@ -345,8 +350,8 @@ async fn form_page(
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
     let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names)).await?;
     let typed = |name: &str| form.typed.get(name).cloned();
-    let fields = view::form_fields(
-        resource,
+    let fields = form_fields(
+        resource.fields,
         form.creating,
         &typed,
         &|name| choices.get(name).cloned().unwrap_or_default(),

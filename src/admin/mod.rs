@@ -1,6 +1,5 @@
 //! Administration of clients, users, vendors, products, infrastructure components, subscriptions and SLAs.
 //! Each record type is described once (`resources`); the pages, checks and queries follow the description.
-pub mod form;
 pub mod handlers;
 pub mod queries;
 pub mod resources;

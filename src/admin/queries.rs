@@ -1,7 +1,7 @@
 //! Queries over administered tables, built from their descriptions. Identifiers come only from the static
 //! descriptions; every submitted value is a bound parameter, cast to its column's type by PostgreSQL.
-use super::form::Values;
 use super::spec::{ClientScope, FieldKind, RefTable, Resource};
+use crate::forms::Values;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};

@@ -1,32 +1,9 @@
 //! The administered record types (domain.md §3.1–3.7) and the incident summary their pages link to.
 use super::spec::*;
 use crate::domain::enums::*;
-use Editable::{Always, OnlyOnCreate};
+use crate::forms::field;
 use FieldKind::*;
 use Role::*;
-
-const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
-    Field { name, label, kind, required: true, hint: None, editable: Always, default: None }
-}
-
-impl Field {
-    const fn optional(mut self) -> Self {
-        self.required = false;
-        self
-    }
-    const fn hint(mut self, hint: &'static str) -> Self {
-        self.hint = Some(hint);
-        self
-    }
-    const fn default(mut self, value: &'static str) -> Self {
-        self.default = Some(value);
-        self
-    }
-    const fn only_on_create(mut self) -> Self {
-        self.editable = OnlyOnCreate;
-        self
-    }
-}
 
 fn timezones() -> Vec<(&'static str, &'static str)> {
     vec![("UTC", "UTC"), ("GMT", "GMT"), ("CET", "CET"), ("EST", "EST"), ("CST", "CST"), ("PST", "PST")]

@@ -1,9 +1,9 @@
 //! Who may administer what, the rules that span fields, and approvals. Pure functions returning the reason
 //! for a refusal.
-use super::form::Values;
 use super::spec::Resource;
 use super::tiers;
 use crate::domain::enums::{ApprovalStatus, Role, Severity, SlaTier, SubscriptionStatus};
+use crate::forms::Values;
 use crate::web::page::FieldError;
 
 fn role_list(roles: &[Role]) -> String {

@@ -1,5 +1,4 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
-use super::form::{self, Values};
 use super::queries::{self, Extra, Record};
 use super::rules::{self, Facts};
 use super::spec::{FieldKind, Resource};
@@ -7,6 +6,7 @@ use crate::audit::{self, Actor, Changes};
 use crate::auth::password;
 use crate::clock::Clock;
 use crate::domain::enums::{ApprovalStatus, SlaTier, SubscriptionStatus};
+use crate::forms::{self as form, Values};
 use crate::users::User;
 use crate::web::page::FieldError;
 use diesel::PgConnection;
@@ -66,7 +66,7 @@ fn check_submission(
     input: &HashMap<String, String>,
     existing: Option<(i32, &Record)>,
 ) -> Result<Values, Refusal> {
-    let (mut values, mut errors) = form::parse(resource, input, existing.is_none());
+    let (mut values, mut errors) = form::parse(resource.fields, input, existing.is_none());
     let scope = client_scope(user);
     for field in resource.fields {
         if let (FieldKind::Reference(target), Some(Some(id))) = (field.kind, values.get(field.name))

@@ -1,74 +1,7 @@
 //! How an administered record type is described: its fields, list, filters, related records and scope.
 //! One description drives its list, detail page, forms, validation, queries and audit entries.
 use crate::domain::enums::Role;
-
-pub type ChoiceList = fn() -> Vec<(&'static str, &'static str)>;
-
-/// A table other records point to, and how to name one of its records.
-#[derive(Debug)]
-pub struct RefTable {
-    pub table: &'static str,
-    pub key: &'static str,
-    /// SQL expression over the table that names a record in choices and pages.
-    pub label: &'static str,
-    /// "client", for messages.
-    pub noun: &'static str,
-    /// Where a record's page is, if it has one: "/clients".
-    pub path: Option<&'static str>,
-    /// How a client-scoped user is confined within this table (`{}` is their client id).
-    pub client_scope: Option<&'static str>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum FieldKind {
-    Text,
-    LongText,
-    Email,
-    Phone,
-    Integer {
-        min: i64,
-        max: i64,
-    },
-    Decimal {
-        min: f64,
-        max: f64,
-    },
-    Date,
-    Choice(ChoiceList),
-    Reference(&'static RefTable),
-    /// Write-only: hashed when given, never read back or shown.
-    NewPassword,
-}
-
-impl FieldKind {
-    /// The SQL type a submitted text is cast to.
-    pub fn sql_type(self) -> &'static str {
-        match self {
-            FieldKind::Integer { .. } | FieldKind::Reference(_) => "integer",
-            FieldKind::Decimal { .. } => "double precision",
-            FieldKind::Date => "date",
-            _ => "text",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Editable {
-    Always,
-    OnlyOnCreate,
-}
-
-#[derive(Debug)]
-pub struct Field {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub kind: FieldKind,
-    pub required: bool,
-    pub hint: Option<&'static str>,
-    pub editable: Editable,
-    /// The value a new record's form starts with.
-    pub default: Option<&'static str>,
-}
+pub use crate::forms::{Field, FieldKind, RefTable};
 
 /// A list of records that point to the one shown.
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! What every page's layout needs: the signed-in user, navigation for their role, the CSRF token and a flash.
 use super::{csrf, session};
 use crate::domain::enums::Role;
+pub use crate::forms::FieldError;
 use crate::users::User;
 use actix_session::Session;
 
@@ -79,11 +80,4 @@ impl Page {
             flash: session::take_flash(session),
         }
     }
-}
-
-/// A form field's error, linked from the error summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
 }

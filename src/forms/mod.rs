@@ -1,10 +1,110 @@
-//! Reading a submitted form against a record type's fields: required values, types, ranges and choices.
+//! Forms described as data: each field's name (the domain field name), label, kind and rules. Reading a
+//! submission checks required values, types, ranges and choices; `view` turns fields into what templates draw.
 //! Pure: no database, no actix.
-use super::spec::{Editable, Field, FieldKind, Resource};
+pub mod view;
+
 use crate::auth::password;
-use crate::web::page::FieldError;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+
+pub type ChoiceList = fn() -> Vec<(&'static str, &'static str)>;
+
+/// A table other records point to, and how to name one of its records.
+#[derive(Debug)]
+pub struct RefTable {
+    pub table: &'static str,
+    pub key: &'static str,
+    /// SQL expression over the table that names a record in choices and pages.
+    pub label: &'static str,
+    /// "client", for messages.
+    pub noun: &'static str,
+    /// Where a record's page is, if it has one: "/clients".
+    pub path: Option<&'static str>,
+    /// How a client-scoped user is confined within this table (`{}` is their client id).
+    pub client_scope: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum FieldKind {
+    Text,
+    LongText,
+    Email,
+    Phone,
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Decimal {
+        min: f64,
+        max: f64,
+    },
+    Date,
+    Choice(ChoiceList),
+    Reference(&'static RefTable),
+    /// Write-only: hashed when given, never read back or shown.
+    NewPassword,
+}
+
+impl FieldKind {
+    /// The SQL type a submitted text is cast to.
+    pub fn sql_type(self) -> &'static str {
+        match self {
+            FieldKind::Integer { .. } | FieldKind::Reference(_) => "integer",
+            FieldKind::Decimal { .. } => "double precision",
+            FieldKind::Date => "date",
+            _ => "text",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Editable {
+    Always,
+    OnlyOnCreate,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub hint: Option<&'static str>,
+    pub editable: Editable,
+    /// The value a new record's form starts with.
+    pub default: Option<&'static str>,
+}
+
+/// A required field that is always on the form; the methods below adjust it.
+pub const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
+    Field { name, label, kind, required: true, hint: None, editable: Editable::Always, default: None }
+}
+
+impl Field {
+    pub const fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+    pub const fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+    pub const fn default(mut self, value: &'static str) -> Self {
+        self.default = Some(value);
+        self
+    }
+    pub const fn only_on_create(mut self) -> Self {
+        self.editable = Editable::OnlyOnCreate;
+        self
+    }
+}
+
+/// A form field's error, linked from the error summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
 
 /// Submitted values after checking, as normalised text (`None` for empty), keyed by field name.
 pub type Values = BTreeMap<&'static str, Option<String>>;
@@ -17,14 +117,10 @@ pub fn on_form(field: &Field, creating: bool) -> bool {
     creating || field.editable == Editable::Always
 }
 
-pub fn parse(
-    resource: &'static Resource,
-    input: &HashMap<String, String>,
-    creating: bool,
-) -> (Values, Vec<FieldError>) {
+pub fn parse(fields: &'static [Field], input: &HashMap<String, String>, creating: bool) -> (Values, Vec<FieldError>) {
     let mut values = Values::new();
     let mut errors = Vec::new();
-    for field in resource.fields.iter().filter(|f| on_form(f, creating)) {
+    for field in fields.iter().filter(|f| on_form(f, creating)) {
         let raw = input.get(field.name).map(|v| v.trim()).filter(|v| !v.is_empty());
         match raw.map(|text| parse_value(field, text)).transpose() {
             Ok(Some(value)) => {
@@ -111,13 +207,14 @@ fn parse_value(field: &Field, text: &str) -> Result<String, String> {
 mod tests {
     use super::*;
     use crate::admin::resources::{COMPONENTS, SUBSCRIPTIONS, USERS, VENDORS};
+    use crate::admin::spec::Resource;
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn error_of(resource: &'static Resource, pairs: &[(&str, &str)], field: &str) -> Option<String> {
-        parse(resource, &form(pairs), true).1.into_iter().find(|e| e.field == field).map(|e| e.message)
+        parse(resource.fields, &form(pairs), true).1.into_iter().find(|e| e.field == field).map(|e| e.message)
     }
 
     #[test]
@@ -148,7 +245,7 @@ mod tests {
     #[test]
     fn good_values_are_normalised_and_optional_ones_may_be_empty() {
         let (values, errors) = parse(
-            &COMPONENTS,
+            COMPONENTS.fields,
             &form(&[
                 ("component_name", " Db-1 "),
                 ("component_type", "Database"),
@@ -166,7 +263,7 @@ mod tests {
 
     #[test]
     fn create_only_fields_are_not_read_when_editing() {
-        let (values, _) = parse(&USERS, &form(&[("password", "x")]), false);
+        let (values, _) = parse(USERS.fields, &form(&[("password", "x")]), false);
         assert!(!values.contains_key("password"));
     }
 }
