@@ -17,6 +17,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
+    /// A refusal of submitted content where no form is shown again.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error(
         "Someone else changed this record while you were editing it. Reload it to see their changes, then try again."
     )]
@@ -60,6 +63,48 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
+/// Why a use case did not go through; nothing was written. `C` is the record as it is now, for conflicts.
+#[derive(Debug)]
+pub enum Refusal<C> {
+    /// A rule about who may act, or about the record's state; the text names the rule.
+    Forbidden(String),
+    /// The record does not exist, or not within the actor's scope.
+    NotFound,
+    /// The form needs correcting.
+    Invalid(Vec<crate::forms::FieldError>),
+    /// Someone saved the record first; here it is as it is now.
+    Conflict(Box<C>),
+    Database(diesel::result::Error),
+}
+
+impl<C> From<diesel::result::Error> for Refusal<C> {
+    fn from(error: diesel::result::Error) -> Self {
+        Refusal::Database(error)
+    }
+}
+
+impl<C> Refusal<C> {
+    /// A refusal of one field.
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Refusal::Invalid(vec![crate::forms::FieldError { field, message: message.into() }])
+    }
+}
+
+/// Refusals that reach the error page (forms handle `Invalid` and `Conflict` themselves).
+impl<C> From<Refusal<C>> for AppError {
+    fn from(refusal: Refusal<C>) -> Self {
+        match refusal {
+            Refusal::Forbidden(reason) => AppError::Forbidden(reason),
+            Refusal::NotFound => AppError::NotFound,
+            Refusal::Invalid(errors) => {
+                AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+            }
+            Refusal::Conflict(_) => AppError::Conflict,
+            Refusal::Database(error) => error.into(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -75,6 +120,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired => StatusCode::SEE_OTHER,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -94,6 +140,7 @@ impl ResponseError for AppError {
             AppError::NotFound | AppError::SignInRequired => "Page not found",
             AppError::Forbidden(_) | AppError::Csrf => "You cannot do that",
             AppError::BadRequest(_) => "The request was not understood",
+            AppError::Unprocessable(_) => "There is a problem",
             AppError::Conflict => "This record changed",
             AppError::TooManyAttempts(_) => "Too many attempts",
             AppError::Unavailable => "Service unavailable",

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod forms;
 pub mod import;
+pub mod incidents;
 pub mod schema;
 pub mod service_levels;
 pub mod users;

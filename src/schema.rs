@@ -65,6 +65,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         lock_version -> Int4,
+        message -> Nullable<Text>,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::users::User;
 use crate::web::AppState;
 use crate::web::format;
 use crate::web::page::{FieldError, Page};
-use crate::web::respond::{see_other, unprocessable};
+use crate::web::respond::{html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -50,20 +50,6 @@ administered! {
 }
 
 type Form = web::Form<HashMap<String, String>>;
-
-impl From<Refusal> for AppError {
-    fn from(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::Forbidden(reason) => AppError::Forbidden(reason),
-            Refusal::NotFound => AppError::NotFound,
-            Refusal::Invalid(errors) => {
-                AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
-            }
-            Refusal::Conflict(_) => AppError::Conflict,
-            Refusal::Database(error) => error.into(),
-        }
-    }
-}
 
 // ---- list ------------------------------------------------------------------------------------------------
 
@@ -185,11 +171,6 @@ fn reference_choices(
         }
     }
     Ok(choices)
-}
-
-fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse, AppError> {
-    let body = template.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// "Client: Acme Logistics", but "Subscription 4" rather than "Subscription: Subscription 4".

@@ -12,25 +12,8 @@ use crate::web::page::FieldError;
 use diesel::PgConnection;
 use std::collections::HashMap;
 
-/// Why a use case did not go through. Nothing was written.
-#[derive(Debug)]
-pub enum Refusal {
-    /// A rule about who may act; the text names it.
-    Forbidden(String),
-    /// The record does not exist, or not within the actor's scope.
-    NotFound,
-    /// The form needs correcting.
-    Invalid(Vec<FieldError>),
-    /// Someone saved the record first; here it is as it is now.
-    Conflict(Box<Record>),
-    Database(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Refusal {
-    fn from(error: diesel::result::Error) -> Self {
-        Refusal::Database(error)
-    }
-}
+/// A refusal of an administration use case; conflicts carry the record as it is now.
+pub type Refusal = crate::error::Refusal<Record>;
 
 /// The client a user is confined to, if any (an account manager given a client).
 pub fn client_scope(user: &User) -> Option<i32> {

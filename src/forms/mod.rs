@@ -39,6 +39,8 @@ pub enum FieldKind {
         max: f64,
     },
     Date,
+    /// A date and time as typed in the user's time zone (`datetime-local`), kept as `YYYY-MM-DDTHH:MM`.
+    DateTime,
     Choice(ChoiceList),
     Reference(&'static RefTable),
     /// Write-only: hashed when given, never read back or shown.
@@ -186,6 +188,11 @@ fn parse_value(field: &Field, text: &str) -> Result<String, String> {
         FieldKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|d| d.format("%Y-%m-%d").to_string())
             .map_err(|_| format!("{label} must be a real date, like 2026-01-31.")),
+        FieldKind::DateTime => ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
+            .map(|at| at.format("%Y-%m-%dT%H:%M").to_string())
+            .ok_or_else(|| format!("{label} must be a real date and time, like 2026-01-31 14:30.")),
         FieldKind::Choice(choices) => {
             let choices = choices();
             if choices.iter().any(|(value, _)| *value == text) {

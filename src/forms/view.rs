@@ -9,6 +9,7 @@ pub enum Input {
     Tel,
     Number,
     Date,
+    DateTime,
     TextArea,
     Password,
     Radios,
@@ -56,6 +57,7 @@ pub fn form_fields(
                 FieldKind::Phone => (Input::Tel, Vec::new()),
                 FieldKind::Integer { .. } | FieldKind::Decimal { .. } => (Input::Number, Vec::new()),
                 FieldKind::Date => (Input::Date, Vec::new()),
+                FieldKind::DateTime => (Input::DateTime, Vec::new()),
                 FieldKind::NewPassword => (Input::Password, Vec::new()),
                 FieldKind::Choice(choices) => {
                     let options: Vec<(String, String)> =

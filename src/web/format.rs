@@ -19,6 +19,23 @@ pub fn datetime(at: DateTime<Utc>, zone_name: &str) -> String {
     at.with_timezone(&zone(zone_name)).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
+/// A time as a `datetime-local` input shows it in the user's zone: "2026-11-26T10:24".
+pub fn local_input(at: DateTime<Utc>, zone_name: &str) -> String {
+    at.with_timezone(&zone(zone_name)).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// "5 minutes ago", "3 hours ago", "2 days ago".
+pub fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - at).num_minutes();
+    let (amount, unit) = match minutes {
+        m if m < 1 => return "just now".into(),
+        m if m < 60 => (m, "minute"),
+        m if m < 60 * 24 => (m / 60, "hour"),
+        m => (m / (60 * 24), "day"),
+    };
+    format!("{amount} {unit}{} ago", if amount == 1 { "" } else { "s" })
+}
+
 /// Reads a timestamp as PostgreSQL's JSON gives it.
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
@@ -38,6 +55,11 @@ mod tests {
         assert_eq!(datetime(at, "UTC"), "2026-07-01 12:00 UTC");
         assert_eq!(datetime(at, "EST"), "2026-07-01 08:00 EDT");
         assert_eq!(datetime(at, "CET"), "2026-07-01 14:00 CEST");
+        assert_eq!(local_input(at, "EST"), "2026-07-01T08:00");
+        assert_eq!(ago(at - chrono::Duration::minutes(1), at), "1 minute ago");
+        assert_eq!(ago(at - chrono::Duration::hours(5), at), "5 hours ago");
+        assert_eq!(ago(at - chrono::Duration::days(3), at), "3 days ago");
+        assert_eq!(ago(at, at), "just now");
         assert_eq!(
             parse("2026-07-01T12:00:00.5+00:00").map(|t| datetime(t, "PST")).as_deref(),
             Some("2026-07-01 05:00 PDT")

@@ -27,6 +27,7 @@ const STAFF: &[Role] =
 /// The areas, in navigation order, with the roles that may use each.
 const AREAS: &[(&str, &str, &[Role])] = &[
     ("Home", "/", EVERYONE),
+    ("Incidents", "/incidents", EVERYONE),
     ("Clients", "/clients", STAFF),
     ("Users", "/users", STAFF),
     ("Vendors", "/vendors", STAFF),

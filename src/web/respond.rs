@@ -9,8 +9,13 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// A rendered page with a status.
+pub fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
 /// A refused form is shown again, with what was typed, as 422.
 pub fn unprocessable(template: impl Template) -> Result<HttpResponse, AppError> {
-    let body = template.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY).content_type("text/html; charset=utf-8").body(body))
+    html(template, StatusCode::UNPROCESSABLE_ENTITY)
 }

@@ -1,6 +1,7 @@
 //! Every route, in one table. The router is built from it, and the tests walk it, so no route escapes the
 //! CSRF, access and scope checks.
 use crate::admin::handlers::{self as admin, Clients, Components, Products, Slas, Subscriptions, Users, Vendors};
+use crate::incidents::handlers as incidents;
 use crate::{auth, web::home};
 use actix_web::web;
 
@@ -39,6 +40,20 @@ route_table! {
     get "/" => home::home, "home page for the signed-in role";
     get "/account/password" => auth::handlers::password_form, "show change own password form";
     post "/account/password" => auth::handlers::change_password, "change own password";
+    get "/incidents" => incidents::list, "list incidents";
+    get "/incidents/new" => incidents::new, "show report incident form";
+    post "/incidents" => incidents::create, "report incident";
+    get "/incidents/{id}" => incidents::detail, "show incident";
+    get "/incidents/{id}/edit" => incidents::edit, "show update incident form";
+    post "/incidents/{id}" => incidents::update, "update incident";
+    post "/incidents/{id}/close" => incidents::close, "close incident";
+    post "/incidents/{id}/progress" => incidents::progress, "post progress update";
+    get "/incidents/{id}/escalations/new" => incidents::escalation_form, "show escalate incident form";
+    post "/incidents/{id}/escalations" => incidents::escalate, "escalate incident";
+    post "/incidents/{id}/escalations/{escalation_id}/resolve" => incidents::resolve_escalation, "resolve escalation";
+    post "/incidents/{id}/escalations/{escalation_id}/cancel" => incidents::cancel_escalation, "cancel escalation";
+    get "/incidents/{id}/communications/new" => incidents::communication_form, "show record communication form";
+    post "/incidents/{id}/communications" => incidents::communicate, "record communication";
     get "/clients" => admin::list::<Clients>, "list clients";
     get "/clients/new" => admin::new::<Clients>, "show new client form";
     post "/clients" => admin::create::<Clients>, "create client";

@@ -1,0 +1,401 @@
+//! Incident queries. Every read goes through `visible`, which applies the actor's scope in SQL.
+use super::Incident;
+use super::rules::Scope;
+use crate::schema::{
+    clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
+    users, vendors,
+};
+use chrono::{DateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// Incidents the scope may see.
+pub fn visible<'a>(scope: Scope) -> incidents::BoxedQuery<'a, Pg> {
+    let query = incidents::table.into_boxed();
+    match scope {
+        Scope::All => query,
+        Scope::Client(client) => query.filter(incidents::client_id.eq(client)),
+        Scope::Vendor(vendor) => {
+            let supported = infrastructure_components::table
+                .inner_join(products::table)
+                .filter(products::support_vendor_id.eq(vendor))
+                .select(infrastructure_components::component_id);
+            let contacts = users::table.filter(users::vendor_id.eq(vendor)).select(users::user_id);
+            let escalated = incident_escalations::table
+                .filter(incident_escalations::escalation_level.eq("vendor"))
+                .filter(incident_escalations::escalated_to_user.eq_any(contacts))
+                .select(incident_escalations::incident_id);
+            query.filter(incidents::component_id.eq_any(supported).or(incidents::incident_id.eq_any(escalated)))
+        }
+        Scope::Nothing => query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("false")),
+    }
+}
+
+pub fn find(conn: &mut PgConnection, scope: Scope, incident_id: i32) -> QueryResult<Option<Incident>> {
+    visible(scope).filter(incidents::incident_id.eq(incident_id)).select(Incident::as_select()).first(conn).optional()
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub severity: Option<String>,
+    pub client_id: Option<i32>,
+    pub assignee: Option<i32>,
+}
+
+fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, Pg> {
+    let mut query = visible(scope);
+    if let Some(status) = &filter.status {
+        query = query.filter(incidents::status.eq(status.clone()));
+    }
+    if let Some(severity) = &filter.severity {
+        query = query.filter(incidents::severity.eq(severity.clone()));
+    }
+    if let Some(client) = filter.client_id {
+        query = query.filter(incidents::client_id.eq(client));
+    }
+    if let Some(assignee) = filter.assignee {
+        query = query.filter(incidents::assigned_to_user_id.eq(assignee));
+    }
+    query
+}
+
+/// A row of the incident list.
+#[derive(Debug, Clone, Queryable)]
+pub struct ListRow {
+    pub incident_id: i32,
+    pub title: String,
+    pub severity: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub client_name: String,
+    pub assignee: Option<String>,
+}
+
+/// A page of incidents, newest first, with the total.
+pub fn list(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, page: i64) -> QueryResult<(Vec<ListRow>, i64)> {
+    let total = filtered(scope, filter).select(count_star()).first(conn)?;
+    let rows = filtered(scope, filter)
+        .inner_join(clients::table)
+        .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
+        .order((incidents::created_at.desc(), incidents::incident_id.desc()))
+        .limit(PAGE_SIZE)
+        .offset((page.max(1) - 1) * PAGE_SIZE)
+        .select((
+            incidents::incident_id,
+            incidents::title,
+            incidents::severity,
+            incidents::status,
+            incidents::created_at,
+            clients::client_name,
+            users::name.nullable(),
+        ))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Open incidents of the same client and component reported in the 24 hours before `now`.
+pub fn similar_open(
+    conn: &mut PgConnection,
+    client_id: i32,
+    component_id: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(i32, String)>> {
+    incidents::table
+        .filter(incidents::client_id.eq(client_id))
+        .filter(incidents::component_id.eq(component_id))
+        .filter(incidents::status.ne_all(["resolved", "closed"]))
+        .filter(incidents::created_at.ge(now - chrono::Duration::hours(24)))
+        .order(incidents::created_at.desc())
+        .select((incidents::incident_id, incidents::title))
+        .load(conn)
+}
+
+/// What an incident's page names besides the incident: client, component, product and supporting vendor.
+#[derive(Debug, Clone, Queryable)]
+pub struct Context {
+    pub client_name: String,
+    pub component_name: String,
+    pub product_name: Option<String>,
+    pub vendor_id: Option<i32>,
+    pub vendor_name: Option<String>,
+}
+
+pub fn context(conn: &mut PgConnection, incident: &Incident) -> QueryResult<Context> {
+    let client_name = clients::table.find(incident.client_id).select(clients::client_name).first(conn)?;
+    let (component_name, product_name, vendor_id, vendor_name) = infrastructure_components::table
+        .find(incident.component_id)
+        .left_join(products::table.left_join(vendors::table))
+        .select((
+            infrastructure_components::component_name,
+            products::product_name.nullable(),
+            vendors::vendor_id.nullable(),
+            vendors::vendor_name.nullable(),
+        ))
+        .first(conn)?;
+    Ok(Context { client_name, component_name, product_name, vendor_id, vendor_name })
+}
+
+/// The vendor that supports a component, if any.
+pub fn supporting_vendor(conn: &mut PgConnection, component_id: i32) -> QueryResult<Option<i32>> {
+    infrastructure_components::table
+        .find(component_id)
+        .left_join(products::table)
+        .select(products::support_vendor_id.nullable())
+        .first::<Option<i32>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// A person as forms and checks need them.
+#[derive(Debug, Clone, Queryable)]
+pub struct Person {
+    pub user_id: i32,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub vendor_id: Option<i32>,
+    pub client_id: Option<i32>,
+}
+
+fn people<'a>() -> users::BoxedQuery<
+    'a,
+    Pg,
+    (
+        diesel::sql_types::Integer,
+        diesel::sql_types::Text,
+        diesel::sql_types::Text,
+        diesel::sql_types::Text,
+        diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+        diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+    ),
+> {
+    users::table
+        .select((users::user_id, users::name, users::role, users::status, users::vendor_id, users::client_id))
+        .into_boxed()
+}
+
+pub fn person(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<Person>> {
+    people().filter(users::user_id.eq(user_id)).first(conn).optional()
+}
+
+pub fn names(conn: &mut PgConnection, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
+    users::table.filter(users::user_id.eq_any(ids)).select((users::user_id, users::name)).load(conn)
+}
+
+/// Active users with these roles, by name; with `vendor`, only that vendor's contacts.
+pub fn active_people(conn: &mut PgConnection, roles: &[&str], vendor: Option<i32>) -> QueryResult<Vec<Person>> {
+    let mut query = people().filter(users::status.eq("active")).filter(users::role.eq_any(roles.to_vec()));
+    if let Some(vendor) = vendor {
+        query = query.filter(users::vendor_id.eq(vendor));
+    }
+    query.order(users::name).load(conn)
+}
+
+/// The client's contacts, for addressing communications.
+pub fn client_contacts(conn: &mut PgConnection, client_id: i32) -> QueryResult<Vec<Person>> {
+    people().filter(users::client_id.eq(client_id)).filter(users::status.eq("active")).order(users::name).load(conn)
+}
+
+pub struct NewIncident<'a> {
+    pub title: &'a str,
+    pub category: &'a str,
+    pub severity: &'a str,
+    pub impact_level: &'a str,
+    pub urgency_level: &'a str,
+    pub client_id: i32,
+    pub component_id: i32,
+    pub reporter_user_id: i32,
+    pub assigned_to_user_id: Option<i32>,
+    pub detection_timestamp: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> QueryResult<Incident> {
+    diesel::insert_into(incidents::table)
+        .values((
+            incidents::title.eq(new.title),
+            incidents::category.eq(new.category),
+            incidents::severity.eq(new.severity),
+            incidents::impact_level.eq(new.impact_level),
+            incidents::urgency_level.eq(new.urgency_level),
+            incidents::status.eq("open"),
+            incidents::client_id.eq(new.client_id),
+            incidents::component_id.eq(new.component_id),
+            incidents::reporter_user_id.eq(new.reporter_user_id),
+            incidents::assigned_to_user_id.eq(new.assigned_to_user_id),
+            incidents::detection_timestamp.eq(new.detection_timestamp),
+            incidents::created_at.eq(new.now),
+            incidents::updated_at.eq(new.now),
+        ))
+        .returning(Incident::as_returning())
+        .get_result(conn)
+}
+
+/// The fields an edit may change, with the lifecycle timestamps the rules derive.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = incidents, treat_none_as_null = true)]
+pub struct IncidentChanges {
+    pub status: String,
+    pub severity: String,
+    pub impact_level: String,
+    pub urgency_level: String,
+    pub assigned_to_user_id: Option<i32>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolution_timestamp: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Applies the changes if the incident is still at `lock_version`; returns the updated incident if it was.
+pub fn update(
+    conn: &mut PgConnection,
+    incident_id: i32,
+    lock_version: i32,
+    changes: &IncidentChanges,
+) -> QueryResult<Option<Incident>> {
+    diesel::update(
+        incidents::table
+            .filter(incidents::incident_id.eq(incident_id))
+            .filter(incidents::lock_version.eq(lock_version)),
+    )
+    .set((changes, incidents::lock_version.eq(incidents::lock_version + 1)))
+    .returning(Incident::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// One row of the incident change log.
+pub fn log_update(
+    conn: &mut PgConnection,
+    incident_id: i32,
+    user_id: i32,
+    update_type: &str,
+    field: &str,
+    old: &str,
+    new: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<i32> {
+    diesel::insert_into(incident_updates::table)
+        .values((
+            incident_updates::incident_id.eq(incident_id),
+            incident_updates::updated_by_user.eq(user_id),
+            incident_updates::update_type.eq(update_type),
+            incident_updates::field_changed.eq(field),
+            incident_updates::old_value.eq(old),
+            incident_updates::new_value.eq(new),
+            incident_updates::created_at.eq(at),
+        ))
+        .returning(incident_updates::update_id)
+        .get_result(conn)
+}
+
+pub struct NewEscalation<'a> {
+    pub incident_id: i32,
+    pub escalated_by_user: i32,
+    pub escalated_to_user: i32,
+    pub escalation_level: &'a str,
+    pub reason: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub fn insert_escalation(conn: &mut PgConnection, new: &NewEscalation<'_>) -> QueryResult<i32> {
+    diesel::insert_into(incident_escalations::table)
+        .values((
+            incident_escalations::incident_id.eq(new.incident_id),
+            incident_escalations::escalated_by_user.eq(new.escalated_by_user),
+            incident_escalations::escalated_to_user.eq(new.escalated_to_user),
+            incident_escalations::escalation_level.eq(new.escalation_level),
+            incident_escalations::reason.eq(new.reason),
+            incident_escalations::status.eq("active"),
+            incident_escalations::escalated_at.eq(new.now),
+            incident_escalations::created_at.eq(new.now),
+        ))
+        .returning(incident_escalations::escalation_id)
+        .get_result(conn)
+}
+
+/// An escalation of the incident, with its status.
+pub fn escalation_status(conn: &mut PgConnection, incident_id: i32, escalation_id: i32) -> QueryResult<Option<String>> {
+    incident_escalations::table
+        .filter(incident_escalations::incident_id.eq(incident_id))
+        .filter(incident_escalations::escalation_id.eq(escalation_id))
+        .select(incident_escalations::status)
+        .first(conn)
+        .optional()
+}
+
+/// Ends an active escalation; returns whether it was still active.
+pub fn end_escalation(
+    conn: &mut PgConnection,
+    escalation_id: i32,
+    status: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        incident_escalations::table
+            .filter(incident_escalations::escalation_id.eq(escalation_id))
+            .filter(incident_escalations::status.eq("active")),
+    )
+    .set((
+        incident_escalations::status.eq(status),
+        incident_escalations::resolved_at.eq(now),
+        incident_escalations::lock_version.eq(incident_escalations::lock_version + 1),
+    ))
+    .execute(conn)
+    .map(|rows| rows == 1)
+}
+
+pub struct NewCommunication<'a> {
+    pub incident_id: i32,
+    pub sender_id: i32,
+    pub recipient_id: Option<i32>,
+    pub recipient_type: Option<&'a str>,
+    pub communication_type: &'a str,
+    pub delivery_method: &'a str,
+    pub delivery_status: &'a str,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub message: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+pub fn insert_communication(conn: &mut PgConnection, new: &NewCommunication<'_>) -> QueryResult<i32> {
+    diesel::insert_into(communications::table)
+        .values((
+            communications::incident_id.eq(new.incident_id),
+            communications::sender_id.eq(new.sender_id),
+            communications::recipient_id.eq(new.recipient_id),
+            communications::recipient_type.eq(new.recipient_type),
+            communications::communication_type.eq(new.communication_type),
+            communications::delivery_method.eq(new.delivery_method),
+            communications::delivery_status.eq(new.delivery_status),
+            communications::sent_at.eq(new.sent_at),
+            communications::message.eq(new.message),
+            communications::created_at.eq(new.now),
+        ))
+        .returning(communications::communication_id)
+        .get_result(conn)
+}
+
+/// The components of products a vendor supports.
+pub fn vendor_components(conn: &mut PgConnection, vendor: i32) -> QueryResult<Vec<i32>> {
+    infrastructure_components::table
+        .inner_join(products::table)
+        .filter(products::support_vendor_id.eq(vendor))
+        .select(infrastructure_components::component_id)
+        .load(conn)
+}
+
+/// The incident's active escalations: id, level and the target's name.
+pub fn active_escalations(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Vec<(i32, String, String)>> {
+    incident_escalations::table
+        .inner_join(users::table.on(users::user_id.eq(incident_escalations::escalated_to_user)))
+        .filter(incident_escalations::incident_id.eq(incident_id))
+        .filter(incident_escalations::status.eq("active"))
+        .order(incident_escalations::escalated_at.desc())
+        .select((incident_escalations::escalation_id, incident_escalations::escalation_level, users::name))
+        .load(conn)
+}

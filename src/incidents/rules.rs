@@ -1,0 +1,374 @@
+//! The incident rules: who may do what, the status lifecycle, severity classification, and who may be assigned
+//! or escalated to. Pure functions returning the reason for a refusal.
+use crate::domain::enums::{EscalationLevel, IncidentStatus, Role, Severity, UserStatus};
+
+/// Which incidents a user may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Provider staff: every client.
+    All,
+    /// A client contact, or staff confined to one client.
+    Client(i32),
+    /// A vendor contact: incidents on components of products their vendor supports, and escalations to it.
+    Vendor(i32),
+    /// A contact without an organisation sees nothing: an empty scope never widens access.
+    Nothing,
+}
+
+pub fn scope(role: Role, client_id: Option<i32>, vendor_id: Option<i32>) -> Scope {
+    match role {
+        Role::ClientContact => client_id.map_or(Scope::Nothing, Scope::Client),
+        Role::VendorContact => vendor_id.map_or(Scope::Nothing, Scope::Vendor),
+        _ => client_id.map_or(Scope::All, Scope::Client),
+    }
+}
+
+/// Things one may do to an incident; each maps to the roles of permissions.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Report,
+    Update,
+    Close,
+    PostProgress,
+    Escalate,
+    Communicate,
+}
+
+impl Action {
+    fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Action::Report => &[
+                SystemAdministrator,
+                IncidentManager,
+                TechnicalSupport,
+                AccountManager,
+                Executive,
+                ClientContact,
+                VendorContact,
+            ],
+            Action::Update => &[IncidentManager, TechnicalSupport, Executive],
+            Action::Close => &[IncidentManager],
+            Action::PostProgress => &[IncidentManager, TechnicalSupport, Executive, VendorContact],
+            Action::Escalate => &[IncidentManager, TechnicalSupport, AccountManager, Executive],
+            Action::Communicate => &[IncidentManager, TechnicalSupport, AccountManager],
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Action::Report => "report incidents",
+            Action::Update => "change incidents",
+            Action::Close => "close incidents",
+            Action::PostProgress => "post progress updates",
+            Action::Escalate => "escalate incidents",
+            Action::Communicate => "record communications",
+        }
+    }
+}
+
+fn plural(roles: &[Role]) -> String {
+    let names: Vec<String> = roles.iter().map(|r| format!("{}s", r.label().to_lowercase())).collect();
+    match names.as_slice() {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => "nobody".into(),
+    }
+}
+
+pub fn may(action: Action, role: Role) -> Result<(), String> {
+    if action.roles().contains(&role) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Incidents: only {} may {}; you are signed in as a {}.",
+            plural(action.roles()),
+            action.describe(),
+            role.label().to_lowercase()
+        ))
+    }
+}
+
+/// The moves the lifecycle allows from a status.
+pub fn next_statuses(from: IncidentStatus) -> &'static [IncidentStatus] {
+    use IncidentStatus::*;
+    match from {
+        Open => &[Investigating],
+        Investigating => &[InProgress],
+        InProgress => &[Resolved],
+        Resolved => &[Closed, InProgress],
+        Closed => &[],
+    }
+}
+
+/// Checks a status change: open → investigating → in progress → resolved → closed, and resolved back to in
+/// progress. Only incident managers close.
+pub fn check_transition(from: IncidentStatus, to: IncidentStatus, role: Role) -> Result<(), String> {
+    if from == to {
+        return Ok(());
+    }
+    if !next_statuses(from).contains(&to) {
+        let allowed: Vec<&str> = next_statuses(from).iter().map(|s| s.label()).collect();
+        let then = if allowed.is_empty() {
+            "A closed incident is final.".to_string()
+        } else {
+            format!("From {} it may move to: {}.", from.label().to_lowercase(), allowed.join(", ").to_lowercase())
+        };
+        return Err(format!(
+            "Incident status: an incident cannot move from {} to {}. {then}",
+            from.label().to_lowercase(),
+            to.label().to_lowercase()
+        ));
+    }
+    if to == IncidentStatus::Closed {
+        may(Action::Close, role)?;
+    }
+    Ok(())
+}
+
+/// A closed incident takes no more changes.
+pub fn check_open_for_changes(status: IncidentStatus) -> Result<(), String> {
+    if status == IncidentStatus::Closed {
+        Err("Incident: this incident is closed; closed incidents are final and take no more changes.".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Someone named in a form (assignee, escalation target) must be active.
+fn check_active(purpose: &str, name: &str, status: UserStatus) -> Result<(), String> {
+    match status {
+        UserStatus::Active => Ok(()),
+        other => Err(format!("{purpose}: {name} is {}; choose an active user.", other.label().to_lowercase())),
+    }
+}
+
+/// Incidents are assigned to active provider staff.
+pub fn check_assignee(name: &str, role: Role, status: UserStatus) -> Result<(), String> {
+    check_active("Assignment", name, status)?;
+    if role.is_staff() {
+        Ok(())
+    } else {
+        Err(format!(
+            "Assignment: {name} is a {}; incidents are assigned to provider staff.",
+            role.label().to_lowercase()
+        ))
+    }
+}
+
+/// The escalation target must be active and fit the level; a vendor escalation goes to a contact of the vendor
+/// that supports the incident's component.
+pub fn check_escalation_target(
+    level: EscalationLevel,
+    name: &str,
+    role: Role,
+    status: UserStatus,
+    target_vendor: Option<i32>,
+    supporting_vendor: Option<i32>,
+) -> Result<(), String> {
+    check_active("Escalation", name, status)?;
+    use Role::*;
+    let fits = match level {
+        EscalationLevel::Management => matches!(role, IncidentManager | Executive),
+        EscalationLevel::Technical => matches!(role, TechnicalSupport | SystemAdministrator),
+        EscalationLevel::Executive => role == Executive,
+        EscalationLevel::Vendor => {
+            role == VendorContact && target_vendor.is_some() && target_vendor == supporting_vendor
+        }
+    };
+    if fits {
+        return Ok(());
+    }
+    let wanted = match level {
+        EscalationLevel::Management => "an incident manager or an executive",
+        EscalationLevel::Technical => "technical support or a system administrator",
+        EscalationLevel::Executive => "an executive",
+        EscalationLevel::Vendor if supporting_vendor.is_none() => {
+            return Err("Escalation: this incident's component has no supporting vendor, so it cannot be escalated to a vendor.".into());
+        }
+        EscalationLevel::Vendor => "a vendor contact of the vendor that supports this incident's component",
+    };
+    Err(format!(
+        "Escalation: a {} escalation goes to {wanted}; {name} is a {}.",
+        level.label().to_lowercase(),
+        role.label().to_lowercase()
+    ))
+}
+
+/// A classification question of the policy, and the severity it points to.
+pub struct Condition {
+    pub name: &'static str,
+    pub severity: Severity,
+    pub text: &'static str,
+}
+
+/// The policy's P1, P2 and P3 conditions, asked as checkboxes on the report form.
+pub const CONDITIONS: &[Condition] = &[
+    Condition {
+        name: "p1_outage",
+        severity: Severity::P1,
+        text: "Complete outage of a business-critical service with no workaround",
+    },
+    Condition {
+        name: "p1_wide",
+        severity: Severity::P1,
+        text: "Enterprise-wide impact, or 5 or more affected customers or parties",
+    },
+    Condition {
+        name: "p1_regulatory",
+        severity: Severity::P1,
+        text: "Significant regulatory, safety or financial implications",
+    },
+    Condition {
+        name: "p1_contract",
+        severity: Severity::P1,
+        text: "A high-priority customer with contractual P1 terms, or a recurrent incident",
+    },
+    Condition {
+        name: "p2_degradation",
+        severity: Severity::P2,
+        text: "Major degradation of business-critical services, with a workaround",
+    },
+    Condition {
+        name: "p2_multiple",
+        severity: Severity::P2,
+        text: "Impact on multiple departments, sites or critical functions",
+    },
+    Condition {
+        name: "p2_sla",
+        severity: Severity::P2,
+        text: "Risk of breaching a high-priority SLA with significant impact",
+    },
+    Condition {
+        name: "p3_local",
+        severity: Severity::P3,
+        text: "A single department, localised users or a non-critical function",
+    },
+    Condition { name: "p3_moderate", severity: Severity::P3, text: "Moderate degradation with a minimal workaround" },
+];
+
+/// P1 if any P1 condition holds, else P2 if any P2 condition, else P3 if any P3 condition, else P4; with the
+/// condition that decided it.
+pub fn classify(checked: &[&str]) -> (Severity, Option<&'static Condition>) {
+    CONDITIONS
+        .iter()
+        .filter(|c| checked.contains(&c.name))
+        .min_by_key(|c| c.severity as u8)
+        .map_or((Severity::P4, None), |c| (c.severity, Some(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IncidentStatus::*;
+
+    #[test]
+    fn the_transition_table() {
+        let all = [Open, Investigating, InProgress, Resolved, Closed];
+        let allowed = [
+            (Open, Investigating),
+            (Investigating, InProgress),
+            (InProgress, Resolved),
+            (Resolved, Closed),
+            (Resolved, InProgress),
+        ];
+        for from in all {
+            for to in all {
+                let expected = from == to || allowed.contains(&(from, to));
+                assert_eq!(check_transition(from, to, Role::IncidentManager).is_ok(), expected, "{from:?} → {to:?}");
+            }
+        }
+        let refused = check_transition(Open, Resolved, Role::IncidentManager).unwrap_err();
+        assert!(
+            refused.contains("cannot move from open to resolved") && refused.contains("may move to: investigating"),
+            "{refused}"
+        );
+        assert!(check_transition(Closed, Open, Role::IncidentManager).unwrap_err().contains("final"));
+        let close = check_transition(Resolved, Closed, Role::TechnicalSupport).unwrap_err();
+        assert!(close.contains("only incident managers may close incidents"), "{close}");
+    }
+
+    #[test]
+    fn permissions_follow_the_table() {
+        use Role::*;
+        let table = [
+            (Action::Report, ClientContact, true),
+            (Action::Report, VendorContact, true),
+            (Action::Update, TechnicalSupport, true),
+            (Action::Update, AccountManager, false),
+            (Action::Update, VendorContact, false),
+            (Action::PostProgress, VendorContact, true),
+            (Action::PostProgress, ClientContact, false),
+            (Action::Escalate, AccountManager, true),
+            (Action::Escalate, SystemAdministrator, false),
+            (Action::Communicate, AccountManager, true),
+            (Action::Communicate, Executive, false),
+            (Action::Close, IncidentManager, true),
+            (Action::Close, Executive, false),
+        ];
+        for (action, role, expected) in table {
+            assert_eq!(may(action, role).is_ok(), expected, "{action:?} by {role:?}");
+        }
+    }
+
+    #[test]
+    fn scope_never_widens_for_contacts_without_an_organisation() {
+        assert_eq!(scope(Role::ClientContact, Some(3), None), Scope::Client(3));
+        assert_eq!(scope(Role::ClientContact, None, None), Scope::Nothing);
+        assert_eq!(scope(Role::VendorContact, None, Some(2)), Scope::Vendor(2));
+        assert_eq!(scope(Role::VendorContact, None, None), Scope::Nothing);
+        assert_eq!(scope(Role::AccountManager, Some(5), None), Scope::Client(5));
+        assert_eq!(scope(Role::TechnicalSupport, None, None), Scope::All);
+    }
+
+    #[test]
+    fn severity_is_proposed_from_the_policy_conditions() {
+        let cases: &[(&[&str], Severity, Option<&str>)] = &[
+            (&[], Severity::P4, None),
+            (&["p3_local"], Severity::P3, Some("p3_local")),
+            (&["p3_local", "p2_multiple"], Severity::P2, Some("p2_multiple")),
+            (&["p2_sla", "p1_regulatory", "p3_moderate"], Severity::P1, Some("p1_regulatory")),
+            (&["unknown"], Severity::P4, None),
+        ];
+        for (checked, severity, decided) in cases {
+            let (proposed, condition) = classify(checked);
+            assert_eq!(proposed, *severity, "{checked:?}");
+            assert_eq!(condition.map(|c| c.name), *decided);
+        }
+    }
+
+    #[test]
+    fn assignees_and_escalation_targets_must_fit() {
+        use Role::*;
+        assert!(check_assignee("Ann", TechnicalSupport, UserStatus::Active).is_ok());
+        assert!(
+            check_assignee("Erin Wilson", TechnicalSupport, UserStatus::OnLeave)
+                .unwrap_err()
+                .contains("Erin Wilson is on leave")
+        );
+        assert!(check_assignee("Cy", ClientContact, UserStatus::Active).is_err());
+        let table = [
+            (EscalationLevel::Management, IncidentManager, None, true),
+            (EscalationLevel::Management, TechnicalSupport, None, false),
+            (EscalationLevel::Technical, SystemAdministrator, None, true),
+            (EscalationLevel::Executive, IncidentManager, None, false),
+            (EscalationLevel::Vendor, VendorContact, Some(7), true),
+            (EscalationLevel::Vendor, VendorContact, Some(8), false),
+            (EscalationLevel::Vendor, Executive, None, false),
+        ];
+        for (level, role, vendor, expected) in table {
+            let result = check_escalation_target(level, "Target", role, UserStatus::Active, vendor, Some(7));
+            assert_eq!(result.is_ok(), expected, "{level:?} to {role:?} of {vendor:?}: {result:?}");
+        }
+        assert!(
+            check_escalation_target(EscalationLevel::Vendor, "V", VendorContact, UserStatus::Active, Some(7), None)
+                .unwrap_err()
+                .contains("no supporting vendor")
+        );
+        assert!(
+            check_escalation_target(EscalationLevel::Executive, "Ed", Executive, UserStatus::Inactive, None, None)
+                .unwrap_err()
+                .contains("inactive")
+        );
+    }
+}

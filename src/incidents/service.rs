@@ -1,0 +1,448 @@
+//! Incident use cases: each loads within scope, checks the rules, writes, logs and audits in the caller's
+//! transaction.
+use super::Incident;
+use super::queries::{self, IncidentChanges, NewCommunication, NewEscalation, NewIncident};
+use super::rules::{self, Action, Scope};
+use crate::audit::{self, Actor, Changes};
+use crate::clock::Clock;
+use crate::domain::enums::{DeliveryStatus, EscalationLevel, IncidentStatus, Role, UserStatus};
+use crate::forms::{FieldError, Values};
+use crate::users::User;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use diesel::PgConnection;
+
+pub type Refusal = crate::error::Refusal<Incident>;
+
+pub fn scope_of(user: &User) -> Scope {
+    rules::scope(user.role(), user.client_id, user.vendor_id)
+}
+
+fn actor(user: &User) -> Actor {
+    Actor::user(user.user_id, user.role())
+}
+
+fn forbid(result: Result<(), String>) -> Result<(), Refusal> {
+    result.map_err(Refusal::Forbidden)
+}
+
+fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
+    values.get(name).and_then(|v| v.as_deref())
+}
+
+fn id(values: &Values, name: &str) -> Option<i32> {
+    value(values, name).and_then(|v| v.parse().ok())
+}
+
+/// An incident the user may see, or 404.
+pub fn load(conn: &mut PgConnection, user: &User, incident_id: i32) -> Result<Incident, Refusal> {
+    queries::find(conn, scope_of(user), incident_id)?.ok_or(Refusal::NotFound)
+}
+
+/// Reads a `datetime-local` value typed in the user's time zone.
+pub fn local_to_utc(text: &str, zone: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok()?;
+    crate::web::format::zone(zone).from_local_datetime(&naive).earliest().map(|at| at.with_timezone(&Utc))
+}
+
+/// Reports an incident. Similar open incidents of the same client and component from the last 24 hours halt
+/// the report until the reporter confirms it is not a duplicate.
+pub fn report(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    values: &Values,
+    confirmed: bool,
+) -> Result<Incident, Refusal> {
+    forbid(rules::may(Action::Report, user.role()))?;
+    let now = clock.now();
+    let mut errors = Vec::new();
+    let client_id = id(values, "client_id").unwrap_or_default();
+    let component_id = id(values, "component_id").unwrap_or_default();
+    let scope = scope_of(user);
+    let client_allowed = match scope {
+        Scope::Client(own) => own == client_id,
+        Scope::Nothing => false,
+        Scope::All | Scope::Vendor(_) => crate::admin::queries::reference_exists(
+            conn,
+            &crate::admin::resources::CLIENT_REF,
+            &client_id.to_string(),
+            None,
+        )?,
+    };
+    if !client_allowed {
+        errors.push(FieldError {
+            field: "client_id",
+            message: "Choose a client from the list; you may report only for clients you work for.".into(),
+        });
+    }
+    let supporting_vendor = queries::supporting_vendor(conn, component_id)?;
+    let component_exists =
+        crate::admin::queries::reference_exists(conn, &COMPONENT_REF, &component_id.to_string(), None)?;
+    match scope {
+        _ if !component_exists => {
+            errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() })
+        }
+        Scope::Vendor(vendor) if supporting_vendor != Some(vendor) => errors.push(FieldError {
+            field: "component_id",
+            message:
+                "Reporting: vendor contacts report incidents only on components of products their vendor supports."
+                    .into(),
+        }),
+        _ => {}
+    }
+    let assignee = id(values, "assigned_to_user_id");
+    if let Some(assignee) = assignee {
+        if !user.role().is_staff() {
+            errors.push(FieldError {
+                field: "assigned_to_user_id",
+                message: "Assignment: only provider staff assign incidents; leave it empty.".into(),
+            });
+        } else if let Err(message) = check_assignee(conn, assignee)? {
+            errors.push(FieldError { field: "assigned_to_user_id", message });
+        }
+    }
+    let detected = value(values, "detection_timestamp").and_then(|t| local_to_utc(t, &user.timezone));
+    match detected {
+        None => errors.push(FieldError {
+            field: "detection_timestamp",
+            message: "Enter when the incident was detected, like 2026-11-26 14:30.".into(),
+        }),
+        Some(at) if at > now + chrono::Duration::minutes(5) => errors.push(FieldError {
+            field: "detection_timestamp",
+            message: "The detection time cannot be in the future.".into(),
+        }),
+        Some(_) => {}
+    }
+    if !errors.is_empty() {
+        return Err(Refusal::Invalid(errors));
+    }
+    if !confirmed && !queries::similar_open(conn, client_id, component_id, now)?.is_empty() {
+        return Err(Refusal::field(
+            "confirm_duplicate",
+            "There are open incidents for this client and component from the last 24 hours. Check they are not the same incident, then confirm to report it anyway.",
+        ));
+    }
+    let text = |name: &str| value(values, name).unwrap_or_default();
+    let incident = queries::insert(
+        conn,
+        &NewIncident {
+            title: text("title"),
+            category: text("category"),
+            severity: text("severity"),
+            impact_level: text("impact_level"),
+            urgency_level: text("urgency_level"),
+            client_id,
+            component_id,
+            reporter_user_id: user.user_id,
+            assigned_to_user_id: assignee,
+            detection_timestamp: detected.expect("checked above"),
+            now,
+        },
+    )?;
+    if let Some(details) = value(values, "details") {
+        queries::log_update(conn, incident.incident_id, user.user_id, "progress_note", "note", "", details, now)?;
+    }
+    let changes = [
+        "title",
+        "category",
+        "severity",
+        "impact_level",
+        "urgency_level",
+        "client_id",
+        "component_id",
+        "assigned_to_user_id",
+    ]
+    .iter()
+    .fold(Changes::new(), |changes, field| changes.field(field, None::<String>, value(values, field)))
+    .field("status", None::<String>, Some("open"))
+    .field("detection_timestamp", None::<String>, Some(incident.detection_timestamp.to_rfc3339()));
+    audit::record(conn, clock, actor(user), "create", "incident", incident.incident_id, changes)?;
+    Ok(incident)
+}
+
+/// Components as the report form and its checks name them.
+pub static COMPONENT_REF: crate::forms::RefTable = crate::forms::RefTable {
+    table: "infrastructure_components",
+    key: "component_id",
+    label: "component_name || coalesce(' (' || (SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) || ')', '')",
+    noun: "component",
+    path: Some("/components"),
+    client_scope: None,
+};
+
+fn check_assignee(conn: &mut PgConnection, user_id: i32) -> Result<Result<(), String>, Refusal> {
+    Ok(match queries::person(conn, user_id)? {
+        None => Err("Assignment: choose an assignee from the list.".into()),
+        Some(person) => rules::check_assignee(
+            &person.name,
+            Role::parse(&person.role).unwrap_or(Role::ClientContact),
+            UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
+        ),
+    })
+}
+
+/// Which kind of change a field is, for the change log (the reference's update types).
+fn update_type(field: &str) -> &'static str {
+    match field {
+        "status" => "status_change",
+        "assigned_to" => "assignment_change",
+        _ => "priority_change",
+    }
+}
+
+/// Changes status, severity, impact, urgency or assignment, from the version the editor saw. Each changed field
+/// is logged as its own incident update; the whole change is one audit entry.
+pub fn update(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+    values: &Values,
+) -> Result<Incident, Refusal> {
+    let current = load(conn, user, incident_id)?;
+    forbid(rules::may(Action::Update, user.role()))?;
+    forbid(rules::check_open_for_changes(current.status()))?;
+    let status = value(values, "status").and_then(IncidentStatus::parse).unwrap_or(current.status());
+    if let Err(message) = rules::check_transition(current.status(), status, user.role()) {
+        return Err(if status == IncidentStatus::Closed && current.status() == IncidentStatus::Resolved {
+            Refusal::Forbidden(message)
+        } else {
+            Refusal::field("status", message)
+        });
+    }
+    let assignee = id(values, "assigned_to_user_id");
+    if assignee != current.assigned_to_user_id
+        && let Some(assignee) = assignee
+        && let Err(message) = check_assignee(conn, assignee)?
+    {
+        return Err(Refusal::field("assigned_to_user_id", message));
+    }
+    let now = clock.now();
+    let leaving_open = current.status() == IncidentStatus::Open && status != IncidentStatus::Open;
+    let changes = IncidentChanges {
+        status: status.as_str().to_string(),
+        severity: value(values, "severity").unwrap_or(&current.severity).to_string(),
+        impact_level: value(values, "impact_level").unwrap_or(&current.impact_level).to_string(),
+        urgency_level: value(values, "urgency_level").unwrap_or(&current.urgency_level).to_string(),
+        assigned_to_user_id: assignee,
+        acknowledged_at: if leaving_open { current.acknowledged_at.or(Some(now)) } else { current.acknowledged_at },
+        resolution_timestamp: match status {
+            IncidentStatus::Resolved if current.status() != IncidentStatus::Resolved => Some(now),
+            IncidentStatus::Resolved | IncidentStatus::Closed => current.resolution_timestamp,
+            // Reopening clears the resolution: it is set exactly while resolved or closed.
+            _ => None,
+        },
+        closed_at: (status == IncidentStatus::Closed).then_some(now),
+        updated_at: now,
+    };
+    let fields = [
+        ("status", current.status.clone(), changes.status.clone()),
+        ("severity", current.severity.clone(), changes.severity.clone()),
+        ("impact_level", current.impact_level.clone(), changes.impact_level.clone()),
+        ("urgency_level", current.urgency_level.clone(), changes.urgency_level.clone()),
+        ("assigned_to", text_id(current.assigned_to_user_id), text_id(changes.assigned_to_user_id)),
+    ];
+    let changed: Vec<_> = fields.into_iter().filter(|(_, old, new)| old != new).collect();
+    if changed.is_empty() {
+        return Err(Refusal::field("status", "Nothing was changed: change at least one field, or cancel."));
+    }
+    let updated = queries::update(conn, incident_id, lock_version, &changes)?
+        .ok_or_else(|| Refusal::Conflict(Box::new(current.clone())))?;
+    let mut audit_changes = Changes::new();
+    for (field, old, new) in &changed {
+        queries::log_update(conn, incident_id, user.user_id, update_type(field), field, old, new, now)?;
+        audit_changes = audit_changes.field(field, Some(old), Some(new));
+    }
+    audit::record(conn, clock, actor(user), "update", "incident", incident_id, audit_changes)?;
+    Ok(updated)
+}
+
+fn text_id(id: Option<i32>) -> String {
+    id.map(|id| id.to_string()).unwrap_or_default()
+}
+
+/// Closes a resolved incident (incident managers only).
+pub fn close(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+) -> Result<Incident, Refusal> {
+    let mut values = Values::new();
+    values.insert("status", Some(IncidentStatus::Closed.as_str().to_string()));
+    let current = load(conn, user, incident_id)?;
+    values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
+    forbid(rules::may(Action::Close, user.role()))?;
+    update(conn, clock, user, incident_id, lock_version, &values)
+}
+
+pub const MAX_NOTE: usize = 5_000;
+
+/// Posts a progress note onto the timeline.
+pub fn post_progress(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    note: &str,
+) -> Result<i32, Refusal> {
+    let incident = load(conn, user, incident_id)?;
+    forbid(rules::may(Action::PostProgress, user.role()))?;
+    forbid(rules::check_open_for_changes(incident.status()))?;
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > MAX_NOTE || note.contains('\0') {
+        return Err(Refusal::field("note", format!("Write the progress update: up to {MAX_NOTE} characters.")));
+    }
+    let now = clock.now();
+    let update_id = queries::log_update(conn, incident_id, user.user_id, "progress_note", "note", "", note, now)?;
+    let changes = Changes::new().field("incident_id", None::<String>, Some(incident_id)).field(
+        "note",
+        None::<String>,
+        Some(note),
+    );
+    audit::record(conn, clock, actor(user), "create", "incident_update", update_id, changes)?;
+    Ok(update_id)
+}
+
+/// Escalates an incident to a user who fits the level.
+pub fn escalate(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    values: &Values,
+) -> Result<i32, Refusal> {
+    let incident = load(conn, user, incident_id)?;
+    forbid(rules::may(Action::Escalate, user.role()))?;
+    forbid(rules::check_open_for_changes(incident.status()))?;
+    let level = value(values, "escalation_level")
+        .and_then(EscalationLevel::parse)
+        .ok_or_else(|| Refusal::field("escalation_level", "Choose the escalation level."))?;
+    let target_id = id(values, "escalated_to_user").unwrap_or_default();
+    let target = queries::person(conn, target_id)?
+        .ok_or_else(|| Refusal::field("escalated_to_user", "Choose who to escalate to from the list."))?;
+    let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
+    rules::check_escalation_target(
+        level,
+        &target.name,
+        Role::parse(&target.role).unwrap_or(Role::ClientContact),
+        UserStatus::parse(&target.status).unwrap_or(UserStatus::Inactive),
+        target.vendor_id,
+        supporting_vendor,
+    )
+    .map_err(|message| Refusal::field("escalated_to_user", message))?;
+    let now = clock.now();
+    let reason = value(values, "reason");
+    let escalation_id = queries::insert_escalation(
+        conn,
+        &NewEscalation {
+            incident_id,
+            escalated_by_user: user.user_id,
+            escalated_to_user: target_id,
+            escalation_level: level.as_str(),
+            reason,
+            now,
+        },
+    )?;
+    let changes = Changes::new()
+        .field("incident_id", None::<String>, Some(incident_id))
+        .field("escalation_level", None::<String>, Some(level.as_str()))
+        .field("escalated_to_user", None::<String>, Some(target_id))
+        .field("reason", None::<String>, reason)
+        .field("status", None::<String>, Some("active"));
+    audit::record(conn, clock, actor(user), "create", "incident_escalation", escalation_id, changes)?;
+    Ok(escalation_id)
+}
+
+/// Resolves or cancels an active escalation of the incident.
+pub fn end_escalation(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    escalation_id: i32,
+    resolve: bool,
+) -> Result<(), Refusal> {
+    load(conn, user, incident_id)?;
+    forbid(rules::may(Action::Escalate, user.role()))?;
+    let status = queries::escalation_status(conn, incident_id, escalation_id)?.ok_or(Refusal::NotFound)?;
+    let new_status = if resolve { "resolved" } else { "cancelled" };
+    if status != "active" || !queries::end_escalation(conn, escalation_id, new_status, clock.now())? {
+        return Err(Refusal::Forbidden(format!(
+            "Escalation: this escalation is already {status}; only active escalations can be {new_status}."
+        )));
+    }
+    let changes = Changes::new().field("status", Some("active"), Some(new_status));
+    audit::record(conn, clock, actor(user), "update", "incident_escalation", escalation_id, changes)?;
+    Ok(())
+}
+
+/// Records a communication about the incident, to a user or to a kind of recipient.
+pub fn communicate(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    values: &Values,
+) -> Result<i32, Refusal> {
+    load(conn, user, incident_id)?;
+    forbid(rules::may(Action::Communicate, user.role()))?;
+    let recipient_id = id(values, "recipient_id");
+    let recipient_type = value(values, "recipient_type");
+    if recipient_id.is_none() && recipient_type.is_none() {
+        return Err(Refusal::field("recipient_id", "Choose a recipient, or a kind of recipient."));
+    }
+    if let Some(recipient) = recipient_id {
+        match queries::person(conn, recipient)? {
+            None => return Err(Refusal::field("recipient_id", "Choose a recipient from the list.")),
+            Some(person) if person.status != "active" => {
+                return Err(Refusal::field(
+                    "recipient_id",
+                    format!("Communication: {} is not active; choose an active recipient.", person.name),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let status = value(values, "delivery_status").unwrap_or("pending");
+    let now = clock.now();
+    let sent = matches!(DeliveryStatus::parse(status), Some(DeliveryStatus::Sent | DeliveryStatus::Delivered));
+    let text = |name: &str| value(values, name).unwrap_or_default();
+    let communication_id = queries::insert_communication(
+        conn,
+        &NewCommunication {
+            incident_id,
+            sender_id: user.user_id,
+            recipient_id,
+            recipient_type,
+            communication_type: text("communication_type"),
+            delivery_method: text("delivery_method"),
+            delivery_status: status,
+            sent_at: sent.then_some(now),
+            message: text("message"),
+            now,
+        },
+    )?;
+    let changes = ["recipient_id", "recipient_type", "communication_type", "delivery_method", "delivery_status"]
+        .iter()
+        .fold(Changes::new().field("incident_id", None::<String>, Some(incident_id)), |changes, field| {
+            changes.field(field, None::<String>, value(values, field))
+        });
+    audit::record(conn, clock, actor(user), "create", "communication", communication_id, changes)?;
+    Ok(communication_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_to_utc;
+
+    #[test]
+    fn local_times_are_read_in_the_users_zone() {
+        assert_eq!(local_to_utc("2026-07-01T08:00", "EST").unwrap().to_rfc3339(), "2026-07-01T12:00:00+00:00");
+        assert_eq!(local_to_utc("2026-01-15T08:00", "CET").unwrap().to_rfc3339(), "2026-01-15T07:00:00+00:00");
+        assert_eq!(local_to_utc("2026-02-30T08:00", "UTC"), None);
+        assert_eq!(local_to_utc("yesterday", "UTC"), None);
+    }
+}
