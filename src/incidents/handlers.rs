@@ -592,11 +592,12 @@ async fn incident_form(
     incident_id: i32,
     input: Option<FormInput>,
 ) -> Result<IncidentFormPage, AppError> {
-    rules::may(which.action(), user.role()).map_err(AppError::Forbidden)?;
     let viewer = user.clone();
     let (incident, people) = state
         .db(move |conn| {
+            // Out of scope is 404 before any role check can say the incident exists.
             let incident = service::load(conn, &viewer, incident_id)?;
+            rules::may(which.action(), viewer.role()).map_err(AppError::Forbidden)?;
             let people = which.people(conn, &incident)?;
             Ok((incident, people))
         })
@@ -689,7 +690,6 @@ async fn submit(
     incident_id: i32,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    rules::may(which.action(), user.role()).map_err(AppError::Forbidden)?;
     let (typed, _) = read(form);
     let lock_version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok());
     let (values, errors) = forms::parse(which.fields(), &typed, true);

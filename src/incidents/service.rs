@@ -203,6 +203,10 @@ pub fn update(
     let current = load(conn, user, incident_id)?;
     forbid(rules::may(Action::Update, user.role()))?;
     forbid(rules::check_open_for_changes(current.status()))?;
+    // The rules speak of the incident as the editor saw it; if it changed since, show them what it is now.
+    if lock_version != current.lock_version {
+        return Err(Refusal::Conflict(Box::new(current)));
+    }
     let status = value(values, "status").and_then(IncidentStatus::parse).unwrap_or(current.status());
     if let Err(message) = rules::check_transition(current.status(), status, user.role()) {
         return Err(if status == IncidentStatus::Closed && current.status() == IncidentStatus::Resolved {

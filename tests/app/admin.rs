@@ -5,15 +5,6 @@ use crate::support::*;
 use diesel::prelude::*;
 use incident_desk::domain::enums::Role;
 
-fn count(conn: &mut PgConnection, table: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(conn).unwrap().n
-}
-
 /// The newest audit entry: action, entity type, entity id, actor role and changes.
 fn last_audit(conn: &mut PgConnection) -> (String, String, String, Option<String>, serde_json::Value) {
     use incident_desk::schema::audit_logs::dsl::*;
@@ -117,10 +108,6 @@ fn valid_forms(w: &World) -> Vec<ValidForm> {
     ]
 }
 
-fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 #[tokio::test]
 async fn each_form_creates_its_record_with_one_audit_entry() {
     let app = TestApp::spawn().await;
@@ -134,7 +121,7 @@ async fn each_form_creates_its_record_with_one_audit_entry() {
             assert!(form.contains(&format!("name=\"{name}\"")), "{path}/new has a field named {name}");
         }
         let (rows, audits) = (count(&mut conn, table), audit_count(&mut conn));
-        let response = browser.post(path, &as_pairs(&fields)).await;
+        let response = browser.post(path, &pairs(&fields)).await;
         assert_eq!(response.status(), 303, "{path}: {}", response.text().await.unwrap());
         let target = location(&response).to_string();
         assert!(target.starts_with(&format!("{path}/")), "{target}");
@@ -187,7 +174,7 @@ async fn each_form_refuses_every_role_that_may_not_use_it() {
                 continue;
             }
             let before = (count(&mut conn, table), audit_count(&mut conn));
-            let response = browser.post(path, &as_pairs(&fields)).await;
+            let response = browser.post(path, &pairs(&fields)).await;
             assert_eq!(response.status(), 403, "{path} by {role:?}");
             let page = response.text().await.unwrap();
             assert!(
@@ -258,7 +245,7 @@ async fn each_validation_refusal_names_the_field_keeps_the_input_and_writes_noth
     let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
     for (path, field, value, message) in cases {
         let (_, table, fields, _) = forms.iter().find(|(p, ..)| *p == path).unwrap();
-        let mut submitted = as_pairs(fields);
+        let mut submitted = pairs(fields);
         submitted.retain(|(k, _)| *k != field);
         submitted.push((field, &value));
         let before = (count(&mut conn, table), audit_count(&mut conn));
@@ -457,13 +444,13 @@ async fn an_sla_by_an_account_manager_waits_and_an_edit_by_one_waits_again() {
         ("response_time_minutes", "300".to_string()),
         ("resolution_time_hours", "30".to_string()),
     ];
-    let response = accounts.post("/slas", &as_pairs(&sla)).await;
+    let response = accounts.post("/slas", &pairs(&sla)).await;
     assert_eq!(response.status(), 303);
     let path = location(&response).to_string();
     assert!(accounts.text(&path).await.1.contains("incident managers and executives"));
     assert_eq!(manager.post(&format!("{path}/approve"), &[]).await.status(), 303);
 
-    let mut edit = as_pairs(&sla);
+    let mut edit = pairs(&sla);
     edit.retain(|(k, _)| *k != "response_time_minutes");
     edit.push(("response_time_minutes", "360"));
     edit.push(("lock_version", "2"));
@@ -683,7 +670,7 @@ async fn only_approved_slas_count_as_targets() {
             ("response_time_minutes", response.to_string()),
             ("resolution_time_hours", "4".to_string()),
         ];
-        let created = accounts.post("/slas", &as_pairs(&sla)).await;
+        let created = accounts.post("/slas", &pairs(&sla)).await;
         assert_eq!(created.status(), 303);
         location(&created).to_string()
     };

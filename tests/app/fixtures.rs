@@ -17,6 +17,9 @@ pub struct World {
     pub subscription_b: i32,
     /// Expired, for client A.
     pub expired_subscription: i32,
+    /// A second vendor, its product and component: outside the first vendor's scope.
+    pub other_vendor: i32,
+    pub other_component: i32,
     pub emails: HashMap<Role, &'static str>,
     /// An account manager confined to client A.
     pub scoped_manager: &'static str,
@@ -67,6 +70,22 @@ pub fn world(conn: &mut PgConnection) -> World {
             "INSERT INTO infrastructure_components (component_name, component_type, product_id, environment) VALUES ('Queue-main-1', 'Service', {product}, 'production') RETURNING component_id AS id"
         ),
     );
+    let other_vendor = insert(
+        conn,
+        "INSERT INTO vendors (vendor_name, vendor_type, contact_email, contact_phone) VALUES ('Oakridge Networks', 'infrastructure_provider', 'noc@oakridge.example', '+15550000002') RETURNING vendor_id AS id",
+    );
+    let other_product = insert(
+        conn,
+        &format!(
+            "INSERT INTO products (product_name, product_type, support_vendor_id) VALUES ('EdgeRouter X', 'Infrastructure', {other_vendor}) RETURNING product_id AS id"
+        ),
+    );
+    let other_component = insert(
+        conn,
+        &format!(
+            "INSERT INTO infrastructure_components (component_name, component_type, product_id, environment) VALUES ('Edge-router-1', 'Network', {other_product}, 'production') RETURNING component_id AS id"
+        ),
+    );
     let subscription = |client: i32, tier: &str, status: &str| {
         format!(
             "INSERT INTO subscriptions (client_id, product_id, subscription_type, sla_tier, start_date, end_date, status) \
@@ -103,7 +122,30 @@ pub fn world(conn: &mut PgConnection) -> World {
         subscription_a,
         subscription_b,
         expired_subscription,
+        other_vendor,
+        other_component,
         emails,
         scoped_manager,
     }
+}
+
+/// Inserts an incident directly (as if reported earlier), returning its id.
+pub fn incident(conn: &mut PgConnection, title: &str, client: i32, component: i32, status: &str) -> i32 {
+    let reporter: i32 = diesel::sql_query("SELECT user_id AS id FROM users ORDER BY user_id LIMIT 1")
+        .get_result::<Id>(conn)
+        .unwrap()
+        .id;
+    let resolved = if matches!(status, "resolved" | "closed") { "now()" } else { "NULL" };
+    insert(
+        conn,
+        &format!(
+            "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, component_id, reporter_user_id, detection_timestamp, created_at, resolution_timestamp) \
+             VALUES ('{title}', 'Performance', 'P2', 'high', 'high', '{status}', {client}, {component}, {reporter}, now() - interval '2 days', now() - interval '2 days', {resolved}) RETURNING incident_id AS id"
+        ),
+    )
+}
+
+pub fn user_id(conn: &mut PgConnection, email: &str) -> i32 {
+    use incident_desk::schema::users::dsl;
+    dsl::users.filter(dsl::email.eq(email)).select(dsl::user_id).first(conn).unwrap()
 }

@@ -22,15 +22,6 @@ fn expected_counts() -> Vec<(String, i64)> {
         .collect()
 }
 
-fn count(conn: &mut PgConnection, table: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(conn).unwrap().n
-}
-
 fn total_rows(conn: &mut PgConnection) -> i64 {
     import::spec::TABLES.iter().map(|t| count(conn, t.name)).sum()
 }

@@ -5,5 +5,6 @@ mod auth;
 mod demo;
 mod fixtures;
 mod import;
+mod incidents;
 mod schema;
 mod support;

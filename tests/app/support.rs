@@ -280,3 +280,18 @@ pub fn token_in(page: &str) -> Option<String> {
 pub fn location(response: &reqwest::Response) -> &str {
     response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
+
+/// How many rows a table holds.
+pub fn count(conn: &mut PgConnection, table: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result::<Count>(conn).expect("count").n
+}
+
+/// Form fields as the browser helpers take them.
+pub fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}

@@ -1,0 +1,643 @@
+//! Incidents end to end: reporting, the lifecycle, progress, escalations, communications, scope and conflicts.
+use crate::fixtures::{World, incident, user_id, world};
+use crate::support::*;
+use diesel::prelude::*;
+use incident_desk::domain::enums::Role;
+
+fn last_audit(conn: &mut PgConnection) -> (String, String, String, serde_json::Value) {
+    use incident_desk::schema::audit_logs::dsl::*;
+    audit_logs.order(audit_id.desc()).select((action, entity_type, entity_id, changes)).first(conn).unwrap()
+}
+
+/// The incident change log: (update type, field, old, new), oldest first.
+fn updates(conn: &mut PgConnection, incident: i32) -> Vec<(String, String, String, String)> {
+    use incident_desk::schema::incident_updates::dsl::*;
+    incident_updates
+        .filter(incident_id.eq(incident))
+        .order(update_id.asc())
+        .select((update_type, field_changed, old_value, new_value))
+        .load(conn)
+        .unwrap()
+}
+
+fn report_form<'a>(w: &World, title: &'a str, client: &'a str, component: &'a str) -> Vec<(&'static str, String)> {
+    let _ = w;
+    vec![
+        ("title", title.to_string()),
+        ("category", "Performance".into()),
+        ("severity", "P2".into()),
+        ("impact_level", "high".into()),
+        ("urgency_level", "medium".into()),
+        ("client_id", client.to_string()),
+        ("component_id", component.to_string()),
+        (
+            "detection_timestamp",
+            (chrono::Utc::now() - chrono::Duration::minutes(30)).format("%Y-%m-%dT%H:%M").to_string(),
+        ),
+        ("details", "Checkout pages time out for all users.".into()),
+    ]
+}
+
+#[tokio::test]
+async fn a_client_contact_reports_an_incident_for_their_own_client_only() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (status, form) = contact.text("/incidents/new").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Acme Logistics") && !form.contains("Borealis Bank"), "only their client is offered");
+    assert!(!form.contains("name=\"assigned_to_user_id\""), "contacts do not assign");
+
+    let fields = report_form(&w, "Checkout timeouts", &w.client_a.to_string(), &w.component.to_string());
+    let response = contact.post("/incidents", &pairs(&fields)).await;
+    assert_eq!(response.status(), 303);
+    let path = location(&response).to_string();
+    let id: i32 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let (action, kind, entity, changes) = last_audit(&mut conn);
+    assert_eq!((action.as_str(), kind.as_str(), entity), ("create", "incident", id.to_string()));
+    assert_eq!(changes["title"]["new"], "Checkout timeouts");
+    assert_eq!(
+        updates(&mut conn, id),
+        vec![("progress_note".into(), "note".into(), "".into(), "Checkout pages time out for all users.".into())]
+    );
+    let (_, page) = contact.text(&path).await;
+    assert!(
+        page.contains("Incident ")
+            && page.contains("Checkout timeouts")
+            && page.contains("Queue-main-1")
+            && page.contains("QueueManager Pro")
+            && page.contains("Northwind Cloud")
+    );
+    assert!(
+        page.contains("Reported the incident") && page.contains("Checkout pages time out"),
+        "the timeline shows the report"
+    );
+
+    let before = (count(&mut conn, "incidents"), audit_count(&mut conn));
+    let other = report_form(&w, "Not mine", &w.client_b.to_string(), &w.component.to_string());
+    let refused = contact.post("/incidents", &pairs(&other)).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("you may report only for clients you work for"));
+    assert!(page.contains("value=\"Not mine\""), "what was typed is kept");
+    assert_eq!((count(&mut conn, "incidents"), audit_count(&mut conn)), before);
+}
+
+#[tokio::test]
+async fn reporting_refuses_bad_input_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let on_leave = create_user(&mut conn, "Erin Wilson", "erin@provider.example", Role::TechnicalSupport, None, None);
+    set_status(&mut conn, on_leave.user_id, "on_leave");
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let vendor = app.signed_in(w.emails[&Role::VendorContact]).await;
+    let client_a = w.client_a.to_string();
+    let component = w.component.to_string();
+    let future = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string();
+    let erin = on_leave.user_id.to_string();
+    let cases: Vec<(&Browser, &str, String, &str)> = vec![
+        (&support, "title", "".into(), "Enter the title."),
+        (&support, "severity", "P0".into(), "Severity must be one of"),
+        (&support, "detection_timestamp", future, "cannot be in the future"),
+        (&support, "detection_timestamp", "2026-02-30T10:00".into(), "must be a real date and time"),
+        (&support, "assigned_to_user_id", erin, "Erin Wilson is on leave"),
+        (&support, "component_id", "999999".into(), "Choose a component from the list"),
+        (
+            &vendor,
+            "component_id",
+            w.other_component.to_string(),
+            "only on components of products their vendor supports",
+        ),
+    ];
+    for (browser, field, value, message) in cases {
+        let mut fields = report_form(&w, "Broken report", &client_a, &component);
+        fields.retain(|(k, _)| *k != field);
+        fields.push((field, value.clone()));
+        let before = (count(&mut conn, "incidents"), count(&mut conn, "incident_updates"), audit_count(&mut conn));
+        let response = browser.post("/incidents", &pairs(&fields)).await;
+        assert_eq!(response.status(), 422, "{field}={value}");
+        assert!(response.text().await.unwrap().contains(message), "{field}={value}: {message}");
+        assert_eq!(
+            (count(&mut conn, "incidents"), count(&mut conn, "incident_updates"), audit_count(&mut conn)),
+            before
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_similar_open_incident_is_flagged_and_needs_confirmation() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let fields = report_form(&w, "Queue backlog", &w.client_a.to_string(), &w.component.to_string());
+    let first = support.post("/incidents", &pairs(&fields)).await;
+    assert_eq!(first.status(), 303);
+    let first_path = location(&first).to_string();
+
+    let before = count(&mut conn, "incidents");
+    let second = support.post("/incidents", &pairs(&fields)).await;
+    assert_eq!(second.status(), 422);
+    let page = second.text().await.unwrap();
+    assert!(
+        page.contains("Is it one of these?") && page.contains(&format!("href=\"{first_path}\"")),
+        "links to the similar incident"
+    );
+    assert!(page.contains("name=\"confirm_duplicate\""));
+    assert_eq!(count(&mut conn, "incidents"), before);
+
+    let mut confirmed = pairs(&fields);
+    confirmed.push(("confirm_duplicate", "yes"));
+    assert_eq!(support.post("/incidents", &confirmed).await.status(), 303);
+    assert_eq!(count(&mut conn, "incidents"), before + 1);
+}
+
+#[tokio::test]
+async fn the_severity_helper_proposes_from_the_policy_conditions() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let form = report_form(&w, "Slow reports", &w.client_a.to_string(), &w.component.to_string());
+    let mut fields = pairs(&form);
+    fields.retain(|(k, _)| *k != "severity");
+    fields.extend([("condition", "p3_local"), ("condition", "p2_multiple"), ("action", "classify")]);
+    let before = count(&mut conn, "incidents");
+    let response = support.post("/incidents", &fields).await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Proposed severity: P2 High") && page.contains("Impact on multiple departments"), "{page}");
+    assert!(page.contains("value=\"P2\" checked"), "the proposal is preselected");
+    assert!(page.contains("value=\"p3_local\" checked"), "the answers are kept");
+    assert_eq!(count(&mut conn, "incidents"), before, "suggesting saves nothing");
+}
+
+fn edit_form(status: &str, lock: i32) -> Vec<(&'static str, String)> {
+    vec![
+        ("status", status.to_string()),
+        ("severity", "P2".into()),
+        ("impact_level", "high".into()),
+        ("urgency_level", "high".into()),
+        ("lock_version", lock.to_string()),
+    ]
+}
+
+#[tokio::test]
+async fn the_lifecycle_moves_step_by_step_and_logs_every_field() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = incident(&mut conn, "Disk latency", w.client_a, w.component, "open");
+    let path = format!("/incidents/{id}");
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let stamps = |conn: &mut PgConnection| -> (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        use incident_desk::schema::incidents::dsl::*;
+        incidents.find(id).select((acknowledged_at, resolution_timestamp, closed_at)).first(conn).unwrap()
+    };
+
+    // A jump is refused with the rule, and nothing is written.
+    let before = (count(&mut conn, "incident_updates"), audit_count(&mut conn));
+    let jump = support.post(&path, &pairs(&edit_form("resolved", 1))).await;
+    assert_eq!(jump.status(), 422);
+    assert!(jump.text().await.unwrap().contains("cannot move from open to resolved"));
+    assert_eq!((count(&mut conn, "incident_updates"), audit_count(&mut conn)), before);
+
+    // Investigating acknowledges; severity and assignee change with it, each field logged, one audit entry.
+    let support_id = user_id(&mut conn, w.emails[&Role::TechnicalSupport]).to_string();
+    let mut first = edit_form("investigating", 1);
+    first.retain(|(k, _)| *k != "severity");
+    first.push(("severity", "P1".into()));
+    first.push(("assigned_to_user_id", support_id.clone()));
+    assert_eq!(support.post(&path, &pairs(&first)).await.status(), 303);
+    assert!(stamps(&mut conn).0.is_some(), "acknowledged");
+    assert_eq!(
+        updates(&mut conn, id),
+        vec![
+            ("status_change".into(), "status".into(), "open".into(), "investigating".into()),
+            ("priority_change".into(), "severity".into(), "P2".into(), "P1".into()),
+            ("assignment_change".into(), "assigned_to".into(), "".into(), support_id.clone()),
+        ]
+    );
+    assert_eq!(audit_count(&mut conn), before.1 + 1);
+    let (action, _, _, changes) = last_audit(&mut conn);
+    assert_eq!(action, "update");
+    assert_eq!(changes["severity"]["new"], "P1");
+
+    let step = |status: &'static str, lock: i32| {
+        let mut form = edit_form(status, lock);
+        form.retain(|(k, _)| *k != "severity");
+        form.push(("severity", "P1".into()));
+        form.push(("assigned_to_user_id", support_id.clone()));
+        form
+    };
+    assert_eq!(support.post(&path, &pairs(&step("in_progress", 2))).await.status(), 303);
+    assert_eq!(support.post(&path, &pairs(&step("resolved", 3))).await.status(), 303);
+    assert!(stamps(&mut conn).1.is_some(), "resolution time set");
+
+    // Only an incident manager closes.
+    let refused = support.post(&format!("{path}/close"), &[("lock_version", "4")]).await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("only incident managers may close incidents"));
+    let (_, page) = manager.text(&path).await;
+    assert!(page.contains("Close incident"));
+    assert_eq!(manager.post(&format!("{path}/close"), &[("lock_version", "4")]).await.status(), 303);
+    assert!(stamps(&mut conn).2.is_some(), "closed time set");
+    let (_, page) = manager.text(&path).await;
+    assert!(page.contains("Changed status from resolved to closed"));
+    let after_close = support.post(&path, &pairs(&step("in_progress", 5))).await;
+    assert_eq!(after_close.status(), 403, "closed incidents are final");
+}
+
+#[tokio::test]
+async fn a_resolved_incident_may_be_reopened_and_loses_its_resolution_time() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = incident(&mut conn, "Flapping link", w.client_a, w.component, "resolved");
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    assert_eq!(support.post(&format!("/incidents/{id}"), &pairs(&edit_form("in_progress", 1))).await.status(), 303);
+    let resolved: Option<chrono::DateTime<chrono::Utc>> = {
+        use incident_desk::schema::incidents::dsl::*;
+        incidents.find(id).select(resolution_timestamp).first(&mut conn).unwrap()
+    };
+    assert_eq!(resolved, None);
+}
+
+#[tokio::test]
+async fn roles_that_may_not_change_incidents_are_refused() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = incident(&mut conn, "Slow queue", w.client_a, w.component, "open");
+    for role in [Role::AccountManager, Role::SystemAdministrator, Role::ClientContact, Role::VendorContact] {
+        let browser = app.signed_in(w.emails[&role]).await;
+        let before = audit_count(&mut conn);
+        let response = browser.post(&format!("/incidents/{id}"), &pairs(&edit_form("investigating", 1))).await;
+        assert_eq!(response.status(), 403, "{role:?}");
+        assert!(response.text().await.unwrap().contains("may change incidents"), "{role:?}: the rule is named");
+        assert_eq!(audit_count(&mut conn), before);
+    }
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    assert_eq!(client.post(&format!("/incidents/{id}/progress"), &[("note", "Any news?")]).await.status(), 403);
+    let vendor = app.signed_in(w.emails[&Role::VendorContact]).await;
+    assert_eq!(
+        vendor.post(&format!("/incidents/{id}/progress"), &[("note", "Patch is being built.")]).await.status(),
+        303
+    );
+    let empty = vendor.post(&format!("/incidents/{id}/progress"), &[("note", "   ")]).await;
+    assert_eq!(empty.status(), 422);
+    assert!(empty.text().await.unwrap().contains("Write the progress update"));
+}
+
+#[tokio::test]
+async fn escalations_go_to_fitting_active_users_and_end_once() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = incident(&mut conn, "Queue stalls", w.client_a, w.component, "investigating");
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let vendor_contact = user_id(&mut conn, w.emails[&Role::VendorContact]).to_string();
+    let executive = user_id(&mut conn, w.emails[&Role::Executive]).to_string();
+    let other_contact = create_user(
+        &mut conn,
+        "Oak Contact",
+        "contact@oakridge.example",
+        Role::VendorContact,
+        None,
+        Some(w.other_vendor),
+    );
+    let away = create_user(&mut conn, "Away Exec", "away@provider.example", Role::Executive, None, None);
+    set_status(&mut conn, away.user_id, "inactive");
+    let path = format!("/incidents/{id}/escalations");
+    let (status, form) = support.text(&format!("{path}/new")).await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("Vendor contact (Vendor contact)") && !form.contains("Oak Contact"),
+        "only the supporting vendor's contacts are offered"
+    );
+
+    let cases = [
+        ("vendor", executive.clone(), "a vendor escalation goes to a vendor contact of the vendor that supports"),
+        ("vendor", other_contact.user_id.to_string(), "a vendor escalation goes to a vendor contact"),
+        ("executive", away.user_id.to_string(), "Away Exec is inactive"),
+        ("technical", executive.clone(), "goes to technical support or a system administrator"),
+    ];
+    for (level, target, message) in cases {
+        let before = (count(&mut conn, "incident_escalations"), audit_count(&mut conn));
+        let response = support.post(&path, &[("escalation_level", level), ("escalated_to_user", &target)]).await;
+        assert_eq!(response.status(), 422, "{level} to {target}");
+        assert!(response.text().await.unwrap().contains(message), "{level}: {message}");
+        assert_eq!((count(&mut conn, "incident_escalations"), audit_count(&mut conn)), before);
+    }
+
+    let response = support
+        .post(
+            &path,
+            &[
+                ("escalation_level", "vendor"),
+                ("escalated_to_user", &vendor_contact),
+                ("reason", "Needs a vendor patch"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let (action, kind, escalation, _) = last_audit(&mut conn);
+    assert_eq!((action.as_str(), kind.as_str()), ("create", "incident_escalation"));
+    let (_, page) = support.text(&format!("/incidents/{id}")).await;
+    assert!(page.contains("Escalated to Vendor contact (vendor level)") && page.contains("Needs a vendor patch"));
+
+    let account = app.signed_in(w.emails[&Role::AccountManager]).await;
+    let escalate_again =
+        account.post(&path, &[("escalation_level", "management"), ("escalated_to_user", &executive)]).await;
+    assert_eq!(escalate_again.status(), 303, "account managers escalate too");
+    let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
+    assert_eq!(
+        admin.post(&path, &[("escalation_level", "management"), ("escalated_to_user", &executive)]).await.status(),
+        403
+    );
+
+    let resolve = format!("/incidents/{id}/escalations/{escalation}/resolve");
+    assert_eq!(support.post(&resolve, &[]).await.status(), 303);
+    let (action, _, _, changes) = last_audit(&mut conn);
+    assert_eq!((action.as_str(), changes["status"]["new"].as_str()), ("update", Some("resolved")));
+    let again = support.post(&format!("/incidents/{id}/escalations/{escalation}/cancel"), &[]).await;
+    assert_eq!(again.status(), 403, "an ended escalation stays ended");
+    assert_eq!(support.post(&format!("/incidents/{id}/escalations/999999/resolve"), &[]).await.status(), 404);
+}
+
+#[tokio::test]
+async fn communications_are_recorded_and_shown_to_their_audience() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = incident(&mut conn, "Mail delays", w.client_a, w.component, "investigating");
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let contact_id = user_id(&mut conn, w.emails[&Role::ClientContact]).to_string();
+    let path = format!("/incidents/{id}/communications");
+    let missing = manager
+        .post(
+            &path,
+            &[
+                ("communication_type", "update"),
+                ("delivery_method", "email"),
+                ("delivery_status", "sent"),
+                ("message", "Hello"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status(), 422);
+    assert!(missing.text().await.unwrap().contains("Choose a recipient"));
+
+    let sent = manager
+        .post(
+            &path,
+            &[
+                ("recipient_id", &contact_id),
+                ("communication_type", "update"),
+                ("delivery_method", "email"),
+                ("delivery_status", "sent"),
+                ("message", "We are on it; next update at 14:00."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status(), 303);
+    let (action, kind, _, _) = last_audit(&mut conn);
+    assert_eq!((action.as_str(), kind.as_str()), ("create", "communication"));
+    let sent_at: Option<chrono::DateTime<chrono::Utc>> = {
+        use incident_desk::schema::communications::dsl::*;
+        communications.order(communication_id.desc()).select(sent_at).first(&mut conn).unwrap()
+    };
+    assert!(sent_at.is_some(), "sent_at is set when sent");
+    let internal = manager
+        .post(
+            &path,
+            &[
+                ("recipient_type", "technical_team"),
+                ("communication_type", "notification"),
+                ("delivery_method", "chat"),
+                ("delivery_status", "pending"),
+                ("message", "Internal: suspect the broker."),
+            ],
+        )
+        .await;
+    assert_eq!(internal.status(), 303);
+    let executive = app.signed_in(w.emails[&Role::Executive]).await;
+    assert_eq!(
+        executive
+            .post(
+                &path,
+                &[
+                    ("recipient_type", "executive_team"),
+                    ("communication_type", "update"),
+                    ("delivery_method", "email"),
+                    ("delivery_status", "pending"),
+                    ("message", "x")
+                ]
+            )
+            .await
+            .status(),
+        403
+    );
+
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (_, page) = contact.text(&format!("/incidents/{id}")).await;
+    assert!(page.contains("We are on it; next update at 14:00."), "addressed to them");
+    assert!(!page.contains("suspect the broker"), "internal communications stay internal");
+}
+
+/// Every incident route, with the method and whether it writes.
+fn incident_routes(id: i32, escalation: i32) -> Vec<(&'static str, String)> {
+    vec![
+        ("GET", format!("/incidents/{id}")),
+        ("GET", format!("/incidents/{id}/edit")),
+        ("GET", format!("/incidents/{id}/escalations/new")),
+        ("GET", format!("/incidents/{id}/communications/new")),
+        ("POST", format!("/incidents/{id}")),
+        ("POST", format!("/incidents/{id}/close")),
+        ("POST", format!("/incidents/{id}/progress")),
+        ("POST", format!("/incidents/{id}/escalations")),
+        ("POST", format!("/incidents/{id}/escalations/{escalation}/resolve")),
+        ("POST", format!("/incidents/{id}/escalations/{escalation}/cancel")),
+        ("POST", format!("/incidents/{id}/communications")),
+    ]
+}
+
+#[tokio::test]
+async fn contacts_reach_only_incidents_in_their_scope() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let a_v = incident(&mut conn, "Scope A on V", w.client_a, w.component, "investigating");
+    let b_w = incident(&mut conn, "Scope B on W", w.client_b, w.other_component, "investigating");
+    let b_v = incident(&mut conn, "Scope B on V", w.client_b, w.component, "investigating");
+    let a_w = incident(&mut conn, "Scope A on W", w.client_a, w.other_component, "investigating");
+    let escalation_of = |conn: &mut PgConnection, incident: i32| -> i32 {
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            id: i32,
+        }
+        let manager = user_id(conn, "manager@provider.example");
+        diesel::sql_query(format!(
+            "INSERT INTO incident_escalations (incident_id, escalated_by_user, escalated_to_user, escalation_level, escalated_at) VALUES ({incident}, {manager}, {manager}, 'management', now()) RETURNING escalation_id AS id"
+        ))
+        .get_result::<Id>(conn)
+        .unwrap()
+        .id
+    };
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let vendor = app.signed_in(w.emails[&Role::VendorContact]).await;
+    let matrix = [
+        (&client, a_v, true),
+        (&client, a_w, true),
+        (&client, b_v, false),
+        (&client, b_w, false),
+        (&vendor, a_v, true),
+        (&vendor, b_v, true),
+        (&vendor, a_w, false),
+        (&vendor, b_w, false),
+    ];
+    for (browser, id, in_scope) in matrix {
+        let escalation = escalation_of(&mut conn, id);
+        for (method, path) in incident_routes(id, escalation) {
+            let before = audit_count(&mut conn);
+            let response = if method == "GET" {
+                browser.get(&path).await
+            } else {
+                browser.post(&path, &[("note", "probe"), ("lock_version", "1")]).await
+            };
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap();
+            if in_scope {
+                assert_ne!(status, 404, "{method} {path} is in scope");
+            } else {
+                assert_eq!(status, 404, "{method} {path} is out of scope");
+                assert!(!body.contains("Scope "), "{method} {path}: nothing leaks");
+                assert_eq!(audit_count(&mut conn), before, "{method} {path}: nothing written");
+            }
+        }
+    }
+    let (_, list) = client.text("/incidents").await;
+    assert!(
+        list.contains("Scope A on V") && list.contains("Scope A on W") && !list.contains("Scope B"),
+        "the client's list is scoped"
+    );
+    let (_, list) = vendor.text("/incidents").await;
+    assert!(
+        list.contains("Scope A on V") && list.contains("Scope B on V") && !list.contains("on W"),
+        "the vendor's list is scoped"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_incident_edit_is_refused_with_the_current_values() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = incident(&mut conn, "Race", w.client_a, w.component, "open");
+    let first = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let second = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    assert_eq!(first.post(&format!("/incidents/{id}"), &pairs(&edit_form("investigating", 1))).await.status(), 303);
+    let before = (count(&mut conn, "incident_updates"), audit_count(&mut conn));
+    let mut stale = edit_form("open", 1);
+    stale.retain(|(k, _)| *k != "urgency_level");
+    stale.push(("urgency_level", "low".into()));
+    let response = second.post(&format!("/incidents/{id}"), &pairs(&stale)).await;
+    assert_eq!(response.status(), 409);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Someone else changed this incident")
+            && page.contains("The incident as it is now")
+            && page.contains("investigating")
+    );
+    assert!(page.contains("name=\"lock_version\" value=\"2\""));
+    assert_eq!((count(&mut conn, "incident_updates"), audit_count(&mut conn)), before);
+}
+
+#[tokio::test]
+async fn lists_filter_by_status_severity_client_and_assignee() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    incident(&mut conn, "Open on A", w.client_a, w.component, "open");
+    incident(&mut conn, "Closed on B", w.client_b, w.component, "closed");
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let (_, all) = manager.text("/incidents").await;
+    assert!(all.contains("Open on A") && all.contains("Closed on B") && all.contains("showing 1–2 of 2"));
+    let (_, closed) = manager.text("/incidents?status=closed").await;
+    assert!(closed.contains("Closed on B") && !closed.contains("Open on A"));
+    let (_, b) = manager.text(&format!("/incidents?client_id={}", w.client_b)).await;
+    assert!(b.contains("Closed on B") && !b.contains("Open on A"));
+    let (_, none) = manager.text("/incidents?severity=P4").await;
+    assert!(none.contains("No incidents match these filters."));
+    assert_eq!(manager.get("/incidents?status=exploded").await.status(), 400);
+    assert_eq!(manager.get("/incidents?page=-1").await.status(), 400);
+}
+
+#[tokio::test]
+async fn the_whole_story_shows_on_one_timeline() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let vendor = app.signed_in(w.emails[&Role::VendorContact]).await;
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+
+    let form = report_form(&w, "Orders stuck in queue", &w.client_a.to_string(), &w.component.to_string());
+    let reported = client.post("/incidents", &pairs(&form)).await;
+    let path = location(&reported).to_string();
+    let support_id = user_id(&mut conn, w.emails[&Role::TechnicalSupport]).to_string();
+    let vendor_id = user_id(&mut conn, w.emails[&Role::VendorContact]).to_string();
+    let step = |status: &'static str, lock: &'static str| {
+        vec![
+            ("status", status.to_string()),
+            ("severity", "P2".into()),
+            ("impact_level", "high".into()),
+            ("urgency_level", "medium".into()),
+            ("assigned_to_user_id", support_id.clone()),
+            ("lock_version", lock.into()),
+        ]
+    };
+    assert_eq!(support.post(&path, &pairs(&step("investigating", "1"))).await.status(), 303);
+    assert_eq!(
+        support
+            .post(
+                &format!("{path}/escalations"),
+                &[("escalation_level", "vendor"), ("escalated_to_user", &vendor_id), ("reason", "Broker bug")]
+            )
+            .await
+            .status(),
+        303
+    );
+    let (status, seen) = vendor.text(&path).await;
+    assert_eq!(status, 200);
+    assert!(seen.contains("Orders stuck in queue"));
+    assert_eq!(
+        vendor.post(&format!("{path}/progress"), &[("note", "Hotfix 2.1.1 deployed to the broker.")]).await.status(),
+        303
+    );
+    assert_eq!(support.post(&path, &pairs(&step("in_progress", "2"))).await.status(), 303);
+    assert_eq!(support.post(&path, &pairs(&step("resolved", "3"))).await.status(), 303);
+    assert_eq!(manager.post(&format!("{path}/close"), &[("lock_version", "4")]).await.status(), 303);
+
+    let (_, page) = client.text(&path).await;
+    let order = [
+        "Changed status from resolved to closed",
+        "Changed status from in progress to resolved",
+        "Hotfix 2.1.1 deployed to the broker.",
+        "Escalated to Vendor contact (vendor level)",
+        "Changed status from open to investigating",
+        "Reported the incident",
+    ];
+    let positions: Vec<usize> =
+        order.iter().map(|text| page.find(text).unwrap_or_else(|| panic!("timeline shows «{text}»"))).collect();
+    assert!(positions.windows(2).all(|p| p[0] < p[1]), "newest first: {positions:?}");
+}
