@@ -269,6 +269,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (session_key) {
+        session_key -> Text,
+        user_id -> Nullable<Int4>,
+        state -> Jsonb,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     subscriptions (subscription_id) {
         subscription_id -> Int4,
         client_id -> Int4,
@@ -376,6 +385,7 @@ diesel::joinable!(root_cause_analysis -> incidents (incident_id));
 diesel::joinable!(root_cause_analysis -> users (conducted_by_user));
 diesel::joinable!(service_level_agreements -> subscriptions (subscription_id));
 diesel::joinable!(service_level_agreements -> users (approval_decided_by));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(subscriptions -> clients (client_id));
 diesel::joinable!(subscriptions -> products (product_id));
 diesel::joinable!(subscriptions -> users (approval_decided_by));
@@ -405,6 +415,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rollback_requests,
     root_cause_analysis,
     service_level_agreements,
+    sessions,
     subscriptions,
     users,
     vendors,

@@ -287,7 +287,15 @@ pub async fn detail<R: Administered>(
         history: history_view(history, &user.timezone),
         can_edit: rules::may_update(resource, user.role()).is_ok(),
         can_decide: pending && rules::may_approve(resource, user.role(), &values).is_ok(),
-        can_set_password: resource.kind == "user" && rules::may_update(resource, user.role()).is_ok(),
+        can_set_password: resource.kind == "user"
+            && rules::may_update(resource, user.role()).is_ok()
+            && rules::check_password_reset(
+                user.role(),
+                user.user_id,
+                id,
+                values.get("role").cloned().flatten().as_deref().and_then(crate::domain::enums::Role::parse),
+            )
+            .is_ok(),
         approvers: rules::approvers_text(resource, &values),
         record: record_view,
     };
@@ -381,9 +389,22 @@ pub async fn create<R: Administered>(
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let input = form.into_inner();
+    rules::may_create(resource, user.role()).map_err(AppError::Forbidden)?;
+    // A new user's password is hashed on the bounded hashing pool, before the transaction takes a connection.
+    let password_hash = match input.get("password").filter(|p| password::check_new_password(p).is_ok()) {
+        Some(text) if resource.kind == "user" => {
+            let text = text.clone();
+            Some(state.hashing.run(move || password::hash(&text)).await.map_err(AppError::internal)?)
+        }
+        _ => None,
+    };
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
     let outcome = state
-        .db(move |conn| Ok(conn.transaction(|conn| service::create(conn, &clock, &actor, resource, &submitted))))
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| {
+                service::create(conn, &clock, &actor, resource, &submitted, password_hash.as_deref())
+            }))
+        })
         .await?;
     match outcome {
         Ok((id, status)) => {
@@ -500,8 +521,16 @@ async fn decide_page(
 ) -> Result<DecidePage, AppError> {
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
-    rules::may_approve(resource, user.role(), &service::values_of(resource, &record)).map_err(AppError::Forbidden)?;
+    let values = service::values_of(resource, &record);
+    rules::may_approve(resource, user.role(), &values).map_err(AppError::Forbidden)?;
     let record = view::record_view(resource, &record, &user.timezone);
+    if let Some(approval) = record.approval.as_ref().filter(|a| a.status != ApprovalStatus::Pending) {
+        return Err(AppError::Forbidden(format!(
+            "Approval: this {} is already {}; only waiting records can be decided.",
+            resource.noun.to_lowercase(),
+            approval.status.label().to_lowercase()
+        )));
+    }
     Ok(DecidePage {
         page: Page::for_user(
             session,
@@ -598,8 +627,7 @@ async fn password_page(
 ) -> Result<PasswordPage, AppError> {
     let resource = &resources::USERS;
     let actor = user.clone();
-    let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
-    rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
+    let record = state.db(move |conn| Ok(service::may_set_password(conn, &actor, id)?)).await?;
     let target = view::record_view(resource, &record, &user.timezone);
     Ok(PasswordPage {
         page: Page::for_user(session, &user, format!("Set the password of {}", target.title), resource.path),
@@ -625,6 +653,9 @@ pub async fn set_password(
     form: Form,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let actor = user.clone();
+    // Who may set it is checked before any hashing work is done.
+    state.db(move |conn| Ok(service::may_set_password(conn, &actor, id)?)).await?;
     let new_password = form.get("password").cloned().unwrap_or_default();
     if let Err(message) = password::check_new_password(&new_password) {
         return unprocessable(

@@ -95,10 +95,8 @@ fn select_list(resource: &Resource) -> String {
         columns.push(format!("{table}.updated_at"));
     }
     if resource.approval {
-        columns.extend(
-            ["approval_status", "approval_decided_at", "rejection_reason", "approval_decided_by"]
-                .map(|c| format!("{table}.{c}")),
-        );
+        columns
+            .extend(["approval_decided_at", "rejection_reason", "approval_decided_by"].map(|c| format!("{table}.{c}")));
         columns.push(format!(
             "(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"
         ));

@@ -53,8 +53,8 @@ fn allowed(resource: &Resource, role: Role, roles: &[Role], verb: &str) -> Resul
 /// What the rules across fields need to know from the database.
 #[derive(Debug, Default, Clone)]
 pub struct Facts {
-    /// For an SLA: its subscription's status and tier.
-    pub subscription: Option<(SubscriptionStatus, SlaTier)>,
+    /// For an SLA: its subscription's status, tier and approval.
+    pub subscription: Option<(SubscriptionStatus, SlaTier, ApprovalStatus)>,
 }
 
 fn value<'a>(values: &'a Values, field: &str) -> Option<&'a str> {
@@ -90,21 +90,30 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
             }
         }
         "subscription" => {
-            if let (Some(start), Some(end)) = (value(values, "start_date"), value(values, "end_date"))
+            let date =
+                |name: &str| value(values, name).and_then(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok());
+            if let (Some(start), Some(end)) = (date("start_date"), date("end_date"))
                 && end <= start
             {
                 fail("end_date", format!("The end date must be after the start date ({start})."));
             }
         }
         "service_level_agreement" => match facts.subscription {
-            Some((status, _)) if status != SubscriptionStatus::Active => fail(
+            Some((status, _, _)) if status != SubscriptionStatus::Active => fail(
                 "subscription_id",
                 format!(
                     "SLAs can only be set on an active subscription; this subscription is {}.",
                     status.label().to_lowercase()
                 ),
             ),
-            Some((_, tier)) => {
+            Some((_, _, approval)) if approval != ApprovalStatus::Approved => fail(
+                "subscription_id",
+                format!(
+                    "SLAs can only be set on an approved subscription; this subscription is {}.",
+                    approval.label().to_lowercase()
+                ),
+            ),
+            Some((_, tier, _)) => {
                 let severity = value(values, "severity_level").and_then(Severity::parse);
                 let response = value(values, "response_time_minutes").and_then(|v| v.parse().ok());
                 let resolution = value(values, "resolution_time_hours").and_then(|v| v.parse().ok());
@@ -119,6 +128,37 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
         _ => {}
     }
     errors
+}
+
+/// Guards against raising one's own rights: nobody changes their own role or status, and only system
+/// administrators make or change system administrators.
+pub fn check_user_change(actor: Role, actor_id: i32, target_id: i32, old: &Values, new: &Values) -> Result<(), String> {
+    let changes = |field: &str| new.get(field).is_some_and(|v| v != old.get(field).unwrap_or(&None));
+    if actor_id == target_id && (changes("role") || changes("status")) {
+        return Err("Users: nobody changes their own role or status; ask another administrator.".into());
+    }
+    let admin = Some("system_administrator");
+    let touches_admin = value(old, "role") == admin || value(new, "role") == admin;
+    if touches_admin && actor != Role::SystemAdministrator && (changes("role") || changes("status")) {
+        return Err("Users: only system administrators grant, change or remove the system administrator role.".into());
+    }
+    Ok(())
+}
+
+/// Administrators set other people's passwords; one's own is changed on "My password", with the current one.
+pub fn check_password_reset(
+    actor: Role,
+    actor_id: i32,
+    target_id: i32,
+    target_role: Option<Role>,
+) -> Result<(), String> {
+    if actor_id == target_id {
+        return Err("Passwords: change your own password on My password, which asks for the current one.".into());
+    }
+    if target_role == Some(Role::SystemAdministrator) && actor != Role::SystemAdministrator {
+        return Err("Passwords: only system administrators set a system administrator's password.".into());
+    }
+    Ok(())
 }
 
 /// The roles that may approve a record with these values.
@@ -241,17 +281,20 @@ mod tests {
     #[test]
     fn slas_need_an_active_subscription_and_times_within_the_tier() {
         let sla = values(&[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")]);
-        let expired = Facts { subscription: Some((SubscriptionStatus::Expired, SlaTier::Premium)) };
+        let expired =
+            Facts { subscription: Some((SubscriptionStatus::Expired, SlaTier::Premium, ApprovalStatus::Approved)) };
         assert!(
             check_record(&SLAS, &sla, &expired)[0]
                 .message
                 .contains("active subscription; this subscription is expired")
         );
-        let premium = Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Premium)) };
+        let premium =
+            Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Premium, ApprovalStatus::Approved)) };
         let errors = check_record(&SLAS, &sla, &premium);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("at most 30 minutes"));
-        let standard = Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Standard)) };
+        let standard =
+            Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Standard, ApprovalStatus::Approved)) };
         assert_eq!(check_record(&SLAS, &sla, &standard).len(), 2, "45 min < 60 and 3 h < 8 for standard P1");
     }
 
@@ -275,6 +318,24 @@ mod tests {
         assert!(approvers_text(&SUBSCRIPTIONS, &premium).contains("an executive"));
         assert_eq!(status_on_submit(&SLAS, IncidentManager, &Values::new()), ApprovalStatus::Approved);
         assert_eq!(status_on_submit(&SLAS, AccountManager, &Values::new()), ApprovalStatus::Pending);
+    }
+
+    #[test]
+    fn nobody_raises_their_own_rights() {
+        let old = values(&[("role", "incident_manager"), ("status", "active")]);
+        let promoted = values(&[("role", "system_administrator"), ("status", "active")]);
+        assert!(check_user_change(IncidentManager, 7, 7, &old, &promoted).unwrap_err().contains("their own role"));
+        assert!(
+            check_user_change(IncidentManager, 7, 8, &old, &promoted)
+                .unwrap_err()
+                .contains("only system administrators")
+        );
+        assert!(check_user_change(SystemAdministrator, 1, 8, &old, &promoted).is_ok());
+        let renamed = values(&[("role", "incident_manager"), ("status", "active"), ("name", "New")]);
+        assert!(check_user_change(IncidentManager, 7, 7, &old, &renamed).is_ok(), "other fields of oneself are fine");
+        assert!(check_password_reset(SystemAdministrator, 1, 1, Some(SystemAdministrator)).is_err());
+        assert!(check_password_reset(IncidentManager, 2, 1, Some(SystemAdministrator)).is_err());
+        assert!(check_password_reset(IncidentManager, 2, 3, Some(TechnicalSupport)).is_ok());
     }
 
     #[test]

@@ -3,7 +3,6 @@ use super::queries::{self, Extra, Record};
 use super::rules::{self, Facts};
 use super::spec::{FieldKind, Resource};
 use crate::audit::{self, Actor, Changes};
-use crate::auth::password;
 use crate::clock::Clock;
 use crate::domain::enums::{ApprovalStatus, SlaTier, SubscriptionStatus};
 use crate::forms::{self as form, Values};
@@ -96,10 +95,12 @@ fn facts(conn: &mut PgConnection, resource: &Resource, values: &Values) -> Resul
         && let Some(subscription) = queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), None)?
     {
         let text = |name: &str| subscription.get(name).and_then(|v| v.as_str()).unwrap_or_default();
-        if let (Some(status), Some(tier)) =
-            (SubscriptionStatus::parse(text("status")), SlaTier::parse(text("sla_tier")))
-        {
-            facts.subscription = Some((status, tier));
+        if let (Some(status), Some(tier), Some(approval)) = (
+            SubscriptionStatus::parse(text("status")),
+            SlaTier::parse(text("sla_tier")),
+            ApprovalStatus::parse(text("approval_status")),
+        ) {
+            facts.subscription = Some((status, tier, approval));
         }
     }
     Ok(facts)
@@ -138,6 +139,7 @@ pub fn create(
     user: &User,
     resource: &'static Resource,
     input: &HashMap<String, String>,
+    password_hash: Option<&str>,
 ) -> Result<(i32, ApprovalStatus), Refusal> {
     rules::may_create(resource, user.role()).map_err(Refusal::Forbidden)?;
     let values = check_submission(conn, user, resource, input, None)?;
@@ -150,12 +152,10 @@ pub fn create(
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
-    if let Some(Some(password_text)) = values.get("password") {
-        let hash = password::hash(password_text)
-            .map_err(|e| Refusal::Database(diesel::result::Error::QueryBuilderError(e.into())))?;
-        extras.push(Extra { column: "password_hash", value: Some(hash), sql_type: "text" });
+    if let Some(hash) = password_hash.filter(|_| values.contains_key("password")) {
+        extras.push(Extra { column: "password_hash", value: Some(hash.to_string()), sql_type: "text" });
     }
-    let id = queries::insert(conn, resource, &values, &extras)?;
+    let id = queries::insert(conn, resource, &values, &extras).map_err(|e| unique_violation(resource, e))?;
     let changes = values
         .iter()
         .fold(Changes::new(), |changes, (field, value)| changes.field(field, None::<String>, value.clone()));
@@ -200,7 +200,12 @@ pub fn update(
     let old = values_of(resource, &current);
     let editable: Values =
         values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
-    if !queries::update(conn, resource, id, lock_version, &editable, &extras)? {
+    if resource.kind == "user" {
+        rules::check_user_change(user.role(), user.user_id, id, &old, &editable).map_err(Refusal::Forbidden)?;
+    }
+    if !queries::update(conn, resource, id, lock_version, &editable, &extras)
+        .map_err(|e| unique_violation(resource, e))?
+    {
         let fresh = queries::get(conn, resource, id, client_scope(user))?.ok_or(Refusal::NotFound)?;
         return Err(Refusal::Conflict(Box::new(fresh)));
     }
@@ -210,9 +215,43 @@ pub fn update(
     if resource.approval {
         changes = changes.field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()));
     }
+    if resource.kind == "user" && (changes.has("role") || changes.has("status")) {
+        // New rights, or none: the user signs in again.
+        crate::web::session_store::end_sessions_of(conn, id)?;
+    }
     audit::record(conn, clock, actor(user), "update", resource.kind, id, changes)?;
+    // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
+    if resource.approval && status == ApprovalStatus::Approved && old_status != Some(ApprovalStatus::Approved) {
+        let decision = Changes::new()
+            .field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()))
+            .field("rejection_reason", current.get("rejection_reason").and_then(|v| v.as_str()), None::<String>);
+        audit::record(conn, clock, actor(user), "approve", resource.kind, id, decision)?;
+    }
     Ok(status)
 }
+
+/// A unique index refused the write (someone saved the same value a moment ago): a message on the field.
+fn unique_violation(resource: &'static Resource, error: diesel::result::Error) -> Refusal {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if let Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error {
+        let constraint = info.constraint_name().unwrap_or_default();
+        if let Some(field) = resource.unique.iter().map(|group| group[group.len() - 1]).find(|f| constraint.contains(f))
+        {
+            let label = resource.field(field).map_or(field, |f| f.label);
+            return Refusal::field(
+                resource.field(field).map_or("", |f| f.name),
+                format!(
+                    "A {} with this {} already exists; it must be unique.",
+                    resource.noun.to_lowercase(),
+                    label.to_lowercase()
+                ),
+            );
+        }
+    }
+    Refusal::Database(error)
+}
+
+const MAX_REASON: usize = 2_000;
 
 /// Approves or rejects a waiting subscription or SLA.
 pub fn decide(
@@ -227,6 +266,9 @@ pub fn decide(
     let current = load(conn, user, resource, id)?;
     let values = values_of(resource, &current);
     rules::may_approve(resource, user.role(), &values).map_err(Refusal::Forbidden)?;
+    if reason.chars().count() > MAX_REASON {
+        return Err(Refusal::field("rejection_reason", format!("Keep the reason to {MAX_REASON} characters.")));
+    }
     let status = current
         .get("approval_status")
         .and_then(|v| v.as_str())
@@ -260,7 +302,17 @@ pub fn decide(
     Ok(())
 }
 
-/// An administrator sets another user's password (hashed before the transaction).
+/// Checks that the user may set `target_id`'s password, before any hashing is done.
+pub fn may_set_password(conn: &mut PgConnection, user: &User, target_id: i32) -> Result<Record, Refusal> {
+    let resource = &super::resources::USERS;
+    let target = load(conn, user, resource, target_id)?;
+    rules::may_update(resource, user.role()).map_err(Refusal::Forbidden)?;
+    let target_role = target.get("role").and_then(|v| v.as_str()).and_then(crate::domain::enums::Role::parse);
+    rules::check_password_reset(user.role(), user.user_id, target_id, target_role).map_err(Refusal::Forbidden)?;
+    Ok(target)
+}
+
+/// An administrator sets another user's password (hashed before the transaction) and ends their sessions.
 pub fn set_password(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -269,9 +321,9 @@ pub fn set_password(
     password_hash: &str,
 ) -> Result<(), Refusal> {
     let resource = &super::resources::USERS;
-    load(conn, user, resource, target_id)?;
-    rules::may_update(resource, user.role()).map_err(Refusal::Forbidden)?;
+    may_set_password(conn, user, target_id)?;
     crate::users::queries::set_password_hash(conn, target_id, password_hash, clock.now())?;
+    crate::web::session_store::end_sessions_of(conn, target_id)?;
     let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
     audit::record(conn, clock, actor(user), "update", resource.kind, target_id, changes)?;
     Ok(())

@@ -63,6 +63,10 @@ impl Changes {
         fields.iter().fold(Self::new(), |changes, (field, value)| changes.field(field, None::<String>, value.clone()))
     }
 
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -32,8 +32,7 @@ pub async fn sign_in(
     email: &str,
     password_input: &str,
 ) -> Result<Result<SignedIn, SignInRefusal>, AppError> {
-    let wait = state.throttle.wait_for(email, Instant::now());
-    if !wait.is_zero() {
+    if let Err(wait) = state.throttle.begin(email, Instant::now()) {
         return Err(AppError::TooManyAttempts(wait.as_secs().max(1)));
     }
     let lookup_email = email.trim().to_string();
@@ -54,23 +53,20 @@ pub async fn sign_in(
         },
         user => Err((user, SignInRefusal::BadCredentials)),
     };
-    match &outcome {
-        Ok(_) => state.throttle.succeeded(email),
-        Err(_) => state.throttle.failed(email, Instant::now()),
+    if outcome.is_ok() {
+        state.throttle.succeeded(email);
     }
-    let audited_user = match &outcome {
-        Ok(user) | Err((Some(user), _)) => Some((user.user_id, user.role())),
-        Err((None, _)) => None,
+    // A failure is not the account owner's act: its actor is unknown, and the account is only its subject.
+    let (actor, entity_id) = match &outcome {
+        Ok(user) => (Actor::user(user.user_id, user.role()), user.user_id.to_string()),
+        Err((Some(user), _)) => (Actor::anonymous(), user.user_id.to_string()),
+        Err((None, _)) => (Actor::anonymous(), String::new()),
     };
     let action = if outcome.is_ok() { "login" } else { "login_failed" };
     let clock = state.clock.clone();
     state
         .db(move |conn| {
-            conn.transaction(|conn| {
-                let actor = audited_user.map_or(Actor::anonymous(), |(id, role)| Actor::user(id, role));
-                let entity_id = audited_user.map_or(String::new(), |(id, _)| id.to_string());
-                audit::record(conn, &clock, actor, action, "user", entity_id, Changes::new())
-            })?;
+            conn.transaction(|conn| audit::record(conn, &clock, actor, action, "user", entity_id, Changes::new()))?;
             Ok(())
         })
         .await?;
@@ -126,6 +122,8 @@ pub async fn change_password(
         .db(move |conn| {
             conn.transaction(|conn| {
                 queries::set_password_hash(conn, user_id, &hash, clock.now())?;
+                // Every other session of the user ends; the handler starts a fresh one for this browser.
+                crate::web::session_store::end_sessions_of(conn, user_id)?;
                 let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
                 audit::record(conn, &clock, Actor::user(user_id, role), "update", "user", user_id, changes)
             })?;

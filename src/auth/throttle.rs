@@ -15,21 +15,27 @@ pub struct LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// How long `email` must still wait before another attempt is checked (zero when it may try now).
-    pub fn wait_for(&self, email: &str, now: Instant) -> Duration {
-        let failures = self.failures.lock().expect("throttle lock");
-        match failures.get(&key(email)) {
-            Some((count, last)) => (*last + delay_after(*count)).saturating_duration_since(now),
-            None => Duration::ZERO,
+    /// Starts an attempt: refused with the time left while `email` must wait; otherwise the attempt is counted
+    /// at once, before the password is checked, so parallel guesses cannot slip past the delay. A success
+    /// clears the count.
+    pub fn begin(&self, email: &str, now: Instant) -> Result<(), Duration> {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        if let Some((count, last)) = failures.get(&key(email)) {
+            let wait = (*last + delay_after(*count)).saturating_duration_since(now);
+            if !wait.is_zero() {
+                return Err(wait);
+            }
         }
+        Self::count(&mut failures, email, now);
+        Ok(())
     }
 
-    pub fn failed(&self, email: &str, now: Instant) {
-        let mut failures = self.failures.lock().expect("throttle lock");
+    fn count(failures: &mut HashMap<String, (u32, Instant)>, email: &str, now: Instant) {
         if failures.len() > SWEEP_ABOVE {
             failures.retain(|_, (_, last)| now.duration_since(*last) < FORGET_AFTER);
         }
         let entry = failures.entry(key(email)).or_insert((0, now));
+        // A long quiet period forgives earlier failures.
         if now.duration_since(entry.1) >= FORGET_AFTER {
             entry.0 = 0;
         }
@@ -51,31 +57,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn waits_grow_after_repeated_failures_and_reset_on_success() {
+    fn attempts_are_counted_as_they_start_and_waits_grow() {
         let throttle = LoginThrottle::default();
         let start = Instant::now();
         for _ in 0..3 {
-            assert_eq!(throttle.wait_for("Ann@Example.org", start), Duration::ZERO);
-            throttle.failed("ann@example.org", start);
+            assert_eq!(throttle.begin("Ann@Example.org", start), Ok(()));
         }
-        assert_eq!(throttle.wait_for("ANN@example.org", start), Duration::from_secs(1));
-        assert_eq!(throttle.wait_for("ann@example.org", start + Duration::from_secs(1)), Duration::ZERO);
-        throttle.failed("ann@example.org", start);
-        assert_eq!(throttle.wait_for("ann@example.org", start), Duration::from_secs(2));
-        assert_eq!(throttle.wait_for("bob@example.org", start), Duration::ZERO, "other accounts are not slowed");
+        assert_eq!(throttle.begin("ANN@example.org", start), Err(Duration::from_secs(1)), "the fourth waits");
+        let later = start + Duration::from_secs(1);
+        assert_eq!(throttle.begin("ann@example.org", later), Ok(()));
+        assert_eq!(throttle.begin("ann@example.org", later), Err(Duration::from_secs(2)));
+        assert_eq!(throttle.begin("bob@example.org", later), Ok(()), "other accounts are not slowed");
         throttle.succeeded("ann@example.org");
-        assert_eq!(throttle.wait_for("ann@example.org", start), Duration::ZERO);
+        assert_eq!(throttle.begin("ann@example.org", later), Ok(()));
     }
 
     #[test]
     fn failures_are_forgotten_after_a_quiet_period() {
         let throttle = LoginThrottle::default();
         let start = Instant::now();
-        for _ in 0..6 {
-            throttle.failed("ann@example.org", start);
+        for second in 0..12 {
+            let _ = throttle.begin("ann@example.org", start + Duration::from_secs(second * 70));
         }
-        let later = start + FORGET_AFTER;
-        throttle.failed("ann@example.org", later);
-        assert_eq!(throttle.wait_for("ann@example.org", later), Duration::ZERO, "count restarted at one");
+        let later = start + Duration::from_secs(12 * 70) + FORGET_AFTER;
+        assert_eq!(throttle.begin("ann@example.org", later), Ok(()));
+        assert_eq!(throttle.begin("ann@example.org", later), Ok(()), "the count restarted");
     }
 }

@@ -24,6 +24,8 @@ pub struct EmbeddedPostgres {
     root: PathBuf,
     port: u16,
     run_as_postgres: bool,
+    /// Off only for throwaway test clusters, where speed beats surviving a power cut.
+    fsync: bool,
 }
 
 impl EmbeddedPostgres {
@@ -34,7 +36,13 @@ impl EmbeddedPostgres {
         if run_as_postgres && !user_exists("postgres") {
             return Err(EmbeddedError::NoPostgresUser);
         }
-        Ok(Self { bin_dir: find_bin_dir()?, root, port, run_as_postgres })
+        Ok(Self { bin_dir: find_bin_dir()?, root, port, run_as_postgres, fsync: true })
+    }
+
+    /// A cluster for tests: it does not wait for the disk.
+    pub fn without_fsync(mut self) -> Self {
+        self.fsync = false;
+        self
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -54,6 +62,8 @@ impl EmbeddedPostgres {
     pub fn start(&self) -> Result<bool, EmbeddedError> {
         let created = !self.data_dir().join("PG_VERSION").exists();
         fs::create_dir_all(self.socket_dir())?;
+        // Only the cluster's owner (and root) may reach its socket, which trusts whoever connects.
+        fs::set_permissions(self.socket_dir(), std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
         if created {
             fs::create_dir_all(self.data_dir())?;
             self.hand_over(&self.root)?;
@@ -75,9 +85,10 @@ impl EmbeddedPostgres {
         }
         if !self.is_running() {
             let options = format!(
-                "-c listen_addresses='' -c unix_socket_directories='{}' -p {} -c fsync=off -c timezone=UTC",
+                "-c listen_addresses='' -c unix_socket_directories='{}' -c unix_socket_permissions=0700 -p {} -c fsync={} -c timezone=UTC",
                 self.socket_dir().display(),
-                self.port
+                self.port,
+                if self.fsync { "on" } else { "off" }
             );
             let log = self.root.join("postgres.log");
             self.pg(

@@ -4,7 +4,7 @@
 pub mod view;
 
 use crate::auth::password;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 
 pub type ChoiceList = fn() -> Vec<(&'static str, &'static str)>;
@@ -63,6 +63,8 @@ impl FieldKind {
 pub enum Editable {
     Always,
     OnlyOnCreate,
+    /// Shown and filterable, but set by the product, never typed (e.g. approval status).
+    Never,
 }
 
 #[derive(Debug)]
@@ -99,6 +101,10 @@ impl Field {
         self.editable = Editable::OnlyOnCreate;
         self
     }
+    pub const fn read_only(mut self) -> Self {
+        self.editable = Editable::Never;
+        self
+    }
 }
 
 /// A form field's error, linked from the error summary.
@@ -112,11 +118,17 @@ pub struct FieldError {
 pub type Values = BTreeMap<&'static str, Option<String>>;
 
 const MAX_TEXT: usize = 200;
+/// Dates outside these years are typing mistakes (and outside what every part of the stack can store).
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 const MAX_LONG_TEXT: usize = 20_000;
 
 /// Whether a field is on the form: every field when creating, only editable ones when editing.
 pub fn on_form(field: &Field, creating: bool) -> bool {
-    creating || field.editable == Editable::Always
+    match field.editable {
+        Editable::Always => true,
+        Editable::OnlyOnCreate => creating,
+        Editable::Never => false,
+    }
 }
 
 pub fn parse(fields: &'static [Field], input: &HashMap<String, String>, creating: bool) -> (Values, Vec<FieldError>) {
@@ -186,11 +198,14 @@ fn parse_value(field: &Field, text: &str) -> Result<String, String> {
             Err(_) => Err(format!("{label} must be a number, like 99.5.")),
         },
         FieldKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| YEARS.contains(&d.year()))
             .map(|d| d.format("%Y-%m-%d").to_string())
-            .map_err(|_| format!("{label} must be a real date, like 2026-01-31.")),
+            .ok_or_else(|| format!("{label} must be a real date between the years 1900 and 2200, like 2026-01-31.")),
         FieldKind::DateTime => ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
             .iter()
             .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
+            .filter(|at| YEARS.contains(&at.year()))
             .map(|at| at.format("%Y-%m-%dT%H:%M").to_string())
             .ok_or_else(|| format!("{label} must be a real date and time, like 2026-01-31 14:30.")),
         FieldKind::Choice(choices) => {

@@ -106,7 +106,20 @@ fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Va
         return Ok(());
     }
     let columns = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
-    let rows: Vec<&Value> = records.values().collect();
+    // A target of 0 means none: the reference's own convention.
+    let targets: Vec<&str> = table.columns.iter().filter(|c| matches!(c.kind, Kind::Target)).map(|c| c.name).collect();
+    let rows: Vec<Value> = records
+        .values()
+        .map(|record| {
+            let mut record = record.clone();
+            for column in &targets {
+                if record.get(*column).and_then(Value::as_i64) == Some(0) {
+                    record[*column] = Value::Null;
+                }
+            }
+            record
+        })
+        .collect();
     let sql = format!(
         "INSERT INTO {name} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{name}, $1::json)",
         name = table.name

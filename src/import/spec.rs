@@ -10,6 +10,8 @@ pub enum Kind {
     Id,
     Text,
     Int,
+    /// A whole number of minutes where 0 means "no target" (the reference stores it as null).
+    Target,
     Float,
     Timestamp,
     Date,
@@ -40,7 +42,7 @@ const fn opt(name: &'static str, kind: Kind) -> Column {
     Column { name, kind, required: false }
 }
 
-use Kind::{Date, Float, Id, Int, Ref, Text, Timestamp};
+use Kind::{Date, Float, Id, Int, Ref, Target, Text, Timestamp};
 const fn one_of(values: &'static [&'static str]) -> Kind {
     Kind::Enum(values)
 }
@@ -286,7 +288,7 @@ pub const TABLES: &[Table] = &[
             req("incident_id", Ref("incidents")),
             req("metric_type", one_of(MetricType::VARIANTS)),
             req("calculated_value_minutes", Int),
-            opt("target_minutes", Int),
+            opt("target_minutes", Target),
             req("recorded_by_user", Ref("users")),
             req("recorded_at", Timestamp),
             req("created_at", Timestamp),
@@ -391,6 +393,10 @@ pub fn id_of(value: Option<&Value>) -> i64 {
 
 /// Reads the reference's timestamps: ISO 8601 with or without an offset; without one it is UTC.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    parse_any_timestamp(text).filter(|at| (1900..=2200).contains(&chrono::Datelike::year(at)))
+}
+
+fn parse_any_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
@@ -402,5 +408,5 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
 }

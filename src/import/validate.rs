@@ -86,6 +86,11 @@ fn check_record(
                     return fail(format!("must be a whole number, not {value}"));
                 }
             }
+            Kind::Target => {
+                if value.as_i64().is_none_or(|n| !(0..=i64::from(i32::MAX)).contains(&n)) {
+                    return fail(format!("must be a whole number of minutes, 0 or more, not {value}"));
+                }
+            }
             Kind::Float => {
                 if !value.is_number() {
                     return fail(format!("must be a number, not {value}"));
@@ -93,12 +98,14 @@ fn check_record(
             }
             Kind::Timestamp => {
                 if value.as_str().and_then(parse_timestamp).is_none() {
-                    return fail(format!("must be an ISO 8601 date and time, not {value}"));
+                    return fail(format!(
+                        "must be an ISO 8601 date and time between the years 1900 and 2200, not {value}"
+                    ));
                 }
             }
             Kind::Date => {
                 if value.as_str().and_then(parse_date).is_none() {
-                    return fail(format!("must be a date as YYYY-MM-DD, not {value}"));
+                    return fail(format!("must be a date as YYYY-MM-DD between the years 1900 and 2200, not {value}"));
                 }
             }
             Kind::Enum(allowed) => {

@@ -2,7 +2,8 @@
 //! before any handler runs.
 use crate::error::AppError;
 use actix_session::{Session, SessionExt};
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
@@ -34,24 +35,34 @@ fn new_token() -> String {
     hex::encode(bytes)
 }
 
-/// Refuses a POST whose form lacks the session's token; other methods pass. The body is read here and put back.
+/// Refuses a POST whose form lacks the session's token, or holds a NUL character (no text field may); other
+/// methods pass. The body is read here and put back for the handler.
 pub async fn check(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() == Method::POST {
         let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
         let body = req.extract::<Bytes>().await?;
-        let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .ok()
-            .and_then(|fields| fields.into_iter().find(|(name, _)| name == FIELD).map(|(_, value)| value));
-        if !tokens_match(expected.as_deref(), submitted.as_deref()) {
+        let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
+        let submitted = fields.iter().find(|(name, _)| name == FIELD).map(|(_, value)| value.as_str());
+        let refusal = if !tokens_match(expected.as_deref(), submitted) {
             tracing::warn!(path = %req.path(), "POST refused: missing or wrong CSRF token");
-            return Err(AppError::Csrf.into());
+            Some(AppError::Csrf)
+        } else if fields.iter().any(|(name, value)| name.contains('\0') || value.contains('\0')) {
+            Some(AppError::BadRequest(
+                "The form holds a NUL character, which no field accepts. Remove it and try again.".into(),
+            ))
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            // Answered here, inside the header middleware, so the refusal page carries the security headers too.
+            return Ok(req.into_response(refusal.error_response()));
         }
         req.set_payload(Payload::from(body));
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Compares in constant time so the token cannot be guessed byte by byte.

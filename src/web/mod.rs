@@ -7,6 +7,7 @@ pub mod page;
 pub mod respond;
 pub mod routes;
 pub mod session;
+pub mod session_store;
 
 use crate::auth::password::HashingPool;
 use crate::auth::throttle::LoginThrottle;
@@ -14,7 +15,7 @@ use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::error::AppError;
 use actix_session::SessionMiddleware;
-use actix_session::storage::CookieSessionStore;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::http::header;
@@ -61,6 +62,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// Builds the server on `listener`; the caller runs it.
 pub fn server(listener: TcpListener, state: web::Data<AppState>, options: ServerOptions) -> std::io::Result<Server> {
+    let sessions = session_store::PgSessionStore::new(state.pool.clone());
     let server =
         HttpServer::new(move || {
             App::new()
@@ -75,8 +77,14 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
                 // The last wrap runs first: headers, then the session, then the CSRF check that reads it.
                 .wrap(from_fn(csrf::check))
                 .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), options.session_key.clone())
+                    SessionMiddleware::builder(sessions.clone(), options.session_key.clone())
                         .cookie_name("incident_desk_session".to_string())
+                        // A session lasts a working day from its last change.
+                        .session_lifecycle(
+                            PersistentSession::default()
+                                .session_ttl(actix_web::cookie::time::Duration::hours(12))
+                                .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                        )
                         .cookie_http_only(true)
                         .cookie_same_site(SameSite::Lax)
                         .cookie_secure(options.cookie_secure)

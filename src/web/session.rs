@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use std::future::Future;
 use std::pin::Pin;
 
-const USER_KEY: &str = "uid";
+pub(super) const USER_KEY: &str = "uid";
 const FLASH_KEY: &str = "flash";
 const ORGANISATION_KEY: &str = "organisation";
 

@@ -684,3 +684,120 @@ async fn only_approved_slas_count_as_targets() {
     assert_eq!((found.response_time_minutes, found.resolution_time_hours), (30, 4));
     assert_eq!(target(&mut conn, w.client_b, "P1").unwrap(), None, "another client's SLA never applies");
 }
+
+#[tokio::test]
+async fn nobody_raises_their_own_rights_or_resets_an_administrators_password_without_being_one() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let manager_id = crate::fixtures::user_id(&mut conn, w.emails[&Role::IncidentManager]);
+    let admin_id = crate::fixtures::user_id(&mut conn, w.emails[&Role::SystemAdministrator]);
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let before = audit_count(&mut conn);
+    let promote = manager
+        .post(
+            &format!("/users/{manager_id}"),
+            &[
+                ("name", "Incident manager"),
+                ("email", w.emails[&Role::IncidentManager]),
+                ("role", "system_administrator"),
+                ("timezone", "UTC"),
+                ("status", "active"),
+                ("lock_version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(promote.status(), 403);
+    assert!(promote.text().await.unwrap().contains("nobody changes their own role or status"));
+    let reset_admin =
+        manager.post(&format!("/users/{admin_id}/password"), &[("password", "taking over the admin")]).await;
+    assert_eq!(reset_admin.status(), 403);
+    assert!(
+        reset_admin
+            .text()
+            .await
+            .unwrap()
+            .contains(&escape("only system administrators set a system administrator's password"))
+    );
+    assert_eq!(
+        manager.get(&format!("/users/{manager_id}/password")).await.status(),
+        403,
+        "one's own password is changed on My password"
+    );
+    assert_eq!(audit_count(&mut conn), before, "nothing written");
+    assert_eq!(app.browser().login(w.emails[&Role::SystemAdministrator], PASSWORD).await.status(), 303);
+}
+
+#[tokio::test]
+async fn an_approvers_edit_of_a_rejected_record_is_audited_as_an_approval() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let accounts = app.signed_in(w.emails[&Role::AccountManager]).await;
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let sla = [
+        ("subscription_id", w.subscription_b.to_string()),
+        ("severity_level", "P3".to_string()),
+        ("response_time_minutes", "1440".to_string()),
+        ("resolution_time_hours", "80".to_string()),
+    ];
+    let created = accounts.post("/slas", &pairs(&sla)).await;
+    let path = location(&created).to_string();
+    assert_eq!(manager.post(&format!("{path}/reject"), &[("rejection_reason", "Use 72 hours")]).await.status(), 303);
+    let mut edit = pairs(&sla);
+    edit.push(("lock_version", "2"));
+    let before = audit_count(&mut conn);
+    assert_eq!(manager.post(&path, &edit).await.status(), 303);
+    assert_eq!(audit_count(&mut conn), before + 2, "update and approve");
+    let (action, _, _, _, changes) = last_audit(&mut conn);
+    assert_eq!(action, "approve");
+    assert_eq!(changes["approval_status"]["old"], "rejected");
+    assert_eq!(changes["rejection_reason"]["old"], "Use 72 hours");
+}
+
+#[tokio::test]
+async fn slas_need_an_approved_subscription_and_dates_stay_within_sensible_years() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    diesel::sql_query(format!(
+        "UPDATE subscriptions SET approval_status = 'pending' WHERE subscription_id = {}",
+        w.subscription_b
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let executive = app.signed_in(w.emails[&Role::Executive]).await;
+    let sla = [
+        ("subscription_id", w.subscription_b.to_string()),
+        ("severity_level", "P1".to_string()),
+        ("response_time_minutes", "60".to_string()),
+        ("resolution_time_hours", "8".to_string()),
+    ];
+    let refused = executive.post("/slas", &pairs(&sla)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("SLAs can only be set on an approved subscription; this subscription is waiting for approval")
+    );
+    for year in ["0000-01-01", "+10000-01-01", "1066-10-14"] {
+        let response = executive
+            .post(
+                "/subscriptions",
+                &[
+                    ("client_id", &w.client_a.to_string()),
+                    ("product_id", &w.product.to_string()),
+                    ("subscription_type", "trial"),
+                    ("sla_tier", "basic"),
+                    ("start_date", year),
+                    ("end_date", "2027-01-01"),
+                    ("status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{year}");
+        assert!(response.text().await.unwrap().contains("between the years 1900 and 2200"));
+    }
+}

@@ -183,3 +183,54 @@ async fn health_check_answers_503_when_the_database_is_down() {
     assert_eq!(response.status(), 503);
     assert!(response.text().await.unwrap().contains("The database is not available"));
 }
+
+#[tokio::test]
+async fn a_copied_session_cookie_stops_working_at_sign_out_and_password_change() {
+    let app = TestApp::spawn().await;
+    create_user(&mut app.db.conn(), "Ada", "ada@example.com", Role::Executive, None, None);
+    let cookie_of = |response: &reqwest::Response| {
+        response.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string()
+    };
+    let with_cookie = |cookie: String| {
+        let url = app.url("/");
+        async move { client().get(url).header("cookie", cookie).send().await.unwrap().status() }
+    };
+
+    let signed_in = app.login("ada@example.com", PASSWORD).await;
+    let copied = cookie_of(&signed_in);
+    assert_eq!(with_cookie(copied.clone()).await, 200, "the copy works while the session lives");
+    let token = token_in(&app.get("/").await.text().await.unwrap()).unwrap();
+    app.post_raw("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(with_cookie(copied).await, 303, "signing out ends the session everywhere it was copied");
+
+    let browser = app.browser();
+    let copied = cookie_of(&browser.login("ada@example.com", PASSWORD).await);
+    let other_device = app.browser();
+    other_device.login("ada@example.com", PASSWORD).await;
+    let changed = browser
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 303);
+    assert_eq!(with_cookie(copied).await, 303, "the old session key is gone");
+    assert_eq!(other_device.get("/").await.status(), 303, "other sessions end at a password change");
+    assert_eq!(browser.get("/").await.status(), 200, "the browser that changed it stays signed in");
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_form_is_a_clear_400_and_refusals_carry_security_headers() {
+    let app = TestApp::spawn().await;
+    let response = app.post("/login", &[("email", "ada\0@example.com"), ("password", "x")]).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().contains_key("content-security-policy"));
+    assert!(response.text().await.unwrap().contains("NUL character"));
+    let csrf = app.post_raw("/login", &[("email", "a@example.com"), ("password", "x")]).await;
+    assert_eq!(csrf.status(), 403);
+    assert!(csrf.headers().contains_key("content-security-policy") && csrf.headers().contains_key("x-frame-options"));
+}

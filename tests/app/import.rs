@@ -211,3 +211,28 @@ fn the_command_line_import_prints_counts_and_verify_passes() {
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("audit chain intact: 100 entries"));
 }
+
+#[test]
+fn a_target_of_zero_means_none_and_impossible_years_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(reference_dir()).unwrap().flatten() {
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let path = dir.path().join("performance_metrics.json");
+    let mut metrics: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    metrics["3"]["target_minutes"] = 0.into();
+    std::fs::write(&path, metrics.to_string()).unwrap();
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    load(&mut conn, &import::read_dir(dir.path()).unwrap()).unwrap();
+    let target: Option<i32> = incident_desk::schema::performance_metrics::table
+        .find(3)
+        .select(incident_desk::schema::performance_metrics::target_minutes)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(target, None);
+
+    let (error, rows) = import_spoiled("incidents.json", |v| v["2"]["created_at"] = "0000-01-01T00:00:00".into());
+    assert!(error.starts_with("incidents.json, record 2, field created_at: must be an ISO 8601 date and time between the years 1900 and 2200"), "{error}");
+    assert_eq!(rows, 0);
+}

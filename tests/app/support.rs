@@ -35,7 +35,7 @@ fn server() -> &'static Server {
             Some(url) => url,
             None => {
                 let root = std::env::temp_dir().join("incident-desk-test-cluster");
-                let cluster = EmbeddedPostgres::new(&root, 5432).expect("PostgreSQL binaries");
+                let cluster = EmbeddedPostgres::new(&root, 5432).expect("PostgreSQL binaries").without_fsync();
                 with_lock(&root, || cluster.start().expect("start the test cluster"));
                 cluster.url("postgres")
             }

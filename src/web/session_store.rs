@@ -1,0 +1,126 @@
+//! Sessions kept in PostgreSQL. The cookie holds only a random key; ending a session deletes its row, so a
+//! copied cookie stops working at sign-out, at a password change and when an administrator acts on the user.
+use crate::db::DbPool;
+use crate::schema::sessions;
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key};
+use actix_web::cookie::time::Duration;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+type State = HashMap<String, String>;
+
+#[derive(Clone)]
+pub struct PgSessionStore {
+    pool: DbPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<T> {
+            let mut conn = pool.get()?;
+            Ok(work(&mut conn)?)
+        })
+        .await?
+    }
+}
+
+fn expiry(ttl: &Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::seconds(ttl.whole_seconds())
+}
+
+/// The signed-in user, from the state as actix-session keeps it (values are JSON).
+fn user_of(state: &State) -> Option<i32> {
+    state.get(super::session::USER_KEY).and_then(|v| serde_json::from_str(v).ok())
+}
+
+fn to_json(state: &State) -> serde_json::Value {
+    serde_json::to_value(state).unwrap_or_default()
+}
+
+impl SessionStore for PgSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let key = key.as_ref().to_string();
+        let state = self
+            .run(move |conn| {
+                sessions::table
+                    .filter(sessions::session_key.eq(key))
+                    .filter(sessions::expires_at.gt(Utc::now()))
+                    .select(sessions::state)
+                    .first::<serde_json::Value>(conn)
+                    .optional()
+            })
+            .await
+            .map_err(LoadError::Other)?;
+        state.map(serde_json::from_value).transpose().map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let key = generate_session_key();
+        let (text, user, json, expires) = (key.as_ref().to_string(), user_of(&state), to_json(&state), expiry(ttl));
+        self.run(move |conn| {
+            // Expired sessions are swept as new ones arrive, so the table stays small without a timer.
+            diesel::delete(sessions::table.filter(sessions::expires_at.lt(Utc::now()))).execute(conn)?;
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::session_key.eq(text),
+                    sessions::user_id.eq(user),
+                    sessions::state.eq(json),
+                    sessions::expires_at.eq(expires),
+                ))
+                .execute(conn)
+        })
+        .await
+        .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(&self, key: SessionKey, state: State, ttl: &Duration) -> Result<SessionKey, UpdateError> {
+        let (text, user, json, expires) = (key.as_ref().to_string(), user_of(&state), to_json(&state), expiry(ttl));
+        let updated = self
+            .run(move |conn| {
+                diesel::update(sessions::table.filter(sessions::session_key.eq(text)))
+                    .set((sessions::user_id.eq(user), sessions::state.eq(json), sessions::expires_at.eq(expires)))
+                    .execute(conn)
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated == 1 {
+            Ok(key)
+        } else {
+            // The session was ended meanwhile (sign-out elsewhere): start a new one rather than revive it.
+            self.save(state, ttl).await.map_err(|e| UpdateError::Other(anyhow::anyhow!(e.to_string())))
+        }
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        let (text, expires) = (key.as_ref().to_string(), expiry(ttl));
+        self.run(move |conn| {
+            diesel::update(sessions::table.filter(sessions::session_key.eq(text)))
+                .set(sessions::expires_at.eq(expires))
+                .execute(conn)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let text = key.as_ref().to_string();
+        self.run(move |conn| diesel::delete(sessions::table.filter(sessions::session_key.eq(text))).execute(conn))
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Ends every session of a user (password reset, role or status change), in the caller's transaction.
+pub fn end_sessions_of(conn: &mut PgConnection, user_id: i32) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
