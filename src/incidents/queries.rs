@@ -161,18 +161,17 @@ pub struct Person {
     pub client_id: Option<i32>,
 }
 
-fn people<'a>() -> users::BoxedQuery<
-    'a,
-    Pg,
-    (
-        diesel::sql_types::Integer,
-        diesel::sql_types::Text,
-        diesel::sql_types::Text,
-        diesel::sql_types::Text,
-        diesel::sql_types::Nullable<diesel::sql_types::Integer>,
-        diesel::sql_types::Nullable<diesel::sql_types::Integer>,
-    ),
-> {
+/// The SQL types of a `Person` row.
+type PersonRow = (
+    diesel::sql_types::Integer,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Text,
+    diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+    diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+);
+
+fn people<'a>() -> users::BoxedQuery<'a, Pg, PersonRow> {
     users::table
         .select((users::user_id, users::name, users::role, users::status, users::vendor_id, users::client_id))
         .into_boxed()
@@ -269,25 +268,26 @@ pub fn update(
 }
 
 /// One row of the incident change log.
-pub fn log_update(
-    conn: &mut PgConnection,
-    incident_id: i32,
-    user_id: i32,
-    update_type: &str,
-    field: &str,
-    old: &str,
-    new: &str,
-    at: DateTime<Utc>,
-) -> QueryResult<i32> {
+pub struct UpdateLog<'a> {
+    pub incident_id: i32,
+    pub user_id: i32,
+    pub update_type: &'a str,
+    pub field: &'a str,
+    pub old: &'a str,
+    pub new: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+pub fn log_update(conn: &mut PgConnection, entry: &UpdateLog<'_>) -> QueryResult<i32> {
     diesel::insert_into(incident_updates::table)
         .values((
-            incident_updates::incident_id.eq(incident_id),
-            incident_updates::updated_by_user.eq(user_id),
-            incident_updates::update_type.eq(update_type),
-            incident_updates::field_changed.eq(field),
-            incident_updates::old_value.eq(old),
-            incident_updates::new_value.eq(new),
-            incident_updates::created_at.eq(at),
+            incident_updates::incident_id.eq(entry.incident_id),
+            incident_updates::updated_by_user.eq(entry.user_id),
+            incident_updates::update_type.eq(entry.update_type),
+            incident_updates::field_changed.eq(entry.field),
+            incident_updates::old_value.eq(entry.old),
+            incident_updates::new_value.eq(entry.new),
+            incident_updates::created_at.eq(entry.at),
         ))
         .returning(incident_updates::update_id)
         .get_result(conn)

@@ -1,7 +1,7 @@
 //! Incident use cases: each loads within scope, checks the rules, writes, logs and audits in the caller's
 //! transaction.
 use super::Incident;
-use super::queries::{self, IncidentChanges, NewCommunication, NewEscalation, NewIncident};
+use super::queries::{self, IncidentChanges, NewCommunication, NewEscalation, NewIncident, UpdateLog};
 use super::rules::{self, Action, Scope};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
@@ -140,7 +140,7 @@ pub fn report(
         },
     )?;
     if let Some(details) = value(values, "details") {
-        queries::log_update(conn, incident.incident_id, user.user_id, "progress_note", "note", "", details, now)?;
+        queries::log_update(conn, &note(incident.incident_id, user.user_id, details, now))?;
     }
     let changes = [
         "title",
@@ -255,7 +255,18 @@ pub fn update(
         .ok_or_else(|| Refusal::Conflict(Box::new(current.clone())))?;
     let mut audit_changes = Changes::new();
     for (field, old, new) in &changed {
-        queries::log_update(conn, incident_id, user.user_id, update_type(field), field, old, new, now)?;
+        queries::log_update(
+            conn,
+            &UpdateLog {
+                incident_id,
+                user_id: user.user_id,
+                update_type: update_type(field),
+                field,
+                old,
+                new,
+                at: now,
+            },
+        )?;
         audit_changes = audit_changes.field(field, Some(old), Some(new));
     }
     audit::record(conn, clock, actor(user), "update", "incident", incident_id, audit_changes)?;
@@ -284,6 +295,11 @@ pub fn close(
 
 pub const MAX_NOTE: usize = 5_000;
 
+/// A progress note as the change log keeps it.
+fn note(incident_id: i32, user_id: i32, text: &str, at: DateTime<Utc>) -> UpdateLog<'_> {
+    UpdateLog { incident_id, user_id, update_type: "progress_note", field: "note", old: "", new: text, at }
+}
+
 /// Posts a progress note onto the timeline.
 pub fn post_progress(
     conn: &mut PgConnection,
@@ -300,7 +316,7 @@ pub fn post_progress(
         return Err(Refusal::field("note", format!("Write the progress update: up to {MAX_NOTE} characters.")));
     }
     let now = clock.now();
-    let update_id = queries::log_update(conn, incident_id, user.user_id, "progress_note", "note", "", note, now)?;
+    let update_id = queries::log_update(conn, &self::note(incident_id, user.user_id, note, now))?;
     let changes = Changes::new().field("incident_id", None::<String>, Some(incident_id)).field(
         "note",
         None::<String>,

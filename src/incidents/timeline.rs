@@ -47,6 +47,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             incident_updates::created_at,
         ))
         .load(conn)?;
+    #[allow(clippy::type_complexity)]
     let escalations: Vec<(i32, i32, String, Option<String>, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
         incident_escalations::table
             .filter(incident_escalations::incident_id.eq(incident.incident_id))
@@ -145,7 +146,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             detail: message,
         });
     }
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.at));
     Ok(entries)
 }
 

@@ -9,12 +9,12 @@ pub fn find(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<User>> 
     users::table.find(user_id).select(User::as_select()).first(conn).optional()
 }
 
+/// A user who may be signing in: the user, their password hash, and their client's or vendor's name.
+pub type LoginCandidate = (User, Option<String>, Option<String>);
+
 /// The user with this email (compared without case), their password hash if any, and the name of the client
 /// or vendor they are tied to.
-pub fn find_for_login(
-    conn: &mut PgConnection,
-    email: &str,
-) -> QueryResult<Option<(User, Option<String>, Option<String>)>> {
+pub fn find_for_login(conn: &mut PgConnection, email: &str) -> QueryResult<Option<LoginCandidate>> {
     use crate::schema::{clients, vendors};
     users::table
         .left_join(clients::table)

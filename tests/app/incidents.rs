@@ -193,11 +193,8 @@ async fn the_lifecycle_moves_step_by_step_and_logs_every_field() {
     let path = format!("/incidents/{id}");
     let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
-    let stamps = |conn: &mut PgConnection| -> (
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    ) {
+    type Stamp = Option<chrono::DateTime<chrono::Utc>>;
+    let stamps = |conn: &mut PgConnection| -> (Stamp, Stamp, Stamp) {
         use incident_desk::schema::incidents::dsl::*;
         incidents.find(id).select((acknowledged_at, resolution_timestamp, closed_at)).first(conn).unwrap()
     };
