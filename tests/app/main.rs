@@ -8,3 +8,4 @@ mod import;
 mod incidents;
 mod schema;
 mod support;
+mod routes;
