@@ -1,5 +1,5 @@
 //! Incident Desk: incident management for IT service providers.
-pub mod admin;
+pub mod records;
 pub mod audit;
 pub mod auth;
 pub mod cli;

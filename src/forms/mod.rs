@@ -228,8 +228,8 @@ fn parse_value(field: &Field, text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::resources::{COMPONENTS, SUBSCRIPTIONS, USERS, VENDORS};
-    use crate::admin::spec::Resource;
+    use crate::records::resources::{COMPONENTS, SUBSCRIPTIONS, USERS, VENDORS};
+    use crate::records::spec::Resource;
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

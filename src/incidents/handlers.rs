@@ -4,7 +4,7 @@ use super::rules::{self, Action, CONDITIONS, Condition};
 use super::service::{self, COMPONENT_REF, Refusal, scope_of};
 use super::timeline::{self, Entry};
 use super::{Incident, categories};
-use crate::admin::resources::CLIENT_REF;
+use crate::records::resources::CLIENT_REF;
 use crate::domain::enums::*;
 use crate::error::AppError;
 use crate::forms::view::{FormField, form_fields};
@@ -167,7 +167,7 @@ pub async fn list(
             let (rows, total) = queries::list(conn, scope, &filter, page_number)?;
             // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
             let clients =
-                if staff { crate::admin::queries::choices(conn, &CLIENT_REF, client_scope)? } else { Vec::new() };
+                if staff { crate::records::queries::choices(conn, &CLIENT_REF, client_scope)? } else { Vec::new() };
             let assignees =
                 if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
             Ok((rows, total, clients, assignees))
@@ -264,8 +264,8 @@ async fn report_page(
                 rules::Scope::Client(client) => Some(client),
                 _ => None,
             };
-            let clients = crate::admin::queries::choices(conn, &CLIENT_REF, client_scope)?;
-            let mut components = crate::admin::queries::choices(conn, &COMPONENT_REF, None)?;
+            let clients = crate::records::queries::choices(conn, &CLIENT_REF, client_scope)?;
+            let mut components = crate::records::queries::choices(conn, &COMPONENT_REF, None)?;
             if let rules::Scope::Vendor(vendor) = scope {
                 let supported = queries::vendor_components(conn, vendor)?;
                 components.retain(|(id, _)| supported.iter().any(|s| s.to_string() == *id));

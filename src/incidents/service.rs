@@ -62,9 +62,9 @@ pub fn report(
     let client_allowed = match scope {
         Scope::Client(own) => own == client_id,
         Scope::Nothing => false,
-        Scope::All | Scope::Vendor(_) => crate::admin::queries::reference_exists(
+        Scope::All | Scope::Vendor(_) => crate::records::queries::reference_exists(
             conn,
-            &crate::admin::resources::CLIENT_REF,
+            &crate::records::resources::CLIENT_REF,
             &client_id.to_string(),
             None,
         )?,
@@ -77,7 +77,7 @@ pub fn report(
     }
     let supporting_vendor = queries::supporting_vendor(conn, component_id)?;
     let component_exists =
-        crate::admin::queries::reference_exists(conn, &COMPONENT_REF, &component_id.to_string(), None)?;
+        crate::records::queries::reference_exists(conn, &COMPONENT_REF, &component_id.to_string(), None)?;
     match scope {
         _ if !component_exists => {
             errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() })

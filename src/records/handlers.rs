@@ -23,23 +23,23 @@ use askama::Template;
 use diesel::Connection;
 use std::collections::HashMap;
 
-/// A record type with administration pages.
-pub trait Administered: 'static {
+/// A record type with list, detail and form pages.
+pub trait Described: 'static {
     fn resource() -> &'static Resource;
 }
 
-macro_rules! administered {
+macro_rules! described {
     ($($marker:ident => $resource:path),+ $(,)?) => {
         $(
             pub struct $marker;
-            impl Administered for $marker {
+            impl Described for $marker {
                 fn resource() -> &'static Resource { &$resource }
             }
         )+
     };
 }
 
-administered! {
+described! {
     Clients => resources::CLIENTS,
     Users => resources::USERS,
     Vendors => resources::VENDORS,
@@ -54,7 +54,7 @@ type Form = web::Form<HashMap<String, String>>;
 // ---- list ------------------------------------------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "admin/list.html")]
+#[template(path = "records/list.html")]
 struct ListPage {
     page: Page,
     resource: &'static Resource,
@@ -105,7 +105,7 @@ fn page_link(resource: &Resource, filters: &[Filter], page: i64) -> String {
     format!("{}?{}", resource.path, serde_urlencoded::to_string(&pairs).unwrap_or_default())
 }
 
-pub async fn list<R: Administered>(
+pub async fn list<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -199,7 +199,7 @@ struct HistoryView {
 }
 
 #[derive(Template)]
-#[template(path = "admin/detail.html")]
+#[template(path = "records/detail.html")]
 struct DetailPage {
     page: Page,
     resource: &'static Resource,
@@ -240,7 +240,7 @@ fn history_view(entries: Vec<(AuditEntry, Option<String>)>, zone: &str) -> Vec<H
         .collect()
 }
 
-pub async fn detail<R: Administered>(
+pub async fn detail<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -305,7 +305,7 @@ pub async fn detail<R: Administered>(
 // ---- create and edit -------------------------------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "admin/form.html")]
+#[template(path = "records/form.html")]
 struct FormPage {
     page: Page,
     resource: &'static Resource,
@@ -367,7 +367,7 @@ async fn form_page(
     })
 }
 
-pub async fn new<R: Administered>(
+pub async fn new<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -381,7 +381,7 @@ pub async fn new<R: Administered>(
     html(form_page(&state, &session, resource, state_).await?, StatusCode::OK)
 }
 
-pub async fn create<R: Administered>(
+pub async fn create<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -421,7 +421,7 @@ pub async fn create<R: Administered>(
     }
 }
 
-pub async fn edit<R: Administered>(
+pub async fn edit<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -440,7 +440,7 @@ pub async fn edit<R: Administered>(
     html(form_page(&state, &session, resource, form).await?, StatusCode::OK)
 }
 
-pub async fn update<R: Administered>(
+pub async fn update<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -501,7 +501,7 @@ pub async fn update<R: Administered>(
 // ---- approvals -------------------------------------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "admin/decide.html")]
+#[template(path = "records/decide.html")]
 struct DecidePage {
     page: Page,
     resource: &'static Resource,
@@ -545,7 +545,7 @@ async fn decide_page(
     })
 }
 
-pub async fn decide_form<R: Administered>(
+pub async fn decide_form<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -557,7 +557,7 @@ pub async fn decide_form<R: Administered>(
     )
 }
 
-async fn decide<R: Administered>(
+async fn decide<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     user: User,
@@ -588,7 +588,7 @@ async fn decide<R: Administered>(
     }
 }
 
-pub async fn approve<R: Administered>(
+pub async fn approve<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -598,7 +598,7 @@ pub async fn approve<R: Administered>(
     decide::<R>(state, session, user, id.into_inner(), true, form).await
 }
 
-pub async fn reject<R: Administered>(
+pub async fn reject<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -611,7 +611,7 @@ pub async fn reject<R: Administered>(
 // ---- a user's password, set by an administrator -----------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "admin/password.html")]
+#[template(path = "records/password.html")]
 struct PasswordPage {
     page: Page,
     target: RecordView,

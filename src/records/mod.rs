@@ -1,4 +1,5 @@
-//! Administration of clients, users, vendors, products, infrastructure components, subscriptions and SLAs.
+//! Records described as data: the administered ones (clients, users, vendors, products, components,
+//! subscriptions, SLAs) and the policy's procedure records (problem tickets, work orders, …).
 //! Each record type is described once (`resources`); the pages, checks and queries follow the description.
 pub mod handlers;
 pub mod queries;

@@ -1,4 +1,4 @@
-//! Who may administer what, the rules that span fields, and approvals. Pure functions returning the reason
+//! Who may do what with records, the rules that span fields, and approvals. Pure functions returning the reason
 //! for a refusal.
 use super::spec::Resource;
 use super::tiers;
@@ -217,7 +217,7 @@ pub fn check_decision(current: ApprovalStatus, approve: bool, reason: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::resources::*;
+    use crate::records::resources::*;
     use Role::*;
 
     fn values(pairs: &[(&'static str, &str)]) -> Values {

@@ -1,4 +1,4 @@
-//! How an administered record type is described: its fields, list, filters, related records and scope.
+//! How a record type is described: its fields, list, filters, related records and scope.
 //! One description drives its list, detail page, forms, validation, queries and audit entries.
 use crate::domain::enums::Role;
 pub use crate::forms::{Field, FieldKind, RefTable};

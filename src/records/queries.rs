@@ -1,4 +1,4 @@
-//! Queries over administered tables, built from their descriptions. Identifiers come only from the static
+//! Queries over described record tables. Identifiers come only from the static
 //! descriptions; every submitted value is a bound parameter, cast to its column's type by PostgreSQL.
 use super::spec::{ClientScope, FieldKind, RefTable, Resource};
 use crate::forms::Values;
