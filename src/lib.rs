@@ -1,5 +1,4 @@
 //! Incident Desk: incident management for IT service providers.
-pub mod records;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -12,6 +11,7 @@ pub mod error;
 pub mod forms;
 pub mod import;
 pub mod incidents;
+pub mod records;
 pub mod schema;
 pub mod service_levels;
 pub mod users;

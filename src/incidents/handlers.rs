@@ -4,11 +4,11 @@ use super::rules::{self, Action, CONDITIONS, Condition};
 use super::service::{self, COMPONENT_REF, Refusal, scope_of};
 use super::timeline::{self, Entry};
 use super::{Incident, categories};
-use crate::records::resources::CLIENT_REF;
 use crate::domain::enums::*;
 use crate::error::AppError;
 use crate::forms::view::{FormField, form_fields};
 use crate::forms::{self, Field, FieldError, FieldKind, RefTable, Values, field};
+use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use crate::web::page::Page;
 use crate::web::respond::{html, see_other, unprocessable};
@@ -161,13 +161,12 @@ pub async fn list(
     };
     let scope = scope_of(&user);
     let staff = user.role().is_staff();
-    let client_scope = user.client_id;
+    let viewer = crate::records::Viewer::of(&user);
     let (rows, total, clients, assignees) = state
         .db(move |conn| {
             let (rows, total) = queries::list(conn, scope, &filter, page_number)?;
             // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
-            let clients =
-                if staff { crate::records::queries::choices(conn, &CLIENT_REF, client_scope)? } else { Vec::new() };
+            let clients = if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
             let assignees =
                 if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
             Ok((rows, total, clients, assignees))
@@ -258,14 +257,13 @@ async fn report_page(
 ) -> Result<ReportPage, AppError> {
     let scope = scope_of(user);
     let staff = user.role().is_staff();
+    // Vendor contacts report for any client, on their vendor's components.
+    let client_viewer = crate::records::Viewer { client: user.client_id, ..crate::records::Viewer::EVERYTHING };
     let (clients, components, assignees) = state
         .db(move |conn| {
-            let client_scope = match scope {
-                rules::Scope::Client(client) => Some(client),
-                _ => None,
-            };
-            let clients = crate::records::queries::choices(conn, &CLIENT_REF, client_scope)?;
-            let mut components = crate::records::queries::choices(conn, &COMPONENT_REF, None)?;
+            let clients = crate::records::queries::choices(conn, &CLIENT_REF, client_viewer)?;
+            let mut components =
+                crate::records::queries::choices(conn, &COMPONENT_REF, crate::records::Viewer::EVERYTHING)?;
             if let rules::Scope::Vendor(vendor) = scope {
                 let supported = queries::vendor_components(conn, vendor)?;
                 components.retain(|(id, _)| supported.iter().any(|s| s.to_string() == *id));

@@ -66,7 +66,7 @@ pub fn report(
             conn,
             &crate::records::resources::CLIENT_REF,
             &client_id.to_string(),
-            None,
+            crate::records::Viewer::EVERYTHING,
         )?,
     };
     if !client_allowed {
@@ -76,8 +76,12 @@ pub fn report(
         });
     }
     let supporting_vendor = queries::supporting_vendor(conn, component_id)?;
-    let component_exists =
-        crate::records::queries::reference_exists(conn, &COMPONENT_REF, &component_id.to_string(), None)?;
+    let component_exists = crate::records::queries::reference_exists(
+        conn,
+        &COMPONENT_REF,
+        &component_id.to_string(),
+        crate::records::Viewer::EVERYTHING,
+    )?;
     match scope {
         _ if !component_exists => {
             errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() })

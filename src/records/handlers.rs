@@ -2,7 +2,7 @@
 use super::queries::{self, Filter, PAGE_SIZE};
 use super::resources;
 use super::rules;
-use super::service::{self, Refusal, client_scope};
+use super::service::{self, Refusal, viewer_of};
 use super::spec::{FieldKind, Resource};
 use super::view::{self, RecordView, RowView};
 use crate::audit::{self, AuditEntry};
@@ -114,7 +114,7 @@ pub async fn list<R: Described>(
     let resource = R::resource();
     rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
     let (filters, page_number) = read_filters(resource, &query)?;
-    let scope = client_scope(&user);
+    let scope = viewer_of(&user);
     let (records, total, choices) = {
         let filters = filters.clone();
         state
@@ -161,7 +161,7 @@ type Choices = HashMap<&'static str, Vec<(String, String)>>;
 fn reference_choices(
     conn: &mut diesel::PgConnection,
     resource: &'static Resource,
-    scope: Option<i32>,
+    scope: super::Viewer,
     only: &[&str],
 ) -> Result<Choices, AppError> {
     let mut choices = HashMap::new();
@@ -248,7 +248,7 @@ pub async fn detail<R: Described>(
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let id = id.into_inner();
-    let scope = client_scope(&user);
+    let scope = viewer_of(&user);
     let actor = user.clone();
     let (record, related, history) = state
         .db(move |conn| {
@@ -335,7 +335,7 @@ async fn form_page(
     resource: &'static Resource,
     form: FormState,
 ) -> Result<FormPage, AppError> {
-    let scope = client_scope(&form.user);
+    let scope = viewer_of(&form.user);
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
     let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names)).await?;
     let typed = |name: &str| form.typed.get(name).cloned();

@@ -1,5 +1,6 @@
 //! Queries over described record tables. Identifiers come only from the static
 //! descriptions; every submitted value is a bound parameter, cast to its column's type by PostgreSQL.
+use super::Viewer;
 use super::spec::{ClientScope, FieldKind, RefTable, Resource};
 use crate::forms::Values;
 use diesel::pg::Pg;
@@ -107,11 +108,27 @@ fn select_list(resource: &Resource) -> String {
     columns.join(", ")
 }
 
-fn scope_condition(sql: &mut Sql, resource: &Resource, client_scope: Option<i32>) -> Option<String> {
-    match (resource.scope, client_scope) {
-        (ClientScope::Condition(template), Some(client)) => Some(sql.condition(template, client)),
-        _ => None,
+/// The conditions that confine a viewer to their scope in this table. An empty scope never widens access.
+fn scope_condition(sql: &mut Sql, resource: &Resource, viewer: Viewer) -> Option<String> {
+    let mut conditions = Vec::new();
+    if let Some(client) = viewer.client {
+        match resource.scope {
+            ClientScope::Condition(template) => conditions.push(sql.condition(template, client)),
+            ClientScope::Shared if viewer.contact => conditions.push("false".to_string()),
+            ClientScope::Shared => {}
+        }
     }
+    if let Some(vendor) = viewer.vendor {
+        conditions.push(resource.vendor_scope.map_or("false".to_string(), |template| sql.condition(template, vendor)));
+    }
+    if viewer.contact {
+        conditions.push(match resource.contacts {
+            Some(_) if viewer.client.is_none() && viewer.vendor.is_none() => "false".to_string(),
+            Some(filter) => format!("({filter})"),
+            None => "false".to_string(),
+        });
+    }
+    (!conditions.is_empty()).then(|| conditions.join(" AND "))
 }
 
 fn load_records(conn: &mut PgConnection, sql: Sql) -> QueryResult<Vec<Record>> {
@@ -120,16 +137,11 @@ fn load_records(conn: &mut PgConnection, sql: Sql) -> QueryResult<Vec<Record>> {
 }
 
 /// One record, if it exists within the scope.
-pub fn get(
-    conn: &mut PgConnection,
-    resource: &Resource,
-    id: i32,
-    client_scope: Option<i32>,
-) -> QueryResult<Option<Record>> {
+pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Viewer) -> QueryResult<Option<Record>> {
     let mut sql = Sql::default();
     let key = sql.param(Some(id.to_string()), "integer");
     let mut conditions = vec![format!("{}.{} = {key}", resource.table, resource.key)];
-    conditions.extend(scope_condition(&mut sql, resource, client_scope));
+    conditions.extend(scope_condition(&mut sql, resource, viewer));
     let text = format!(
         "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {} WHERE {}) r",
         select_list(resource),
@@ -147,7 +159,7 @@ pub type Filter = (&'static str, String);
 pub fn list(
     conn: &mut PgConnection,
     resource: &Resource,
-    client_scope: Option<i32>,
+    viewer: Viewer,
     filters: &[Filter],
     extra_condition: Option<(&str, i32)>,
     page: i64,
@@ -155,7 +167,7 @@ pub fn list(
     let build = |count: bool| {
         let mut sql = Sql::default();
         let mut conditions: Vec<String> = Vec::new();
-        conditions.extend(scope_condition(&mut sql, resource, client_scope));
+        conditions.extend(scope_condition(&mut sql, resource, viewer));
         for (field, value) in filters {
             let sql_type = resource.fields.iter().find(|f| f.name == *field).map_or("text", |f| f.kind.sql_type());
             let param = sql.param(Some(value.clone()), sql_type);
@@ -212,37 +224,28 @@ pub fn duplicate(
     Ok(sql.query().get_result::<FoundRow>(conn)?.found)
 }
 
-fn ref_scope(sql: &mut Sql, target: &RefTable, client_scope: Option<i32>) -> Option<String> {
-    match (target.client_scope, client_scope) {
+fn ref_scope(sql: &mut Sql, target: &RefTable, viewer: Viewer) -> Option<String> {
+    match (target.client_scope, viewer.client) {
         (Some(template), Some(client)) => Some(sql.condition(template, client)),
         _ => None,
     }
 }
 
 /// Whether the referenced record exists within the scope.
-pub fn reference_exists(
-    conn: &mut PgConnection,
-    target: &RefTable,
-    id: &str,
-    client_scope: Option<i32>,
-) -> QueryResult<bool> {
+pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, viewer: Viewer) -> QueryResult<bool> {
     let mut sql = Sql::default();
     let key = sql.param(Some(id.to_string()), "integer");
     let mut conditions = vec![format!("{} = {key}", target.key)];
-    conditions.extend(ref_scope(&mut sql, target, client_scope));
+    conditions.extend(ref_scope(&mut sql, target, viewer));
     let text = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {}) AS found", target.table, conditions.join(" AND "));
     sql.push(&text);
     Ok(sql.query().get_result::<FoundRow>(conn)?.found)
 }
 
 /// The records a reference field may point to, within the scope, by name.
-pub fn choices(
-    conn: &mut PgConnection,
-    target: &RefTable,
-    client_scope: Option<i32>,
-) -> QueryResult<Vec<(String, String)>> {
+pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Viewer) -> QueryResult<Vec<(String, String)>> {
     let mut sql = Sql::default();
-    let condition = ref_scope(&mut sql, target, client_scope).map(|c| format!(" WHERE {c}")).unwrap_or_default();
+    let condition = ref_scope(&mut sql, target, viewer).map(|c| format!(" WHERE {c}")).unwrap_or_default();
     let text = format!(
         "SELECT {key}::text AS id, ({label}) AS label FROM {table}{condition} ORDER BY 2 LIMIT 1000",
         key = target.key,

@@ -1,4 +1,5 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
+use super::Viewer;
 use super::queries::{self, Extra, Record};
 use super::rules::{self, Facts};
 use super::spec::{FieldKind, Resource};
@@ -14,9 +15,9 @@ use std::collections::HashMap;
 /// A refusal of an administration use case; conflicts carry the record as it is now.
 pub type Refusal = crate::error::Refusal<Record>;
 
-/// The client a user is confined to, if any (an account manager given a client).
-pub fn client_scope(user: &User) -> Option<i32> {
-    user.client_id
+/// What the user may see of records.
+pub fn viewer_of(user: &User) -> Viewer {
+    Viewer::of(user)
 }
 
 fn actor(user: &User) -> Actor {
@@ -49,7 +50,7 @@ fn check_submission(
     existing: Option<(i32, &Record)>,
 ) -> Result<Values, Refusal> {
     let (mut values, mut errors) = form::parse(resource.fields, input, existing.is_none());
-    let scope = client_scope(user);
+    let scope = viewer_of(user);
     for field in resource.fields {
         if let (FieldKind::Reference(target), Some(Some(id))) = (field.kind, values.get(field.name))
             && !queries::reference_exists(conn, target, id, scope)?
@@ -92,7 +93,8 @@ fn facts(conn: &mut PgConnection, resource: &Resource, values: &Values) -> Resul
     let mut facts = Facts::default();
     if resource.kind == "service_level_agreement"
         && let Some(Some(id)) = values.get("subscription_id")
-        && let Some(subscription) = queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), None)?
+        && let Some(subscription) =
+            queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), Viewer::EVERYTHING)?
     {
         let text = |name: &str| subscription.get(name).and_then(|v| v.as_str()).unwrap_or_default();
         if let (Some(status), Some(tier), Some(approval)) = (
@@ -170,7 +172,7 @@ pub fn create(
 /// Loads a record the user may see, or refuses.
 pub fn load(conn: &mut PgConnection, user: &User, resource: &'static Resource, id: i32) -> Result<Record, Refusal> {
     rules::may_read(resource, user.role()).map_err(Refusal::Forbidden)?;
-    queries::get(conn, resource, id, client_scope(user))?.ok_or(Refusal::NotFound)
+    queries::get(conn, resource, id, viewer_of(user))?.ok_or(Refusal::NotFound)
 }
 
 /// Saves an edit made from `lock_version`; someone else's earlier save is a conflict.
@@ -206,7 +208,7 @@ pub fn update(
     if !queries::update(conn, resource, id, lock_version, &editable, &extras)
         .map_err(|e| unique_violation(resource, e))?
     {
-        let fresh = queries::get(conn, resource, id, client_scope(user))?.ok_or(Refusal::NotFound)?;
+        let fresh = queries::get(conn, resource, id, viewer_of(user))?.ok_or(Refusal::NotFound)?;
         return Err(Refusal::Conflict(Box::new(fresh)));
     }
     let mut changes = editable.iter().fold(Changes::new(), |changes, (field, value)| {

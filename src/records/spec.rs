@@ -49,6 +49,10 @@ pub struct Resource {
     pub unique: &'static [&'static [&'static str]],
     pub related: &'static [Related],
     pub scope: ClientScope,
+    /// How a vendor contact is confined in this table (`{}` is their vendor); `None`: they see none of it.
+    pub vendor_scope: Option<&'static str>,
+    /// What contacts may read, on top of their client or vendor scope; `None`: nothing (staff only).
+    pub contacts: Option<&'static str>,
     pub permissions: Permissions,
     pub has_updated_at: bool,
     /// Whether records wait for approval (subscriptions and SLAs).

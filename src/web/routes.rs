@@ -1,7 +1,7 @@
 //! Every route, in one table. The router is built from it, and the tests walk it, so no route escapes the
 //! CSRF, access and scope checks.
-use crate::records::handlers::{self as records, Clients, Components, Products, Slas, Subscriptions, Users, Vendors};
 use crate::incidents::handlers as incidents;
+use crate::records::handlers::{self as records, Clients, Components, Products, Slas, Subscriptions, Users, Vendors};
 use crate::{auth, web::home};
 use actix_web::web;
 

@@ -6,6 +6,6 @@ mod demo;
 mod fixtures;
 mod import;
 mod incidents;
+mod routes;
 mod schema;
 mod support;
-mod routes;
