@@ -33,6 +33,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         justification -> Nullable<Text>,
         lock_version -> Int4,
+        rejected_by_user -> Nullable<Int4>,
+        rejection_reason -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -95,6 +98,7 @@ diesel::table! {
         generated_at -> Timestamptz,
         created_at -> Timestamptz,
         lock_version -> Int4,
+        snapshot -> Nullable<Jsonb>,
     }
 }
 
@@ -234,6 +238,9 @@ diesel::table! {
         created_at -> Timestamptz,
         justification -> Nullable<Text>,
         lock_version -> Int4,
+        rejected_by_user -> Nullable<Int4>,
+        rejection_reason -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -126,12 +126,18 @@ domain_enum!(ChangeType { Normal => "Normal", Standard => "Standard", Upgrade =>
 
 domain_enum!(RiskLevel { Low => "Low", Medium => "Medium", High => "High" });
 
-domain_enum!(ChangeStatus {
-    Requested => "Requested", InProgress => "In progress", Scheduled => "Scheduled", RolledBack => "Rolled back",
-    Completed => "Completed", Failed => "Failed", Approved => "Approved",
-});
+domain_enum!(
+    /// `rejected` is a PRODUCT ADDITION.
+    ChangeStatus {
+        Requested => "Requested", InProgress => "In progress", Scheduled => "Scheduled", RolledBack => "Rolled back",
+        Completed => "Completed", Failed => "Failed", Approved => "Approved", Rejected => "Rejected",
+    }
+);
 
-domain_enum!(RollbackStatus { Requested => "Requested", InProgress => "In progress", Failed => "Failed", Approved => "Approved" });
+domain_enum!(
+    /// `rejected` is a PRODUCT ADDITION.
+    RollbackStatus { Requested => "Requested", InProgress => "In progress", Failed => "Failed", Approved => "Approved", Rejected => "Rejected" }
+);
 
 domain_enum!(MetricType {
     ResponseTime => "Response time", ResolutionTime => "Resolution time", DetectionTime => "Detection time",

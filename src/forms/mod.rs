@@ -54,6 +54,7 @@ impl FieldKind {
             FieldKind::Integer { .. } | FieldKind::Reference(_) => "integer",
             FieldKind::Decimal { .. } => "double precision",
             FieldKind::Date => "date",
+            FieldKind::DateTime => "timestamptz",
             _ => "text",
         }
     }
@@ -63,6 +64,8 @@ impl FieldKind {
 pub enum Editable {
     Always,
     OnlyOnCreate,
+    /// Not on the form that creates a record, which starts at the field's default (e.g. a status).
+    OnlyOnUpdate,
     /// Shown and filterable, but set by the product, never typed (e.g. approval status).
     Never,
 }
@@ -101,6 +104,10 @@ impl Field {
         self.editable = Editable::OnlyOnCreate;
         self
     }
+    pub const fn only_on_update(mut self) -> Self {
+        self.editable = Editable::OnlyOnUpdate;
+        self
+    }
     pub const fn read_only(mut self) -> Self {
         self.editable = Editable::Never;
         self
@@ -127,6 +134,7 @@ pub fn on_form(field: &Field, creating: bool) -> bool {
     match field.editable {
         Editable::Always => true,
         Editable::OnlyOnCreate => creating,
+        Editable::OnlyOnUpdate => !creating,
         Editable::Never => false,
     }
 }

@@ -3,6 +3,9 @@
 //! Each record type is described once (`resources`); the pages, checks and queries follow the description.
 pub mod handlers;
 pub mod queries;
+pub mod procedure_rules;
+pub mod procedure_service;
+pub mod procedures;
 pub mod resources;
 pub mod rules;
 pub mod service;

@@ -114,7 +114,6 @@ fn scope_condition(sql: &mut Sql, resource: &Resource, viewer: Viewer) -> Option
     if let Some(client) = viewer.client {
         match resource.scope {
             ClientScope::Condition(template) => conditions.push(sql.condition(template, client)),
-            ClientScope::Shared if viewer.contact => conditions.push("false".to_string()),
             ClientScope::Shared => {}
         }
     }
@@ -122,7 +121,8 @@ fn scope_condition(sql: &mut Sql, resource: &Resource, viewer: Viewer) -> Option
         conditions.push(resource.vendor_scope.map_or("false".to_string(), |template| sql.condition(template, vendor)));
     }
     if viewer.contact {
-        conditions.push(match resource.contacts {
+        let allowed = if viewer.vendor.is_some() { resource.contacts.vendor } else { resource.contacts.client };
+        conditions.push(match allowed {
             Some(_) if viewer.client.is_none() && viewer.vendor.is_none() => "false".to_string(),
             Some(filter) => format!("({filter})"),
             None => "false".to_string(),

@@ -76,11 +76,10 @@ pub static CLIENTS: Resource = Resource {
         Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "client_id = {}" },
     ],
     scope: ClientScope::Condition("client_id = {}"),
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: ADMIN_ONLY, update: &[SystemAdministrator, AccountManager] },
     has_updated_at: true,
     approval: false,
+    ..DEFAULTS
 };
 
 pub static USERS: Resource = Resource {
@@ -111,14 +110,13 @@ pub static USERS: Resource = Resource {
     unique: &[&["email"]],
     related: &[],
     scope: ClientScope::Condition("client_id = {}"),
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions {
         create: &[SystemAdministrator, IncidentManager],
         update: &[SystemAdministrator, IncidentManager],
     },
     has_updated_at: true,
     approval: false,
+    ..DEFAULTS
 };
 
 const VENDOR_MANAGERS: &[Role] = &[SystemAdministrator, IncidentManager, Executive];
@@ -146,11 +144,10 @@ pub static VENDORS: Resource = Resource {
         Related { title: "Supported products", resource: &PRODUCTS, condition: "support_vendor_id = {}" },
     ],
     scope: ClientScope::Shared,
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: VENDOR_MANAGERS, update: VENDOR_MANAGERS },
     has_updated_at: false,
     approval: false,
+    ..DEFAULTS
 };
 
 const TECHNICAL_MANAGERS: &[Role] = &[SystemAdministrator, TechnicalSupport];
@@ -179,11 +176,10 @@ pub static PRODUCTS: Resource = Resource {
         Related { title: "Subscriptions", resource: &SUBSCRIPTIONS, condition: "product_id = {}" },
     ],
     scope: ClientScope::Shared,
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: TECHNICAL_MANAGERS, update: TECHNICAL_MANAGERS },
     has_updated_at: true,
     approval: false,
+    ..DEFAULTS
 };
 
 pub static COMPONENTS: Resource = Resource {
@@ -209,11 +205,10 @@ pub static COMPONENTS: Resource = Resource {
     unique: &[&["product_id", "component_name"]],
     related: &[Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "component_id = {}" }],
     scope: ClientScope::Shared,
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: TECHNICAL_MANAGERS, update: TECHNICAL_MANAGERS },
     has_updated_at: true,
     approval: false,
+    ..DEFAULTS
 };
 
 const COMMERCIAL_MANAGERS: &[Role] = &[SystemAdministrator, AccountManager, IncidentManager, Executive];
@@ -243,11 +238,10 @@ pub static SUBSCRIPTIONS: Resource = Resource {
     unique: &[],
     related: &[Related { title: "Service level agreements", resource: &SLAS, condition: "subscription_id = {}" }],
     scope: ClientScope::Condition("client_id = {}"),
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
     has_updated_at: true,
     approval: true,
+    ..DEFAULTS
 };
 
 pub static SLAS: Resource = Resource {
@@ -282,11 +276,10 @@ pub static SLAS: Resource = Resource {
     scope: ClientScope::Condition(
         "subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = {})",
     ),
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
     has_updated_at: false,
     approval: true,
+    ..DEFAULTS
 };
 
 /// Incidents as other records' pages list them; the incident pages themselves live in their own module.
@@ -307,11 +300,10 @@ pub static INCIDENT_SUMMARY: Resource = Resource {
     unique: &[],
     related: &[],
     scope: ClientScope::Condition("client_id = {}"),
-    vendor_scope: None,
-    contacts: None,
     permissions: Permissions { create: &[], update: &[] },
     has_updated_at: true,
     approval: false,
+    ..DEFAULTS
 };
 
 /// The record types with administration pages, in navigation order.

@@ -1,7 +1,7 @@
 //! Who may do what with records, the rules that span fields, and approvals. Pure functions returning the reason
 //! for a refusal.
 use super::spec::Resource;
-use super::tiers;
+use super::{procedure_rules, tiers};
 use crate::domain::enums::{ApprovalStatus, Role, Severity, SlaTier, SubscriptionStatus};
 use crate::forms::Values;
 use crate::web::page::FieldError;
@@ -17,7 +17,12 @@ fn role_list(roles: &[Role]) -> String {
 
 /// Records outside the provider's own staff are not administered by contacts.
 pub fn may_read(resource: &Resource, role: Role) -> Result<(), String> {
-    if role.is_staff() || resource.contacts.is_some() {
+    let contacts = match role {
+        Role::ClientContact => resource.contacts.client,
+        Role::VendorContact => resource.contacts.vendor,
+        _ => None,
+    };
+    if role.is_staff() || contacts.is_some() {
         Ok(())
     } else {
         Err(format!(
@@ -55,6 +60,10 @@ fn allowed(resource: &Resource, role: Role, roles: &[Role], verb: &str) -> Resul
 pub struct Facts {
     /// For an SLA: its subscription's status, tier and approval.
     pub subscription: Option<(SubscriptionStatus, SlaTier, ApprovalStatus)>,
+    /// The status of the incident a record points to.
+    pub incident_status: Option<crate::domain::enums::IncidentStatus>,
+    /// The status of the change a rollback points to.
+    pub change_status: Option<crate::domain::enums::ChangeStatus>,
 }
 
 fn value<'a>(values: &'a Values, field: &str) -> Option<&'a str> {
@@ -125,6 +134,28 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
             }
             None => {}
         },
+        "performance_metric" | "post_incident_review" => {
+            if let Some(status) = facts.incident_status {
+                let procedure = if resource.kind == "performance_metric" { "Performance metrics" } else { "Post-incident reviews" };
+                if let Err(message) = procedure_rules::check_closed(procedure, value(values, "incident_id").unwrap_or_default(), status) {
+                    fail("incident_id", message);
+                }
+            }
+        }
+        "rollback_request" => {
+            if let Some(status) = facts.change_status
+                && let Err(message) = procedure_rules::check_rollback_target(value(values, "change_id").unwrap_or_default(), status)
+            {
+                fail("change_id", message);
+            }
+        }
+        "change_request" => {
+            if let (Some(start), Some(end)) = (value(values, "scheduled_start_time"), value(values, "scheduled_end_time"))
+                && crate::web::format::parse(end) <= crate::web::format::parse(start)
+            {
+                fail("scheduled_end_time", "The scheduled end must be after the scheduled start.".into());
+            }
+        }
         _ => {}
     }
     errors

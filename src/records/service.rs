@@ -52,13 +52,34 @@ fn check_submission(
     let (mut values, mut errors) = form::parse(resource.fields, input, existing.is_none());
     let scope = viewer_of(user);
     for field in resource.fields {
-        if let (FieldKind::Reference(target), Some(Some(id))) = (field.kind, values.get(field.name))
-            && !queries::reference_exists(conn, target, id, scope)?
-        {
-            errors.push(FieldError {
-                field: field.name,
-                message: format!("The {} chosen does not exist; choose one from the list.", target.noun),
-            });
+        let Some(Some(value)) = values.get(field.name).cloned() else { continue };
+        match field.kind {
+            FieldKind::Reference(target) if !queries::reference_exists(conn, target, &value, scope)? => {
+                errors.push(FieldError {
+                    field: field.name,
+                    message: format!("The {} chosen does not exist; choose one from the list.", target.noun),
+                });
+            }
+            // People named in a form must be active (permissions.md).
+            FieldKind::Reference(target) if target.table == "users" && field.editable != crate::forms::Editable::Never => {
+                if let Some(person) = crate::incidents::queries::person(conn, value.parse().unwrap_or_default())?
+                    && person.status != "active"
+                {
+                    let status = crate::domain::enums::UserStatus::parse(&person.status).map_or(person.status.clone(), |s| s.label().to_lowercase());
+                    errors.push(FieldError {
+                        field: field.name,
+                        message: format!("{}: {} is {status}; choose an active user.", field.label, person.name),
+                    });
+                }
+            }
+            // Times are typed in the user's own zone and stored in UTC.
+            FieldKind::DateTime => match crate::incidents::service::local_to_utc(&value, &user.timezone) {
+                Some(at) => {
+                    values.insert(field.name, Some(at.to_rfc3339()));
+                }
+                None => errors.push(FieldError { field: field.name, message: format!("{} is not a time that exists in your time zone.", field.label) }),
+            },
+            _ => {}
         }
     }
     if !errors.is_empty() {
@@ -91,6 +112,13 @@ fn check_submission(
 
 fn facts(conn: &mut PgConnection, resource: &Resource, values: &Values) -> Result<Facts, Refusal> {
     let mut facts = Facts::default();
+    let id = |name: &str| values.get(name).cloned().flatten().and_then(|v| v.parse::<i32>().ok());
+    if let Some(incident) = id("incident_id") {
+        facts.incident_status = super::procedure_service::incident_status(conn, incident)?;
+    }
+    if let Some(change) = id("change_id") {
+        facts.change_status = super::procedure_service::change_status(conn, change)?;
+    }
     if resource.kind == "service_level_agreement"
         && let Some(Some(id)) = values.get("subscription_id")
         && let Some(subscription) =
@@ -144,8 +172,14 @@ pub fn create(
     password_hash: Option<&str>,
 ) -> Result<(i32, ApprovalStatus), Refusal> {
     rules::may_create(resource, user.role()).map_err(Refusal::Forbidden)?;
-    let values = check_submission(conn, user, resource, input, None)?;
+    let mut values = check_submission(conn, user, resource, input, None)?;
+    // Fields not on the create form (a procedure's status) start at their default.
+    for field in resource.fields.iter().filter(|f| f.editable == crate::forms::Editable::OnlyOnUpdate) {
+        values.insert(field.name, field.default.map(str::to_string));
+    }
     let mut extras = timestamps(resource, clock, true);
+    let (procedure_extras, approved_on_submission) = super::procedure_service::creation_extras(conn, clock, user, resource, &values)?;
+    extras.extend(procedure_extras);
     let status = if resource.approval {
         rules::status_on_submit(resource, user.role(), &values)
     } else {
@@ -164,6 +198,10 @@ pub fn create(
     audit::record(conn, clock, actor(user), "create", resource.kind, id, changes)?;
     if resource.approval && status == ApprovalStatus::Approved {
         let changes = Changes::new().field("approval_status", None::<String>, Some(status.as_str()));
+        audit::record(conn, clock, actor(user), "approve", resource.kind, id, changes)?;
+    }
+    if approved_on_submission {
+        let changes = Changes::new().field("status", Some("requested"), Some("approved"));
         audit::record(conn, clock, actor(user), "approve", resource.kind, id, changes)?;
     }
     Ok((id, status))
@@ -200,6 +238,7 @@ pub fn update(
         extras.extend(approval_extras(status, user, clock));
     }
     let old = values_of(resource, &current);
+    extras.extend(super::procedure_service::update_extras(clock, user, resource, &old, &values)?);
     let editable: Values =
         values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
     if resource.kind == "user" {

@@ -51,13 +51,62 @@ pub struct Resource {
     pub scope: ClientScope,
     /// How a vendor contact is confined in this table (`{}` is their vendor); `None`: they see none of it.
     pub vendor_scope: Option<&'static str>,
-    /// What contacts may read, on top of their client or vendor scope; `None`: nothing (staff only).
-    pub contacts: Option<&'static str>,
+    /// What contacts may read, on top of their client or vendor scope.
+    pub contacts: Contacts,
+    /// Fields contacts never see (links into incidents that may lie outside their scope).
+    pub hidden_from_contacts: &'static [&'static str],
     pub permissions: Permissions,
     pub has_updated_at: bool,
     /// Whether records wait for approval (subscriptions and SLAs).
     pub approval: bool,
+    /// The column set to the acting user when a record is created (issued_by_user, created_by_user, …).
+    pub actor_column: Option<&'static str>,
+    /// The status moves allowed, as (from, to); empty when any move is allowed.
+    pub transitions: &'static [(&'static str, &'static str)],
+    /// Timestamps set when a record enters a status: (status, column).
+    pub stamps: &'static [(&'static str, &'static str)],
 }
+
+/// Which contacts may read a record type, and with what further condition (e.g. only published articles).
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts {
+    pub client: Option<&'static str>,
+    pub vendor: Option<&'static str>,
+}
+
+impl Contacts {
+    pub const NONE: Contacts = Contacts { client: None, vendor: None };
+
+    pub fn allows_any(self) -> bool {
+        self.client.is_some() || self.vendor.is_some()
+    }
+}
+
+/// What most record types have; each description states how it differs.
+pub const DEFAULTS: Resource = Resource {
+    kind: "",
+    noun: "",
+    plural: "",
+    path: "",
+    table: "",
+    key: "",
+    title: "",
+    fields: &[],
+    columns: &[],
+    filters: &[],
+    unique: &[],
+    related: &[],
+    scope: ClientScope::Shared,
+    vendor_scope: None,
+    contacts: Contacts::NONE,
+    hidden_from_contacts: &[],
+    permissions: Permissions { create: &[], update: &[] },
+    has_updated_at: true,
+    approval: false,
+    actor_column: None,
+    transitions: &[],
+    stamps: &[],
+};
 
 impl Resource {
     pub fn field(&'static self, name: &str) -> Option<&'static Field> {

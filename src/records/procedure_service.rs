@@ -1,0 +1,236 @@
+//! The procedures' own use cases beyond create and edit: computed metrics, report snapshots, change and
+//! rollback approvals, and carrying out a rollback. Each runs in the caller's transaction with its audit entry.
+use super::procedure_rules::{self, IncidentTimes};
+use super::queries::{Extra, Record};
+use super::spec::Resource;
+use crate::audit::{self, Actor, Changes};
+use crate::clock::Clock;
+use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel, RollbackStatus};
+use crate::error::Refusal as RefusalOf;
+use crate::forms::Values;
+use crate::schema::{change_requests, incident_escalations, incidents, rollback_requests};
+use crate::users::User;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+pub type Refusal = RefusalOf<Record>;
+
+pub fn incident_status(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Option<IncidentStatus>> {
+    let status: Option<String> = incidents::table.find(incident_id).select(incidents::status).first(conn).optional()?;
+    Ok(status.as_deref().and_then(IncidentStatus::parse))
+}
+
+pub fn change_status(conn: &mut PgConnection, change_id: i32) -> QueryResult<Option<ChangeStatus>> {
+    let status: Option<String> = change_requests::table.find(change_id).select(change_requests::status).first(conn).optional()?;
+    Ok(status.as_deref().and_then(ChangeStatus::parse))
+}
+
+fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
+    values.get(name).and_then(|v| v.as_deref())
+}
+
+fn text(value: impl ToString, sql_type: &'static str, column: &'static str) -> Extra {
+    Extra { column, value: Some(value.to_string()), sql_type }
+}
+
+/// Columns a new procedure record gets besides its form: the actor, computed values, a snapshot, an
+/// immediate approval. Returns them and whether the record was approved on submission.
+pub fn creation_extras(conn: &mut PgConnection, clock: &Clock, user: &User, resource: &Resource, values: &Values) -> Result<(Vec<Extra>, bool), Refusal> {
+    let mut extras = Vec::new();
+    if let Some(column) = resource.actor_column {
+        extras.push(text(user.user_id, "integer", column));
+    }
+    let incident_id = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok());
+    let mut approved = false;
+    match resource.kind {
+        "performance_metric" => {
+            let incident_id = incident_id.unwrap_or_default();
+            let metric = value(values, "metric_type").and_then(MetricType::parse).ok_or_else(|| Refusal::field("metric_type", "Choose the metric."))?;
+            let (times, client_id, severity) = incident_times(conn, incident_id)?;
+            let minutes = procedure_rules::metric_minutes(metric, &times).map_err(|message| Refusal::field("metric_type", message))?;
+            let sla = crate::service_levels::target(conn, client_id, &severity)?;
+            let target = match (metric, sla) {
+                (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
+                (MetricType::ResolutionTime, Some(sla)) => Some(i64::from(sla.resolution_time_hours) * 60),
+                _ => value(values, "target_minutes").and_then(|v| v.parse().ok()),
+            };
+            extras.push(text(minutes, "integer", "calculated_value_minutes"));
+            extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
+            extras.push(text(clock.now().to_rfc3339(), "timestamptz", "recorded_at"));
+        }
+        "incident_report" => {
+            extras.push(text(snapshot(conn, incident_id.unwrap_or_default())?, "jsonb", "snapshot"));
+            extras.push(text(clock.now().to_rfc3339(), "timestamptz", "generated_at"));
+        }
+        "change_request" => {
+            let risk = value(values, "risk_level").and_then(RiskLevel::parse);
+            let change_type = value(values, "change_type").and_then(ChangeType::parse);
+            // An approver's own submission is approved at once, unless it needs a role they lack.
+            if procedure_rules::may_approve_change(user.role(), risk, change_type).is_ok() {
+                approved = true;
+                extras.push(text("approved", "text", "status"));
+                extras.push(text(user.user_id, "integer", "approved_by_user"));
+                extras.push(text(clock.now().to_rfc3339(), "timestamptz", "decided_at"));
+            }
+        }
+        _ => {}
+    }
+    Ok((extras, approved))
+}
+
+/// Columns an edit sets besides its form: the time a status is entered. Also checks the status move and,
+/// for articles, that only the reviewer publishes.
+pub fn update_extras(clock: &Clock, user: &User, resource: &Resource, old: &Values, new: &Values) -> Result<Vec<Extra>, Refusal> {
+    let (from, to) = (value(old, "status").unwrap_or_default(), value(new, "status").unwrap_or_default());
+    if from == to {
+        return Ok(Vec::new());
+    }
+    procedure_rules::check_transition(resource, from, to).map_err(|message| Refusal::field("status", message))?;
+    if resource.kind == "knowledge_base_article" && to == "published" {
+        let reviewer = value(new, "reviewer_user").and_then(|v| v.parse().ok());
+        procedure_rules::check_publish(reviewer, user.user_id).map_err(Refusal::Forbidden)?;
+    }
+    Ok(resource.stamps.iter().filter(|(status, _)| *status == to).map(|(_, column)| text(clock.now().to_rfc3339(), "timestamptz", column)).collect())
+}
+
+fn incident_times(conn: &mut PgConnection, incident_id: i32) -> Result<(IncidentTimes, i32, String), Refusal> {
+    let (detected, created, acknowledged, resolved, client_id, severity): (DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i32, String) = incidents::table
+        .find(incident_id)
+        .select((incidents::detection_timestamp, incidents::created_at, incidents::acknowledged_at, incidents::resolution_timestamp, incidents::client_id, incidents::severity))
+        .first(conn)?;
+    let first_escalation = incident_escalations::table
+        .filter(incident_escalations::incident_id.eq(incident_id))
+        .select(diesel::dsl::min(incident_escalations::escalated_at))
+        .first::<Option<DateTime<Utc>>>(conn)?;
+    Ok((IncidentTimes { detected, created, acknowledged, resolved, first_escalation }, client_id, severity))
+}
+
+/// The incident and its related records as they are now, for a report that must not change afterwards.
+fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct Snapshot {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        snapshot: String,
+    }
+    let related = |table: &str, order: &str| {
+        format!("'{table}', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.{order}), '[]') FROM {table} r WHERE r.incident_id = i.incident_id)")
+    };
+    let sql = format!(
+        "SELECT json_build_object(\
+           'incident', row_to_json(i), \
+           'client', (SELECT client_name FROM clients c WHERE c.client_id = i.client_id), \
+           'component', (SELECT component_name FROM infrastructure_components c WHERE c.component_id = i.component_id), \
+           'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', us.name, 'type', u.update_type, 'field', u.field_changed, 'old', u.old_value, 'new', u.new_value) ORDER BY u.created_at), '[]') \
+                       FROM incident_updates u JOIN users us ON us.user_id = u.updated_by_user WHERE u.incident_id = i.incident_id), \
+           {}, {}, {}, {}, {}, {}, \
+           'rollbacks', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.created_at), '[]') FROM rollback_requests r WHERE r.change_id IN (SELECT change_id FROM change_requests WHERE incident_id = i.incident_id)) \
+         )::text AS snapshot FROM incidents i WHERE i.incident_id = $1",
+        related("incident_escalations", "escalated_at"),
+        related("workarounds", "implemented_at"),
+        related("root_cause_analysis", "created_at"),
+        related("change_requests", "created_at"),
+        related("performance_metrics", "recorded_at"),
+        related("post_incident_reviews", "scheduled_date"),
+    );
+    diesel::sql_query(sql).bind::<diesel::sql_types::Integer, _>(incident_id).get_result::<Snapshot>(conn).map(|s| s.snapshot)
+}
+
+fn actor(user: &User) -> Actor {
+    Actor::user(user.user_id, user.role())
+}
+
+/// Approves or rejects a requested change (an executive for high risk or emergencies); a rejection needs a reason.
+pub fn decide_change(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record, approve: bool, reason: &str) -> Result<(), Refusal> {
+    let id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let field = |name: &str| record.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    procedure_rules::may_approve_change(user.role(), RiskLevel::parse(&field("risk_level")), ChangeType::parse(&field("change_type")))
+        .map_err(Refusal::Forbidden)?;
+    let reason = check_decision("Change", &field("status"), "requested", approve, reason)?;
+    let now = clock.now();
+    let status = if approve { ChangeStatus::Approved } else { ChangeStatus::Rejected };
+    let updated = diesel::update(change_requests::table.find(id).filter(change_requests::status.eq("requested")))
+        .set((
+            change_requests::status.eq(status.as_str()),
+            change_requests::approved_by_user.eq(approve.then_some(user.user_id)),
+            change_requests::rejected_by_user.eq((!approve).then_some(user.user_id)),
+            change_requests::rejection_reason.eq(&reason),
+            change_requests::decided_at.eq(now),
+            change_requests::updated_at.eq(now),
+            change_requests::lock_version.eq(change_requests::lock_version + 1),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(Refusal::Forbidden("Change approval: someone decided this change a moment ago.".into()));
+    }
+    let changes = Changes::new().field("status", Some("requested"), Some(status.as_str())).field("rejection_reason", None::<String>, reason);
+    audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, "change_request", id, changes)?;
+    Ok(())
+}
+
+/// Both decisions act only on waiting requests; a rejection needs a reason (returned, trimmed).
+fn check_decision(what: &str, status: &str, waiting: &str, approve: bool, reason: &str) -> Result<Option<String>, Refusal> {
+    if status != waiting {
+        return Err(Refusal::Forbidden(format!("{what} approval: this request is already {}; only requested ones can be decided.", status.replace('_', " "))));
+    }
+    let reason = reason.trim();
+    if approve {
+        return Ok(None);
+    }
+    if reason.is_empty() || reason.chars().count() > 2_000 {
+        return Err(Refusal::field("rejection_reason", "Rejection: enter the reason (up to 2000 characters), so the requester knows what to change."));
+    }
+    Ok(Some(reason.to_string()))
+}
+
+/// Approves or rejects a requested rollback.
+pub fn decide_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record, approve: bool, reason: &str) -> Result<(), Refusal> {
+    let id = record.get("rollback_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    procedure_rules::may_approve_rollback(user.role()).map_err(Refusal::Forbidden)?;
+    let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let reason = check_decision("Rollback", &status, "requested", approve, reason)?;
+    let decided = if approve { RollbackStatus::Approved } else { RollbackStatus::Rejected };
+    let updated = diesel::update(rollback_requests::table.find(id).filter(rollback_requests::status.eq("requested")))
+        .set((
+            rollback_requests::status.eq(decided.as_str()),
+            rollback_requests::approved_by_user.eq(approve.then_some(user.user_id)),
+            rollback_requests::rejected_by_user.eq((!approve).then_some(user.user_id)),
+            rollback_requests::rejection_reason.eq(&reason),
+            rollback_requests::decided_at.eq(clock.now()),
+            rollback_requests::lock_version.eq(rollback_requests::lock_version + 1),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(Refusal::Forbidden("Rollback approval: someone decided this rollback a moment ago.".into()));
+    }
+    let changes = Changes::new().field("status", Some("requested"), Some(decided.as_str())).field("rejection_reason", None::<String>, reason);
+    audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, "rollback_request", id, changes)?;
+    Ok(())
+}
+
+/// Carries out an approved rollback: it is completed and its change becomes rolled back.
+pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record) -> Result<i32, Refusal> {
+    let id = record.get("rollback_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let change_id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default();
+    if status != "approved" || record.get("completed_at").is_some_and(|v| !v.is_null()) {
+        return Err(Refusal::Forbidden(format!(
+            "Rollback: only an approved rollback that has not been carried out can be carried out; this one is {}{}.",
+            status.replace('_', " "),
+            if record.get("completed_at").is_some_and(|v| !v.is_null()) { " and done" } else { "" }
+        )));
+    }
+    let now = clock.now();
+    diesel::update(rollback_requests::table.find(id))
+        .set((rollback_requests::completed_at.eq(now), rollback_requests::lock_version.eq(rollback_requests::lock_version + 1)))
+        .execute(conn)?;
+    let previous: String = change_requests::table.find(change_id).select(change_requests::status).first(conn)?;
+    diesel::update(change_requests::table.find(change_id))
+        .set((change_requests::status.eq("rolled_back"), change_requests::updated_at.eq(now), change_requests::lock_version.eq(change_requests::lock_version + 1)))
+        .execute(conn)?;
+    let changes = Changes::new()
+        .field("completed_at", None::<String>, Some(now.to_rfc3339()))
+        .field("change_status", Some(previous), Some("rolled_back"))
+        .field("change_id", None::<String>, Some(change_id));
+    audit::record(conn, clock, actor(user), "execute", "rollback_request", id, changes)?;
+    Ok(change_id)
+}
