@@ -55,6 +55,16 @@ fn recompute(prev_hash: &str, entry: &AuditEntry) -> String {
     )
 }
 
+/// The newest entry's hash: printed on reports, so a printout can be tied to the trail as it stood.
+pub fn head(conn: &mut PgConnection) -> QueryResult<String> {
+    Ok(audit_logs::table
+        .select(audit_logs::entry_hash)
+        .order(audit_logs::audit_id.desc())
+        .first::<String>(conn)
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_string()))
+}
+
 /// Where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokenLink {

@@ -390,6 +390,8 @@ struct DetailPage {
     can_progress: bool,
     can_escalate: bool,
     can_communicate: bool,
+    /// The procedures this user may start from the incident: (label, address).
+    procedures: Vec<(String, String)>,
     note: String,
     errors: Vec<FieldError>,
 }
@@ -468,6 +470,7 @@ async fn detail_page(
         can_progress: open && rules::may(Action::PostProgress, role).is_ok(),
         can_escalate: open && rules::may(Action::Escalate, role).is_ok(),
         can_communicate: rules::may(Action::Communicate, role).is_ok(),
+        procedures: procedure_links(&incident, role),
         note: note.text,
         errors: note.error.into_iter().map(|message| FieldError { field: "note", message }).collect(),
         incident,
@@ -859,4 +862,27 @@ pub async fn cancel_escalation(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     end_escalation(state, session, user, path.into_inner(), false).await
+}
+
+/// Links to the procedures the user may start on this incident; metrics and reviews wait for its closing.
+fn procedure_links(incident: &Incident, role: Role) -> Vec<(String, String)> {
+    use crate::records::procedures::*;
+    let closed = incident.status() == IncidentStatus::Closed;
+    [
+        (&PROBLEM_TICKETS, "Raise a problem ticket", true),
+        (&WORK_ORDERS, "Create a work order", true),
+        (&WORKAROUNDS, "Record a workaround", !closed),
+        (&ANALYSES, "Conduct a root cause analysis", true),
+        (&CHANGES, "Request a change", true),
+        (&METRICS, "Record a performance metric", closed),
+        (&REPORTS, "Generate a report", true),
+        (&ARTICLES, "Write a knowledge base article", true),
+        (&REVIEWS, "Schedule a post-incident review", closed),
+    ]
+    .into_iter()
+    .filter(|(resource, _, applies)| *applies && crate::records::rules::may_create(resource, role).is_ok())
+    .map(|(resource, label, _)| {
+        (label.to_string(), format!("{}/new?incident_id={}", resource.path, incident.incident_id))
+    })
+    .collect()
 }

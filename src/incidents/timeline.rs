@@ -16,6 +16,8 @@ pub struct Entry {
     pub kind: &'static str,
     pub summary: String,
     pub detail: Option<String>,
+    /// The record the entry is about, when it has a page of its own.
+    pub href: Option<String>,
 }
 
 /// Which communications a viewer sees: staff see all; contacts see those addressed to them, and client
@@ -92,6 +94,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         kind: "Reported",
         summary: format!("Reported the incident ({} {})", incident.severity, words(&incident.category).to_lowercase()),
         detail: None,
+        href: None,
     }];
     for (by, update_type, field, old, new, at) in updates {
         let (kind, summary, detail) = if update_type == "progress_note" {
@@ -106,7 +109,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             };
             ("Change", format!("Changed {} from {old} to {new}", words(&field)), None)
         };
-        entries.push(Entry { at, who: name(by), kind, summary, detail });
+        entries.push(Entry { at, who: name(by), kind, summary, detail, href: None });
     }
     for (by, to, level, reason, status, at, ended) in escalations {
         let level = EscalationLevel::parse(&level).map_or(level.clone(), |l| l.label().to_lowercase());
@@ -116,6 +119,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             kind: "Escalation",
             summary: format!("Escalated to {} ({level} level)", name(to)),
             detail: reason,
+            href: None,
         });
         if let Some(ended) = ended {
             entries.push(Entry {
@@ -124,6 +128,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
                 kind: "Escalation",
                 summary: format!("The escalation to {} was {status}", name(to)),
                 detail: None,
+                href: None,
             });
         }
     }
@@ -144,12 +149,42 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             kind: "Communication",
             summary: format!("Sent {} {} to {to} by {method} ({status})", article(&kind), words(&kind)),
             detail: message,
+            href: None,
         });
     }
+    entries.extend(procedure_entries(conn, incident.incident_id, viewer)?);
     entries.sort_by_key(|entry| std::cmp::Reverse(entry.at));
     Ok(entries)
 }
 
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
+/// The procedure records of the incident that the viewer may see, as timeline entries.
+fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -> QueryResult<Vec<Entry>> {
+    use crate::records::{Viewer, procedures::PROCEDURES, queries};
+    let mut entries = Vec::new();
+    for resource in PROCEDURES.iter().filter(|r| r.field("incident_id").is_some()) {
+        if crate::records::rules::may_read(resource, viewer.role()).is_err() {
+            continue;
+        }
+        let (records, _) =
+            queries::list(conn, resource, Viewer::of(viewer), &[], Some(("incident_id = {}", incident_id)), 1)?;
+        for record in records {
+            let text = |key: &str| record.get(key).and_then(|v| v.as_str()).map(str::to_string);
+            let Some(at) = text("created_at").and_then(|t| crate::web::format::parse(&t)) else { continue };
+            let status = text("status").map(|s| format!(" ({})", words(&s))).unwrap_or_default();
+            let id = crate::records::view::id_of(resource, &record);
+            entries.push(Entry {
+                at,
+                who: text("__actor").unwrap_or_else(|| "Someone".into()),
+                kind: resource.noun,
+                summary: format!("{}{status}", text("__title").unwrap_or_default()),
+                detail: None,
+                href: Some(format!("{}/{id}", resource.path)),
+            });
+        }
+    }
+    Ok(entries)
 }

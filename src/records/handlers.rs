@@ -1,10 +1,10 @@
 //! Administration pages. One set of handlers serves every described record type.
 use super::queries::{self, Filter, PAGE_SIZE};
-use super::resources;
 use super::rules;
 use super::service::{self, Refusal, viewer_of};
 use super::spec::{FieldKind, Resource};
 use super::view::{self, RecordView, RowView};
+use super::{procedures, resources};
 use crate::audit::{self, AuditEntry};
 use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
@@ -47,6 +47,16 @@ described! {
     Components => resources::COMPONENTS,
     Subscriptions => resources::SUBSCRIPTIONS,
     Slas => resources::SLAS,
+    Problems => procedures::PROBLEM_TICKETS,
+    WorkOrders => procedures::WORK_ORDERS,
+    Workarounds => procedures::WORKAROUNDS,
+    Analyses => procedures::ANALYSES,
+    Changes => procedures::CHANGES,
+    Rollbacks => procedures::ROLLBACKS,
+    Metrics => procedures::METRICS,
+    Reports => procedures::REPORTS,
+    Articles => procedures::ARTICLES,
+    Reviews => procedures::REVIEWS,
 }
 
 type Form = web::Form<HashMap<String, String>>;
@@ -142,7 +152,7 @@ pub async fn list<R: Described>(
         page: Page::for_user(&session, &user, resource.plural, resource.path),
         resource,
         filters: filter_fields,
-        rows: records.iter().map(|r| view::row_view(resource, r)).collect(),
+        rows: records.iter().map(|r| view::row_view(resource, r, &user.timezone)).collect(),
         headers: resource.columns.iter().filter_map(|c| resource.field(c)).map(|f| f.label).collect(),
         total,
         first,
@@ -210,6 +220,12 @@ struct DetailPage {
     can_decide: bool,
     can_set_password: bool,
     approvers: String,
+    /// A rollback that may be carried out now.
+    can_execute: bool,
+    /// A report's printable page.
+    print_href: Option<String>,
+    /// The statuses a work order may move to, for the assignee's quick form.
+    status_choices: Vec<(&'static str, &'static str)>,
 }
 
 fn history_view(entries: Vec<(AuditEntry, Option<String>)>, zone: &str) -> Vec<HistoryView> {
@@ -264,8 +280,10 @@ pub async fn detail<R: Described>(
         })
         .await?;
     let values = service::values_of(resource, &record);
-    let record_view = view::record_view(resource, &record, &user.timezone);
-    let pending = record_view.approval.as_ref().is_some_and(|a| a.status == ApprovalStatus::Pending);
+    let mut record_view = view::record_view(resource, &record, &user.timezone);
+    if !user.role().is_staff() {
+        record_view.fields.retain(|f| !resource.hidden_from_contacts.contains(&f.name));
+    }
     let body = DetailPage {
         page: Page::for_user(&session, &user, heading(resource, &record_view.title), resource.path),
         resource,
@@ -280,13 +298,13 @@ pub async fn detail<R: Described>(
                     .filter_map(|c| relation.resource.field(c))
                     .map(|f| f.label)
                     .collect(),
-                rows: rows.iter().map(|r| view::row_view(relation.resource, r)).collect(),
+                rows: rows.iter().map(|r| view::row_view(relation.resource, r, &user.timezone)).collect(),
                 total,
             })
             .collect(),
         history: history_view(history, &user.timezone),
         can_edit: rules::may_update(resource, user.role()).is_ok(),
-        can_decide: pending && rules::may_approve(resource, user.role(), &values).is_ok(),
+        can_decide: rules::waiting(resource, &values) && rules::may_decide(resource, user.role(), &values).is_ok(),
         can_set_password: resource.kind == "user"
             && rules::may_update(resource, user.role()).is_ok()
             && rules::check_password_reset(
@@ -296,7 +314,28 @@ pub async fn detail<R: Described>(
                 values.get("role").cloned().flatten().as_deref().and_then(crate::domain::enums::Role::parse),
             )
             .is_ok(),
-        approvers: rules::approvers_text(resource, &values),
+        approvers: if rules::waiting(resource, &values) && !resource.approval {
+            "the roles named by the procedure".to_string()
+        } else {
+            rules::approvers_text(resource, &values)
+        },
+        can_execute: resource.kind == "rollback_request"
+            && values.get("status").cloned().flatten().as_deref() == Some("approved")
+            && record.get("completed_at").is_none_or(|v| v.is_null())
+            && rules::may_update(resource, user.role()).is_ok(),
+        print_href: (resource.kind == "incident_report").then(|| format!("/reports/{id}/print")),
+        status_choices: if resource.kind == "work_order"
+            && (rules::may_update(resource, user.role()).is_ok()
+                || record.get("assigned_to_user").and_then(|v| v.as_i64()) == Some(i64::from(user.user_id)))
+        {
+            let from = values.get("status").cloned().flatten().unwrap_or_default();
+            <crate::domain::enums::WorkOrderStatus as crate::domain::enums::Choices>::choices()
+                .into_iter()
+                .filter(|(to, _)| resource.transitions.contains(&(from.as_str(), *to)))
+                .collect()
+        } else {
+            Vec::new()
+        },
         record: record_view,
     };
     html(body, StatusCode::OK)
@@ -371,11 +410,22 @@ pub async fn new<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
+    query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
     rules::may_create(resource, user.role()).map_err(AppError::Forbidden)?;
-    let typed = resource.fields.iter().filter_map(|f| f.default.map(|d| (f.name.to_string(), d.to_string()))).collect();
+    // Defaults, then what the link that led here chose (e.g. the incident a workaround is for).
+    let mut typed: HashMap<String, String> =
+        resource.fields.iter().filter_map(|f| f.default.map(|d| (f.name.to_string(), d.to_string()))).collect();
+    for field in resource.fields.iter().filter(|f| crate::forms::on_form(f, true)) {
+        if let Some(value) = query.get(field.name) {
+            typed.insert(field.name.to_string(), value.clone());
+        }
+        if matches!(field.kind, FieldKind::DateTime) && !typed.contains_key(field.name) {
+            typed.insert(field.name.to_string(), format::local_input(state.clock.now(), &user.timezone));
+        }
+    }
     let state_ =
         FormState { user, creating: true, id: None, lock_version: None, typed, errors: Vec::new(), current: None };
     html(form_page(&state, &session, resource, state_).await?, StatusCode::OK)
@@ -432,8 +482,15 @@ pub async fn edit<R: Described>(
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
-    let typed =
-        service::values_of(resource, &record).into_iter().filter_map(|(k, v)| Some((k.to_string(), v?))).collect();
+    // Stored times are UTC; the form shows them in the user's zone.
+    let local = |name: &str, value: String| match resource.field(name).map(|f| f.kind) {
+        Some(FieldKind::DateTime) => format::parse(&value).map_or(value, |at| format::local_input(at, &user.timezone)),
+        _ => value,
+    };
+    let typed = service::values_of(resource, &record)
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.to_string(), local(k, v?))))
+        .collect();
     let lock_version = Some(view::record_view(resource, &record, &user.timezone).lock_version);
     let form =
         FormState { user, creating: false, id: Some(id), lock_version, typed, errors: Vec::new(), current: None };
@@ -522,15 +579,14 @@ async fn decide_page(
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     let values = service::values_of(resource, &record);
-    rules::may_approve(resource, user.role(), &values).map_err(AppError::Forbidden)?;
-    let record = view::record_view(resource, &record, &user.timezone);
-    if let Some(approval) = record.approval.as_ref().filter(|a| a.status != ApprovalStatus::Pending) {
+    rules::may_decide(resource, user.role(), &values).map_err(AppError::Forbidden)?;
+    if !rules::waiting(resource, &values) {
         return Err(AppError::Forbidden(format!(
-            "Approval: this {} is already {}; only waiting records can be decided.",
-            resource.noun.to_lowercase(),
-            approval.status.label().to_lowercase()
+            "Approval: this {} has been decided already; only waiting records can be decided.",
+            resource.noun.to_lowercase()
         )));
     }
+    let record = view::record_view(resource, &record, &user.timezone);
     Ok(DecidePage {
         page: Page::for_user(
             session,
@@ -570,7 +626,7 @@ async fn decide<R: Described>(
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), reason.clone());
     let outcome = state
         .db(move |conn| {
-            Ok(conn.transaction(|conn| service::decide(conn, &clock, &actor, resource, id, approve, &submitted)))
+            Ok(conn.transaction(|conn| service::decide_any(conn, &clock, &actor, resource, id, approve, &submitted)))
         })
         .await?;
     match outcome {
@@ -667,4 +723,158 @@ pub async fn set_password(
     state.db(move |conn| Ok(conn.transaction(|conn| service::set_password(conn, &clock, &actor, id, &hash))?)).await?;
     session::flash(&session, "The password was set. Give it to the user in person or by phone.");
     Ok(see_other(&format!("/users/{id}")))
+}
+
+// ---- procedure actions beyond create and edit ------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "records/procedures.html")]
+struct ProceduresPage {
+    page: Page,
+    procedures: Vec<(&'static Resource, bool)>,
+}
+
+/// The ten procedures, with a link to each list and to its form for those who may use it.
+pub async fn procedures_index(session: Session, CurrentUser(user): CurrentUser) -> Result<HttpResponse, AppError> {
+    let procedures: Vec<(&'static Resource, bool)> = procedures::PROCEDURES
+        .iter()
+        .filter(|r| rules::may_read(r, user.role()).is_ok())
+        .map(|r| (*r, rules::may_create(r, user.role()).is_ok()))
+        .collect();
+    html(
+        ProceduresPage { page: Page::for_user(&session, &user, "Procedures", "/procedures"), procedures },
+        StatusCode::OK,
+    )
+}
+
+/// Runs a procedure action on one record and returns to it.
+async fn act_on(
+    state: &AppState,
+    session: &Session,
+    user: User,
+    resource: &'static Resource,
+    id: i32,
+    done: &'static str,
+    work: impl FnOnce(
+        &mut diesel::PgConnection,
+        &crate::clock::Clock,
+        &User,
+        &super::queries::Record,
+    ) -> Result<(), Refusal>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, AppError> {
+    let clock = state.clock.clone();
+    let outcome = state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let record = service::load(conn, &user, resource, id)?;
+                work(conn, &clock, &user, &record)
+            }))
+        })
+        .await?;
+    match outcome {
+        Ok(()) => {
+            session::flash(session, done);
+            Ok(see_other(&format!("{}/{id}", resource.path)))
+        }
+        Err(Refusal::Invalid(errors)) => {
+            Err(AppError::Unprocessable(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn execute_rollback(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    act_on(
+        &state,
+        &session,
+        user,
+        &procedures::ROLLBACKS,
+        id.into_inner(),
+        "The rollback was carried out; its change is now rolled back.",
+        |conn, clock, user, record| {
+            rules::may_update(&procedures::ROLLBACKS, user.role()).map_err(Refusal::Forbidden)?;
+            super::procedure_service::execute_rollback(conn, clock, user, record).map(|_| ())
+        },
+    )
+    .await
+}
+
+pub async fn work_order_status(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let status = form.get("status").cloned().unwrap_or_default();
+    act_on(
+        &state,
+        &session,
+        user,
+        &procedures::WORK_ORDERS,
+        id.into_inner(),
+        "Work order status changed.",
+        move |conn, clock, user, record| {
+            super::procedure_service::set_work_order_status(conn, clock, user, record, &status)
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "records/report_print.html")]
+struct ReportPrint {
+    page: Page,
+    report: RecordView,
+    report_type: String,
+    snapshot: super::report::Snapshot,
+    as_of: String,
+    chain_head: String,
+}
+
+pub async fn print_report(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let viewer = user.clone();
+    let (record, chain_head) = state
+        .db(move |conn| {
+            let record = service::load(conn, &viewer, &procedures::REPORTS, id)?;
+            let head = crate::audit::chain::head(conn)?;
+            Ok((record, head))
+        })
+        .await?;
+    let zone = user.timezone.clone();
+    let snapshot = super::report::Snapshot::read(&record, &zone);
+    let report_type = record
+        .get("report_type")
+        .and_then(|v| v.as_str())
+        .and_then(crate::domain::enums::ReportType::parse)
+        .map_or("Report", |t| t.label())
+        .to_string();
+    let as_of = record
+        .get("generated_at")
+        .and_then(|v| v.as_str())
+        .and_then(format::parse)
+        .map(|at| format::datetime(at, &zone))
+        .unwrap_or_default();
+    let body = ReportPrint {
+        page: Page::for_user(&session, &user, format!("{report_type}: incident {}", snapshot.incident_id), "/reports"),
+        report: view::record_view(&procedures::REPORTS, &record, &zone),
+        report_type,
+        snapshot,
+        as_of,
+        chain_head,
+    };
+    html(body, StatusCode::OK)
 }

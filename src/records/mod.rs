@@ -2,10 +2,11 @@
 //! subscriptions, SLAs) and the policy's procedure records (problem tickets, work orders, …).
 //! Each record type is described once (`resources`); the pages, checks and queries follow the description.
 pub mod handlers;
-pub mod queries;
 pub mod procedure_rules;
 pub mod procedure_service;
 pub mod procedures;
+pub mod queries;
+pub mod report;
 pub mod resources;
 pub mod rules;
 pub mod service;

@@ -14,7 +14,11 @@ pub fn check_transition(resource: &Resource, from: &str, to: &str) -> Result<(),
         return Ok(());
     }
     let next: Vec<String> = resource.transitions.iter().filter(|(f, _)| *f == from).map(|(_, t)| words(t)).collect();
-    let then = if next.is_empty() { format!("A {} that is {} does not change status any more.", resource.noun.to_lowercase(), words(from)) } else { format!("From {} it may move to: {}.", words(from), next.join(", ")) };
+    let then = if next.is_empty() {
+        format!("A {} that is {} does not change status any more.", resource.noun.to_lowercase(), words(from))
+    } else {
+        format!("From {} it may move to: {}.", words(from), next.join(", "))
+    };
     Err(format!("{} status: it cannot move from {} to {}. {then}", resource.noun, words(from), words(to)))
 }
 
@@ -23,7 +27,10 @@ pub fn check_closed(procedure: &str, incident_id: &str, status: IncidentStatus) 
     if status == IncidentStatus::Closed {
         Ok(())
     } else {
-        Err(format!("{procedure} can only be recorded for closed incidents. Incident {incident_id} is {}.", status.label().to_lowercase()))
+        Err(format!(
+            "{procedure} can only be recorded for closed incidents. Incident {incident_id} is {}.",
+            status.label().to_lowercase()
+        ))
     }
 }
 
@@ -61,7 +68,10 @@ pub fn metric_minutes(metric: MetricType, times: &IncidentTimes) -> Result<i64, 
     })?;
     let minutes = (end - times.detected).num_minutes();
     if minutes < 0 {
-        return Err(format!("Performance metric: the incident's {name} time is before its detection time, so no {} can be computed.", metric.label().to_lowercase()));
+        return Err(format!(
+            "Performance metric: the incident's {name} time is before its detection time, so no {} can be computed.",
+            metric.label().to_lowercase()
+        ));
     }
     Ok(minutes)
 }
@@ -89,9 +99,15 @@ pub fn may_approve_change(role: Role, risk: Option<RiskLevel>, change_type: Opti
     if approvers.contains(&role) {
         Ok(())
     } else if approvers == [Role::Executive] {
-        Err(format!("Change approval: high-risk and emergency changes need an executive; you are signed in as a {}.", role.label().to_lowercase()))
+        Err(format!(
+            "Change approval: high-risk and emergency changes need an executive; you are signed in as a {}.",
+            role.label().to_lowercase()
+        ))
     } else {
-        Err(format!("Change approval: only incident managers and executives approve changes; you are signed in as a {}.", role.label().to_lowercase()))
+        Err(format!(
+            "Change approval: only incident managers and executives approve changes; you are signed in as a {}.",
+            role.label().to_lowercase()
+        ))
     }
 }
 
@@ -100,7 +116,10 @@ pub fn may_approve_rollback(role: Role) -> Result<(), String> {
     if matches!(role, Role::IncidentManager | Role::Executive) {
         Ok(())
     } else {
-        Err(format!("Rollback approval: only incident managers and executives approve rollbacks; you are signed in as a {}.", role.label().to_lowercase()))
+        Err(format!(
+            "Rollback approval: only incident managers and executives approve rollbacks; you are signed in as a {}.",
+            role.label().to_lowercase()
+        ))
     }
 }
 
@@ -116,7 +135,13 @@ mod tests {
 
     #[test]
     fn metrics_are_minutes_from_detection_and_name_a_missing_time() {
-        let times = IncidentTimes { detected: at(9, 0), created: at(9, 12), acknowledged: Some(at(9, 30)), resolved: Some(at(13, 0)), first_escalation: None };
+        let times = IncidentTimes {
+            detected: at(9, 0),
+            created: at(9, 12),
+            acknowledged: Some(at(9, 30)),
+            resolved: Some(at(13, 0)),
+            first_escalation: None,
+        };
         let table = [
             (MetricType::DetectionTime, Ok(12)),
             (MetricType::ResponseTime, Ok(30)),
@@ -131,15 +156,25 @@ mod tests {
             }
         }
         let backwards = IncidentTimes { created: at(8, 0), ..times };
-        assert!(metric_minutes(MetricType::DetectionTime, &backwards).unwrap_err().contains("before its detection time"));
+        assert!(
+            metric_minutes(MetricType::DetectionTime, &backwards).unwrap_err().contains("before its detection time")
+        );
     }
 
     #[test]
     fn status_moves_follow_each_procedure() {
         assert!(check_transition(&ANALYSES, "in_progress", "completed").is_ok());
-        assert!(check_transition(&ANALYSES, "in_progress", "reviewed").unwrap_err().contains("From in progress it may move to: completed"));
+        assert!(
+            check_transition(&ANALYSES, "in_progress", "reviewed")
+                .unwrap_err()
+                .contains("From in progress it may move to: completed")
+        );
         assert!(check_transition(&ARTICLES, "published", "draft").is_err());
-        assert!(check_transition(&ARTICLES, "archived", "published").unwrap_err().contains("does not change status any more"));
+        assert!(
+            check_transition(&ARTICLES, "archived", "published")
+                .unwrap_err()
+                .contains("does not change status any more")
+        );
     }
 
     #[test]
@@ -154,7 +189,11 @@ mod tests {
         assert!(check_publish(Some(2), 1).unwrap_err().contains("only the article's reviewer"));
         assert!(check_publish(Some(1), 1).is_ok());
         assert!(may_approve_change(Role::IncidentManager, Some(RiskLevel::Medium), Some(ChangeType::Normal)).is_ok());
-        assert!(may_approve_change(Role::IncidentManager, Some(RiskLevel::High), Some(ChangeType::Normal)).unwrap_err().contains("need an executive"));
+        assert!(
+            may_approve_change(Role::IncidentManager, Some(RiskLevel::High), Some(ChangeType::Normal))
+                .unwrap_err()
+                .contains("need an executive")
+        );
         assert!(may_approve_change(Role::IncidentManager, Some(RiskLevel::Low), Some(ChangeType::Emergency)).is_err());
         assert!(may_approve_change(Role::Executive, Some(RiskLevel::High), Some(ChangeType::Emergency)).is_ok());
         assert!(may_approve_change(Role::TechnicalSupport, Some(RiskLevel::Low), Some(ChangeType::Standard)).is_err());

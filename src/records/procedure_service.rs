@@ -21,7 +21,8 @@ pub fn incident_status(conn: &mut PgConnection, incident_id: i32) -> QueryResult
 }
 
 pub fn change_status(conn: &mut PgConnection, change_id: i32) -> QueryResult<Option<ChangeStatus>> {
-    let status: Option<String> = change_requests::table.find(change_id).select(change_requests::status).first(conn).optional()?;
+    let status: Option<String> =
+        change_requests::table.find(change_id).select(change_requests::status).first(conn).optional()?;
     Ok(status.as_deref().and_then(ChangeStatus::parse))
 }
 
@@ -35,7 +36,13 @@ fn text(value: impl ToString, sql_type: &'static str, column: &'static str) -> E
 
 /// Columns a new procedure record gets besides its form: the actor, computed values, a snapshot, an
 /// immediate approval. Returns them and whether the record was approved on submission.
-pub fn creation_extras(conn: &mut PgConnection, clock: &Clock, user: &User, resource: &Resource, values: &Values) -> Result<(Vec<Extra>, bool), Refusal> {
+pub fn creation_extras(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    resource: &Resource,
+    values: &Values,
+) -> Result<(Vec<Extra>, bool), Refusal> {
     let mut extras = Vec::new();
     if let Some(column) = resource.actor_column {
         extras.push(text(user.user_id, "integer", column));
@@ -45,9 +52,12 @@ pub fn creation_extras(conn: &mut PgConnection, clock: &Clock, user: &User, reso
     match resource.kind {
         "performance_metric" => {
             let incident_id = incident_id.unwrap_or_default();
-            let metric = value(values, "metric_type").and_then(MetricType::parse).ok_or_else(|| Refusal::field("metric_type", "Choose the metric."))?;
+            let metric = value(values, "metric_type")
+                .and_then(MetricType::parse)
+                .ok_or_else(|| Refusal::field("metric_type", "Choose the metric."))?;
             let (times, client_id, severity) = incident_times(conn, incident_id)?;
-            let minutes = procedure_rules::metric_minutes(metric, &times).map_err(|message| Refusal::field("metric_type", message))?;
+            let minutes = procedure_rules::metric_minutes(metric, &times)
+                .map_err(|message| Refusal::field("metric_type", message))?;
             let sla = crate::service_levels::target(conn, client_id, &severity)?;
             let target = match (metric, sla) {
                 (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
@@ -80,7 +90,13 @@ pub fn creation_extras(conn: &mut PgConnection, clock: &Clock, user: &User, reso
 
 /// Columns an edit sets besides its form: the time a status is entered. Also checks the status move and,
 /// for articles, that only the reviewer publishes.
-pub fn update_extras(clock: &Clock, user: &User, resource: &Resource, old: &Values, new: &Values) -> Result<Vec<Extra>, Refusal> {
+pub fn update_extras(
+    clock: &Clock,
+    user: &User,
+    resource: &Resource,
+    old: &Values,
+    new: &Values,
+) -> Result<Vec<Extra>, Refusal> {
     let (from, to) = (value(old, "status").unwrap_or_default(), value(new, "status").unwrap_or_default());
     if from == to {
         return Ok(Vec::new());
@@ -90,13 +106,32 @@ pub fn update_extras(clock: &Clock, user: &User, resource: &Resource, old: &Valu
         let reviewer = value(new, "reviewer_user").and_then(|v| v.parse().ok());
         procedure_rules::check_publish(reviewer, user.user_id).map_err(Refusal::Forbidden)?;
     }
-    Ok(resource.stamps.iter().filter(|(status, _)| *status == to).map(|(_, column)| text(clock.now().to_rfc3339(), "timestamptz", column)).collect())
+    Ok(resource
+        .stamps
+        .iter()
+        .filter(|(status, _)| *status == to)
+        .map(|(_, column)| text(clock.now().to_rfc3339(), "timestamptz", column))
+        .collect())
 }
 
 fn incident_times(conn: &mut PgConnection, incident_id: i32) -> Result<(IncidentTimes, i32, String), Refusal> {
-    let (detected, created, acknowledged, resolved, client_id, severity): (DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i32, String) = incidents::table
+    let (detected, created, acknowledged, resolved, client_id, severity): (
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        i32,
+        String,
+    ) = incidents::table
         .find(incident_id)
-        .select((incidents::detection_timestamp, incidents::created_at, incidents::acknowledged_at, incidents::resolution_timestamp, incidents::client_id, incidents::severity))
+        .select((
+            incidents::detection_timestamp,
+            incidents::created_at,
+            incidents::acknowledged_at,
+            incidents::resolution_timestamp,
+            incidents::client_id,
+            incidents::severity,
+        ))
         .first(conn)?;
     let first_escalation = incident_escalations::table
         .filter(incident_escalations::incident_id.eq(incident_id))
@@ -113,7 +148,9 @@ fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
         snapshot: String,
     }
     let related = |table: &str, order: &str| {
-        format!("'{table}', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.{order}), '[]') FROM {table} r WHERE r.incident_id = i.incident_id)")
+        format!(
+            "'{table}', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.{order}), '[]') FROM {table} r WHERE r.incident_id = i.incident_id)"
+        )
     };
     let sql = format!(
         "SELECT json_build_object(\
@@ -132,7 +169,10 @@ fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
         related("performance_metrics", "recorded_at"),
         related("post_incident_reviews", "scheduled_date"),
     );
-    diesel::sql_query(sql).bind::<diesel::sql_types::Integer, _>(incident_id).get_result::<Snapshot>(conn).map(|s| s.snapshot)
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Integer, _>(incident_id)
+        .get_result::<Snapshot>(conn)
+        .map(|s| s.snapshot)
 }
 
 fn actor(user: &User) -> Actor {
@@ -140,11 +180,22 @@ fn actor(user: &User) -> Actor {
 }
 
 /// Approves or rejects a requested change (an executive for high risk or emergencies); a rejection needs a reason.
-pub fn decide_change(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record, approve: bool, reason: &str) -> Result<(), Refusal> {
+pub fn decide_change(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    record: &Record,
+    approve: bool,
+    reason: &str,
+) -> Result<(), Refusal> {
     let id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let field = |name: &str| record.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    procedure_rules::may_approve_change(user.role(), RiskLevel::parse(&field("risk_level")), ChangeType::parse(&field("change_type")))
-        .map_err(Refusal::Forbidden)?;
+    procedure_rules::may_approve_change(
+        user.role(),
+        RiskLevel::parse(&field("risk_level")),
+        ChangeType::parse(&field("change_type")),
+    )
+    .map_err(Refusal::Forbidden)?;
     let reason = check_decision("Change", &field("status"), "requested", approve, reason)?;
     let now = clock.now();
     let status = if approve { ChangeStatus::Approved } else { ChangeStatus::Rejected };
@@ -162,28 +213,51 @@ pub fn decide_change(conn: &mut PgConnection, clock: &Clock, user: &User, record
     if updated == 0 {
         return Err(Refusal::Forbidden("Change approval: someone decided this change a moment ago.".into()));
     }
-    let changes = Changes::new().field("status", Some("requested"), Some(status.as_str())).field("rejection_reason", None::<String>, reason);
+    let changes = Changes::new().field("status", Some("requested"), Some(status.as_str())).field(
+        "rejection_reason",
+        None::<String>,
+        reason,
+    );
     audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, "change_request", id, changes)?;
     Ok(())
 }
 
 /// Both decisions act only on waiting requests; a rejection needs a reason (returned, trimmed).
-fn check_decision(what: &str, status: &str, waiting: &str, approve: bool, reason: &str) -> Result<Option<String>, Refusal> {
+fn check_decision(
+    what: &str,
+    status: &str,
+    waiting: &str,
+    approve: bool,
+    reason: &str,
+) -> Result<Option<String>, Refusal> {
     if status != waiting {
-        return Err(Refusal::Forbidden(format!("{what} approval: this request is already {}; only requested ones can be decided.", status.replace('_', " "))));
+        return Err(Refusal::Forbidden(format!(
+            "{what} approval: this request is already {}; only requested ones can be decided.",
+            status.replace('_', " ")
+        )));
     }
     let reason = reason.trim();
     if approve {
         return Ok(None);
     }
     if reason.is_empty() || reason.chars().count() > 2_000 {
-        return Err(Refusal::field("rejection_reason", "Rejection: enter the reason (up to 2000 characters), so the requester knows what to change."));
+        return Err(Refusal::field(
+            "rejection_reason",
+            "Rejection: enter the reason (up to 2000 characters), so the requester knows what to change.",
+        ));
     }
     Ok(Some(reason.to_string()))
 }
 
 /// Approves or rejects a requested rollback.
-pub fn decide_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record, approve: bool, reason: &str) -> Result<(), Refusal> {
+pub fn decide_rollback(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    record: &Record,
+    approve: bool,
+    reason: &str,
+) -> Result<(), Refusal> {
     let id = record.get("rollback_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     procedure_rules::may_approve_rollback(user.role()).map_err(Refusal::Forbidden)?;
     let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default().to_string();
@@ -202,8 +276,20 @@ pub fn decide_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, reco
     if updated == 0 {
         return Err(Refusal::Forbidden("Rollback approval: someone decided this rollback a moment ago.".into()));
     }
-    let changes = Changes::new().field("status", Some("requested"), Some(decided.as_str())).field("rejection_reason", None::<String>, reason);
-    audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, "rollback_request", id, changes)?;
+    let changes = Changes::new().field("status", Some("requested"), Some(decided.as_str())).field(
+        "rejection_reason",
+        None::<String>,
+        reason,
+    );
+    audit::record(
+        conn,
+        clock,
+        actor(user),
+        if approve { "approve" } else { "reject" },
+        "rollback_request",
+        id,
+        changes,
+    )?;
     Ok(())
 }
 
@@ -221,11 +307,18 @@ pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, rec
     }
     let now = clock.now();
     diesel::update(rollback_requests::table.find(id))
-        .set((rollback_requests::completed_at.eq(now), rollback_requests::lock_version.eq(rollback_requests::lock_version + 1)))
+        .set((
+            rollback_requests::completed_at.eq(now),
+            rollback_requests::lock_version.eq(rollback_requests::lock_version + 1),
+        ))
         .execute(conn)?;
     let previous: String = change_requests::table.find(change_id).select(change_requests::status).first(conn)?;
     diesel::update(change_requests::table.find(change_id))
-        .set((change_requests::status.eq("rolled_back"), change_requests::updated_at.eq(now), change_requests::lock_version.eq(change_requests::lock_version + 1)))
+        .set((
+            change_requests::status.eq("rolled_back"),
+            change_requests::updated_at.eq(now),
+            change_requests::lock_version.eq(change_requests::lock_version + 1),
+        ))
         .execute(conn)?;
     let changes = Changes::new()
         .field("completed_at", None::<String>, Some(now.to_rfc3339()))
@@ -233,4 +326,50 @@ pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, rec
         .field("change_id", None::<String>, Some(change_id));
     audit::record(conn, clock, actor(user), "execute", "rollback_request", id, changes)?;
     Ok(change_id)
+}
+
+/// Moves a work order along its statuses. Its vendor-contact assignee may do this (and nothing else to it).
+pub fn set_work_order_status(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    record: &Record,
+    status: &str,
+) -> Result<(), Refusal> {
+    use crate::schema::work_orders;
+    let id = record.get("workorder_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let assignee = record.get("assigned_to_user").and_then(|v| v.as_i64()).map(|v| v as i32);
+    let staff = super::rules::may_update(&super::procedures::WORK_ORDERS, user.role()).is_ok();
+    if !staff && !(user.role() == crate::domain::enums::Role::VendorContact && assignee == Some(user.user_id)) {
+        return Err(Refusal::Forbidden(
+            "Work orders: a vendor contact may change the status only of work orders assigned to them.".into(),
+        ));
+    }
+    let from = record.get("status").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    if crate::domain::enums::WorkOrderStatus::parse(status).is_none() {
+        return Err(Refusal::field("status", "Choose the new status from the list."));
+    }
+    procedure_rules::check_transition(&super::procedures::WORK_ORDERS, &from, status)
+        .map_err(|m| Refusal::field("status", m))?;
+    let version = record.get("lock_version").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let updated = diesel::update(work_orders::table.find(id).filter(work_orders::lock_version.eq(version)))
+        .set((
+            work_orders::status.eq(status),
+            work_orders::updated_at.eq(clock.now()),
+            work_orders::lock_version.eq(work_orders::lock_version + 1),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(Refusal::Conflict(Box::new(record.clone())));
+    }
+    audit::record(
+        conn,
+        clock,
+        actor(user),
+        "update",
+        "work_order",
+        id,
+        Changes::new().field("status", Some(from), Some(status)),
+    )?;
+    Ok(())
 }

@@ -36,16 +36,28 @@ pub static CHANGE_REF: RefTable = RefTable {
 };
 
 /// Staff confined to a client see the records of that client's incidents.
-const OF_CLIENT_INCIDENTS: ClientScope = ClientScope::Condition("incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})");
+const OF_CLIENT_INCIDENTS: ClientScope =
+    ClientScope::Condition("incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})");
 const SUPPORT_TEAM: &[Role] = &[IncidentManager, TechnicalSupport, SystemAdministrator];
 
 fn work_types() -> Vec<(&'static str, &'static str)> {
-    vec![("installation", "Installation"), ("configuration", "Configuration"), ("maintenance", "Maintenance"), ("repair", "Repair"), ("investigation", "Investigation")]
+    vec![
+        ("installation", "Installation"),
+        ("configuration", "Configuration"),
+        ("maintenance", "Maintenance"),
+        ("repair", "Repair"),
+        ("investigation", "Investigation"),
+    ]
 }
 
 /// The incident lifecycle, which problem tickets share.
-const LIFECYCLE: &[(&str, &str)] =
-    &[("open", "investigating"), ("investigating", "in_progress"), ("in_progress", "resolved"), ("resolved", "closed"), ("resolved", "in_progress")];
+const LIFECYCLE: &[(&str, &str)] = &[
+    ("open", "investigating"),
+    ("investigating", "in_progress"),
+    ("in_progress", "resolved"),
+    ("resolved", "closed"),
+    ("resolved", "in_progress"),
+];
 
 pub static PROBLEM_TICKETS: Resource = Resource {
     kind: "problem_ticket",
@@ -125,7 +137,10 @@ pub static WORKAROUNDS: Resource = Resource {
     columns: &["incident_id", "effectiveness_level", "status"],
     filters: &["status", "effectiveness_level"],
     scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: &[TechnicalSupport, IncidentManager, SystemAdministrator], update: &[TechnicalSupport, IncidentManager, SystemAdministrator] },
+    permissions: Permissions {
+        create: &[TechnicalSupport, IncidentManager, SystemAdministrator],
+        update: &[TechnicalSupport, IncidentManager, SystemAdministrator],
+    },
     actor_column: Some("implemented_by_user"),
     transitions: &[("active", "inactive"), ("active", "replaced"), ("inactive", "active"), ("inactive", "replaced")],
     has_updated_at: false,
@@ -149,7 +164,10 @@ pub static ANALYSES: Resource = Resource {
     columns: &["incident_id", "analysis_method", "status"],
     filters: &["status", "analysis_method"],
     scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: &[TechnicalSupport, IncidentManager, SystemAdministrator], update: &[TechnicalSupport, IncidentManager, SystemAdministrator] },
+    permissions: Permissions {
+        create: &[TechnicalSupport, IncidentManager, SystemAdministrator],
+        update: &[TechnicalSupport, IncidentManager, SystemAdministrator],
+    },
     actor_column: Some("conducted_by_user"),
     transitions: &[("in_progress", "completed"), ("completed", "reviewed")],
     stamps: &[("completed", "completed_at")],
@@ -170,12 +188,17 @@ pub static CHANGES: Resource = Resource {
     fields: &[
         field("title", "Title", Text).hint("e.g. Emergency change for security fix"),
         field("change_type", "Type of change", Choice(ChangeType::choices)).only_on_create(),
-        field("risk_level", "Risk", Choice(RiskLevel::choices)).only_on_create().hint("High-risk and emergency changes need an executive's approval"),
+        field("risk_level", "Risk", Choice(RiskLevel::choices))
+            .only_on_create()
+            .hint("High-risk and emergency changes need an executive's approval"),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
         field("justification", "Justification", LongText).hint("Why the change is needed, and what happens without it"),
         field("scheduled_start_time", "Scheduled start", DateTime).optional().hint("In your own time zone"),
         field("scheduled_end_time", "Scheduled end", DateTime).optional(),
-        field("status", "Status", Choice(ChangeStatus::choices)).default("requested").only_on_update().hint("Approval and rejection have their own buttons; rollbacks set rolled back"),
+        field("status", "Status", Choice(ChangeStatus::choices))
+            .default("requested")
+            .only_on_update()
+            .hint("Approval and rejection have their own buttons; rollbacks set rolled back"),
         field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
     ],
     columns: &["change_type", "risk_level", "status"],
@@ -187,7 +210,13 @@ pub static CHANGES: Resource = Resource {
     scope: OF_CLIENT_INCIDENTS,
     permissions: Permissions { create: CHANGE_REQUESTERS, update: CHANGE_REQUESTERS },
     actor_column: Some("requesting_user"),
-    transitions: &[("approved", "scheduled"), ("approved", "in_progress"), ("scheduled", "in_progress"), ("in_progress", "completed"), ("in_progress", "failed")],
+    transitions: &[
+        ("approved", "scheduled"),
+        ("approved", "in_progress"),
+        ("scheduled", "in_progress"),
+        ("in_progress", "completed"),
+        ("in_progress", "failed"),
+    ],
     stamps: &[("in_progress", "actual_start_time"), ("completed", "actual_end_time"), ("failed", "actual_end_time")],
     ..DEFAULTS
 };
@@ -210,7 +239,10 @@ pub static ROLLBACKS: Resource = Resource {
     columns: &["change_id", "status"],
     filters: &["status"],
     scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: &[TechnicalSupport, IncidentManager, Executive], update: &[TechnicalSupport, IncidentManager, Executive] },
+    permissions: Permissions {
+        create: &[TechnicalSupport, IncidentManager, Executive],
+        update: &[TechnicalSupport, IncidentManager, Executive],
+    },
     actor_column: Some("requesting_user"),
     has_updated_at: false,
     ..DEFAULTS
@@ -226,7 +258,9 @@ pub static METRICS: Resource = Resource {
     title: "'Metric ' || metric_id || ': ' || replace(metric_type, '_', ' ')",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
-        field("metric_type", "Metric", Choice(MetricType::choices)).only_on_create().hint("The value is computed from the incident's own times"),
+        field("metric_type", "Metric", Choice(MetricType::choices))
+            .only_on_create()
+            .hint("The value is computed from the incident's own times"),
         field("target_minutes", "Target (minutes)", Integer { min: 1, max: 1_000_000 })
             .optional()
             .only_on_create()
@@ -239,6 +273,7 @@ pub static METRICS: Resource = Resource {
     permissions: Permissions { create: &[IncidentManager, SystemAdministrator], update: &[] },
     actor_column: Some("recorded_by_user"),
     has_updated_at: false,
+    versioned: false,
     ..DEFAULTS
 };
 
@@ -284,16 +319,29 @@ pub static ARTICLES: Resource = Resource {
         field("category", "Category", Choice(ArticleCategory::choices)),
         field("body", "Article", LongText),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional(),
-        field("reviewer_user", "Reviewer", Reference(&USER_REF)).optional().hint("An active user; publishing needs their approval"),
-        field("status", "Status", Choice(ArticleStatus::choices)).default("draft").only_on_update().hint("Draft → under review → published → archived"),
+        field("reviewer_user", "Reviewer", Reference(&USER_REF))
+            .optional()
+            .hint("An active user; publishing needs their approval"),
+        field("status", "Status", Choice(ArticleStatus::choices))
+            .default("draft")
+            .only_on_update()
+            .hint("Draft → under review → published → archived"),
     ],
     columns: &["article_type", "category", "status"],
     filters: &["status", "article_type", "category"],
     contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
     hidden_from_contacts: &["incident_id", "reviewer_user"],
-    permissions: Permissions { create: &[TechnicalSupport, IncidentManager], update: &[TechnicalSupport, IncidentManager] },
+    permissions: Permissions {
+        create: &[TechnicalSupport, IncidentManager],
+        update: &[TechnicalSupport, IncidentManager],
+    },
     actor_column: Some("created_by_user"),
-    transitions: &[("draft", "under_review"), ("under_review", "draft"), ("under_review", "published"), ("published", "archived")],
+    transitions: &[
+        ("draft", "under_review"),
+        ("under_review", "draft"),
+        ("under_review", "published"),
+        ("published", "archived"),
+    ],
     ..DEFAULTS
 };
 
@@ -324,5 +372,15 @@ pub static REVIEWS: Resource = Resource {
 };
 
 /// The procedure records, in the policy's order.
-pub static PROCEDURES: &[&Resource] =
-    &[&PROBLEM_TICKETS, &WORK_ORDERS, &WORKAROUNDS, &ANALYSES, &CHANGES, &ROLLBACKS, &METRICS, &REPORTS, &ARTICLES, &REVIEWS];
+pub static PROCEDURES: &[&Resource] = &[
+    &PROBLEM_TICKETS,
+    &WORK_ORDERS,
+    &WORKAROUNDS,
+    &ANALYSES,
+    &CHANGES,
+    &ROLLBACKS,
+    &METRICS,
+    &REPORTS,
+    &ARTICLES,
+    &REVIEWS,
+];

@@ -92,6 +92,9 @@ fn select_list(resource: &Resource) -> String {
         }
     }
     columns.push(format!("{table}.created_at"));
+    if let Some(actor) = resource.actor_column {
+        columns.push(format!("(SELECT name FROM users u WHERE u.user_id = {table}.{actor}) AS __actor"));
+    }
     if resource.has_updated_at {
         columns.push(format!("{table}.updated_at"));
     }
@@ -102,7 +105,7 @@ fn select_list(resource: &Resource) -> String {
             "(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"
         ));
     }
-    if resource.kind != "incident" {
+    if resource.versioned {
         columns.push(format!("{table}.lock_version"));
     }
     columns.join(", ")

@@ -302,6 +302,8 @@ pub static INCIDENT_SUMMARY: Resource = Resource {
     scope: ClientScope::Condition("client_id = {}"),
     permissions: Permissions { create: &[], update: &[] },
     has_updated_at: true,
+    // Incidents keep their own version; this summary never edits them.
+    versioned: false,
     approval: false,
     ..DEFAULTS
 };

@@ -136,21 +136,26 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
         },
         "performance_metric" | "post_incident_review" => {
             if let Some(status) = facts.incident_status {
-                let procedure = if resource.kind == "performance_metric" { "Performance metrics" } else { "Post-incident reviews" };
-                if let Err(message) = procedure_rules::check_closed(procedure, value(values, "incident_id").unwrap_or_default(), status) {
+                let procedure =
+                    if resource.kind == "performance_metric" { "Performance metrics" } else { "Post-incident reviews" };
+                if let Err(message) =
+                    procedure_rules::check_closed(procedure, value(values, "incident_id").unwrap_or_default(), status)
+                {
                     fail("incident_id", message);
                 }
             }
         }
         "rollback_request" => {
             if let Some(status) = facts.change_status
-                && let Err(message) = procedure_rules::check_rollback_target(value(values, "change_id").unwrap_or_default(), status)
+                && let Err(message) =
+                    procedure_rules::check_rollback_target(value(values, "change_id").unwrap_or_default(), status)
             {
                 fail("change_id", message);
             }
         }
         "change_request" => {
-            if let (Some(start), Some(end)) = (value(values, "scheduled_start_time"), value(values, "scheduled_end_time"))
+            if let (Some(start), Some(end)) =
+                (value(values, "scheduled_start_time"), value(values, "scheduled_end_time"))
                 && crate::web::format::parse(end) <= crate::web::format::parse(start)
             {
                 fail("scheduled_end_time", "The scheduled end must be after the scheduled start.".into());
@@ -223,6 +228,28 @@ pub fn may_approve(resource: &Resource, role: Role, values: &Values) -> Result<(
             resource.noun.to_lowercase(),
             role.label().to_lowercase()
         ))
+    }
+}
+
+/// Who may approve or reject a record of this type with these values.
+pub fn may_decide(resource: &Resource, role: Role, values: &Values) -> Result<(), String> {
+    use crate::domain::enums::{ChangeType, RiskLevel};
+    match resource.kind {
+        "change_request" => procedure_rules::may_approve_change(
+            role,
+            value(values, "risk_level").and_then(RiskLevel::parse),
+            value(values, "change_type").and_then(ChangeType::parse),
+        ),
+        "rollback_request" => procedure_rules::may_approve_rollback(role),
+        _ => may_approve(resource, role, values),
+    }
+}
+
+/// Whether a record waits for a decision.
+pub fn waiting(resource: &Resource, values: &Values) -> bool {
+    match resource.kind {
+        "change_request" | "rollback_request" => value(values, "status") == Some("requested"),
+        _ => resource.approval && value(values, "approval_status") == Some("pending"),
     }
 }
 
@@ -312,20 +339,26 @@ mod tests {
     #[test]
     fn slas_need_an_active_subscription_and_times_within_the_tier() {
         let sla = values(&[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")]);
-        let expired =
-            Facts { subscription: Some((SubscriptionStatus::Expired, SlaTier::Premium, ApprovalStatus::Approved)) };
+        let expired = Facts {
+            subscription: Some((SubscriptionStatus::Expired, SlaTier::Premium, ApprovalStatus::Approved)),
+            ..Facts::default()
+        };
         assert!(
             check_record(&SLAS, &sla, &expired)[0]
                 .message
                 .contains("active subscription; this subscription is expired")
         );
-        let premium =
-            Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Premium, ApprovalStatus::Approved)) };
+        let premium = Facts {
+            subscription: Some((SubscriptionStatus::Active, SlaTier::Premium, ApprovalStatus::Approved)),
+            ..Facts::default()
+        };
         let errors = check_record(&SLAS, &sla, &premium);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("at most 30 minutes"));
-        let standard =
-            Facts { subscription: Some((SubscriptionStatus::Active, SlaTier::Standard, ApprovalStatus::Approved)) };
+        let standard = Facts {
+            subscription: Some((SubscriptionStatus::Active, SlaTier::Standard, ApprovalStatus::Approved)),
+            ..Facts::default()
+        };
         assert_eq!(check_record(&SLAS, &sla, &standard).len(), 2, "45 min < 60 and 3 h < 8 for standard P1");
     }
 

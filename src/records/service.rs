@@ -61,11 +61,14 @@ fn check_submission(
                 });
             }
             // People named in a form must be active (permissions.md).
-            FieldKind::Reference(target) if target.table == "users" && field.editable != crate::forms::Editable::Never => {
+            FieldKind::Reference(target)
+                if target.table == "users" && field.editable != crate::forms::Editable::Never =>
+            {
                 if let Some(person) = crate::incidents::queries::person(conn, value.parse().unwrap_or_default())?
                     && person.status != "active"
                 {
-                    let status = crate::domain::enums::UserStatus::parse(&person.status).map_or(person.status.clone(), |s| s.label().to_lowercase());
+                    let status = crate::domain::enums::UserStatus::parse(&person.status)
+                        .map_or(person.status.clone(), |s| s.label().to_lowercase());
                     errors.push(FieldError {
                         field: field.name,
                         message: format!("{}: {} is {status}; choose an active user.", field.label, person.name),
@@ -77,7 +80,10 @@ fn check_submission(
                 Some(at) => {
                     values.insert(field.name, Some(at.to_rfc3339()));
                 }
-                None => errors.push(FieldError { field: field.name, message: format!("{} is not a time that exists in your time zone.", field.label) }),
+                None => errors.push(FieldError {
+                    field: field.name,
+                    message: format!("{} is not a time that exists in your time zone.", field.label),
+                }),
             },
             _ => {}
         }
@@ -178,7 +184,8 @@ pub fn create(
         values.insert(field.name, field.default.map(str::to_string));
     }
     let mut extras = timestamps(resource, clock, true);
-    let (procedure_extras, approved_on_submission) = super::procedure_service::creation_extras(conn, clock, user, resource, &values)?;
+    let (procedure_extras, approved_on_submission) =
+        super::procedure_service::creation_extras(conn, clock, user, resource, &values)?;
     extras.extend(procedure_extras);
     let status = if resource.approval {
         rules::status_on_submit(resource, user.role(), &values)
@@ -293,6 +300,29 @@ fn unique_violation(resource: &'static Resource, error: diesel::result::Error) -
 }
 
 const MAX_REASON: usize = 2_000;
+
+/// Approves or rejects whatever kind of request the record is.
+pub fn decide_any(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    resource: &'static Resource,
+    id: i32,
+    approve: bool,
+    reason: &str,
+) -> Result<(), Refusal> {
+    match resource.kind {
+        "change_request" => {
+            let record = load(conn, user, resource, id)?;
+            super::procedure_service::decide_change(conn, clock, user, &record, approve, reason)
+        }
+        "rollback_request" => {
+            let record = load(conn, user, resource, id)?;
+            super::procedure_service::decide_rollback(conn, clock, user, &record, approve, reason)
+        }
+        _ => decide(conn, clock, user, resource, id, approve, reason),
+    }
+}
 
 /// Approves or rejects a waiting subscription or SLA.
 pub fn decide(

@@ -57,6 +57,8 @@ pub struct Resource {
     pub hidden_from_contacts: &'static [&'static str],
     pub permissions: Permissions,
     pub has_updated_at: bool,
+    /// Whether records carry a `lock_version` (every record that can be edited does).
+    pub versioned: bool,
     /// Whether records wait for approval (subscriptions and SLAs).
     pub approval: bool,
     /// The column set to the acting user when a record is created (issued_by_user, created_by_user, …).
@@ -102,6 +104,7 @@ pub const DEFAULTS: Resource = Resource {
     hidden_from_contacts: &[],
     permissions: Permissions { create: &[], update: &[] },
     has_updated_at: true,
+    versioned: true,
     approval: false,
     actor_column: None,
     transitions: &[],

@@ -6,6 +6,7 @@ use crate::web::format;
 use serde_json::Value;
 
 pub struct FieldView {
+    pub name: &'static str,
     pub label: &'static str,
     pub value: String,
     pub href: Option<String>,
@@ -50,7 +51,7 @@ pub fn id_of(resource: &Resource, record: &Record) -> i32 {
     record.get(resource.key).and_then(Value::as_i64).unwrap_or_default() as i32
 }
 
-pub fn field_view(field: &Field, record: &Record) -> FieldView {
+pub fn field_view(field: &Field, record: &Record, zone: &str) -> FieldView {
     let raw = text(record, field.name);
     let (value, href) = match (field.kind, raw) {
         (_, None) => ("Not given".to_string(), None),
@@ -62,9 +63,12 @@ pub fn field_view(field: &Field, record: &Record) -> FieldView {
                 text(record, &format!("{}__label", field.name)).unwrap_or_else(|| format!("{} {id}", target.noun));
             (name, target.path.map(|path| format!("{path}/{id}")))
         }
+        (FieldKind::DateTime, Some(value)) => {
+            (format::parse(&value).map_or(value, |at| format::datetime(at, zone)), None)
+        }
         (_, Some(value)) => (value, None),
     };
-    FieldView { label: field.label, value, href }
+    FieldView { name: field.name, label: field.label, value, href }
 }
 
 fn shown(resource: &'static Resource) -> impl Iterator<Item = &'static Field> {
@@ -84,7 +88,7 @@ pub fn record_view(resource: &'static Resource, record: &Record, zone: &str) -> 
     RecordView {
         id: id_of(resource, record),
         title: text(record, "__title").unwrap_or_default(),
-        fields: shown(resource).map(|f| field_view(f, record)).collect(),
+        fields: shown(resource).map(|f| field_view(f, record, zone)).collect(),
         created_at: time(record, "created_at", zone).unwrap_or_default(),
         updated_at: time(record, "updated_at", zone),
         lock_version: record.get("lock_version").and_then(Value::as_i64).unwrap_or_default() as i32,
@@ -92,9 +96,9 @@ pub fn record_view(resource: &'static Resource, record: &Record, zone: &str) -> 
     }
 }
 
-pub fn row_view(resource: &'static Resource, record: &Record) -> RowView {
+pub fn row_view(resource: &'static Resource, record: &Record, zone: &str) -> RowView {
     let cells =
-        resource.columns.iter().filter_map(|name| resource.field(name)).map(|f| field_view(f, record)).collect();
+        resource.columns.iter().filter_map(|name| resource.field(name)).map(|f| field_view(f, record, zone)).collect();
     RowView {
         href: format!("{}/{}", resource.path, id_of(resource, record)),
         title: text(record, "__title").unwrap_or_default(),

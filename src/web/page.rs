@@ -28,6 +28,8 @@ const STAFF: &[Role] =
 const AREAS: &[(&str, &str, &[Role])] = &[
     ("Home", "/", EVERYONE),
     ("Incidents", "/incidents", EVERYONE),
+    ("Procedures", "/procedures", STAFF),
+    ("Knowledge base", "/kb", EVERYONE),
     ("Clients", "/clients", STAFF),
     ("Users", "/users", STAFF),
     ("Vendors", "/vendors", STAFF),

@@ -1,7 +1,10 @@
 //! Every route, in one table. The router is built from it, and the tests walk it, so no route escapes the
 //! CSRF, access and scope checks.
 use crate::incidents::handlers as incidents;
-use crate::records::handlers::{self as records, Clients, Components, Products, Slas, Subscriptions, Users, Vendors};
+use crate::records::handlers::{
+    self as records, Analyses, Articles, Changes, Clients, Components, Metrics, Problems, Products, Reports, Reviews,
+    Rollbacks, Slas, Subscriptions, Users, Vendors, WorkOrders, Workarounds,
+};
 use crate::{auth, web::home};
 use actix_web::web;
 
@@ -104,4 +107,74 @@ route_table! {
     get "/slas/{id}/decide" => records::decide_form::<Slas>, "show approve or reject SLA form";
     post "/slas/{id}/approve" => records::approve::<Slas>, "approve SLA";
     post "/slas/{id}/reject" => records::reject::<Slas>, "reject SLA";
+    get "/procedures" => records::procedures_index, "list the procedures";
+    get "/problems" => records::list::<Problems>, "list problem tickets";
+    get "/problems/new" => records::new::<Problems>, "show new problem ticket form";
+    post "/problems" => records::create::<Problems>, "create problem ticket";
+    get "/problems/{id}" => records::detail::<Problems>, "show problem ticket";
+    get "/problems/{id}/edit" => records::edit::<Problems>, "show edit problem ticket form";
+    post "/problems/{id}" => records::update::<Problems>, "update problem ticket";
+    get "/work-orders" => records::list::<WorkOrders>, "list work orders";
+    get "/work-orders/new" => records::new::<WorkOrders>, "show new work order form";
+    post "/work-orders" => records::create::<WorkOrders>, "create work order";
+    get "/work-orders/{id}" => records::detail::<WorkOrders>, "show work order";
+    get "/work-orders/{id}/edit" => records::edit::<WorkOrders>, "show edit work order form";
+    post "/work-orders/{id}" => records::update::<WorkOrders>, "update work order";
+    post "/work-orders/{id}/status" => records::work_order_status, "change work order status";
+    get "/workarounds" => records::list::<Workarounds>, "list workarounds";
+    get "/workarounds/new" => records::new::<Workarounds>, "show new workaround form";
+    post "/workarounds" => records::create::<Workarounds>, "create workaround";
+    get "/workarounds/{id}" => records::detail::<Workarounds>, "show workaround";
+    get "/workarounds/{id}/edit" => records::edit::<Workarounds>, "show edit workaround form";
+    post "/workarounds/{id}" => records::update::<Workarounds>, "update workaround";
+    get "/analyses" => records::list::<Analyses>, "list root cause analyses";
+    get "/analyses/new" => records::new::<Analyses>, "show new root cause analysis form";
+    post "/analyses" => records::create::<Analyses>, "create root cause analysis";
+    get "/analyses/{id}" => records::detail::<Analyses>, "show root cause analysis";
+    get "/analyses/{id}/edit" => records::edit::<Analyses>, "show edit root cause analysis form";
+    post "/analyses/{id}" => records::update::<Analyses>, "update root cause analysis";
+    get "/changes" => records::list::<Changes>, "list change requests";
+    get "/changes/new" => records::new::<Changes>, "show new change request form";
+    post "/changes" => records::create::<Changes>, "create change request";
+    get "/changes/{id}" => records::detail::<Changes>, "show change request";
+    get "/changes/{id}/edit" => records::edit::<Changes>, "show edit change request form";
+    post "/changes/{id}" => records::update::<Changes>, "update change request";
+    get "/changes/{id}/decide" => records::decide_form::<Changes>, "show approve or reject change request form";
+    post "/changes/{id}/approve" => records::approve::<Changes>, "approve change request";
+    post "/changes/{id}/reject" => records::reject::<Changes>, "reject change request";
+    get "/rollbacks" => records::list::<Rollbacks>, "list rollback requests";
+    get "/rollbacks/new" => records::new::<Rollbacks>, "show new rollback request form";
+    post "/rollbacks" => records::create::<Rollbacks>, "create rollback request";
+    get "/rollbacks/{id}" => records::detail::<Rollbacks>, "show rollback request";
+    get "/rollbacks/{id}/edit" => records::edit::<Rollbacks>, "show edit rollback request form";
+    post "/rollbacks/{id}" => records::update::<Rollbacks>, "update rollback request";
+    get "/rollbacks/{id}/decide" => records::decide_form::<Rollbacks>, "show approve or reject rollback request form";
+    post "/rollbacks/{id}/approve" => records::approve::<Rollbacks>, "approve rollback request";
+    post "/rollbacks/{id}/reject" => records::reject::<Rollbacks>, "reject rollback request";
+    post "/rollbacks/{id}/execute" => records::execute_rollback, "carry out rollback";
+    get "/metrics" => records::list::<Metrics>, "list performance metrics";
+    get "/metrics/new" => records::new::<Metrics>, "show new performance metric form";
+    post "/metrics" => records::create::<Metrics>, "create performance metric";
+    get "/metrics/{id}" => records::detail::<Metrics>, "show performance metric";
+    get "/metrics/{id}/edit" => records::edit::<Metrics>, "show edit performance metric form";
+    post "/metrics/{id}" => records::update::<Metrics>, "update performance metric";
+    get "/reports" => records::list::<Reports>, "list incident reports";
+    get "/reports/new" => records::new::<Reports>, "show new incident report form";
+    post "/reports" => records::create::<Reports>, "create incident report";
+    get "/reports/{id}" => records::detail::<Reports>, "show incident report";
+    get "/reports/{id}/edit" => records::edit::<Reports>, "show edit incident report form";
+    post "/reports/{id}" => records::update::<Reports>, "update incident report";
+    get "/reports/{id}/print" => records::print_report, "show printable incident report";
+    get "/kb" => records::list::<Articles>, "list knowledge base articles";
+    get "/kb/new" => records::new::<Articles>, "show new knowledge base article form";
+    post "/kb" => records::create::<Articles>, "create knowledge base article";
+    get "/kb/{id}" => records::detail::<Articles>, "show knowledge base article";
+    get "/kb/{id}/edit" => records::edit::<Articles>, "show edit knowledge base article form";
+    post "/kb/{id}" => records::update::<Articles>, "update knowledge base article";
+    get "/reviews" => records::list::<Reviews>, "list post-incident reviews";
+    get "/reviews/new" => records::new::<Reviews>, "show new post-incident review form";
+    post "/reviews" => records::create::<Reviews>, "create post-incident review";
+    get "/reviews/{id}" => records::detail::<Reviews>, "show post-incident review";
+    get "/reviews/{id}/edit" => records::edit::<Reviews>, "show edit post-incident review form";
+    post "/reviews/{id}" => records::update::<Reviews>, "update post-incident review";
 }
