@@ -338,6 +338,7 @@ pub async fn create(
     } else {
         Err(Refusal::Invalid(errors))
     };
+    let outcome = state.audit_refusal(&user, "incident", None, outcome).await?;
     match outcome {
         Ok(incident) => {
             session::flash(&session, format!("Incident {} was reported.", incident.incident_id));
@@ -716,6 +717,7 @@ async fn submit(
             })
             .await?
     };
+    let outcome = state.audit_refusal(&user, "incident", Some(incident_id), outcome).await?;
     match outcome {
         Ok(message) => {
             session::flash(&session, message);
@@ -774,12 +776,14 @@ pub async fn communicate(
 async fn act(
     state: &AppState,
     session: &Session,
+    user: &User,
     incident_id: i32,
     done: &str,
-    work: impl FnOnce(&mut diesel::PgConnection, &crate::clock::Clock) -> Result<(), Refusal> + Send + 'static,
+    work: impl FnOnce(&mut diesel::PgConnection, &crate::clock::Clock, &User) -> Result<(), Refusal> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let clock = state.clock.clone();
-    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| work(conn, &clock)))).await?;
+    let (clock, actor) = (state.clock.clone(), user.clone());
+    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| work(conn, &clock, &actor)))).await?;
+    let outcome = state.audit_refusal(user, "incident", Some(incident_id), outcome).await?;
     match outcome {
         Ok(()) => {
             session::flash(session, done);
@@ -802,8 +806,8 @@ pub async fn close(
     let incident_id = id.into_inner();
     let (typed, _) = read(form);
     let version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default();
-    act(&state, &session, incident_id, "Incident closed.", move |conn, clock| {
-        service::close(conn, clock, &user, incident_id, version).map(|_| ())
+    act(&state, &session, &user, incident_id, "Incident closed.", move |conn, clock, user| {
+        service::close(conn, clock, user, incident_id, version).map(|_| ())
     })
     .await
 }
@@ -818,9 +822,9 @@ pub async fn progress(
     let incident_id = id.into_inner();
     let (typed, _) = read(form);
     let text = typed.get("note").cloned().unwrap_or_default();
-    let (actor, note) = (user.clone(), text.clone());
-    match act(&state, &session, incident_id, "Progress update posted.", move |conn, clock| {
-        service::post_progress(conn, clock, &actor, incident_id, &note).map(|_| ())
+    let note = text.clone();
+    match act(&state, &session, &user, incident_id, "Progress update posted.", move |conn, clock, user| {
+        service::post_progress(conn, clock, user, incident_id, &note).map(|_| ())
     })
     .await
     {
@@ -840,8 +844,8 @@ async fn end_escalation(
 ) -> Result<HttpResponse, AppError> {
     let (incident_id, escalation_id) = path;
     let done = if resolve { "Escalation resolved." } else { "Escalation cancelled." };
-    act(&state, &session, incident_id, done, move |conn, clock| {
-        service::end_escalation(conn, clock, &user, incident_id, escalation_id, resolve)
+    act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
+        service::end_escalation(conn, clock, user, incident_id, escalation_id, resolve)
     })
     .await
 }

@@ -439,7 +439,14 @@ pub async fn create<R: Described>(
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let input = form.into_inner();
-    rules::may_create(resource, user.role()).map_err(AppError::Forbidden)?;
+    if let Err(reason) = rules::may_create(resource, user.role()) {
+        let refused: Result<(), Refusal> = Err(Refusal::Forbidden(reason));
+        return Err(state
+            .audit_refusal(&user, resource.kind, None, refused)
+            .await?
+            .map_err(AppError::from)
+            .unwrap_err());
+    }
     // A new user's password is hashed on the bounded hashing pool, before the transaction takes a connection.
     let password_hash = match input.get("password").filter(|p| password::check_new_password(p).is_ok()) {
         Some(text) if resource.kind == "user" => {
@@ -456,6 +463,7 @@ pub async fn create<R: Described>(
             }))
         })
         .await?;
+    let outcome = state.audit_refusal(&user, resource.kind, None, outcome).await?;
     match outcome {
         Ok((id, status)) => {
             let waiting = if status == ApprovalStatus::Pending { "; it now waits for approval" } else { "" };
@@ -516,6 +524,7 @@ pub async fn update<R: Described>(
             Ok(conn.transaction(|conn| service::update(conn, &clock, &actor, resource, id, lock_version, &submitted)))
         })
         .await?;
+    let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
     match outcome {
         Ok(status) => {
             let waiting = if status == ApprovalStatus::Pending { "; it waits for approval again" } else { "" };
@@ -629,6 +638,7 @@ async fn decide<R: Described>(
             Ok(conn.transaction(|conn| service::decide_any(conn, &clock, &actor, resource, id, approve, &submitted)))
         })
         .await?;
+    let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
     match outcome {
         Ok(()) => {
             session::flash(
@@ -764,15 +774,16 @@ async fn act_on(
     + Send
     + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let clock = state.clock.clone();
+    let (clock, actor) = (state.clock.clone(), user.clone());
     let outcome = state
         .db(move |conn| {
             Ok(conn.transaction(|conn| {
-                let record = service::load(conn, &user, resource, id)?;
-                work(conn, &clock, &user, &record)
+                let record = service::load(conn, &actor, resource, id)?;
+                work(conn, &clock, &actor, &record)
             }))
         })
         .await?;
+    let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
     match outcome {
         Ok(()) => {
             session::flash(session, done);

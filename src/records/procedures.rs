@@ -200,6 +200,9 @@ pub static CHANGES: Resource = Resource {
             .only_on_update()
             .hint("Approval and rejection have their own buttons; rollbacks set rolled back"),
         field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
+        field("actual_start_time", "Started", DateTime).optional().read_only(),
+        field("actual_end_time", "Ended", DateTime).optional().read_only(),
+        field("rejection_reason", "Reason for rejection", LongText).optional().read_only(),
     ],
     columns: &["change_type", "risk_level", "status"],
     filters: &["status", "change_type", "risk_level"],
@@ -235,6 +238,8 @@ pub static ROLLBACKS: Resource = Resource {
         field("justification", "Justification", LongText).hint("Why the change must be reverted"),
         field("status", "Status", Choice(RollbackStatus::choices)).read_only(),
         field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
+        field("completed_at", "Carried out", DateTime).optional().read_only(),
+        field("rejection_reason", "Reason for rejection", LongText).optional().read_only(),
     ],
     columns: &["change_id", "status"],
     filters: &["status"],
@@ -288,8 +293,13 @@ pub static REPORTS: Resource = Resource {
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("report_type", "Report type", Choice(ReportType::choices)).only_on_create(),
-        field("status", "Status", Choice(ReportStatus::choices)).default("completed"),
+        field("status", "Status", Choice(ReportStatus::choices))
+            .optional()
+            .default("completed")
+            .hint("Contacts see published reports"),
+        field("generated_at", "Generated", DateTime).optional().read_only(),
     ],
+    extra_columns: &["snapshot"],
     columns: &["incident_id", "status"],
     filters: &["status", "report_type"],
     scope: OF_CLIENT_INCIDENTS,

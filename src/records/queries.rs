@@ -92,6 +92,7 @@ fn select_list(resource: &Resource) -> String {
         }
     }
     columns.push(format!("{table}.created_at"));
+    columns.extend(resource.extra_columns.iter().map(|c| format!("{table}.{c}")));
     if let Some(actor) = resource.actor_column {
         columns.push(format!("(SELECT name FROM users u WHERE u.user_id = {table}.{actor}) AS __actor"));
     }
@@ -272,8 +273,10 @@ fn assignments<'a>(
     values: &'a Values,
     extra: &'a [Extra],
 ) -> Vec<(&'a str, Option<String>, &'static str)> {
+    // What the product sets (extras) wins over what was typed for the same column.
     let mut columns: Vec<(&str, Option<String>, &str)> = values
         .iter()
+        .filter(|(name, _)| !extra.iter().any(|e| e.column == **name))
         .filter_map(|(name, value)| {
             let field = resource.fields.iter().find(|f| f.name == *name)?;
             (!matches!(field.kind, FieldKind::NewPassword)).then(|| (*name, value.clone(), field.kind.sql_type()))

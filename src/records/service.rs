@@ -179,9 +179,13 @@ pub fn create(
 ) -> Result<(i32, ApprovalStatus), Refusal> {
     rules::may_create(resource, user.role()).map_err(Refusal::Forbidden)?;
     let mut values = check_submission(conn, user, resource, input, None)?;
-    // Fields not on the create form (a procedure's status) start at their default.
-    for field in resource.fields.iter().filter(|f| f.editable == crate::forms::Editable::OnlyOnUpdate) {
-        values.insert(field.name, field.default.map(str::to_string));
+    // Fields left empty, or not on the create form (a procedure's status), start at their default.
+    for field in resource.fields.iter().filter(|f| f.editable != crate::forms::Editable::Never) {
+        if let Some(default) = field.default
+            && values.get(field.name).is_none_or(Option::is_none)
+        {
+            values.insert(field.name, Some(default.to_string()));
+        }
     }
     let mut extras = timestamps(resource, clock, true);
     let (procedure_extras, approved_on_submission) =

@@ -61,6 +61,8 @@ pub struct Resource {
     pub versioned: bool,
     /// Whether records wait for approval (subscriptions and SLAs).
     pub approval: bool,
+    /// Columns read with each record besides its fields (e.g. a report's snapshot).
+    pub extra_columns: &'static [&'static str],
     /// The column set to the acting user when a record is created (issued_by_user, created_by_user, …).
     pub actor_column: Option<&'static str>,
     /// The status moves allowed, as (from, to); empty when any move is allowed.
@@ -106,6 +108,7 @@ pub const DEFAULTS: Resource = Resource {
     has_updated_at: true,
     versioned: true,
     approval: false,
+    extra_columns: &[],
     actor_column: None,
     transitions: &[],
     stamps: &[],

@@ -52,6 +52,34 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Passes a use case's outcome through; a refusal by a rule or of the input is audited as a refusal, in a
+    /// transaction of its own (the refused change itself wrote nothing).
+    pub async fn audit_refusal<T, C>(
+        &self,
+        user: &crate::users::User,
+        entity_type: &'static str,
+        entity_id: Option<i32>,
+        outcome: Result<T, crate::error::Refusal<C>>,
+    ) -> Result<Result<T, crate::error::Refusal<C>>, AppError> {
+        use crate::error::Refusal;
+        let reason = match &outcome {
+            Err(Refusal::Forbidden(reason)) => reason.clone(),
+            Err(Refusal::Invalid(errors)) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "),
+            _ => return Ok(outcome),
+        };
+        let (actor, clock) = (crate::audit::Actor::user(user.user_id, user.role()), self.clock.clone());
+        let entity_id = entity_id.map(|id| id.to_string()).unwrap_or_default();
+        self.db(move |conn| {
+            let changes = crate::audit::Changes::new().field("reason", None::<String>, Some(reason));
+            crate::audit::record(conn, &clock, actor, "refuse", entity_type, entity_id, changes)?;
+            Ok(())
+        })
+        .await?;
+        Ok(outcome)
+    }
+}
+
 pub struct ServerOptions {
     pub session_key: Key,
     pub cookie_secure: bool,

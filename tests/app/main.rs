@@ -6,6 +6,7 @@ mod demo;
 mod fixtures;
 mod import;
 mod incidents;
+mod procedures;
 mod routes;
 mod schema;
 mod support;

@@ -170,8 +170,22 @@ pub fn set_status(conn: &mut PgConnection, user_id: i32, status: &str) {
     diesel::update(dsl::users.find(user_id)).set(dsl::status.eq(status)).execute(conn).expect("set status");
 }
 
+/// Audit entries of changes (refused attempts are audited too, as `refuse`, and not counted here).
 pub fn audit_count(conn: &mut PgConnection) -> i64 {
-    incident_desk::schema::audit_logs::table.count().get_result(conn).expect("count audit")
+    use incident_desk::schema::audit_logs::dsl::*;
+    audit_logs.filter(action.ne("refuse")).count().get_result(conn).expect("count audit")
+}
+
+/// The refused attempts audited so far, newest first: (entity type, reason).
+pub fn refusals(conn: &mut PgConnection) -> Vec<(String, String)> {
+    use incident_desk::schema::audit_logs::dsl::*;
+    let rows: Vec<(String, serde_json::Value)> = audit_logs
+        .filter(action.eq("refuse"))
+        .order(audit_id.desc())
+        .select((entity_type, changes))
+        .load(conn)
+        .expect("refusals");
+    rows.into_iter().map(|(kind, c)| (kind, c["reason"]["new"].as_str().unwrap_or_default().to_string())).collect()
 }
 
 /// The app, served on a free port against its own database. It derefs to a browser of its own.
@@ -200,6 +214,8 @@ impl TestApp {
 
     /// Serves against `database_url`, which may differ from the test database (e.g. a server that is down).
     pub fn spawn_on(db: TestDb, database_url: &str) -> Self {
+        // Server errors show in a failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("incident_desk=error").with_test_writer().try_init();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let pool = db::pool(database_url, 4, Duration::from_millis(500));
