@@ -115,6 +115,7 @@ pub fn update_extras(
 }
 
 fn incident_times(conn: &mut PgConnection, incident_id: i32) -> Result<(IncidentTimes, i32, String), Refusal> {
+    #[allow(clippy::type_complexity)]
     let (detected, created, acknowledged, resolved, client_id, severity): (
         DateTime<Utc>,
         DateTime<Utc>,
@@ -340,7 +341,8 @@ pub fn set_work_order_status(
     let id = record.get("workorder_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let assignee = record.get("assigned_to_user").and_then(|v| v.as_i64()).map(|v| v as i32);
     let staff = super::rules::may_update(&super::procedures::WORK_ORDERS, user.role()).is_ok();
-    if !staff && !(user.role() == crate::domain::enums::Role::VendorContact && assignee == Some(user.user_id)) {
+    let own_order = user.role() == crate::domain::enums::Role::VendorContact && assignee == Some(user.user_id);
+    if !(staff || own_order) {
         return Err(Refusal::Forbidden(
             "Work orders: a vendor contact may change the status only of work orders assigned to them.".into(),
         ));

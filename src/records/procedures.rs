@@ -274,6 +274,11 @@ pub static METRICS: Resource = Resource {
     ],
     columns: &["incident_id", "calculated_value_minutes", "target_minutes"],
     filters: &["metric_type"],
+    related: &[Related {
+        title: "All metrics of this incident",
+        resource: &METRICS,
+        condition: "incident_id = (SELECT incident_id FROM performance_metrics WHERE metric_id = {})",
+    }],
     scope: OF_CLIENT_INCIDENTS,
     permissions: Permissions { create: &[IncidentManager, SystemAdministrator], update: &[] },
     actor_column: Some("recorded_by_user"),

@@ -43,8 +43,11 @@ fn show(value: Option<&Value>, how: Show, zone: &str) -> String {
     }
 }
 
+/// A section's columns: (header, snapshot key, how shown).
+type Columns = &'static [(&'static str, &'static str, Show)];
+
 /// The record types a report lists, with the columns shown for each.
-const SECTIONS: &[(&str, &str, &[(&str, &str, Show)])] = &[
+const SECTIONS: &[(&str, &str, Columns)] = &[
     (
         "incident_escalations",
         "Escalations",

@@ -297,7 +297,8 @@ async fn each_halt_condition_names_the_procedure_and_writes_nothing() {
     let requested: i32 = text(&mut conn, &format!("INSERT INTO change_requests (title, change_type, risk_level, requesting_user, justification) VALUES ('Not yet', 'normal', 'low', {requester}, 'x') RETURNING change_id::text AS value")).parse().unwrap();
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
     let erin = away.user_id.to_string();
-    let halts: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    type Halt<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let halts: Vec<Halt> = vec![
         (
             "/problems",
             vec![("incident_id", "999999".into()), ("title", "x".into())],
@@ -542,14 +543,11 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
         vec![("title", "Kernel patch"), ("justification", "CVE fix"), ("status", status), ("lock_version", lock)]
     };
     assert_eq!(support.post(&high, &step("in_progress", "2")).await.status(), 303);
-    assert!(
-        text(
-            &mut conn,
-            &format!(
-                "SELECT coalesce(actual_start_time::text, '') AS value FROM change_requests WHERE change_id = {id}"
-            )
-        ) != ""
+    let started = text(
+        &mut conn,
+        &format!("SELECT coalesce(actual_start_time::text, '') AS value FROM change_requests WHERE change_id = {id}"),
     );
+    assert!(!started.is_empty(), "starting the change stamps its actual start");
     let jump = support.post(&high, &step("rolled_back", "3")).await;
     assert_eq!(jump.status(), 422, "rolled back only through a rollback");
     assert_eq!(support.post(&high, &step("failed", "3")).await.status(), 303);
