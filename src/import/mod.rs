@@ -77,6 +77,7 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
         restart_sequence(conn, table)?;
         counts.push((table.name, records));
     }
+    derive_lifecycle_times(conn)?;
     Ok(counts)
 }
 
@@ -193,6 +194,20 @@ fn restart_sequence(conn: &mut PgConnection, table: &Table) -> Result<(), Import
         "SELECT setval(pg_get_serial_sequence('{t}', '{pk}'), coalesce((SELECT max({pk}) FROM {t}), 0) + 1, false)",
         t = table.name
     ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The product's own `acknowledged_at` and `closed_at` are not in the format; the change log tells them: the
+/// first move out of open, and the move to closed.
+fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
+    diesel::sql_query(
+        "UPDATE incidents i SET \
+           acknowledged_at = (SELECT min(u.created_at) FROM incident_updates u WHERE u.incident_id = i.incident_id \
+                                AND u.field_changed = 'status' AND u.old_value = 'open'), \
+           closed_at = CASE WHEN i.status = 'closed' THEN (SELECT max(u.created_at) FROM incident_updates u \
+                                WHERE u.incident_id = i.incident_id AND u.field_changed = 'status' AND u.new_value = 'closed') END",
+    )
     .execute(conn)?;
     Ok(())
 }

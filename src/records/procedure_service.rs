@@ -153,12 +153,19 @@ fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
             "'{table}', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.{order}), '[]') FROM {table} r WHERE r.incident_id = i.incident_id)"
         )
     };
+    // Assignment changes name people, not their ids.
+    let person = |column: &str| {
+        format!(
+            "CASE WHEN u.field_changed = 'assigned_to' THEN coalesce((SELECT name FROM users x WHERE x.user_id::text = u.{column}), u.{column}) ELSE u.{column} END"
+        )
+    };
+    let (person_old, person_new) = (person("old_value"), person("new_value"));
     let sql = format!(
         "SELECT json_build_object(\
            'incident', row_to_json(i), \
            'client', (SELECT client_name FROM clients c WHERE c.client_id = i.client_id), \
            'component', (SELECT component_name FROM infrastructure_components c WHERE c.component_id = i.component_id), \
-           'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', us.name, 'type', u.update_type, 'field', u.field_changed, 'old', u.old_value, 'new', u.new_value) ORDER BY u.created_at), '[]') \
+           'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', us.name, 'type', u.update_type, 'field', u.field_changed, 'old', {person_old}, 'new', {person_new}) ORDER BY u.created_at), '[]') \
                        FROM incident_updates u JOIN users us ON us.user_id = u.updated_by_user WHERE u.incident_id = i.incident_id), \
            {}, {}, {}, {}, {}, {}, \
            'rollbacks', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.created_at), '[]') FROM rollback_requests r WHERE r.change_id IN (SELECT change_id FROM change_requests WHERE incident_id = i.incident_id)) \
