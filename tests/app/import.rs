@@ -236,3 +236,40 @@ fn a_target_of_zero_means_none_and_impossible_years_are_named() {
     assert!(error.starts_with("incidents.json, record 2, field created_at: must be an ISO 8601 date and time between the years 1900 and 2200"), "{error}");
     assert_eq!(rows, 0);
 }
+
+#[test]
+fn the_command_line_creates_the_first_administrator_who_can_then_sign_in() {
+    let db = TestDb::new();
+    let binary = env!("CARGO_BIN_EXE_incident-desk");
+    let run = |args: &[&str]| {
+        std::process::Command::new(binary)
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("INCIDENT_DESK_PASSWORD", "first admin password")
+            .output()
+            .unwrap()
+    };
+    let created = run(&["user", "create", "--name", "First Admin", "--email", "root@provider.example"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("(System administrator)"));
+    let again = run(&["user", "create", "--name", "Again", "--email", "ROOT@provider.example"]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let contact = run(&["user", "create", "--name", "C", "--email", "c@example.com", "--role", "client_contact"]);
+    assert!(!contact.status.success() && String::from_utf8_lossy(&contact.stderr).contains("staff role"));
+    let hash: Option<String> = incident_desk::schema::users::table
+        .select(incident_desk::schema::users::password_hash)
+        .first(&mut db.conn())
+        .unwrap();
+    assert!(incident_desk::auth::password::verify("first admin password", hash.as_deref()));
+    for command in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["import", "--help"],
+        &["demo", "--help"],
+        &["user", "create", "--help"],
+        &["audit", "verify", "--help"],
+        &["migrate", "--help"],
+    ] {
+        assert!(run(command).status.success(), "{command:?}");
+    }
+}
