@@ -27,3 +27,31 @@ pub fn target(conn: &mut PgConnection, client_id: i32, severity: &str) -> QueryR
     .get_result(conn)
     .optional()
 }
+
+/// The strictest approved targets of several clients, by (client, severity), for a page of incidents.
+pub fn targets_for(
+    conn: &mut PgConnection,
+    clients: &[i32],
+) -> QueryResult<std::collections::HashMap<(i32, String), (i32, i32)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer)]
+        client_id: i32,
+        #[diesel(sql_type = Text)]
+        severity_level: String,
+        #[diesel(sql_type = Integer)]
+        response: i32,
+        #[diesel(sql_type = Integer)]
+        resolution: i32,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT s.client_id, sla.severity_level, min(sla.response_time_minutes) AS response, min(sla.resolution_time_hours) AS resolution \
+         FROM service_level_agreements sla JOIN subscriptions s USING (subscription_id) \
+         WHERE s.client_id = ANY($1) AND sla.severity_level IS NOT NULL AND s.status = 'active' \
+           AND s.approval_status = 'approved' AND sla.approval_status = 'approved' \
+         GROUP BY s.client_id, sla.severity_level",
+    )
+    .bind::<diesel::sql_types::Array<Integer>, _>(clients)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| ((r.client_id, r.severity_level), (r.response, r.resolution))).collect())
+}

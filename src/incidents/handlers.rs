@@ -2,6 +2,7 @@
 use super::queries::{self, ListFilter, ListRow, PAGE_SIZE, Person};
 use super::rules::{self, Action, CONDITIONS, Condition};
 use super::service::{self, COMPONENT_REF, Refusal, scope_of};
+use super::sla_clock::{Clock, SlaClocks};
 use super::timeline::{self, Entry};
 use super::{Incident, categories};
 use crate::domain::enums::*;
@@ -111,6 +112,35 @@ struct Row {
     client: String,
     assignee: String,
     created: String,
+    /// The SLA clock that matters most now, or why there is none.
+    clock: ClockView,
+}
+
+/// An SLA clock as pages show it: words, and a class that only adds colour.
+pub struct ClockView {
+    pub text: String,
+    pub class: &'static str,
+}
+
+impl ClockView {
+    fn none() -> Self {
+        ClockView { text: "No applicable SLA".into(), class: "none" }
+    }
+
+    fn of(clock: &Clock) -> Self {
+        ClockView { text: clock.describe(), class: clock.class() }
+    }
+}
+
+/// The clocks of an incident against its client's approved SLA, if one applies.
+pub fn clocks(
+    target: Option<(i32, i32)>,
+    detected: chrono::DateTime<chrono::Utc>,
+    acknowledged: Option<chrono::DateTime<chrono::Utc>>,
+    resolved: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<SlaClocks> {
+    target.map(|(response, resolution)| SlaClocks::of(detected, acknowledged, resolved, response, resolution, now))
 }
 
 #[derive(Template)]
@@ -162,14 +192,16 @@ pub async fn list(
     let scope = scope_of(&user);
     let staff = user.role().is_staff();
     let viewer = crate::records::Viewer::of(&user);
-    let (rows, total, clients, assignees) = state
+    let (rows, total, clients, assignees, targets) = state
         .db(move |conn| {
             let (rows, total) = queries::list(conn, scope, &filter, page_number)?;
+            let clients: Vec<i32> = rows.iter().map(|r| r.client_id).collect();
+            let targets = crate::service_levels::targets_for(conn, &clients)?;
             // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
             let clients = if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
             let assignees =
                 if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
-            Ok((rows, total, clients, assignees))
+            Ok((rows, total, clients, assignees, targets))
         })
         .await?;
     let typed = |name: &str| values.get(name).cloned().flatten();
@@ -192,7 +224,13 @@ pub async fn list(
     let filtered = values.values().any(Option::is_some);
     let body = ListPage {
         page: Page::for_user(&session, &user, "Incidents", "/incidents"),
-        rows: rows.into_iter().map(|r| row(r, &user.timezone)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let target = targets.get(&(r.client_id, r.severity.clone())).copied();
+                row(r, target, &user.timezone, state.clock.now())
+            })
+            .collect(),
         filters,
         total,
         first,
@@ -209,8 +247,11 @@ pub async fn list(
     html(body, StatusCode::OK)
 }
 
-fn row(r: ListRow, zone: &str) -> Row {
+fn row(r: ListRow, target: Option<(i32, i32)>, zone: &str, now: chrono::DateTime<chrono::Utc>) -> Row {
+    let clock = clocks(target, r.detection_timestamp, r.acknowledged_at, r.resolution_timestamp, now)
+        .map_or_else(ClockView::none, |c| ClockView::of(c.headline()));
     Row {
+        clock,
         id: r.incident_id,
         title: r.title,
         severity: Severity::parse(&r.severity).unwrap_or(Severity::P4),
@@ -391,6 +432,8 @@ struct DetailPage {
     can_progress: bool,
     can_escalate: bool,
     can_communicate: bool,
+    /// The response and resolution clocks, when an approved SLA applies.
+    sla: Option<(ClockView, ClockView)>,
     /// The procedures this user may start from the incident: (label, address).
     procedures: Vec<(String, String)>,
     note: String,
@@ -418,7 +461,7 @@ async fn detail_page(
     note: Note,
 ) -> Result<DetailPage, AppError> {
     let viewer = user.clone();
-    let (incident, context, names, timeline, escalations) = state
+    let (incident, context, names, timeline, escalations, target) = state
         .db(move |conn| {
             let incident = service::load(conn, &viewer, incident_id)?;
             let context = queries::context(conn, &incident)?;
@@ -427,7 +470,8 @@ async fn detail_page(
             let names: HashMap<i32, String> = queries::names(conn, &ids)?.into_iter().collect();
             let timeline = timeline::load(conn, &incident, &viewer)?;
             let escalations = queries::active_escalations(conn, incident_id)?;
-            Ok((incident, context, names, timeline, escalations))
+            let target = crate::service_levels::target(conn, incident.client_id, &incident.severity)?;
+            Ok((incident, context, names, timeline, escalations, target))
         })
         .await?;
     let zone = user.timezone.as_str();
@@ -472,6 +516,14 @@ async fn detail_page(
         can_escalate: open && rules::may(Action::Escalate, role).is_ok(),
         can_communicate: rules::may(Action::Communicate, role).is_ok(),
         procedures: procedure_links(&incident, role),
+        sla: clocks(
+            target.map(|t| (t.response_time_minutes, t.resolution_time_hours)),
+            incident.detection_timestamp,
+            incident.acknowledged_at,
+            incident.resolution_timestamp,
+            now,
+        )
+        .map(|c| (ClockView::of(&c.response), ClockView::of(&c.resolution))),
         note: note.text,
         errors: note.error.into_iter().map(|message| FieldError { field: "note", message }).collect(),
         incident,

@@ -4,6 +4,7 @@ pub mod handlers;
 pub mod queries;
 pub mod rules;
 pub mod service;
+pub mod sla_clock;
 pub mod timeline;
 
 use crate::domain::enums::{IncidentStatus, Severity};

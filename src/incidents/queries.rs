@@ -73,6 +73,10 @@ pub struct ListRow {
     pub created_at: DateTime<Utc>,
     pub client_name: String,
     pub assignee: Option<String>,
+    pub client_id: i32,
+    pub detection_timestamp: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolution_timestamp: Option<DateTime<Utc>>,
 }
 
 /// A page of incidents, newest first, with the total.
@@ -92,6 +96,10 @@ pub fn list(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, page: i6
             incidents::created_at,
             clients::client_name,
             users::name.nullable(),
+            incidents::client_id,
+            incidents::detection_timestamp,
+            incidents::acknowledged_at,
+            incidents::resolution_timestamp,
         ))
         .load(conn)?;
     Ok((rows, total))

@@ -1,5 +1,6 @@
 //! Every route, in one table. The router is built from it, and the tests walk it, so no route escapes the
 //! CSRF, access and scope checks.
+use crate::dashboards::handlers as dashboards;
 use crate::incidents::handlers as incidents;
 use crate::records::handlers::{
     self as records, Analyses, Articles, Changes, Clients, Components, Metrics, Problems, Products, Reports, Reviews,
@@ -40,7 +41,7 @@ route_table! {
     get "/login" => auth::handlers::login_form, "show sign-in form";
     post "/login" => auth::handlers::login, "sign in";
     post "/logout" => auth::handlers::logout, "sign out";
-    get "/" => home::home, "home page for the signed-in role";
+    get "/" => dashboards::home, "dashboard for the signed-in role";
     get "/account/password" => auth::handlers::password_form, "show change own password form";
     post "/account/password" => auth::handlers::change_password, "change own password";
     get "/incidents" => incidents::list, "list incidents";

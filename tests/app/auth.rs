@@ -19,7 +19,7 @@ async fn sign_in_succeeds_renews_the_session_and_is_audited() {
     let home = app.get("/").await;
     assert_eq!(home.status(), 200);
     let body = home.text().await.unwrap();
-    assert!(body.contains("Incident manager home"), "{body}");
+    assert!(body.contains("<h1>Incident manager dashboard</h1>"), "{body}");
     assert!(body.contains("Signed in as Ada Manager."), "flash shown once");
     assert!(!app.get("/").await.text().await.unwrap().contains("Signed in as"), "flash is gone on the next page");
 

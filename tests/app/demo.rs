@@ -25,6 +25,6 @@ async fn every_demo_login_reaches_its_roles_home_page() {
         assert_eq!(response.status(), 303, "{}", login.email);
         let (status, home) = browser.text("/").await;
         assert_eq!(status, 200);
-        assert!(home.contains(&format!("<h1>{} home</h1>", login.role.label())), "{}: {home}", login.email);
+        assert!(home.contains(&format!("<h1>{} dashboard</h1>", login.role.label())), "{}: {home}", login.email);
     }
 }

@@ -1,0 +1,31 @@
+use super::{Chart, Dashboard, Figure, Panel, build};
+use crate::error::AppError;
+use crate::web::AppState;
+use crate::web::page::Page;
+use crate::web::respond::html;
+use crate::web::session::CurrentUser;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "dashboards/dashboard.html")]
+struct DashboardPage {
+    page: Page,
+    figures: Vec<Figure>,
+    panels: Vec<Panel>,
+    chart: Option<Chart>,
+}
+
+/// The home page: the signed-in role's dashboard.
+pub async fn home(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let (viewer, now) = (user.clone(), state.clock.now());
+    let Dashboard { figures, panels, chart } = state.db(move |conn| Ok(build(conn, &viewer, now)?)).await?;
+    let title = format!("{} dashboard", user.role().label());
+    html(DashboardPage { page: Page::for_user(&session, &user, title, "/"), figures, panels, chart }, StatusCode::OK)
+}

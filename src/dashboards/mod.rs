@@ -1,0 +1,449 @@
+//! A dashboard per role: what the role acts on first, and only what is within the user's scope.
+pub mod handlers;
+pub mod queries;
+
+use crate::domain::enums::{Role, Severity};
+use crate::incidents::handlers::{ClockView, clocks};
+use crate::incidents::rules::Scope;
+use crate::incidents::service::scope_of;
+use crate::users::User;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use queries::IncidentLine;
+
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    /// Adds colour to words that already carry the meaning.
+    pub class: &'static str,
+}
+
+impl Cell {
+    fn text(text: impl Into<String>) -> Self {
+        Cell { text: text.into(), href: None, class: "" }
+    }
+
+    fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Cell { text: text.into(), href: Some(href.into()), class: "" }
+    }
+}
+
+pub struct Panel {
+    pub title: String,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Why the panel is empty, in words.
+    pub empty: String,
+}
+
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+/// Mean times per month, as numbers and as bars of a server-drawn chart.
+pub struct Chart {
+    pub months: Vec<Bar>,
+    pub max_hours: f64,
+}
+
+pub struct Bar {
+    pub month: String,
+    pub mtta_hours: f64,
+    pub mttr_hours: f64,
+    /// Bar heights in the chart's units (0–100).
+    pub mtta_height: f64,
+    pub mttr_height: f64,
+    pub incidents: i64,
+}
+
+pub struct Dashboard {
+    pub figures: Vec<Figure>,
+    pub panels: Vec<Panel>,
+    pub chart: Option<Chart>,
+}
+
+const OPEN: &str = "i.status NOT IN ('resolved', 'closed')";
+
+fn incident_panel(
+    conn: &mut PgConnection,
+    title: &str,
+    lines: Vec<IncidentLine>,
+    now: DateTime<Utc>,
+    empty: &str,
+) -> QueryResult<Panel> {
+    let clients: Vec<i32> = lines.iter().map(|l| l.client_id).collect();
+    let targets = crate::service_levels::targets_for(conn, &clients)?;
+    let rows = lines
+        .into_iter()
+        .map(|line| {
+            let clock = clocks(
+                targets.get(&(line.client_id, line.severity.clone())).copied(),
+                line.detection_timestamp,
+                line.acknowledged_at,
+                line.resolution_timestamp,
+                now,
+            )
+            .map_or_else(
+                || ClockView { text: "No applicable SLA".into(), class: "none" },
+                |c| ClockView { text: c.headline().describe(), class: c.headline().class() },
+            );
+            let severity = Severity::parse(&line.severity).map_or(line.severity.clone(), |s| s.label().to_string());
+            vec![
+                Cell::link(format!("{}: {}", line.incident_id, line.title), format!("/incidents/{}", line.incident_id)),
+                Cell::text(severity),
+                Cell::text(line.status.replace('_', " ")),
+                Cell::text(line.client_name),
+                Cell { text: clock.text, href: None, class: clock.class },
+            ]
+        })
+        .collect();
+    Ok(Panel {
+        title: title.into(),
+        headers: vec!["Incident", "Severity", "Status", "Client", "SLA"],
+        rows,
+        empty: empty.into(),
+    })
+}
+
+fn lines_panel(
+    conn: &mut PgConnection,
+    title: &str,
+    headers: Vec<&'static str>,
+    path: &str,
+    sql: &str,
+    empty: &str,
+) -> QueryResult<Panel> {
+    let rows = queries::lines(conn, sql)?
+        .into_iter()
+        .map(|line| {
+            vec![
+                Cell::link(format!("{}: {}", line.id, line.title), format!("{path}/{}", line.id)),
+                Cell::text(line.detail),
+            ]
+        })
+        .collect();
+    Ok(Panel { title: title.into(), headers, rows, empty: empty.into() })
+}
+
+fn counts_panel(conn: &mut PgConnection, title: &str, sql: &str, empty: &str) -> QueryResult<Panel> {
+    let rows = queries::counts(conn, sql)?
+        .into_iter()
+        .map(|c| vec![Cell::text(c.label), Cell::text(c.n.to_string())])
+        .collect();
+    Ok(Panel { title: title.into(), headers: vec!["", "Number"], rows, empty: empty.into() })
+}
+
+fn severity_figures(conn: &mut PgConnection, scope: Scope, only: &[&str]) -> QueryResult<Vec<Figure>> {
+    let counts = queries::open_by_severity(conn, scope)?;
+    Ok(["P1", "P2", "P3", "P4"]
+        .into_iter()
+        .filter(|s| only.is_empty() || only.contains(s))
+        .map(|severity| Figure {
+            label: format!("Open {}", Severity::parse(severity).map_or(severity, |s| s.label())),
+            value: counts.iter().find(|c| c.label == severity).map_or(0, |c| c.n).to_string(),
+            href: Some(format!("/incidents?severity={severity}")),
+        })
+        .collect())
+}
+
+/// The SQL confining a user's own records: only integers are written into it.
+fn approvals_panel(conn: &mut PgConnection, executive_only: bool) -> QueryResult<Panel> {
+    let (subscriptions, changes) = if executive_only {
+        ("(sla_tier = 'premium' OR subscription_type = 'custom')", "(risk_level = 'high' OR change_type = 'emergency')")
+    } else {
+        (
+            "NOT (sla_tier = 'premium' OR subscription_type = 'custom')",
+            "NOT (risk_level = 'high' OR change_type = 'emergency')",
+        )
+    };
+    let mut sql = format!(
+        "SELECT 'Subscriptions waiting for approval' AS label, count(*) AS n FROM subscriptions WHERE approval_status = 'pending' AND {subscriptions} \
+         UNION ALL SELECT 'Change requests waiting for approval', count(*) FROM change_requests WHERE status = 'requested' AND {changes}"
+    );
+    if !executive_only {
+        sql.push_str(
+            " UNION ALL SELECT 'SLAs waiting for approval', count(*) FROM service_level_agreements WHERE approval_status = 'pending' \
+             UNION ALL SELECT 'Rollback requests waiting for approval', count(*) FROM rollback_requests WHERE status = 'requested'",
+        );
+    }
+    let links = [
+        ("Subscriptions", "/subscriptions?approval_status=pending"),
+        ("Change", "/changes?status=requested"),
+        ("SLAs", "/slas?approval_status=pending"),
+        ("Rollback", "/rollbacks?status=requested"),
+    ];
+    let rows = queries::counts(conn, &sql)?
+        .into_iter()
+        .map(|c| {
+            let href =
+                links.iter().find(|(prefix, _)| c.label.starts_with(prefix)).map_or("/procedures", |(_, href)| href);
+            vec![Cell::link(c.label, href), Cell::text(c.n.to_string())]
+        })
+        .collect();
+    let title = if executive_only { "Approvals waiting for an executive" } else { "Approvals waiting" };
+    Ok(Panel {
+        title: title.into(),
+        headers: vec!["Waiting", "Number"],
+        rows,
+        empty: "Nothing waits for approval.".into(),
+    })
+}
+
+fn chart(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Chart> {
+    let months = queries::mean_times(conn, scope, now)?;
+    let hours = |minutes: Option<f64>| (minutes.unwrap_or(0.0) / 60.0 * 10.0).round() / 10.0;
+    let max_hours = months.iter().map(|m| hours(m.mttr_minutes).max(hours(m.mtta_minutes))).fold(1.0, f64::max);
+    Ok(Chart {
+        months: months
+            .into_iter()
+            .map(|m| Bar {
+                mtta_hours: hours(m.mtta_minutes),
+                mttr_hours: hours(m.mttr_minutes),
+                mtta_height: hours(m.mtta_minutes) / max_hours * 100.0,
+                mttr_height: hours(m.mttr_minutes) / max_hours * 100.0,
+                month: m.month,
+                incidents: m.incidents,
+            })
+            .collect(),
+        max_hours,
+    })
+}
+
+fn compliance_panel(conn: &mut PgConnection, scope: Scope) -> QueryResult<Panel> {
+    let rows = queries::sla_compliance(conn, scope)?
+        .into_iter()
+        .map(|c| {
+            let percent = if c.measured == 0 { 0 } else { c.met * 100 / c.measured };
+            vec![
+                Cell::text(c.client_name),
+                Cell::text(format!("{percent}% ({} of {} metrics met their target)", c.met, c.measured)),
+            ]
+        })
+        .collect();
+    Ok(Panel {
+        title: "SLA compliance by client".into(),
+        headers: vec!["Client", "Met"],
+        rows,
+        empty: "No metrics have been recorded against a target yet.".into(),
+    })
+}
+
+/// Builds the dashboard of the user's role.
+pub fn build(conn: &mut PgConnection, user: &User, now: DateTime<Utc>) -> QueryResult<Dashboard> {
+    let scope = scope_of(user);
+    let me = user.user_id;
+    let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None };
+    let open_incidents =
+        |conn: &mut PgConnection, order: &str, limit: i64| queries::incidents(conn, scope, OPEN, order, limit);
+    match user.role() {
+        Role::IncidentManager => {
+            dashboard.figures = severity_figures(conn, scope, &[])?;
+            let open = open_incidents(conn, "i.detection_timestamp", 1000)?;
+            let attention = attention(conn, open, now)?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "SLA clocks at risk or breached",
+                attention,
+                now,
+                "No SLA clock is at risk or breached.",
+            )?);
+            dashboard.panels.push(escalations_panel(conn, scope)?);
+            dashboard.panels.push(approvals_panel(conn, false)?);
+        }
+        Role::TechnicalSupport => {
+            let mine = queries::incidents(
+                conn,
+                scope,
+                &format!("{OPEN} AND i.assigned_to_user_id = {me}"),
+                "i.created_at",
+                50,
+            )?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "My incidents, oldest first",
+                mine,
+                now,
+                "No open incidents are assigned to you.",
+            )?);
+            dashboard.panels.push(lines_panel(
+                conn,
+                "My work orders, oldest first",
+                vec!["Work order", "Status"],
+                "/work-orders",
+                &format!("SELECT workorder_id AS id, title, replace(status, '_', ' ') AS detail FROM work_orders WHERE assigned_to_user = {me} AND status IN ('created', 'assigned', 'in_progress') ORDER BY created_at LIMIT 50"),
+                "No open work orders are assigned to you.",
+            )?);
+            let waiting = queries::incidents(
+                conn,
+                scope,
+                &format!(
+                    "{OPEN} AND (NOT EXISTS (SELECT 1 FROM root_cause_analysis r WHERE r.incident_id = i.incident_id) OR NOT EXISTS (SELECT 1 FROM workarounds w WHERE w.incident_id = i.incident_id))"
+                ),
+                "i.severity, i.created_at",
+                20,
+            )?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "Waiting for a root cause analysis or a workaround",
+                waiting,
+                now,
+                "Every open incident has an analysis and a workaround.",
+            )?);
+        }
+        Role::AccountManager => {
+            let open = open_incidents(conn, "i.severity, i.created_at", 50)?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "Open incidents of my clients",
+                open,
+                now,
+                "Your clients have no open incidents.",
+            )?);
+            dashboard.panels.push(compliance_panel(conn, scope)?);
+            let client = user.client_id.map(|c| format!(" AND s.client_id = {c}")).unwrap_or_default();
+            dashboard.panels.push(lines_panel(
+                conn,
+                "Subscriptions ending within 30 days",
+                vec!["Subscription", "Ends"],
+                "/subscriptions",
+                &format!("SELECT s.subscription_id AS id, c.client_name || ' · ' || p.product_name AS title, s.end_date::text AS detail FROM subscriptions s JOIN clients c USING (client_id) JOIN products p USING (product_id) WHERE s.status = 'active' AND s.end_date BETWEEN current_date AND current_date + 30{client} ORDER BY s.end_date"),
+                "No active subscription ends in the next 30 days.",
+            )?);
+        }
+        Role::Executive => {
+            dashboard.panels.push(approvals_panel(conn, true)?);
+            dashboard.figures = severity_figures(conn, scope, &["P1", "P2"])?;
+            let critical = queries::incidents(
+                conn,
+                scope,
+                &format!("{OPEN} AND i.severity IN ('P1', 'P2')"),
+                "i.severity, i.created_at",
+                50,
+            )?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "Open P1 and P2 incidents",
+                critical,
+                now,
+                "No P1 or P2 incident is open.",
+            )?);
+            dashboard.chart = Some(chart(conn, scope, now)?);
+            dashboard.panels.push(compliance_panel(conn, scope)?);
+        }
+        Role::SystemAdministrator => {
+            dashboard.panels.push(counts_panel(
+                conn,
+                "Users by status",
+                "SELECT replace(status, '_', ' ') AS label, count(*) AS n FROM users GROUP BY status ORDER BY status",
+                "There are no users.",
+            )?);
+            dashboard.panels.push(lines_panel(
+                conn,
+                "Components degraded or offline",
+                vec!["Component", "Status"],
+                "/components",
+                "SELECT component_id AS id, component_name AS title, operational_status AS detail FROM infrastructure_components WHERE operational_status IN ('degraded', 'offline') ORDER BY operational_status DESC, component_name",
+                "Every component is operational or in maintenance.",
+            )?);
+            dashboard.figures.push(audit_figure(conn)?);
+        }
+        Role::ClientContact => {
+            let ours =
+                queries::incidents(conn, scope, "true", "(i.status IN ('resolved', 'closed')), i.created_at DESC", 30)?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "Our incidents",
+                ours,
+                now,
+                "Your organisation has no incidents.",
+            )?);
+            dashboard.panels.push(lines_panel(
+                conn,
+                "Latest communications to us",
+                vec!["Incident", "Message"],
+                "/incidents",
+                &format!(
+                    "SELECT i.incident_id AS id, i.title, coalesce(m.message, m.communication_type) || ' (' || to_char(m.created_at, 'YYYY-MM-DD HH24:MI') || ' UTC)' AS detail \
+                     FROM communications m JOIN incidents i USING (incident_id) \
+                     WHERE (m.recipient_id = {me} OR m.recipient_type IN ('client_contacts', 'all_stakeholders')) AND {} ORDER BY m.created_at DESC LIMIT 10",
+                    queries::scope_sql(scope, "i")
+                ),
+                "No communications yet.",
+            )?);
+        }
+        Role::VendorContact => {
+            let ours = open_incidents(conn, "i.severity, i.created_at", 30)?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                "Open incidents on our products",
+                ours,
+                now,
+                "No open incidents involve your products.",
+            )?);
+            if let Scope::Vendor(vendor) = scope {
+                dashboard.panels.push(lines_panel(
+                    conn,
+                    "Our work orders",
+                    vec!["Work order", "Status"],
+                    "/work-orders",
+                    &format!("SELECT w.workorder_id AS id, w.title, replace(w.status, '_', ' ') AS detail FROM work_orders w JOIN users u ON u.user_id = w.assigned_to_user WHERE u.vendor_id = {vendor} AND w.status IN ('created', 'assigned', 'in_progress') ORDER BY w.created_at LIMIT 30"),
+                    "No open work orders are assigned to your vendor.",
+                )?);
+            }
+        }
+    }
+    Ok(dashboard)
+}
+
+/// Open incidents whose SLA clock is at risk or breached, most urgent first.
+fn attention(conn: &mut PgConnection, open: Vec<IncidentLine>, now: DateTime<Utc>) -> QueryResult<Vec<IncidentLine>> {
+    let clients: Vec<i32> = open.iter().map(|l| l.client_id).collect();
+    let targets = crate::service_levels::targets_for(conn, &clients)?;
+    Ok(open
+        .into_iter()
+        .filter(|l| {
+            clocks(
+                targets.get(&(l.client_id, l.severity.clone())).copied(),
+                l.detection_timestamp,
+                l.acknowledged_at,
+                l.resolution_timestamp,
+                now,
+            )
+            .is_some_and(|c| c.headline().needs_attention())
+        })
+        .take(20)
+        .collect())
+}
+
+fn escalations_panel(conn: &mut PgConnection, scope: Scope) -> QueryResult<Panel> {
+    lines_panel(
+        conn,
+        "Active escalations",
+        vec!["Incident", "Escalated to"],
+        "/incidents",
+        &format!(
+            "SELECT i.incident_id AS id, i.title, u.name || ' (' || e.escalation_level || ')' AS detail FROM incident_escalations e \
+             JOIN incidents i USING (incident_id) JOIN users u ON u.user_id = e.escalated_to_user \
+             WHERE e.status = 'active' AND {} ORDER BY e.escalated_at LIMIT 20",
+            queries::scope_sql(scope, "i")
+        ),
+        "No escalation is active.",
+    )
+}
+
+/// The audit chain's state: verified in full while the trail is small enough to walk on a page view.
+fn audit_figure(conn: &mut PgConnection) -> QueryResult<Figure> {
+    const WALK_ON_PAGE: i64 = 50_000;
+    let entries: i64 = crate::schema::audit_logs::table.count().get_result(conn)?;
+    let value = if entries <= WALK_ON_PAGE {
+        match crate::audit::chain::verify(conn)?.broken {
+            None => format!("Intact ({entries} entries)"),
+            Some(link) => format!("BROKEN at {link}"),
+        }
+    } else {
+        format!("{entries} entries; run incident-desk audit verify")
+    };
+    Ok(Figure { label: "Audit chain".into(), value, href: None })
+}
