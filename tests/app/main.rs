@@ -2,6 +2,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod dashboards;
 mod demo;
 mod fixtures;
 mod import;

@@ -1,0 +1,106 @@
+//! Dashboards: each role's panels, within its scope.
+use crate::fixtures::{incident, world};
+use crate::support::*;
+use diesel::prelude::*;
+use incident_desk::domain::enums::Role;
+
+#[tokio::test]
+async fn every_role_has_a_dashboard_and_contacts_see_only_their_scope() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    incident(&mut conn, "Acme queue outage", w.client_a, w.component, "open");
+    incident(&mut conn, "Borealis router flaps", w.client_b, w.other_component, "open");
+    let expectations: &[(Role, &[&str], &[&str])] = &[
+        (
+            Role::IncidentManager,
+            &["SLA clocks at risk or breached", "Active escalations", "Approvals waiting", "Open P2 High"],
+            &[],
+        ),
+        (
+            Role::TechnicalSupport,
+            &[
+                "My incidents, oldest first",
+                "My work orders",
+                "Waiting for a root cause analysis or a workaround",
+                "Acme queue outage",
+            ],
+            &[],
+        ),
+        (
+            Role::AccountManager,
+            &["Open incidents of my clients", "SLA compliance by client", "Subscriptions ending within 30 days"],
+            &[],
+        ),
+        (
+            Role::Executive,
+            &[
+                "Approvals waiting for an executive",
+                "Open P1 and P2 incidents",
+                "Mean time to acknowledge and to resolve",
+                "SLA compliance by client",
+            ],
+            &[],
+        ),
+        (
+            Role::SystemAdministrator,
+            &["Users by status", "Components degraded or offline", "Audit chain", "Intact"],
+            &[],
+        ),
+        (Role::ClientContact, &["Our incidents", "Latest communications to us", "Acme queue outage"], &["Borealis"]),
+        (
+            Role::VendorContact,
+            &["Open incidents on our products", "Our work orders", "Acme queue outage"],
+            &["Borealis"],
+        ),
+    ];
+    for (role, shown, hidden) in expectations {
+        let browser = app.signed_in(w.emails[role]).await;
+        let (status, page) = browser.text("/").await;
+        assert_eq!(status, 200, "{role:?}");
+        assert!(page.contains(&format!("<h1>{} dashboard</h1>", role.label())), "{role:?}");
+        for text in *shown {
+            assert!(page.contains(text), "{role:?} dashboard shows «{text}»");
+        }
+        for text in *hidden {
+            assert!(!page.contains(text), "{role:?} dashboard never shows «{text}»");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_scoped_dashboard_never_counts_another_clients_incidents() {
+    use incident_desk::dashboards::queries::open_by_severity;
+    use incident_desk::incidents::rules::Scope;
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let w = world(&mut conn);
+    for _ in 0..3 {
+        incident(&mut conn, "Borealis issue", w.client_b, w.other_component, "open");
+    }
+    incident(&mut conn, "Acme issue", w.client_a, w.component, "investigating");
+    let count =
+        |conn: &mut PgConnection, scope| open_by_severity(conn, scope).unwrap().iter().map(|c| c.n).sum::<i64>();
+    assert_eq!(count(&mut conn, Scope::All), 4);
+    assert_eq!(count(&mut conn, Scope::Client(w.client_a)), 1);
+    assert_eq!(count(&mut conn, Scope::Vendor(w.vendor)), 1);
+    assert_eq!(count(&mut conn, Scope::Vendor(w.other_vendor)), 3);
+    assert_eq!(count(&mut conn, Scope::Nothing), 0);
+}
+
+#[tokio::test]
+async fn a_breached_sla_shows_on_the_incident_list_page_and_manager_dashboard() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    diesel::sql_query(format!("INSERT INTO service_level_agreements (subscription_id, severity_level, response_time_minutes, resolution_time_hours) VALUES ({}, 'P2', 60, 8)", w.subscription_a)).execute(&mut conn).unwrap();
+    let late = incident(&mut conn, "Late one", w.client_a, w.component, "open");
+    incident(&mut conn, "No SLA here", w.client_b, w.other_component, "open");
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let (_, list) = manager.text("/incidents").await;
+    assert!(list.contains("Breached by 1 d") && list.contains("No applicable SLA"), "{list}");
+    let (_, page) = manager.text(&format!("/incidents/{late}")).await;
+    assert!(page.contains("Response: Breached by") && page.contains("Resolution: Breached by"));
+    let (_, dashboard) = manager.text("/").await;
+    assert!(dashboard.contains("Late one") && !dashboard.contains("No SLA here"), "only clocks that need attention");
+}
