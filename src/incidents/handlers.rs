@@ -102,6 +102,60 @@ fn read(form: Form) -> (HashMap<String, String>, Vec<String>) {
     (pairs.into_iter().collect(), checked)
 }
 
+/// Reads the list's filters from the address: the same for the page and its CSV export.
+fn read_filter(query: &HashMap<String, String>, user: &User) -> Result<(ListFilter, Values, i64), AppError> {
+    let (values, errors) = forms::parse(FILTER_FIELDS, query, true);
+    if let Some(error) = errors.first() {
+        return Err(AppError::BadRequest(format!("{} Change the filter and try again.", error.message)));
+    }
+    let page =
+        match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            None => 1,
+            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
+                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
+            })?,
+        };
+    let get = |name: &str| values.get(name).cloned().flatten();
+    let filter = ListFilter {
+        status: get("status"),
+        severity: get("severity"),
+        client_id: get("client_id").and_then(|v| v.parse().ok()),
+        assignee: get("assignee").and_then(|v| v.parse().ok()),
+        text: get("q"),
+        search_messages: user.role().is_staff(),
+    };
+    Ok((filter, values, page))
+}
+
+/// The filtered incident list as CSV, streamed in batches, within the user's scope.
+pub async fn export(
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, _, _) = read_filter(&query, &user)?;
+    let scope = scope_of(&user);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let pool = state.pool.clone();
+    // The export runs on a blocking thread and hands chunks over as the client reads them.
+    tokio::task::spawn_blocking(move || {
+        let outcome = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            queries::export_csv(&mut conn, scope, &filter, |chunk| sender.blocking_send(chunk).is_ok())
+                .map_err(|e| e.to_string())
+        });
+        if let Err(error) = outcome {
+            tracing::error!(%error, "CSV export failed");
+        }
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (Ok::<_, actix_web::Error>(actix_web::web::Bytes::from(chunk)), receiver))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", "attachment; filename=\"incidents.csv\""))
+        .streaming(body))
+}
+
 // ---- list ------------------------------------------------------------------------------------------------
 
 struct Row {
@@ -156,9 +210,12 @@ struct ListPage {
     next: Option<String>,
     can_report: bool,
     empty_reason: String,
+    /// The CSV of exactly this filtered list.
+    export_href: String,
 }
 
 static FILTER_FIELDS: &[Field] = &[
+    field("q", "Search", FieldKind::Text).optional().hint("Words in titles and communications"),
     field("status", "Status", FieldKind::Choice(IncidentStatus::choices)).optional(),
     field("severity", "Severity", FieldKind::Choice(Severity::choices)).optional(),
     field("client_id", "Client", FieldKind::Reference(&CLIENT_REF)).optional(),
@@ -171,24 +228,7 @@ pub async fn list(
     CurrentUser(user): CurrentUser,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let (values, errors) = forms::parse(FILTER_FIELDS, &query, true);
-    if let Some(error) = errors.first() {
-        return Err(AppError::BadRequest(format!("{} Change the filter and try again.", error.message)));
-    }
-    let page_number =
-        match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-            None => 1,
-            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-            })?,
-        };
-    let get = |name: &str| values.get(name).cloned().flatten();
-    let filter = ListFilter {
-        status: get("status"),
-        severity: get("severity"),
-        client_id: get("client_id").and_then(|v| v.parse().ok()),
-        assignee: get("assignee").and_then(|v| v.parse().ok()),
-    };
+    let (filter, values, page_number) = read_filter(&query, &user)?;
     let scope = scope_of(&user);
     let staff = user.role().is_staff();
     let viewer = crate::records::Viewer::of(&user);
@@ -222,6 +262,8 @@ pub async fn list(
         format!("/incidents?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
     };
     let filtered = values.values().any(Option::is_some);
+    let filters_only: Vec<(&str, String)> = values.iter().filter_map(|(k, v)| Some((*k, v.clone()?))).collect();
+    let export_href = format!("/incidents.csv?{}", serde_urlencoded::to_string(&filters_only).unwrap_or_default());
     let body = ListPage {
         page: Page::for_user(&session, &user, "Incidents", "/incidents"),
         rows: rows
@@ -238,6 +280,7 @@ pub async fn list(
         previous: (page_number > 1).then(|| link(page_number - 1)),
         next: (last < total).then(|| link(page_number + 1)),
         can_report: rules::may(Action::Report, user.role()).is_ok(),
+        export_href,
         empty_reason: if filtered {
             "No incidents match these filters.".into()
         } else {

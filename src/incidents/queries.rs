@@ -44,6 +44,10 @@ pub struct ListFilter {
     pub severity: Option<String>,
     pub client_id: Option<i32>,
     pub assignee: Option<i32>,
+    /// Words to find in titles (and, for staff, in communications).
+    pub text: Option<String>,
+    /// Whether the search reads communications too (staff see them all; contacts do not).
+    pub search_messages: bool,
 }
 
 fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, Pg> {
@@ -60,7 +64,120 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, 
     if let Some(assignee) = filter.assignee {
         query = query.filter(incidents::assigned_to_user_id.eq(assignee));
     }
+    if let Some(text) = &filter.text {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Bool, Text};
+        let title = sql::<Bool>("to_tsvector('english', incidents.title) @@ plainto_tsquery('english', ")
+            .bind::<Text, _>(text.clone())
+            .sql(")");
+        query = if filter.search_messages {
+            let messages = sql::<Bool>(
+                "incidents.incident_id IN (SELECT incident_id FROM communications \
+                 WHERE to_tsvector('english', coalesce(message, '')) @@ plainto_tsquery('english', ",
+            )
+            .bind::<Text, _>(text.clone())
+            .sql("))");
+            query.filter(title.or(messages))
+        } else {
+            query.filter(title)
+        };
+    }
     query
+}
+
+/// Writes every incident of the filtered list as CSV, newest first, in batches so memory stays flat;
+/// `send` takes each chunk and returns false when the reader has gone.
+pub fn export_csv(
+    conn: &mut PgConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    mut send: impl FnMut(Vec<u8>) -> bool,
+) -> QueryResult<()> {
+    const BATCH: i64 = 2_000;
+    let header = [
+        "incident_id",
+        "title",
+        "category",
+        "severity",
+        "impact_level",
+        "urgency_level",
+        "status",
+        "client",
+        "component",
+        "assignee",
+        "detection_timestamp",
+        "acknowledged_at",
+        "resolution_timestamp",
+        "closed_at",
+        "created_at",
+    ];
+    if !send(csv_line(header.iter().map(|h| h.to_string()))) {
+        return Ok(());
+    }
+    let mut after: Option<(DateTime<Utc>, i32)> = None;
+    loop {
+        let mut query = filtered(scope, filter)
+            .inner_join(clients::table)
+            .inner_join(infrastructure_components::table)
+            .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)));
+        if let Some((created, id)) = after {
+            query = query.filter(
+                incidents::created_at
+                    .lt(created)
+                    .or(incidents::created_at.eq(created).and(incidents::incident_id.lt(id))),
+            );
+        }
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(Incident, String, String, Option<String>)> = query
+            .order((incidents::created_at.desc(), incidents::incident_id.desc()))
+            .limit(BATCH)
+            .select((
+                Incident::as_select(),
+                clients::client_name,
+                infrastructure_components::component_name,
+                users::name.nullable(),
+            ))
+            .load(conn)?;
+        let mut chunk = Vec::new();
+        let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+        for (i, client, component, assignee) in &rows {
+            chunk.extend(csv_line([
+                i.incident_id.to_string(),
+                i.title.clone(),
+                i.category.clone(),
+                i.severity.clone(),
+                i.impact_level.clone(),
+                i.urgency_level.clone(),
+                i.status.clone(),
+                client.clone(),
+                component.clone(),
+                assignee.clone().unwrap_or_default(),
+                time(Some(i.detection_timestamp)),
+                time(i.acknowledged_at),
+                time(i.resolution_timestamp),
+                time(i.closed_at),
+                time(Some(i.created_at)),
+            ]));
+        }
+        if !chunk.is_empty() && !send(chunk) {
+            return Ok(());
+        }
+        match rows.last() {
+            Some((last, ..)) if rows.len() as i64 == BATCH => after = Some((last.created_at, last.incident_id)),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// One CSV line. A cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
+fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c })
+        .collect();
+    writer.write_record(&cells).expect("writing to memory");
+    writer.into_inner().expect("writing to memory")
 }
 
 /// A row of the incident list.

@@ -45,6 +45,7 @@ route_table! {
     get "/account/password" => auth::handlers::password_form, "show change own password form";
     post "/account/password" => auth::handlers::change_password, "change own password";
     get "/incidents" => incidents::list, "list incidents";
+    get "/incidents.csv" => incidents::export, "export incidents as CSV";
     get "/incidents/new" => incidents::new, "show report incident form";
     post "/incidents" => incidents::create, "report incident";
     get "/incidents/{id}" => incidents::detail, "show incident";

@@ -104,3 +104,44 @@ async fn a_breached_sla_shows_on_the_incident_list_page_and_manager_dashboard() 
     let (_, dashboard) = manager.text("/").await;
     assert!(dashboard.contains("Late one") && !dashboard.contains("No SLA here"), "only clocks that need attention");
 }
+
+#[tokio::test]
+async fn the_csv_export_is_the_filtered_list_within_scope_and_search_finds_titles_and_messages() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    incident(&mut conn, "Printer queue jammed", w.client_a, w.component, "open");
+    incident(&mut conn, "=HYPERLINK(\"http://evil\")", w.client_a, w.component, "closed");
+    incident(&mut conn, "Borealis printer down", w.client_b, w.other_component, "open");
+    let b_mail = incident(&mut conn, "Borealis mail slow", w.client_b, w.other_component, "open");
+    let manager_id = crate::fixtures::user_id(&mut conn, w.emails[&Role::IncidentManager]);
+    diesel::sql_query(format!("INSERT INTO communications (incident_id, sender_id, recipient_type, communication_type, delivery_method, message) VALUES ({b_mail}, {manager_id}, 'technical_team', 'update', 'email', 'The printer spooler restarted')")).execute(&mut conn).unwrap();
+
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let (_, list) = manager.text("/incidents?status=open").await;
+    assert!(list.contains("href=\"/incidents.csv?status=open\""), "the export link carries the filter");
+    let csv = manager.get("/incidents.csv?status=open").await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 4, "a header and the three open incidents: {csv}");
+    assert!(!csv.contains("HYPERLINK"), "closed ones are filtered out");
+    let all = manager.text("/incidents.csv").await.1;
+    assert!(all.contains("'=HYPERLINK"), "formulas are neutralised: {all}");
+
+    let (_, found) = manager.text("/incidents?q=printer").await;
+    assert!(
+        found.contains("Printer queue jammed")
+            && found.contains("Borealis printer down")
+            && found.contains("Borealis mail slow"),
+        "titles and messages"
+    );
+    assert!(!found.contains("HYPERLINK"));
+
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let theirs = client.text("/incidents.csv").await.1;
+    assert!(theirs.contains("Printer queue jammed") && !theirs.contains("Borealis"), "the export respects scope");
+    let (_, searched) = client.text("/incidents?q=printer").await;
+    assert!(searched.contains("Printer queue jammed") && !searched.contains("Borealis"));
+    assert_eq!(client.get("/incidents?q=a%00b").await.status(), 400);
+}

@@ -1,0 +1,1 @@
+DROP INDEX incidents_title_search_idx, communications_message_search_idx, knowledge_base_articles_search_idx;
