@@ -1,4 +1,4 @@
-use super::{Chart, Dashboard, Figure, Panel, build};
+use super::{Chart, Dashboard, Figure, Panel, WeekChart, build};
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::page::Page;
@@ -16,6 +16,7 @@ struct DashboardPage {
     figures: Vec<Figure>,
     panels: Vec<Panel>,
     chart: Option<Chart>,
+    weeks: Option<WeekChart>,
 }
 
 /// The home page: the signed-in role's dashboard.
@@ -25,7 +26,10 @@ pub async fn home(
     CurrentUser(user): CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let (viewer, now) = (user.clone(), state.clock.now());
-    let Dashboard { figures, panels, chart } = state.db(move |conn| Ok(build(conn, &viewer, now)?)).await?;
+    let Dashboard { figures, panels, chart, weeks } = state.db(move |conn| Ok(build(conn, &viewer, now)?)).await?;
     let title = format!("{} dashboard", user.role().label());
-    html(DashboardPage { page: Page::for_user(&session, &user, title, "/"), figures, panels, chart }, StatusCode::OK)
+    html(
+        DashboardPage { page: Page::for_user(&session, &user, title, "/"), figures, panels, chart, weeks },
+        StatusCode::OK,
+    )
 }

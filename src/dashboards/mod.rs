@@ -58,10 +58,50 @@ pub struct Bar {
     pub incidents: i64,
 }
 
+/// Incidents per week, stacked by severity.
+pub struct WeekChart {
+    pub weeks: Vec<Week>,
+    pub max: i64,
+}
+
+pub struct Week {
+    pub week: String,
+    /// Where its bar stands in the chart.
+    pub x: usize,
+    /// P1 to P4 counts.
+    pub counts: [i64; 4],
+    /// (severity, y, height) of each stacked segment, in chart units (0–100).
+    pub segments: Vec<(&'static str, f64, f64)>,
+}
+
 pub struct Dashboard {
     pub figures: Vec<Figure>,
     pub panels: Vec<Panel>,
     pub chart: Option<Chart>,
+    pub weeks: Option<WeekChart>,
+}
+
+fn week_chart(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<WeekChart> {
+    const SEVERITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
+    let mut weeks: Vec<Week> = Vec::new();
+    for row in queries::per_week(conn, scope, now)? {
+        if weeks.last().is_none_or(|w| w.week != row.week) {
+            weeks.push(Week { week: row.week.clone(), x: weeks.len() * 50 + 36, counts: [0; 4], segments: Vec::new() });
+        }
+        if let (Some(week), Some(index)) = (weeks.last_mut(), SEVERITIES.iter().position(|s| *s == row.severity)) {
+            week.counts[index] = row.n;
+        }
+    }
+    let max = weeks.iter().map(|w| w.counts.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    for week in &mut weeks {
+        let mut top = 110.0;
+        for (severity, count) in SEVERITIES.iter().zip(week.counts) {
+            let height = count as f64 / max as f64 * 100.0;
+            top -= height;
+            week.segments.push((severity, top, height));
+        }
+    }
+    Ok(WeekChart { weeks, max })
 }
 
 const OPEN: &str = "i.status NOT IN ('resolved', 'closed')";
@@ -234,7 +274,7 @@ fn compliance_panel(conn: &mut PgConnection, scope: Scope) -> QueryResult<Panel>
 pub fn build(conn: &mut PgConnection, user: &User, now: DateTime<Utc>) -> QueryResult<Dashboard> {
     let scope = scope_of(user);
     let me = user.user_id;
-    let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None };
+    let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None, weeks: None };
     let open_incidents =
         |conn: &mut PgConnection, order: &str, limit: i64| queries::incidents(conn, scope, OPEN, order, limit);
     match user.role() {
@@ -251,6 +291,7 @@ pub fn build(conn: &mut PgConnection, user: &User, now: DateTime<Utc>) -> QueryR
             )?);
             dashboard.panels.push(escalations_panel(conn, scope)?);
             dashboard.panels.push(approvals_panel(conn, false)?);
+            dashboard.weeks = Some(week_chart(conn, scope, now)?);
         }
         Role::TechnicalSupport => {
             let mine = queries::incidents(
@@ -330,6 +371,7 @@ pub fn build(conn: &mut PgConnection, user: &User, now: DateTime<Utc>) -> QueryR
                 "No P1 or P2 incident is open.",
             )?);
             dashboard.chart = Some(chart(conn, scope, now)?);
+            dashboard.weeks = Some(week_chart(conn, scope, now)?);
             dashboard.panels.push(compliance_panel(conn, scope)?);
         }
         Role::SystemAdministrator => {

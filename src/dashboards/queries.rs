@@ -143,3 +143,25 @@ pub fn sla_compliance(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<
     ))
     .load(conn)
 }
+
+#[derive(Debug, QueryableByName)]
+pub struct WeekCount {
+    #[diesel(sql_type = Text)]
+    pub week: String,
+    #[diesel(sql_type = Text)]
+    pub severity: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// Incidents reported per week, by severity, over the last eight weeks.
+pub fn per_week(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<WeekCount>> {
+    diesel::sql_query(format!(
+        "SELECT to_char(date_trunc('week', i.created_at), 'YYYY-MM-DD') AS week, i.severity, count(*) AS n \
+         FROM incidents i WHERE i.created_at >= date_trunc('week', $1::timestamptz) - interval '7 weeks' AND {} \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        scope_sql(scope, "i")
+    ))
+    .bind::<Timestamptz, _>(now)
+    .load(conn)
+}

@@ -14,7 +14,13 @@ async fn every_role_has_a_dashboard_and_contacts_see_only_their_scope() {
     let expectations: &[(Role, &[&str], &[&str])] = &[
         (
             Role::IncidentManager,
-            &["SLA clocks at risk or breached", "Active escalations", "Approvals waiting", "Open P2 High"],
+            &[
+                "SLA clocks at risk or breached",
+                "Active escalations",
+                "Approvals waiting",
+                "Open P2 High",
+                "Incidents per week, by severity",
+            ],
             &[],
         ),
         (
