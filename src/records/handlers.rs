@@ -1,5 +1,5 @@
 //! Administration pages. One set of handlers serves every described record type.
-use super::queries::{self, Filter, PAGE_SIZE};
+use super::queries::{self, Filter, ListOptions, PAGE_SIZE};
 use super::rules;
 use super::service::{self, Refusal, viewer_of};
 use super::spec::{FieldKind, Resource};
@@ -70,7 +70,9 @@ struct ListPage {
     resource: &'static Resource,
     filters: Vec<FormField>,
     rows: Vec<RowView>,
-    headers: Vec<&'static str>,
+    headers: Vec<Heading>,
+    /// The search box's words, for record types that can be searched.
+    search: Option<String>,
     total: i64,
     first: i64,
     last: i64,
@@ -81,6 +83,27 @@ struct ListPage {
 }
 
 /// Reads the list's filters from the address; a value that cannot be right is a clear 400.
+/// Reads the search words and sort column of a list page; an unknown column is a clear 400.
+fn read_options(resource: &'static Resource, query: &HashMap<String, String>) -> Result<ListOptions, AppError> {
+    let search = match query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty()) {
+        Some(q) if q.contains('\0') || q.chars().count() > 200 => {
+            return Err(AppError::BadRequest("Search for up to 200 characters of ordinary text.".into()));
+        }
+        other => other.map(str::to_string),
+    };
+    let sort = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => {
+            let (name, descending) = text.strip_prefix('-').map_or((text, false), |name| (name, true));
+            let column = resource.columns.iter().find(|c| **c == name).ok_or_else(|| {
+                AppError::BadRequest(format!("The list cannot be sorted by \"{name}\"; use the column headings."))
+            })?;
+            Some((*column, descending))
+        }
+    };
+    Ok(ListOptions { search, sort })
+}
+
 fn read_filters(resource: &'static Resource, query: &HashMap<String, String>) -> Result<(Vec<Filter>, i64), AppError> {
     let mut filters = Vec::new();
     for name in resource.filters {
@@ -109,10 +132,43 @@ fn read_filters(resource: &'static Resource, query: &HashMap<String, String>) ->
     Ok((filters, page))
 }
 
-fn page_link(resource: &Resource, filters: &[Filter], page: i64) -> String {
+/// The address of a list page: its filters, search and sort, and a page number.
+fn page_link(resource: &Resource, filters: &[Filter], options: &ListOptions, page: i64) -> String {
     let mut pairs: Vec<(&str, String)> = filters.iter().map(|(k, v)| (*k, v.clone())).collect();
+    if let Some(search) = &options.search {
+        pairs.push(("q", search.clone()));
+    }
+    if let Some((column, descending)) = options.sort {
+        pairs.push(("sort", format!("{}{column}", if descending { "-" } else { "" })));
+    }
     pairs.push(("page", page.to_string()));
     format!("{}?{}", resource.path, serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+/// A sortable column heading: its label, the address that sorts by it (the other way if it is the sort
+/// already), and how it is sorted now, for `aria-sort`.
+pub struct Heading {
+    pub label: &'static str,
+    pub href: String,
+    pub sorted: &'static str,
+}
+
+fn headings(resource: &'static Resource, filters: &[Filter], options: &ListOptions) -> Vec<Heading> {
+    resource
+        .columns
+        .iter()
+        .filter_map(|c| resource.field(c))
+        .map(|field| {
+            let (sorted, descending) = match options.sort {
+                Some((column, descending)) if column == field.name => {
+                    (if descending { "descending" } else { "ascending" }, !descending)
+                }
+                _ => ("none", false),
+            };
+            let sort = ListOptions { search: options.search.clone(), sort: Some((field.name, descending)) };
+            Heading { label: field.label, href: page_link(resource, filters, &sort, 1), sorted }
+        })
+        .collect()
 }
 
 pub async fn list<R: Described>(
@@ -124,12 +180,14 @@ pub async fn list<R: Described>(
     let resource = R::resource();
     rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
     let (filters, page_number) = read_filters(resource, &query)?;
+    let options = read_options(resource, &query)?;
     let scope = viewer_of(&user);
     let (records, total, choices) = {
-        let filters = filters.clone();
+        let (filters, options) = (filters.clone(), options.clone());
         state
             .db(move |conn| {
-                let (records, total) = queries::list(conn, resource, scope, &filters, None, page_number)?;
+                let (records, total) =
+                    queries::list_with(conn, resource, scope, &filters, None, &options, page_number)?;
                 let choices = reference_choices(conn, resource, scope, resource.filters)?;
                 Ok((records, total, choices))
             })
@@ -153,12 +211,13 @@ pub async fn list<R: Described>(
         resource,
         filters: filter_fields,
         rows: records.iter().map(|r| view::row_view(resource, r, &user.timezone)).collect(),
-        headers: resource.columns.iter().filter_map(|c| resource.field(c)).map(|f| f.label).collect(),
+        headers: headings(resource, &filters, &options),
+        search: resource.search.map(|_| options.search.clone().unwrap_or_default()),
         total,
         first,
         last,
-        previous: (page_number > 1).then(|| page_link(resource, &filters, page_number - 1)),
-        next: (last < total).then(|| page_link(resource, &filters, page_number + 1)),
+        previous: (page_number > 1).then(|| page_link(resource, &filters, &options, page_number - 1)),
+        next: (last < total).then(|| page_link(resource, &filters, &options, page_number + 1)),
         can_create: rules::may_create(resource, user.role()).is_ok(),
         empty_reason,
     };

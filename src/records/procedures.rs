@@ -346,6 +346,7 @@ pub static ARTICLES: Resource = Resource {
     filters: &["status", "article_type", "category"],
     contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
     hidden_from_contacts: &["incident_id", "reviewer_user"],
+    search: Some("title || ' ' || coalesce(body, '')"),
     permissions: Permissions {
         create: &[TechnicalSupport, IncidentManager],
         update: &[TechnicalSupport, IncidentManager],

@@ -159,6 +159,14 @@ pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Viewer
 /// A filter on a list: the field and its value.
 pub type Filter = (&'static str, String);
 
+/// What a list page asks for besides its filters: words to search for and a column to sort by.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    pub search: Option<String>,
+    /// A described column, and whether newest or largest first.
+    pub sort: Option<(&'static str, bool)>,
+}
+
 /// A page of records within the scope, newest first, with the total count.
 pub fn list(
     conn: &mut PgConnection,
@@ -168,6 +176,29 @@ pub fn list(
     extra_condition: Option<(&str, i32)>,
     page: i64,
 ) -> QueryResult<(Vec<Record>, i64)> {
+    list_with(conn, resource, viewer, filters, extra_condition, &ListOptions::default(), page)
+}
+
+/// A page of records as `list` gives it, searched and sorted as asked.
+pub fn list_with(
+    conn: &mut PgConnection,
+    resource: &Resource,
+    viewer: Viewer,
+    filters: &[Filter],
+    extra_condition: Option<(&str, i32)>,
+    options: &ListOptions,
+    page: i64,
+) -> QueryResult<(Vec<Record>, i64)> {
+    let table = resource.table;
+    // Sort columns come only from the description, never from the request's text.
+    let order = match options.sort {
+        Some((column, descending)) => format!(
+            "{table}.{column} {} NULLS LAST, {table}.{} DESC",
+            if descending { "DESC" } else { "ASC" },
+            resource.key
+        ),
+        None => format!("{table}.{} DESC", resource.key),
+    };
     let build = |count: bool| {
         let mut sql = Sql::default();
         let mut conditions: Vec<String> = Vec::new();
@@ -180,16 +211,18 @@ pub fn list(
         if let Some((template, id)) = extra_condition {
             conditions.push(sql.condition(template, id));
         }
+        if let (Some(document), Some(words)) = (resource.search, &options.search) {
+            let words = sql.param(Some(words.clone()), "text");
+            conditions.push(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', {words})"));
+        }
         let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
         let text = if count {
             format!("SELECT count(*) AS n FROM {}{filter}", resource.table)
         } else {
             format!(
-                "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {}{filter} ORDER BY {}.{} DESC LIMIT {PAGE_SIZE} OFFSET {}) r",
+                "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {}{filter} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}) r",
                 select_list(resource),
                 resource.table,
-                resource.table,
-                resource.key,
                 (page.max(1) - 1) * PAGE_SIZE
             )
         };

@@ -61,6 +61,8 @@ pub struct Resource {
     pub versioned: bool,
     /// Whether records wait for approval (subscriptions and SLAs).
     pub approval: bool,
+    /// The text a list's search looks in, as an SQL expression (its full-text index must match it).
+    pub search: Option<&'static str>,
     /// Columns read with each record besides its fields (e.g. a report's snapshot).
     pub extra_columns: &'static [&'static str],
     /// The column set to the acting user when a record is created (issued_by_user, created_by_user, …).
@@ -108,6 +110,7 @@ pub const DEFAULTS: Resource = Resource {
     has_updated_at: true,
     versioned: true,
     approval: false,
+    search: None,
     extra_columns: &[],
     actor_column: None,
     transitions: &[],

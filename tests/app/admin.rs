@@ -801,3 +801,34 @@ async fn slas_need_an_approved_subscription_and_dates_stay_within_sensible_years
         assert!(response.text().await.unwrap().contains("between the years 1900 and 2200"));
     }
 }
+
+#[tokio::test]
+async fn lists_sort_by_their_columns_and_the_knowledge_base_is_searched() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
+    let (_, ascending) = admin.text("/clients?sort=client_type").await;
+    let (_, descending) = admin.text("/clients?sort=-client_type").await;
+    let position = |page: &str, name: &str| page.find(name).unwrap_or_else(|| panic!("{name}"));
+    assert!(
+        position(&ascending, "Acme Logistics") < position(&ascending, "Borealis Bank"),
+        "enterprise before mid-market"
+    );
+    assert!(position(&descending, "Borealis Bank") < position(&descending, "Acme Logistics"));
+    assert!(
+        ascending.contains("aria-sort=\"ascending\"")
+            && ascending.contains("href=\"/clients?sort=-client_type&#38;page=1\"")
+    );
+    assert_eq!(admin.get("/clients?sort=password_hash").await.status(), 400, "only described columns sort");
+
+    let author = crate::fixtures::user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    for (title, body) in
+        [("Restarting the broker", "Drain queues first."), ("Rotating certificates", "Renew before expiry.")]
+    {
+        diesel::sql_query(format!("INSERT INTO knowledge_base_articles (title, article_type, category, created_by_user, status, body) VALUES ('{title}', 'faq', 'technical', {author}, 'published', '{body}')")).execute(&mut conn).unwrap();
+    }
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (_, found) = client.text("/kb?q=queues").await;
+    assert!(found.contains("Restarting the broker") && !found.contains("Rotating certificates"), "{found}");
+}
