@@ -12,7 +12,7 @@ use crate::forms::{self, Field, FieldError, FieldKind, RefTable, Values, field};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use crate::web::page::Page;
-use crate::web::respond::{html, see_other, unprocessable};
+use crate::web::respond::{after_action, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use crate::web::{AppState, format};
 use actix_session::Session;
@@ -879,16 +879,7 @@ async fn act(
     let (clock, actor) = (state.clock.clone(), user.clone());
     let outcome = state.db(move |conn| Ok(conn.transaction(|conn| work(conn, &clock, &actor)))).await?;
     let outcome = state.audit_refusal(user, "incident", Some(incident_id), outcome).await?;
-    match outcome {
-        Ok(()) => {
-            session::flash(session, done);
-            Ok(see_other(&format!("/incidents/{incident_id}")))
-        }
-        Err(Refusal::Invalid(errors)) => {
-            Err(AppError::Unprocessable(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")))
-        }
-        Err(other) => Err(other.into()),
-    }
+    after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
 }
 
 pub async fn close(

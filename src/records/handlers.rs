@@ -14,7 +14,7 @@ use crate::users::User;
 use crate::web::AppState;
 use crate::web::format;
 use crate::web::page::{FieldError, Page};
-use crate::web::respond::{html, see_other, unprocessable};
+use crate::web::respond::{after_action, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -843,16 +843,7 @@ async fn act_on(
         })
         .await?;
     let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
-    match outcome {
-        Ok(()) => {
-            session::flash(session, done);
-            Ok(see_other(&format!("{}/{id}", resource.path)))
-        }
-        Err(Refusal::Invalid(errors)) => {
-            Err(AppError::Unprocessable(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")))
-        }
-        Err(other) => Err(other.into()),
-    }
+    after_action(session, outcome, done, &format!("{}/{id}", resource.path))
 }
 
 pub async fn execute_rollback(

@@ -5,7 +5,7 @@ use super::queries::{Extra, Record};
 use super::spec::Resource;
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
-use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel, RollbackStatus};
+use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel};
 use crate::error::Refusal as RefusalOf;
 use crate::forms::Values;
 use crate::schema::{change_requests, incident_escalations, incidents, rollback_requests};
@@ -187,46 +187,44 @@ fn actor(user: &User) -> Actor {
     Actor::user(user.user_id, user.role())
 }
 
-/// Approves or rejects a requested change (an executive for high risk or emergencies); a rejection needs a reason.
-pub fn decide_change(
+/// Approves or rejects a requested change or rollback; a rejection needs a reason. The approver rule comes
+/// from `rules::may_decide` (an executive for high-risk and emergency changes).
+pub fn decide_request(
     conn: &mut PgConnection,
     clock: &Clock,
     user: &User,
+    resource: &'static Resource,
     record: &Record,
     approve: bool,
     reason: &str,
 ) -> Result<(), Refusal> {
-    let id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
-    let field = |name: &str| record.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    procedure_rules::may_approve_change(
-        user.role(),
-        RiskLevel::parse(&field("risk_level")),
-        ChangeType::parse(&field("change_type")),
-    )
-    .map_err(Refusal::Forbidden)?;
-    let reason = check_decision("Change", &field("status"), "requested", approve, reason)?;
-    let now = clock.now();
-    let status = if approve { ChangeStatus::Approved } else { ChangeStatus::Rejected };
-    let updated = diesel::update(change_requests::table.find(id).filter(change_requests::status.eq("requested")))
-        .set((
-            change_requests::status.eq(status.as_str()),
-            change_requests::approved_by_user.eq(approve.then_some(user.user_id)),
-            change_requests::rejected_by_user.eq((!approve).then_some(user.user_id)),
-            change_requests::rejection_reason.eq(&reason),
-            change_requests::decided_at.eq(now),
-            change_requests::updated_at.eq(now),
-            change_requests::lock_version.eq(change_requests::lock_version + 1),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(Refusal::Forbidden("Change approval: someone decided this change a moment ago.".into()));
+    let id = super::view::id_of(resource, record);
+    let values = super::service::values_of(resource, record);
+    super::rules::may_decide(resource, user.role(), &values).map_err(Refusal::Forbidden)?;
+    let status = values.get("status").cloned().flatten().unwrap_or_default();
+    let reason = check_decision(resource.noun, &status, "requested", approve, reason)?;
+    let now = clock.now().to_rfc3339();
+    let decided = if approve { "approved" } else { "rejected" };
+    let mut extras = vec![
+        text(decided, "text", "status"),
+        Extra { column: "approved_by_user", value: approve.then(|| user.user_id.to_string()), sql_type: "integer" },
+        Extra { column: "rejected_by_user", value: (!approve).then(|| user.user_id.to_string()), sql_type: "integer" },
+        Extra { column: "rejection_reason", value: reason.clone(), sql_type: "text" },
+        text(&now, "timestamptz", "decided_at"),
+    ];
+    if resource.has_updated_at {
+        extras.push(text(&now, "timestamptz", "updated_at"));
     }
-    let changes = Changes::new().field("status", Some("requested"), Some(status.as_str())).field(
-        "rejection_reason",
-        None::<String>,
-        reason,
-    );
-    audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, "change_request", id, changes)?;
+    let version = record.get("lock_version").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    if !super::queries::update(conn, resource, id, version, &Values::new(), &extras)? {
+        return Err(Refusal::Forbidden(format!(
+            "{} approval: someone changed or decided this request a moment ago; reload it.",
+            resource.noun
+        )));
+    }
+    let changes =
+        Changes::new().field("status", Some(status), Some(decided)).field("rejection_reason", None::<String>, reason);
+    audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, resource.kind, id, changes)?;
     Ok(())
 }
 
@@ -255,50 +253,6 @@ fn check_decision(
         ));
     }
     Ok(Some(reason.to_string()))
-}
-
-/// Approves or rejects a requested rollback.
-pub fn decide_rollback(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    record: &Record,
-    approve: bool,
-    reason: &str,
-) -> Result<(), Refusal> {
-    let id = record.get("rollback_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
-    procedure_rules::may_approve_rollback(user.role()).map_err(Refusal::Forbidden)?;
-    let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    let reason = check_decision("Rollback", &status, "requested", approve, reason)?;
-    let decided = if approve { RollbackStatus::Approved } else { RollbackStatus::Rejected };
-    let updated = diesel::update(rollback_requests::table.find(id).filter(rollback_requests::status.eq("requested")))
-        .set((
-            rollback_requests::status.eq(decided.as_str()),
-            rollback_requests::approved_by_user.eq(approve.then_some(user.user_id)),
-            rollback_requests::rejected_by_user.eq((!approve).then_some(user.user_id)),
-            rollback_requests::rejection_reason.eq(&reason),
-            rollback_requests::decided_at.eq(clock.now()),
-            rollback_requests::lock_version.eq(rollback_requests::lock_version + 1),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(Refusal::Forbidden("Rollback approval: someone decided this rollback a moment ago.".into()));
-    }
-    let changes = Changes::new().field("status", Some("requested"), Some(decided.as_str())).field(
-        "rejection_reason",
-        None::<String>,
-        reason,
-    );
-    audit::record(
-        conn,
-        clock,
-        actor(user),
-        if approve { "approve" } else { "reject" },
-        "rollback_request",
-        id,
-        changes,
-    )?;
-    Ok(())
 }
 
 /// Carries out an approved rollback: it is completed and its change becomes rolled back.

@@ -316,13 +316,9 @@ pub fn decide_any(
     reason: &str,
 ) -> Result<(), Refusal> {
     match resource.kind {
-        "change_request" => {
+        "change_request" | "rollback_request" => {
             let record = load(conn, user, resource, id)?;
-            super::procedure_service::decide_change(conn, clock, user, &record, approve, reason)
-        }
-        "rollback_request" => {
-            let record = load(conn, user, resource, id)?;
-            super::procedure_service::decide_rollback(conn, clock, user, &record, approve, reason)
+            super::procedure_service::decide_request(conn, clock, user, resource, &record, approve, reason)
         }
         _ => decide(conn, clock, user, resource, id, approve, reason),
     }

@@ -19,3 +19,23 @@ pub fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse,
 pub fn unprocessable(template: impl Template) -> Result<HttpResponse, AppError> {
     html(template, StatusCode::UNPROCESSABLE_ENTITY)
 }
+
+/// The answer to a one-button action: back to the record with a flash, or the refusal's page. Input refusals
+/// are 422 with their messages, since no form is shown again.
+pub fn after_action<C>(
+    session: &actix_session::Session,
+    outcome: Result<(), crate::error::Refusal<C>>,
+    done: &str,
+    back: &str,
+) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Ok(()) => {
+            super::session::flash(session, done);
+            Ok(see_other(back))
+        }
+        Err(crate::error::Refusal::Invalid(errors)) => {
+            Err(AppError::Unprocessable(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
