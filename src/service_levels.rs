@@ -28,7 +28,7 @@ pub fn target(conn: &mut PgConnection, client_id: i32, severity: &str) -> QueryR
     .optional()
 }
 
-/// The strictest approved targets of several clients, by (client, severity), for a page of incidents.
+/// The SLA `target` picks, for several clients at once, by (client, severity), for a page of incidents.
 pub fn targets_for(
     conn: &mut PgConnection,
     clients: &[i32],
@@ -45,11 +45,12 @@ pub fn targets_for(
         resolution: i32,
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT s.client_id, sla.severity_level, min(sla.response_time_minutes) AS response, min(sla.resolution_time_hours) AS resolution \
+        "SELECT DISTINCT ON (s.client_id, sla.severity_level) s.client_id, sla.severity_level, \
+                sla.response_time_minutes AS response, sla.resolution_time_hours AS resolution \
          FROM service_level_agreements sla JOIN subscriptions s USING (subscription_id) \
          WHERE s.client_id = ANY($1) AND sla.severity_level IS NOT NULL AND s.status = 'active' \
            AND s.approval_status = 'approved' AND sla.approval_status = 'approved' \
-         GROUP BY s.client_id, sla.severity_level",
+         ORDER BY s.client_id, sla.severity_level, sla.response_time_minutes, sla.resolution_time_hours, sla.sla_id",
     )
     .bind::<diesel::sql_types::Array<Integer>, _>(clients)
     .load(conn)?;

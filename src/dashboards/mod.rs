@@ -344,12 +344,13 @@ pub fn build(conn: &mut PgConnection, user: &User, now: DateTime<Utc>) -> QueryR
             )?);
             dashboard.panels.push(compliance_panel(conn, scope)?);
             let client = user.client_id.map(|c| format!(" AND s.client_id = {c}")).unwrap_or_default();
+            let today = now.date_naive();
             dashboard.panels.push(lines_panel(
                 conn,
                 "Subscriptions ending within 30 days",
                 vec!["Subscription", "Ends"],
                 "/subscriptions",
-                &format!("SELECT s.subscription_id AS id, c.client_name || ' · ' || p.product_name AS title, s.end_date::text AS detail FROM subscriptions s JOIN clients c USING (client_id) JOIN products p USING (product_id) WHERE s.status = 'active' AND s.end_date BETWEEN current_date AND current_date + 30{client} ORDER BY s.end_date"),
+                &format!("SELECT s.subscription_id AS id, c.client_name || ' · ' || p.product_name AS title, s.end_date::text AS detail FROM subscriptions s JOIN clients c USING (client_id) JOIN products p USING (product_id) WHERE s.status = 'active' AND s.end_date BETWEEN '{today}'::date AND '{today}'::date + 30{client} ORDER BY s.end_date"),
                 "No active subscription ends in the next 30 days.",
             )?);
         }

@@ -78,6 +78,7 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
         counts.push((table.name, records));
     }
     derive_lifecycle_times(conn)?;
+    snapshot_reports(conn)?;
     Ok(counts)
 }
 
@@ -209,5 +210,20 @@ fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
                                 WHERE u.incident_id = i.incident_id AND u.field_changed = 'status' AND u.new_value = 'closed') END",
     )
     .execute(conn)?;
+    Ok(())
+}
+
+/// Reports in the format carry no snapshot; each gets one of its incident as imported, so it can be printed.
+fn snapshot_reports(conn: &mut PgConnection) -> Result<(), ImportError> {
+    use crate::schema::incident_reports::dsl::*;
+    let reports: Vec<(i32, i32)> =
+        incident_reports.filter(snapshot.is_null()).select((report_id, incident_id)).load(conn)?;
+    for (report, incident) in reports {
+        let taken = crate::records::procedure_service::snapshot(conn, incident)?;
+        diesel::sql_query("UPDATE incident_reports SET snapshot = $1::jsonb WHERE report_id = $2")
+            .bind::<diesel::sql_types::Text, _>(taken)
+            .bind::<diesel::sql_types::Integer, _>(report)
+            .execute(conn)?;
+    }
     Ok(())
 }

@@ -136,14 +136,13 @@ pub async fn export(
     let (filter, _, _) = read_filter(&query, &user)?;
     let scope = scope_of(&user);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    // A connection is taken before answering, so a busy or absent database is a 503, not an empty file.
     let pool = state.pool.clone();
+    let mut conn = web::block(move || pool.get()).await??;
     // The export runs on a blocking thread and hands chunks over as the client reads them.
     tokio::task::spawn_blocking(move || {
-        let outcome = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            queries::export_csv(&mut conn, scope, &filter, |chunk| sender.blocking_send(chunk).is_ok())
-                .map_err(|e| e.to_string())
-        });
-        if let Err(error) = outcome {
+        if let Err(error) = queries::export_csv(&mut conn, scope, &filter, |chunk| sender.blocking_send(chunk).is_ok())
+        {
             tracing::error!(%error, "CSV export failed");
         }
     });

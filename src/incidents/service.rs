@@ -159,6 +159,7 @@ pub fn report(
     .iter()
     .fold(Changes::new(), |changes, field| changes.field(field, None::<String>, value(values, field)))
     .field("status", None::<String>, Some("open"))
+    .field("details", None::<String>, value(values, "details"))
     .field("detection_timestamp", None::<String>, Some(incident.detection_timestamp.to_rfc3339()));
     audit::record(conn, clock, actor(user), "create", "incident", incident.incident_id, changes)?;
     Ok(incident)

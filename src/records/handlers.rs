@@ -188,16 +188,27 @@ pub async fn list<R: Described>(
             .db(move |conn| {
                 let (records, total) =
                     queries::list_with(conn, resource, scope, &filters, None, &options, page_number)?;
-                let choices = reference_choices(conn, resource, scope, resource.filters)?;
+                let choices = if scope.contact {
+                    Choices::new()
+                } else {
+                    reference_choices(conn, resource, scope, resource.filters, &HashMap::new())?
+                };
                 Ok((records, total, choices))
             })
             .await?
     };
     let typed = |name: &str| filters.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let staff = user.role().is_staff();
     let filter_fields =
         form_fields(resource.fields, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
             .into_iter()
-            .filter(|f| resource.filters.contains(&f.name))
+            // Contacts filter by choices, never by lists of other people or records.
+            .filter(|f| {
+                resource.filters.contains(&f.name)
+                    && (staff
+                        || f.options.is_empty()
+                        || !matches!(resource.field(f.name).map(|x| x.kind), Some(FieldKind::Reference(_))))
+            })
             .collect();
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + records.len() as i64 - 1).max(0);
@@ -227,16 +238,26 @@ pub async fn list<R: Described>(
 /// Each reference field's choices: (id, name) pairs.
 type Choices = HashMap<&'static str, Vec<(String, String)>>;
 
+/// The choices of each reference field in `only`. A value already chosen is always among them, even when the
+/// list is cut short, so that saving a form never drops a link.
 fn reference_choices(
     conn: &mut diesel::PgConnection,
     resource: &'static Resource,
     scope: super::Viewer,
     only: &[&str],
+    chosen: &HashMap<String, String>,
 ) -> Result<Choices, AppError> {
     let mut choices = HashMap::new();
     for field in resource.fields.iter().filter(|f| only.contains(&f.name)) {
         if let FieldKind::Reference(target) = field.kind {
-            choices.insert(field.name, queries::choices(conn, target, scope)?);
+            let mut options = queries::choices(conn, target, scope)?;
+            if let Some(id) = chosen
+                .get(field.name)
+                .filter(|id| id.parse::<i32>().is_ok() && !options.iter().any(|(option, _)| option == *id))
+            {
+                options.extend(queries::choice(conn, target, id, scope)?);
+            }
+            choices.insert(field.name, options);
         }
     }
     Ok(choices)
@@ -334,7 +355,12 @@ pub async fn detail<R: Described>(
                     queries::list(conn, relation.resource, scope, &[], Some((relation.condition, id)), 1)?;
                 related.push((relation, rows, total));
             }
-            let history = audit::history_with_names(conn, resource.kind, &id.to_string())?;
+            // A record's history is for staff: it names records and people outside a contact's scope.
+            let history = if actor.role().is_staff() {
+                audit::history_with_names(conn, resource.kind, &id.to_string())?
+            } else {
+                Vec::new()
+            };
             Ok((record, related, history))
         })
         .await?;
@@ -435,7 +461,8 @@ async fn form_page(
 ) -> Result<FormPage, AppError> {
     let scope = viewer_of(&form.user);
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
-    let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names)).await?;
+    let chosen = form.typed.clone();
+    let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names, &chosen)).await?;
     let typed = |name: &str| form.typed.get(name).cloned();
     let fields = form_fields(
         resource.fields,
@@ -908,13 +935,14 @@ pub async fn print_report(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.clone();
-    let (record, chain_head) = state
-        .db(move |conn| {
-            let record = service::load(conn, &viewer, &procedures::REPORTS, id)?;
-            let head = crate::audit::chain::head(conn)?;
-            Ok((record, head))
-        })
-        .await?;
+    let record = state.db(move |conn| Ok(service::load(conn, &viewer, &procedures::REPORTS, id)?)).await?;
+    // The trail's head when the report was generated ties the printout to the trail as it stood then.
+    let chain_head = record
+        .get("snapshot")
+        .and_then(|s| s.get("audit_head"))
+        .and_then(|h| h.as_str())
+        .unwrap_or("not recorded")
+        .to_string();
     let zone = user.timezone.clone();
     let snapshot = super::report::Snapshot::read(&record, &zone);
     let report_type = record

@@ -85,6 +85,23 @@ pub fn check_publish(reviewer: Option<i32>, actor_id: i32) -> Result<(), String>
     }
 }
 
+/// An article's reviewer is someone other than its author, and stays the same from the moment it is sent
+/// for review.
+pub fn check_reviewer_change(
+    status: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    author: Option<&str>,
+) -> Result<(), String> {
+    if new.is_some() && new == author {
+        return Err("Knowledge base: the reviewer must be someone other than the article's author.".into());
+    }
+    if old != new && matches!(status, "under_review" | "published" | "archived") {
+        return Err("Knowledge base: the reviewer cannot change once the article has been sent for review; move it back to draft first.".into());
+    }
+    Ok(())
+}
+
 /// Who approves a change: incident managers and executives; an executive for high risk or an emergency.
 pub fn change_approvers(risk: Option<RiskLevel>, change_type: Option<ChangeType>) -> &'static [Role] {
     if risk == Some(RiskLevel::High) || change_type == Some(ChangeType::Emergency) {
@@ -188,6 +205,17 @@ mod tests {
         assert!(check_publish(None, 1).is_err());
         assert!(check_publish(Some(2), 1).unwrap_err().contains("only the article's reviewer"));
         assert!(check_publish(Some(1), 1).is_ok());
+        assert!(
+            check_reviewer_change("draft", None, Some("4"), Some("4"))
+                .unwrap_err()
+                .contains("other than the article's author")
+        );
+        assert!(
+            check_reviewer_change("under_review", Some("2"), Some("3"), Some("4"))
+                .unwrap_err()
+                .contains("cannot change")
+        );
+        assert!(check_reviewer_change("draft", Some("2"), Some("3"), Some("4")).is_ok());
         assert!(may_approve_change(Role::IncidentManager, Some(RiskLevel::Medium), Some(ChangeType::Normal)).is_ok());
         assert!(
             may_approve_change(Role::IncidentManager, Some(RiskLevel::High), Some(ChangeType::Normal))

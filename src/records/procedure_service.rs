@@ -68,6 +68,11 @@ pub fn creation_extras(
             extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
             extras.push(text(clock.now().to_rfc3339(), "timestamptz", "recorded_at"));
         }
+        "knowledge_base_article" => {
+            let reviewer = value(values, "reviewer_user");
+            procedure_rules::check_reviewer_change("draft", None, reviewer, Some(&user.user_id.to_string()))
+                .map_err(|message| Refusal::field("reviewer_user", message))?;
+        }
         "incident_report" => {
             extras.push(text(snapshot(conn, incident_id.unwrap_or_default())?, "jsonb", "snapshot"));
             extras.push(text(clock.now().to_rfc3339(), "timestamptz", "generated_at"));
@@ -98,12 +103,22 @@ pub fn update_extras(
     new: &Values,
 ) -> Result<Vec<Extra>, Refusal> {
     let (from, to) = (value(old, "status").unwrap_or_default(), value(new, "status").unwrap_or_default());
+    if resource.kind == "knowledge_base_article" {
+        procedure_rules::check_reviewer_change(
+            from,
+            value(old, "reviewer_user"),
+            value(new, "reviewer_user"),
+            value(old, "created_by_user"),
+        )
+        .map_err(|message| Refusal::field("reviewer_user", message))?;
+    }
     if from == to {
         return Ok(Vec::new());
     }
     procedure_rules::check_transition(resource, from, to).map_err(|message| Refusal::field("status", message))?;
     if resource.kind == "knowledge_base_article" && to == "published" {
-        let reviewer = value(new, "reviewer_user").and_then(|v| v.parse().ok());
+        // The reviewer who approves is the one the article was sent for review with.
+        let reviewer = value(old, "reviewer_user").and_then(|v| v.parse().ok());
         procedure_rules::check_publish(reviewer, user.user_id).map_err(Refusal::Forbidden)?;
     }
     Ok(resource
@@ -141,8 +156,9 @@ fn incident_times(conn: &mut PgConnection, incident_id: i32) -> Result<(Incident
     Ok((IncidentTimes { detected, created, acknowledged, resolved, first_escalation }, client_id, severity))
 }
 
-/// The incident and its related records as they are now, for a report that must not change afterwards.
-fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
+/// The incident and its related records as they are now, with the audit chain's head, for a report that
+/// must not change afterwards.
+pub fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
     #[derive(QueryableByName)]
     struct Snapshot {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -168,7 +184,8 @@ fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String> {
            'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', us.name, 'type', u.update_type, 'field', u.field_changed, 'old', {person_old}, 'new', {person_new}) ORDER BY u.created_at), '[]') \
                        FROM incident_updates u JOIN users us ON us.user_id = u.updated_by_user WHERE u.incident_id = i.incident_id), \
            {}, {}, {}, {}, {}, {}, \
-           'rollbacks', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.created_at), '[]') FROM rollback_requests r WHERE r.change_id IN (SELECT change_id FROM change_requests WHERE incident_id = i.incident_id)) \
+           'rollbacks', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.created_at), '[]') FROM rollback_requests r WHERE r.change_id IN (SELECT change_id FROM change_requests WHERE incident_id = i.incident_id)), \
+           'audit_head', (SELECT entry_hash FROM audit_logs ORDER BY audit_id DESC LIMIT 1) \
          )::text AS snapshot FROM incidents i WHERE i.incident_id = $1",
         related("incident_escalations", "escalated_at"),
         related("workarounds", "implemented_at"),
@@ -268,12 +285,20 @@ pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, rec
         )));
     }
     let now = clock.now();
-    diesel::update(rollback_requests::table.find(id))
-        .set((
-            rollback_requests::completed_at.eq(now),
-            rollback_requests::lock_version.eq(rollback_requests::lock_version + 1),
-        ))
-        .execute(conn)?;
+    let carried_out = diesel::update(
+        rollback_requests::table
+            .find(id)
+            .filter(rollback_requests::status.eq("approved"))
+            .filter(rollback_requests::completed_at.is_null()),
+    )
+    .set((
+        rollback_requests::completed_at.eq(now),
+        rollback_requests::lock_version.eq(rollback_requests::lock_version + 1),
+    ))
+    .execute(conn)?;
+    if carried_out == 0 {
+        return Err(Refusal::Forbidden("Rollback: someone carried out this rollback a moment ago.".into()));
+    }
     let previous: String = change_requests::table.find(change_id).select(change_requests::status).first(conn)?;
     diesel::update(change_requests::table.find(change_id))
         .set((

@@ -337,6 +337,7 @@ pub static ARTICLES: Resource = Resource {
         field("reviewer_user", "Reviewer", Reference(&USER_REF))
             .optional()
             .hint("An active user; publishing needs their approval"),
+        field("created_by_user", "Author", Reference(&USER_REF)).optional().read_only(),
         field("status", "Status", Choice(ArticleStatus::choices))
             .default("draft")
             .only_on_update()
@@ -344,6 +345,11 @@ pub static ARTICLES: Resource = Resource {
     ],
     columns: &["article_type", "category", "status"],
     filters: &["status", "article_type", "category"],
+    // Articles about another client's incidents are not for people confined to a client.
+    scope: ClientScope::Condition(
+        "incident_id IS NULL OR incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})",
+    ),
+    vendor_scope: Some("true"),
     contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
     hidden_from_contacts: &["incident_id", "reviewer_user"],
     search: Some("title || ' ' || coalesce(body, '')"),

@@ -294,6 +294,29 @@ pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Viewer) -> Qu
     Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
 }
 
+/// One record a reference may point to, within the scope, by id.
+pub fn choice(
+    conn: &mut PgConnection,
+    target: &RefTable,
+    id: &str,
+    viewer: Viewer,
+) -> QueryResult<Option<(String, String)>> {
+    let mut sql = Sql::default();
+    let key = sql.param(Some(id.to_string()), "integer");
+    let mut conditions = vec![format!("{} = {key}", target.key)];
+    conditions.extend(ref_scope(&mut sql, target, viewer));
+    let text = format!(
+        "SELECT {key_column}::text AS id, ({label}) AS label FROM {table} WHERE {}",
+        conditions.join(" AND "),
+        key_column = target.key,
+        label = target.label,
+        table = target.table
+    );
+    sql.push(&text);
+    let rows: Vec<ChoiceRow> = sql.query().load(conn)?;
+    Ok(rows.into_iter().next().map(|r| (r.id, r.label)))
+}
+
 /// A column written besides the form's fields (timestamps, approval, password hash).
 pub struct Extra {
     pub column: &'static str,

@@ -60,9 +60,14 @@ fn check_submission(
                     message: format!("The {} chosen does not exist; choose one from the list.", target.noun),
                 });
             }
-            // People named in a form must be active (permissions.md).
+            // People named in a form must be active (permissions.md) when they are named, not forever after.
             FieldKind::Reference(target)
-                if target.table == "users" && field.editable != crate::forms::Editable::Never =>
+                if target.table == "users"
+                    && field.editable != crate::forms::Editable::Never
+                    && existing.is_none_or(|(_, record)| {
+                        values_of(resource, record).get(field.name).cloned().flatten().as_deref()
+                            != Some(value.as_str())
+                    }) =>
             {
                 if let Some(person) = crate::incidents::queries::person(conn, value.parse().unwrap_or_default())?
                     && person.status != "active"
@@ -266,6 +271,12 @@ pub fn update(
     });
     if resource.approval {
         changes = changes.field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()));
+    }
+    if changes.is_empty() {
+        return Err(Refusal::Invalid(vec![FieldError {
+            field: resource.fields[0].name,
+            message: "Nothing was changed: change at least one field, or cancel.".into(),
+        }]));
     }
     if resource.kind == "user" && (changes.has("role") || changes.has("status")) {
         // New rights, or none: the user signs in again.

@@ -46,6 +46,8 @@ pub struct Page {
     pub role_label: Option<&'static str>,
     /// The client or vendor a scoped user acts for.
     pub organisation: Option<String>,
+    /// Whether the user is provider staff (contacts see less).
+    pub staff: bool,
     pub nav: Vec<NavLink>,
     pub csrf_token: String,
     pub flash: Option<String>,
@@ -65,6 +67,7 @@ impl Page {
             user_name: Some(user.name.clone()),
             role_label: Some(role.label()),
             organisation: session::organisation(session),
+            staff: role.is_staff(),
             nav,
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),
@@ -78,6 +81,7 @@ impl Page {
             user_name: None,
             role_label: None,
             organisation: None,
+            staff: false,
             nav: Vec::new(),
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),

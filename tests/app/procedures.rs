@@ -657,3 +657,95 @@ async fn a_vendor_contact_moves_only_their_own_work_orders() {
         403
     );
 }
+
+#[tokio::test]
+async fn reviews_cannot_be_bypassed_and_contacts_see_no_history() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let author = user_id(&mut conn, w.emails[&Role::TechnicalSupport]).to_string();
+    let reviewer = user_id(&mut conn, w.emails[&Role::IncidentManager]).to_string();
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let own = support
+        .post(
+            "/kb",
+            &[
+                ("title", "Self review"),
+                ("article_type", "faq"),
+                ("category", "process"),
+                ("body", "x"),
+                ("reviewer_user", &author),
+            ],
+        )
+        .await;
+    assert_eq!(own.status(), 422);
+    assert!(own.text().await.unwrap().contains("other than the article"));
+
+    let created = support
+        .post(
+            "/kb",
+            &[
+                ("title", "Broker FAQ"),
+                ("article_type", "faq"),
+                ("category", "process"),
+                ("body", "Answers."),
+                ("reviewer_user", &reviewer),
+            ],
+        )
+        .await;
+    let path = location(&created).to_string();
+    let article = |reviewer: &str, status: &'static str, lock: &'static str| {
+        vec![
+            ("title", "Broker FAQ".to_string()),
+            ("article_type", "faq".into()),
+            ("category", "process".into()),
+            ("body", "Answers.".into()),
+            ("reviewer_user", reviewer.to_string()),
+            ("status", status.into()),
+            ("lock_version", lock.into()),
+        ]
+    };
+    assert_eq!(support.post(&path, &pairs(&article(&reviewer, "under_review", "1"))).await.status(), 303);
+    let swap = support.post(&path, &pairs(&article(&w.emails.len().to_string(), "published", "2"))).await;
+    assert_eq!(swap.status(), 422, "the reviewer cannot be swapped once under review");
+    let unchanged = support.post(&path, &pairs(&article(&reviewer, "under_review", "2"))).await;
+    assert_eq!(unchanged.status(), 422, "a save that changes nothing is refused");
+    assert!(unchanged.text().await.unwrap().contains("Nothing was changed"));
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    assert_eq!(manager.post(&path, &pairs(&article(&reviewer, "published", "2"))).await.status(), 303);
+
+    let vendor = app.signed_in(w.emails[&Role::VendorContact]).await;
+    let (status, page) = vendor.text(&path).await;
+    assert_eq!(status, 200, "vendor contacts read published articles");
+    assert!(!page.contains("History") && !page.contains("under_review"), "contacts see no audit history");
+    let (_, staff_page) = manager.text(&path).await;
+    assert!(staff_page.contains("History"));
+}
+
+#[tokio::test]
+async fn imported_reports_print_their_incident() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference-data");
+    let hash = incident_desk::auth::password::hash(PASSWORD).unwrap();
+    conn.transaction(|conn| {
+        incident_desk::import::load(
+            conn,
+            &incident_desk::import::read_dir(&dir).unwrap(),
+            &incident_desk::import::LoadOptions { password_hash: Some(&hash) },
+        )
+    })
+    .unwrap();
+    let app = TestApp::spawn_with(db);
+    // User 10 is the reference data's active incident manager.
+    let email = text(&mut conn, "SELECT email AS value FROM users WHERE user_id = 10");
+    let manager = app.signed_in(&email).await;
+    let (status, print) = manager.text("/reports/1/print").await;
+    assert_eq!(status, 200);
+    let incident = text(
+        &mut conn,
+        "SELECT title AS value FROM incidents WHERE incident_id = (SELECT incident_id FROM incident_reports WHERE report_id = 1)",
+    );
+    assert!(print.contains(&incident), "the printout names its incident");
+    assert!(!print.contains("not recorded"), "the audit head was recorded with the snapshot");
+}
