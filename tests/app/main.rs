@@ -2,6 +2,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod browser;
 mod dashboards;
 mod demo;
 mod fixtures;
