@@ -1,5 +1,5 @@
 //! Incident pages.
-use super::queries::{self, ListFilter, ListRow, PAGE_SIZE, Person};
+use super::queries::{self, ListFilter, ListRow, Order, PAGE_SIZE, Person, Position};
 use super::rules::{self, Action, CONDITIONS, Condition};
 use super::service::{self, COMPONENT_REF, Refusal, scope_of};
 use super::sla_clock::{Clock, SlaClocks};
@@ -103,6 +103,29 @@ fn read(form: Form) -> (HashMap<String, String>, Vec<String>) {
 }
 
 /// Reads the list's filters from the address: the same for the page and its CSV export.
+/// Reads the list's order and page (with the keyset cursor of the default order); bad values are a clear 400.
+fn read_order(query: &HashMap<String, String>, number: i64) -> Result<(Order, Position), AppError> {
+    let order = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Order::Newest,
+        Some(text) => Order::parse(text).ok_or_else(|| {
+            AppError::BadRequest(format!("The list cannot be sorted by \"{text}\"; use the column headings."))
+        })?,
+    };
+    let after = match query.get("after").map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            text.split_once('_').and_then(|(at, id)| Some((format::parse(at)?, id.parse::<i32>().ok()?))).ok_or_else(
+                || {
+                    AppError::BadRequest(
+                        "The page address is not one this list made; go back to the first page.".into(),
+                    )
+                },
+            )?,
+        ),
+    };
+    Ok((order, Position { number, after }))
+}
+
 fn read_filter(query: &HashMap<String, String>, user: &User) -> Result<(ListFilter, Values, i64), AppError> {
     let (values, errors) = forms::parse(FILTER_FIELDS, query, true);
     if let Some(error) = errors.first() {
@@ -211,6 +234,8 @@ struct ListPage {
     empty_reason: String,
     /// The CSV of exactly this filtered list.
     export_href: String,
+    /// Sortable headings: label, address, and `aria-sort`.
+    headings: Vec<(&'static str, String, &'static str)>,
 }
 
 static FILTER_FIELDS: &[Field] = &[
@@ -228,12 +253,13 @@ pub async fn list(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, values, page_number) = read_filter(&query, &user)?;
+    let (order, page) = read_order(&query, page_number)?;
     let scope = scope_of(&user);
     let staff = user.role().is_staff();
     let viewer = crate::records::Viewer::of(&user);
     let (rows, total, clients, assignees, targets) = state
         .db(move |conn| {
-            let (rows, total) = queries::list(conn, scope, &filter, page_number)?;
+            let (rows, total) = queries::list(conn, scope, &filter, order, page)?;
             let clients: Vec<i32> = rows.iter().map(|r| r.client_id).collect();
             let targets = crate::service_levels::targets_for(conn, &clients)?;
             // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
@@ -255,11 +281,28 @@ pub async fn list(
         .collect();
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + rows.len() as i64 - 1).max(0);
-    let link = |page: i64| {
+    let link = |order: Order, page: i64, after: Option<&ListRow>| {
         let mut pairs: Vec<(&str, String)> = values.iter().filter_map(|(k, v)| Some((*k, v.clone()?))).collect();
+        if order != Order::Newest {
+            pairs.push(("sort", order.as_str().to_string()));
+        }
         pairs.push(("page", page.to_string()));
+        if let Some(row) = after.filter(|_| order == Order::Newest) {
+            pairs.push(("after", format!("{}_{}", row.created_at.to_rfc3339(), row.incident_id)));
+        }
         format!("/incidents?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
     };
+    let next = (page_number * PAGE_SIZE < total).then(|| link(order, page_number + 1, rows.last()));
+    let previous = (page_number > 1).then(|| link(order, page_number - 1, None));
+    // Severity and status sort one way; the report time toggles between newest and oldest first.
+    let reported = if order == Order::Oldest {
+        (Order::Newest, "ascending")
+    } else {
+        (Order::Oldest, if order == Order::Newest { "descending" } else { "none" })
+    };
+    let by = |column: Order| (column, if order == column { "ascending" } else { "none" });
+    let headings = [("Severity", by(Order::Severity)), ("Status", by(Order::Status)), ("Reported", reported)]
+        .map(|(label, (target, sorted))| (label, link(target, 1, None), sorted));
     let filtered = values.values().any(Option::is_some);
     let filters_only: Vec<(&str, String)> = values.iter().filter_map(|(k, v)| Some((*k, v.clone()?))).collect();
     let export_href = format!("/incidents.csv?{}", serde_urlencoded::to_string(&filters_only).unwrap_or_default());
@@ -276,8 +319,9 @@ pub async fn list(
         total,
         first,
         last,
-        previous: (page_number > 1).then(|| link(page_number - 1)),
-        next: (last < total).then(|| link(page_number + 1)),
+        previous,
+        next,
+        headings: headings.to_vec(),
         can_report: rules::may(Action::Report, user.role()).is_ok(),
         export_href,
         empty_reason: if filtered {

@@ -12,6 +12,10 @@ use diesel::prelude::*;
 
 pub const PAGE_SIZE: i64 = 50;
 
+fn offset(page: Position) -> i64 {
+    (page.number.max(1) - 1) * PAGE_SIZE
+}
+
 /// Incidents the scope may see.
 pub fn visible<'a>(scope: Scope) -> incidents::BoxedQuery<'a, Pg> {
     let query = incidents::table.into_boxed();
@@ -197,14 +201,80 @@ pub struct ListRow {
 }
 
 /// A page of incidents, newest first, with the total.
-pub fn list(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, page: i64) -> QueryResult<(Vec<ListRow>, i64)> {
+/// How the list is ordered: newest first by default, or by a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Newest,
+    Oldest,
+    /// P1 first.
+    Severity,
+    Status,
+}
+
+impl Order {
+    pub fn parse(text: &str) -> Option<Order> {
+        match text {
+            "-created" => Some(Order::Newest),
+            "created" => Some(Order::Oldest),
+            "severity" => Some(Order::Severity),
+            "status" => Some(Order::Status),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Order::Newest => "-created",
+            Order::Oldest => "created",
+            Order::Severity => "severity",
+            Order::Status => "status",
+        }
+    }
+}
+
+/// Which page: its number, and for the default order the last row of the page before it, so a deep page
+/// costs what the first does (keyset pagination).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Position {
+    pub number: i64,
+    pub after: Option<(DateTime<Utc>, i32)>,
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    order: Order,
+    page: Position,
+) -> QueryResult<(Vec<ListRow>, i64)> {
     let total = filtered(scope, filter).select(count_star()).first(conn)?;
-    let rows = filtered(scope, filter)
+    let mut query = filtered(scope, filter)
         .inner_join(clients::table)
         .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
-        .order((incidents::created_at.desc(), incidents::incident_id.desc()))
-        .limit(PAGE_SIZE)
-        .offset((page.max(1) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE);
+    query = match (order, page.after) {
+        (Order::Newest, Some((created, id))) => query
+            .filter(
+                incidents::created_at
+                    .lt(created)
+                    .or(incidents::created_at.eq(created).and(incidents::incident_id.lt(id))),
+            )
+            .order((incidents::created_at.desc(), incidents::incident_id.desc())),
+        (Order::Newest, None) => {
+            query.order((incidents::created_at.desc(), incidents::incident_id.desc())).offset(offset(page))
+        }
+        (Order::Oldest, _) => {
+            query.order((incidents::created_at.asc(), incidents::incident_id.asc())).offset(offset(page))
+        }
+        (Order::Severity, _) => query
+            .order((incidents::severity.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
+            .offset(offset(page)),
+        (Order::Status, _) => query
+            .order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
+            .offset(offset(page)),
+    };
+    let rows = query
         .select((
             incidents::incident_id,
             incidents::title,
