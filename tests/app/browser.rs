@@ -85,11 +85,23 @@ async fn console_errors(client: &Client) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Waits until the browser has moved on to a page whose path passes `arrived` (a click only starts navigation).
+async fn wait_for(client: &Client, arrived: impl Fn(&str) -> bool) {
+    for _ in 0..100 {
+        if client.current_url().await.is_ok_and(|url| arrived(url.path())) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser did not arrive; it is at {:?}", client.current_url().await);
+}
+
 async fn sign_in(client: &Client, base: &str, email: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
     client.find(Locator::Id("email")).await.unwrap().send_keys(email).await.unwrap();
     client.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     client.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(client, |path| path == "/").await;
 }
 
 #[tokio::test]
@@ -139,9 +151,9 @@ async fn in_chromium_every_role_reaches_its_dashboard_a_form_submits_and_a_repor
         .await
         .unwrap();
     client.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&client, |path| path.starts_with("/workarounds/") && path != "/workarounds/new").await;
     let flash = client.find(Locator::Css("[role=status]")).await.unwrap().text().await.unwrap();
     assert!(flash.contains("was created"), "{flash}");
-    assert!(client.current_url().await.unwrap().path().starts_with("/workarounds/"));
     let implementer: i32 = incident_desk::schema::workarounds::table
         .select(incident_desk::schema::workarounds::implemented_by_user)
         .first(&mut conn)
