@@ -115,7 +115,7 @@ pub fn export_csv(
         "closed_at",
         "created_at",
     ];
-    if !send(csv_line(header.iter().map(|h| h.to_string()))) {
+    if !send(crate::web::csv::line(header.iter().map(|h| h.to_string()))) {
         return Ok(());
     }
     let mut after: Option<(DateTime<Utc>, i32)> = None;
@@ -145,7 +145,7 @@ pub fn export_csv(
         let mut chunk = Vec::new();
         let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
         for (i, client, component, assignee) in &rows {
-            chunk.extend(csv_line([
+            chunk.extend(crate::web::csv::line([
                 i.incident_id.to_string(),
                 i.title.clone(),
                 i.category.clone(),
@@ -171,17 +171,6 @@ pub fn export_csv(
             _ => return Ok(()),
         }
     }
-}
-
-/// One CSV line. A cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
-fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let cells: Vec<String> = cells
-        .into_iter()
-        .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c })
-        .collect();
-    writer.write_record(&cells).expect("writing to memory");
-    writer.into_inner().expect("writing to memory")
 }
 
 /// A row of the incident list.

@@ -1,6 +1,7 @@
 //! The web layer: application state, middleware, the route table and page scaffolding. Handlers live in the
 //! domain modules and are the only code that touches actix.
 pub mod csrf;
+pub mod csv;
 pub mod format;
 pub mod home;
 pub mod page;

@@ -832,3 +832,24 @@ async fn lists_sort_by_their_columns_and_the_knowledge_base_is_searched() {
     let (_, found) = client.text("/kb?q=queues").await;
     assert!(found.contains("Restarting the broker") && !found.contains("Rotating certificates"), "{found}");
 }
+
+#[tokio::test]
+async fn every_record_list_exports_its_filtered_rows_as_csv_within_scope() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let manager = app.signed_in(w.scoped_manager).await;
+    let csv = manager.get("/clients.csv").await;
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("client_id,name,client_name,"), "{csv}");
+    assert!(csv.contains("Acme Logistics") && !csv.contains("Borealis"), "scoped: {csv}");
+    let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
+    let filtered = admin.text("/subscriptions.csv?sla_tier=premium").await.1;
+    assert_eq!(filtered.lines().count(), 2, "the header and the one premium subscription: {filtered}");
+    let users = admin.text("/users.csv").await.1;
+    assert!(!users.contains("argon2") && !users.contains("password"), "no password hashes");
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    assert_eq!(contact.get("/clients.csv").await.status(), 403);
+    assert_eq!(admin.get("/clients.csv?status=bogus").await.status(), 400);
+}
