@@ -928,6 +928,8 @@ struct ReportPrint {
     snapshot: super::report::Snapshot,
     as_of: String,
     chain_head: String,
+    /// When this page was made, for the running head of every printed page.
+    printed_at: String,
 }
 
 pub async fn print_report(
@@ -967,6 +969,7 @@ pub async fn print_report(
         snapshot,
         as_of,
         chain_head,
+        printed_at: format::datetime(state.clock.now(), &zone),
     };
     html(body, StatusCode::OK)
 }

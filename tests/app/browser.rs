@@ -176,6 +176,10 @@ async fn in_chromium_every_role_reaches_its_dashboard_a_form_submits_and_a_repor
         Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (Debian package poppler-utils)");
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("Storage array failover"), "{text}");
+    assert!(
+        text.contains(&format!("Incident {closed} · Post-mortem · printed")),
+        "every printed page names client, record and time: {text}"
+    );
     let compact: String = text.split_whitespace().collect();
     assert!(compact.contains(&head), "the audit head hash is printed");
     client.close().await.unwrap();
