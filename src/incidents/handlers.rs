@@ -158,24 +158,10 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let (filter, _, _) = read_filter(&query, &user)?;
     let scope = scope_of(&user);
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-    // A connection is taken before answering, so a busy or absent database is a 503, not an empty file.
-    let pool = state.pool.clone();
-    let mut conn = web::block(move || pool.get()).await??;
-    // The export runs on a blocking thread and hands chunks over as the client reads them.
-    tokio::task::spawn_blocking(move || {
-        if let Err(error) = queries::export_csv(&mut conn, scope, &filter, |chunk| sender.blocking_send(chunk).is_ok())
-        {
-            tracing::error!(%error, "CSV export failed");
-        }
-    });
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (Ok::<_, actix_web::Error>(actix_web::web::Bytes::from(chunk)), receiver))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"incidents.csv\""))
-        .streaming(body))
+    crate::web::csv::download(&state.pool, "incidents.csv", move |conn, send| {
+        queries::export_csv(conn, scope, &filter, send)
+    })
+    .await
 }
 
 // ---- list ------------------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ pub fn export_csv(
     conn: &mut PgConnection,
     scope: Scope,
     filter: &ListFilter,
-    mut send: impl FnMut(Vec<u8>) -> bool,
+    send: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> QueryResult<()> {
     const BATCH: i64 = 2_000;
     let header = [

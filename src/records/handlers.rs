@@ -992,24 +992,15 @@ pub async fn export<R: Described>(
         .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
         .filter(|f| user.role().is_staff() || !resource.hidden_from_contacts.contains(&f.name))
         .collect();
-    let pool = state.pool.clone();
-    // A connection is taken before answering, so a busy or absent database is a 503, not an empty file.
-    let mut conn = web::block(move || pool.get()).await??;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-    tokio::task::spawn_blocking(move || {
+    let filename = format!("{}.csv", resource.table);
+    crate::web::csv::download(&state.pool, &filename, move |conn, send| {
         let mut header = vec![resource.key.to_string(), "name".to_string()];
         header.extend(fields.iter().map(|f| f.name.to_string()));
-        if sender.blocking_send(crate::web::csv::line(header)).is_err() {
-            return;
+        if !send(crate::web::csv::line(header)) {
+            return Ok(());
         }
         for page in 1.. {
-            let records = match queries::list_with(&mut conn, resource, scope, &filters, None, &options, page) {
-                Ok((records, _)) => records,
-                Err(error) => {
-                    tracing::error!(%error, "CSV export failed");
-                    return;
-                }
-            };
+            let (records, _) = queries::list_with(conn, resource, scope, &filters, None, &options, page)?;
             let mut chunk = Vec::new();
             for record in &records {
                 let mut cells =
@@ -1017,16 +1008,11 @@ pub async fn export<R: Described>(
                 cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
                 chunk.extend(crate::web::csv::line(cells));
             }
-            if (!chunk.is_empty() && sender.blocking_send(chunk).is_err()) || (records.len() as i64) < PAGE_SIZE {
-                return;
+            if (!chunk.is_empty() && !send(chunk)) || (records.len() as i64) < PAGE_SIZE {
+                break;
             }
         }
-    });
-    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (Ok::<_, actix_web::Error>(actix_web::web::Bytes::from(chunk)), receiver))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}.csv\"", resource.table)))
-        .streaming(body))
+        Ok(())
+    })
+    .await
 }
