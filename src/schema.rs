@@ -85,6 +85,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         lock_version -> Int4,
+        resolved_by_user -> Nullable<Int4>,
     }
 }
 

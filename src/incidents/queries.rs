@@ -517,6 +517,7 @@ pub fn end_escalation(
     conn: &mut PgConnection,
     escalation_id: i32,
     status: &str,
+    by: i32,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -526,6 +527,7 @@ pub fn end_escalation(
     )
     .set((
         incident_escalations::status.eq(status),
+        incident_escalations::resolved_by_user.eq(by),
         incident_escalations::resolved_at.eq(now),
         incident_escalations::lock_version.eq(incident_escalations::lock_version + 1),
     ))

@@ -394,7 +394,7 @@ pub fn end_escalation(
     forbid(rules::may(Action::Escalate, user.role()))?;
     let status = queries::escalation_status(conn, incident_id, escalation_id)?.ok_or(Refusal::NotFound)?;
     let new_status = if resolve { "resolved" } else { "cancelled" };
-    if status != "active" || !queries::end_escalation(conn, escalation_id, new_status, clock.now())? {
+    if status != "active" || !queries::end_escalation(conn, escalation_id, new_status, user.user_id, clock.now())? {
         return Err(Refusal::Forbidden(format!(
             "Escalation: this escalation is already {status}; only active escalations can be {new_status}."
         )));

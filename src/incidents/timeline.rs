@@ -50,19 +50,28 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         ))
         .load(conn)?;
     #[allow(clippy::type_complexity)]
-    let escalations: Vec<(i32, i32, String, Option<String>, String, DateTime<Utc>, Option<DateTime<Utc>>)> =
-        incident_escalations::table
-            .filter(incident_escalations::incident_id.eq(incident.incident_id))
-            .select((
-                incident_escalations::escalated_by_user,
-                incident_escalations::escalated_to_user,
-                incident_escalations::escalation_level,
-                incident_escalations::reason,
-                incident_escalations::status,
-                incident_escalations::escalated_at,
-                incident_escalations::resolved_at,
-            ))
-            .load(conn)?;
+    let escalations: Vec<(
+        i32,
+        i32,
+        String,
+        Option<String>,
+        String,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<i32>,
+    )> = incident_escalations::table
+        .filter(incident_escalations::incident_id.eq(incident.incident_id))
+        .select((
+            incident_escalations::escalated_by_user,
+            incident_escalations::escalated_to_user,
+            incident_escalations::escalation_level,
+            incident_escalations::reason,
+            incident_escalations::status,
+            incident_escalations::escalated_at,
+            incident_escalations::resolved_at,
+            incident_escalations::resolved_by_user,
+        ))
+        .load(conn)?;
     #[allow(clippy::type_complexity)]
     let messages: Vec<(i32, Option<i32>, Option<String>, String, String, String, Option<String>, DateTime<Utc>)> =
         communications::table
@@ -81,7 +90,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
 
     let mut ids = vec![incident.reporter_user_id];
     ids.extend(updates.iter().map(|u| u.0));
-    ids.extend(escalations.iter().flat_map(|e| [e.0, e.1]));
+    ids.extend(escalations.iter().flat_map(|e| [Some(e.0), Some(e.1), e.7]).flatten());
     ids.extend(messages.iter().flat_map(|m| [Some(m.0), m.1]).flatten());
     ids.sort_unstable();
     ids.dedup();
@@ -111,7 +120,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         };
         entries.push(Entry { at, who: name(by), kind, summary, detail, href: None });
     }
-    for (by, to, level, reason, status, at, ended) in escalations {
+    for (by, to, level, reason, status, at, ended, ended_by) in escalations {
         let level = EscalationLevel::parse(&level).map_or(level.clone(), |l| l.label().to_lowercase());
         entries.push(Entry {
             at,
@@ -124,7 +133,8 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         if let Some(ended) = ended {
             entries.push(Entry {
                 at: ended,
-                who: name(to),
+                // Imported escalations do not say who ended them; the product's own do.
+                who: ended_by.map_or_else(|| name(to), &name),
                 kind: "Escalation",
                 summary: format!("The escalation to {} was {status}", name(to)),
                 detail: None,

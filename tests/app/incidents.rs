@@ -362,6 +362,11 @@ async fn escalations_go_to_fitting_active_users_and_end_once() {
 
     let resolve = format!("/incidents/{id}/escalations/{escalation}/resolve");
     assert_eq!(support.post(&resolve, &[]).await.status(), 303);
+    let (_, page) = support.text(&format!("/incidents/{id}")).await;
+    assert!(
+        page.contains("<strong>Technical support</strong>: The escalation to Vendor contact was resolved"),
+        "who ended it is shown"
+    );
     let (action, _, _, changes) = last_audit(&mut conn);
     assert_eq!((action.as_str(), changes["status"]["new"].as_str()), ("update", Some("resolved")));
     let again = support.post(&format!("/incidents/{id}/escalations/{escalation}/cancel"), &[]).await;

@@ -1,0 +1,1 @@
+ALTER TABLE incident_escalations DROP COLUMN resolved_by_user;
