@@ -71,8 +71,9 @@ struct ChoiceRow {
     label: String,
 }
 
-/// The columns a page may show: never a password hash.
-fn select_list(resource: &Resource) -> String {
+/// The columns a page may show: never a password hash. A referenced record is named only when it lies in
+/// the viewer's scope too.
+fn select_list(sql: &mut Sql, resource: &Resource, viewer: Viewer) -> String {
     let table = resource.table;
     let mut columns = vec![format!("{table}.{}", resource.key), format!("({}) AS __title", resource.title)];
     for field in resource.fields {
@@ -80,8 +81,9 @@ fn select_list(resource: &Resource) -> String {
             FieldKind::NewPassword => {}
             FieldKind::Reference(target) => {
                 columns.push(format!("{table}.{}", field.name));
+                let scope = ref_scope(sql, target, viewer).map(|c| format!(" AND {c}")).unwrap_or_default();
                 columns.push(format!(
-                    "(SELECT {label} FROM {t} WHERE {t}.{key} = {table}.{name}) AS {name}__label",
+                    "(SELECT {label} FROM {t} WHERE {t}.{key} = {table}.{name}{scope}) AS {name}__label",
                     label = target.label,
                     t = target.table,
                     key = target.key,
@@ -146,9 +148,9 @@ pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Viewer
     let key = sql.param(Some(id.to_string()), "integer");
     let mut conditions = vec![format!("{}.{} = {key}", resource.table, resource.key)];
     conditions.extend(scope_condition(&mut sql, resource, viewer));
+    let columns = select_list(&mut sql, resource, viewer);
     let text = format!(
-        "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {} WHERE {}) r",
-        select_list(resource),
+        "SELECT row_to_json(r)::text AS record FROM (SELECT {columns} FROM {} WHERE {}) r",
         resource.table,
         conditions.join(" AND ")
     );
@@ -219,9 +221,9 @@ pub fn list_with(
         let text = if count {
             format!("SELECT count(*) AS n FROM {}{filter}", resource.table)
         } else {
+            let columns = select_list(&mut sql, resource, viewer);
             format!(
-                "SELECT row_to_json(r)::text AS record FROM (SELECT {} FROM {}{filter} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}) r",
-                select_list(resource),
+                "SELECT row_to_json(r)::text AS record FROM (SELECT {columns} FROM {}{filter} ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}) r",
                 resource.table,
                 (page.max(1) - 1) * PAGE_SIZE
             )

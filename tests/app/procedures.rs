@@ -749,3 +749,31 @@ async fn imported_reports_print_their_incident() {
     assert!(print.contains(&incident), "the printout names its incident");
     assert!(!print.contains("not recorded"), "the audit head was recorded with the snapshot");
 }
+
+#[tokio::test]
+async fn records_never_name_linked_records_outside_the_viewers_scope() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let ours = incident(&mut conn, "Acme incident", w.client_a, w.component, "open");
+    let theirs = incident(&mut conn, "Borealis secret incident", w.client_b, w.other_component, "open");
+    let issuer = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    let problem = text(
+        &mut conn,
+        &format!(
+            "INSERT INTO problem_tickets (incident_id, title, issued_by_user) VALUES ({theirs}, 'Borealis secret problem', {issuer}) RETURNING problem_id::text AS value"
+        ),
+    );
+    let order = text(
+        &mut conn,
+        &format!(
+            "INSERT INTO work_orders (title, work_type, incident_id, problem_id, created_by_user) VALUES ('Acme order', 'repair', {ours}, {problem}, {issuer}) RETURNING workorder_id::text AS value"
+        ),
+    );
+    let scoped = app.signed_in(w.scoped_manager).await;
+    let (status, page) = scoped.text(&format!("/work-orders/{order}")).await;
+    assert_eq!(status, 200, "the order belongs to their client's incident");
+    assert!(page.contains("Acme incident") && !page.contains("Borealis secret"), "{page}");
+    let (_, staff) = app.signed_in(w.emails[&Role::IncidentManager]).await.text(&format!("/work-orders/{order}")).await;
+    assert!(staff.contains("Borealis secret problem"), "unconfined staff see the link's name");
+}
