@@ -3,6 +3,7 @@ mod admin;
 mod audit;
 mod auth;
 mod browser;
+mod concurrency;
 mod dashboards;
 mod demo;
 mod fixtures;
