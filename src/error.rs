@@ -148,6 +148,10 @@ impl ResponseError for AppError {
         };
         let page = ErrorPage { status: status.as_u16(), title, message: self.to_string() };
         let mut response = HttpResponse::build(status);
+        // Error pages carry the security headers themselves: some are answered before the header middleware.
+        for (name, value) in crate::web::SECURITY_HEADERS {
+            response.insert_header((*name, *value));
+        }
         if let AppError::TooManyAttempts(seconds) = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }

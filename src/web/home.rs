@@ -2,16 +2,12 @@
 use super::AppState;
 use crate::error::AppError;
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
 
 /// 200 when the database answers, 503 when it does not.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .db(|conn| {
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
-        })
-        .await?;
+    if !state.database_answers().await {
+        return Err(AppError::Unavailable);
+    }
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"))
 }
 

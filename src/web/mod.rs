@@ -19,7 +19,6 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use diesel::PgConnection;
@@ -81,10 +80,52 @@ impl AppState {
     }
 }
 
+/// Turns a server error into the 503 page when the cause is the database being down: the session layer
+/// reports a store failure as a plain 500, which would hide what is really wrong.
+async fn database_outage(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let outcome = next.call(req).await.map(|res| res.map_into_boxed_body());
+    let failed = match &outcome {
+        Ok(res) => res.status() == actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+        Err(error) => error.as_error::<AppError>().is_none(),
+    };
+    let Some(state) = state.filter(|_| failed) else { return outcome };
+    if state.database_answers().await {
+        return outcome;
+    }
+    match outcome {
+        Ok(res) => {
+            let (request, _) = res.into_parts();
+            Ok(actix_web::dev::ServiceResponse::new(request, AppError::Unavailable.error_response()))
+        }
+        Err(_) => Err(AppError::Unavailable.into()),
+    }
+}
+
+impl AppState {
+    /// Whether the database answers within the pool's wait.
+    pub async fn database_answers(&self) -> bool {
+        use diesel::RunQueryDsl;
+        self.db(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok()
+    }
+}
+
 pub struct ServerOptions {
     pub session_key: Key,
     pub cookie_secure: bool,
 }
+
+/// The headers every answer carries.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+];
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -103,7 +144,7 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
                     AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
                 }))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                // The last wrap runs first: headers, then the session, then the CSRF check that reads it.
+                // The last wrap runs first: headers, the outage guard, the session, then the CSRF check that reads it.
                 .wrap(from_fn(csrf::check))
                 .wrap(
                     SessionMiddleware::builder(sessions.clone(), options.session_key.clone())
@@ -119,13 +160,8 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
                         .cookie_secure(options.cookie_secure)
                         .build(),
                 )
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "same-origin"))
-                        .add((header::X_FRAME_OPTIONS, "DENY")),
-                )
+                .wrap(from_fn(database_outage))
+                .wrap(SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(routes::configure)
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))

@@ -234,3 +234,14 @@ async fn a_nul_character_in_a_form_is_a_clear_400_and_refusals_carry_security_he
     assert_eq!(csrf.status(), 403);
     assert!(csrf.headers().contains_key("content-security-policy") && csrf.headers().contains_key("x-frame-options"));
 }
+
+#[tokio::test]
+async fn pages_answer_503_while_the_database_is_down() {
+    let unused_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = TestApp::spawn_on(TestDb::new(), &format!("postgres://postgres@127.0.0.1:{unused_port}/none"));
+    let login = app.get("/login").await;
+    assert_eq!(login.status(), 503, "the sign-in page says the database is down, not a bare 500");
+    assert!(login.headers().contains_key("content-security-policy"));
+    assert!(login.text().await.unwrap().contains("The database is not available right now"));
+    assert_eq!(location(&app.get("/incidents").await), "/login", "anonymous requests still go to sign in");
+}
