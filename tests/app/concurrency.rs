@@ -77,3 +77,45 @@ async fn a_burst_of_parallel_writes_keeps_the_audit_chain_whole_and_counts_every
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }
+
+#[tokio::test]
+async fn an_exhausted_pool_makes_requests_wait_a_bounded_time_then_answer_503() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let w = world(&mut conn);
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, client_id, component_id, reporter_user_id, detection_timestamp) \
+             SELECT 'Bulk ' || n, 'Data', 'P3', 'low', 'low', {}, {}, (SELECT min(user_id) FROM users), now() FROM generate_series(1, 100000) n",
+            w.client_a, w.component
+        )),
+        &mut conn,
+    )
+    .unwrap();
+    let url = db.url.clone();
+    let app = TestApp::spawn_sized(db, &url, 2);
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    // Two exports that nobody reads hold both connections: their writers wait for the readers.
+    let held: Vec<reqwest::Response> = vec![manager.get("/incidents.csv").await, manager.get("/incidents.csv").await];
+    assert!(held.iter().all(|r| r.status() == 200));
+    let started = std::time::Instant::now();
+    let waiting = manager.get("/incidents").await;
+    let waited = started.elapsed();
+    assert_eq!(waiting.status(), 503);
+    assert!(waiting.text().await.unwrap().contains("The database is not available right now"));
+    assert!(
+        waited >= std::time::Duration::from_millis(400) && waited < std::time::Duration::from_secs(5),
+        "{waited:?}"
+    );
+    drop(held);
+    // Once the exports are abandoned, the connections come back and the server goes on without a restart.
+    let mut recovered = false;
+    for _ in 0..50 {
+        if manager.get("/incidents").await.status() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the pool recovers");
+}
