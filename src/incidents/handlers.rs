@@ -634,6 +634,7 @@ struct IncidentFormPage {
     errors: Vec<FieldError>,
     lock_version: Option<i32>,
     current: Option<Vec<(&'static str, String)>>,
+    cancel: String,
 }
 
 /// Which of the incident's forms, with its fields and the choices its references offer.
@@ -747,6 +748,7 @@ async fn incident_form(
         title: incident.title.clone(),
         heading,
         action: which.path(incident_id),
+        cancel: format!("/incidents/{incident_id}"),
         fields,
         errors: input.errors,
         lock_version: input.lock_version,
