@@ -24,6 +24,9 @@ pub enum AppError {
         "Someone else changed this record while you were editing it. Reload it to see their changes, then try again."
     )]
     Conflict,
+    /// The record's state does not allow the action (already decided, closed, carried out); the text names the rule.
+    #[error("{0}")]
+    WrongState(String),
     #[error("Too many failed sign-in attempts for this account. Try again in {0} seconds.")]
     TooManyAttempts(u64),
     #[error("The database is not available right now. Try again in a moment.")]
@@ -66,8 +69,10 @@ impl From<actix_web::error::BlockingError> for AppError {
 /// Why a use case did not go through; nothing was written. `C` is the record as it is now, for conflicts.
 #[derive(Debug)]
 pub enum Refusal<C> {
-    /// A rule about who may act, or about the record's state; the text names the rule.
+    /// A rule about who may act; the text names the rule.
     Forbidden(String),
+    /// A rule about the record's state (already decided, closed, carried out); the text names the rule.
+    WrongState(String),
     /// The record does not exist, or not within the actor's scope.
     NotFound,
     /// The form needs correcting.
@@ -95,6 +100,7 @@ impl<C> From<Refusal<C>> for AppError {
     fn from(refusal: Refusal<C>) -> Self {
         match refusal {
             Refusal::Forbidden(reason) => AppError::Forbidden(reason),
+            Refusal::WrongState(reason) => AppError::WrongState(reason),
             Refusal::NotFound => AppError::NotFound,
             Refusal::Invalid(errors) => {
                 AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
@@ -121,7 +127,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Conflict | AppError::WrongState(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,6 +148,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => "The request was not understood",
             AppError::Unprocessable(_) => "There is a problem",
             AppError::Conflict => "This record changed",
+            AppError::WrongState(_) => "Not possible in this state",
             AppError::TooManyAttempts(_) => "Too many attempts",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Something went wrong",

@@ -830,7 +830,10 @@ async fn submit(
                 Ok(conn.transaction(|conn| match which {
                     IncidentForm::Edit => {
                         let version = lock_version.ok_or_else(|| {
-                            Refusal::Forbidden("The form has no record version; reload the page and try again.".into())
+                            Refusal::field(
+                                "lock_version",
+                                "The form has no record version; reload the page and try again.",
+                            )
                         })?;
                         service::update(conn, &clock, &actor, incident_id, version, &values)
                             .map(|_| "Incident updated.".to_string())

@@ -25,6 +25,10 @@ fn forbid(result: Result<(), String>) -> Result<(), Refusal> {
     result.map_err(Refusal::Forbidden)
 }
 
+fn wrong_state(result: Result<(), String>) -> Result<(), Refusal> {
+    result.map_err(Refusal::WrongState)
+}
+
 fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
     values.get(name).and_then(|v| v.as_deref())
 }
@@ -207,7 +211,7 @@ pub fn update(
 ) -> Result<Incident, Refusal> {
     let current = load(conn, user, incident_id)?;
     forbid(rules::may(Action::Update, user.role()))?;
-    forbid(rules::check_open_for_changes(current.status()))?;
+    wrong_state(rules::check_open_for_changes(current.status()))?;
     // The rules speak of the incident as the editor saw it; if it changed since, show them what it is now.
     if lock_version != current.lock_version {
         return Err(Refusal::Conflict(Box::new(current)));
@@ -315,7 +319,7 @@ pub fn post_progress(
 ) -> Result<i32, Refusal> {
     let incident = load(conn, user, incident_id)?;
     forbid(rules::may(Action::PostProgress, user.role()))?;
-    forbid(rules::check_open_for_changes(incident.status()))?;
+    wrong_state(rules::check_open_for_changes(incident.status()))?;
     let note = note.trim();
     if note.is_empty() || note.chars().count() > MAX_NOTE || note.contains('\0') {
         return Err(Refusal::field("note", format!("Write the progress update: up to {MAX_NOTE} characters.")));
@@ -341,7 +345,7 @@ pub fn escalate(
 ) -> Result<i32, Refusal> {
     let incident = load(conn, user, incident_id)?;
     forbid(rules::may(Action::Escalate, user.role()))?;
-    forbid(rules::check_open_for_changes(incident.status()))?;
+    wrong_state(rules::check_open_for_changes(incident.status()))?;
     let level = value(values, "escalation_level")
         .and_then(EscalationLevel::parse)
         .ok_or_else(|| Refusal::field("escalation_level", "Choose the escalation level."))?;
@@ -395,7 +399,7 @@ pub fn end_escalation(
     let status = queries::escalation_status(conn, incident_id, escalation_id)?.ok_or(Refusal::NotFound)?;
     let new_status = if resolve { "resolved" } else { "cancelled" };
     if status != "active" || !queries::end_escalation(conn, escalation_id, new_status, user.user_id, clock.now())? {
-        return Err(Refusal::Forbidden(format!(
+        return Err(Refusal::WrongState(format!(
             "Escalation: this escalation is already {status}; only active escalations can be {new_status}."
         )));
     }

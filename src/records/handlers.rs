@@ -604,9 +604,7 @@ pub async fn update<R: Described>(
     let resource = R::resource();
     let id = id.into_inner();
     let input = form.into_inner();
-    let lock_version = input.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).ok_or_else(|| {
-        AppError::BadRequest("The form has no record version; reload the edit page and try again.".into())
-    })?;
+    let lock_version = input.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok());
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
     let outcome = state
         .db(move |conn| {
@@ -621,15 +619,8 @@ pub async fn update<R: Described>(
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
         Err(Refusal::Invalid(errors)) => {
-            let form = FormState {
-                user,
-                creating: false,
-                id: Some(id),
-                lock_version: Some(lock_version),
-                typed: input,
-                errors,
-                current: None,
-            };
+            let form =
+                FormState { user, creating: false, id: Some(id), lock_version, typed: input, errors, current: None };
             unprocessable(form_page(&state, &session, resource, form).await?)
         }
         Err(Refusal::Conflict(record)) => {
@@ -679,7 +670,7 @@ async fn decide_page(
     let values = service::values_of(resource, &record);
     rules::may_decide(resource, user.role(), &values).map_err(AppError::Forbidden)?;
     if !rules::waiting(resource, &values) {
-        return Err(AppError::Forbidden(format!(
+        return Err(AppError::WrongState(format!(
             "Approval: this {} has been decided already; only waiting records can be decided.",
             resource.noun.to_lowercase()
         )));

@@ -234,7 +234,7 @@ pub fn decide_request(
     }
     let version = record.get("lock_version").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     if !super::queries::update(conn, resource, id, version, &Values::new(), &extras)? {
-        return Err(Refusal::Forbidden(format!(
+        return Err(Refusal::WrongState(format!(
             "{} approval: someone changed or decided this request a moment ago; reload it.",
             resource.noun
         )));
@@ -254,7 +254,7 @@ fn check_decision(
     reason: &str,
 ) -> Result<Option<String>, Refusal> {
     if status != waiting {
-        return Err(Refusal::Forbidden(format!(
+        return Err(Refusal::WrongState(format!(
             "{what} approval: this request is already {}; only requested ones can be decided.",
             status.replace('_', " ")
         )));
@@ -278,7 +278,7 @@ pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, rec
     let change_id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default();
     if status != "approved" || record.get("completed_at").is_some_and(|v| !v.is_null()) {
-        return Err(Refusal::Forbidden(format!(
+        return Err(Refusal::WrongState(format!(
             "Rollback: only an approved rollback that has not been carried out can be carried out; this one is {}{}.",
             status.replace('_', " "),
             if record.get("completed_at").is_some_and(|v| !v.is_null()) { " and done" } else { "" }
@@ -297,7 +297,7 @@ pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, rec
     ))
     .execute(conn)?;
     if carried_out == 0 {
-        return Err(Refusal::Forbidden("Rollback: someone carried out this rollback a moment ago.".into()));
+        return Err(Refusal::WrongState("Rollback: someone carried out this rollback a moment ago.".into()));
     }
     let previous: String = change_requests::table.find(change_id).select(change_requests::status).first(conn)?;
     diesel::update(change_requests::table.find(change_id))

@@ -2,11 +2,20 @@
 //! analyses, change and rollback requests, performance metrics, incident reports, knowledge base articles and
 //! post-incident reviews. Each hangs off an incident; its rules are in `rules`, its own use cases in
 //! `procedure_service`.
+use super::resources::USERS_OF_CLIENT;
 use super::spec::*;
 use crate::domain::enums::*;
 use crate::forms::field;
 use FieldKind::*;
 use Role::*;
+
+/// The incidents a vendor supports (`{}` is the vendor): those on components of its products.
+macro_rules! vendor_incidents {
+    () => {
+        "SELECT i.incident_id FROM incidents i JOIN infrastructure_components c USING (component_id) \
+         JOIN products p USING (product_id) WHERE p.support_vendor_id = {}"
+    };
+}
 
 pub static INCIDENT_REF: RefTable = RefTable {
     table: "incidents",
@@ -16,8 +25,15 @@ pub static INCIDENT_REF: RefTable = RefTable {
     path: Some("/incidents"),
     client_scope: Some("client_id = {}"),
 };
-pub static USER_REF: RefTable =
-    RefTable { table: "users", key: "user_id", label: "name", noun: "user", path: Some("/users"), client_scope: None };
+pub static USER_REF: RefTable = RefTable {
+    table: "users",
+    key: "user_id",
+    label: "name",
+    noun: "user",
+    path: Some("/users"),
+    // Someone confined to a client sees the provider's people and that client's, never another client's.
+    client_scope: Some(USERS_OF_CLIENT),
+};
 pub static PROBLEM_REF: RefTable = RefTable {
     table: "problem_tickets",
     key: "problem_id",
@@ -308,10 +324,7 @@ pub static REPORTS: Resource = Resource {
     columns: &["incident_id", "status"],
     filters: &["status", "report_type"],
     scope: OF_CLIENT_INCIDENTS,
-    vendor_scope: Some(
-        "incident_id IN (SELECT i.incident_id FROM incidents i JOIN infrastructure_components c USING (component_id) \
-         JOIN products p USING (product_id) WHERE p.support_vendor_id = {})",
-    ),
+    vendor_scope: Some(concat!("incident_id IN (", vendor_incidents!(), ")")),
     contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
     permissions: Permissions { create: &[IncidentManager, Executive], update: &[IncidentManager, Executive] },
     actor_column: Some("generated_by_user"),
@@ -349,7 +362,8 @@ pub static ARTICLES: Resource = Resource {
     scope: ClientScope::Condition(
         "incident_id IS NULL OR incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})",
     ),
-    vendor_scope: Some("true"),
+    // As for client contacts: articles about incidents outside the vendor's scope are not theirs to read.
+    vendor_scope: Some(concat!("incident_id IS NULL OR incident_id IN (", vendor_incidents!(), ")")),
     contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
     hidden_from_contacts: &["incident_id", "reviewer_user"],
     search: Some("title || ' ' || coalesce(body, '')"),

@@ -45,6 +45,9 @@ pub static SUBSCRIPTION_REF: RefTable = RefTable {
 
 const ADMIN_ONLY: &[Role] = &[SystemAdministrator];
 
+/// The users someone confined to a client may see (`{}` is the client): the provider's own and that client's.
+pub const USERS_OF_CLIENT: &str = "client_id IS NULL OR client_id = {}";
+
 pub static CLIENTS: Resource = Resource {
     kind: "client",
     noun: "Client",
@@ -109,7 +112,7 @@ pub static USERS: Resource = Resource {
     filters: &["status", "role", "client_id", "vendor_id"],
     unique: &[&["email"]],
     related: &[],
-    scope: ClientScope::Condition("client_id = {}"),
+    scope: ClientScope::Condition(USERS_OF_CLIENT),
     permissions: Permissions {
         create: &[SystemAdministrator, IncidentManager],
         update: &[SystemAdministrator, IncidentManager],

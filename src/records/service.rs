@@ -236,11 +236,14 @@ pub fn update(
     user: &User,
     resource: &'static Resource,
     id: i32,
-    lock_version: i32,
+    lock_version: Option<i32>,
     input: &HashMap<String, String>,
 ) -> Result<ApprovalStatus, Refusal> {
     let current = load(conn, user, resource, id)?;
     rules::may_update(resource, user.role()).map_err(Refusal::Forbidden)?;
+    let lock_version = lock_version.ok_or_else(|| {
+        Refusal::field("lock_version", "The form has no record version; reload the edit page and try again.")
+    })?;
     let values = check_submission(conn, user, resource, input, Some((id, &current)))?;
     let mut extras = timestamps(resource, clock, false);
     let old_status = current.get("approval_status").and_then(|v| v.as_str()).and_then(ApprovalStatus::parse);
@@ -360,7 +363,7 @@ pub fn decide(
         return Err(if status == ApprovalStatus::Pending {
             Refusal::Invalid(vec![FieldError { field: "rejection_reason", message }])
         } else {
-            Refusal::Forbidden(message)
+            Refusal::WrongState(message)
         });
     }
     let decided = if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected };

@@ -64,7 +64,7 @@ impl AppState {
     ) -> Result<Result<T, crate::error::Refusal<C>>, AppError> {
         use crate::error::Refusal;
         let reason = match &outcome {
-            Err(Refusal::Forbidden(reason)) => reason.clone(),
+            Err(Refusal::Forbidden(reason) | Refusal::WrongState(reason)) => reason.clone(),
             Err(Refusal::Invalid(errors)) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "),
             _ => return Ok(outcome),
         };

@@ -172,8 +172,6 @@ route_table! {
     get "/metrics/new" => records::new::<Metrics>, "show new performance metric form";
     post "/metrics" => records::create::<Metrics>, "create performance metric";
     get "/metrics/{id}" => records::detail::<Metrics>, "show performance metric";
-    get "/metrics/{id}/edit" => records::edit::<Metrics>, "show edit performance metric form";
-    post "/metrics/{id}" => records::update::<Metrics>, "update performance metric";
     get "/reports" => records::list::<Reports>, "list incident reports";
     get "/reports.csv" => records::export::<Reports>, "export incident reports as CSV";
     get "/reports/new" => records::new::<Reports>, "show new incident report form";

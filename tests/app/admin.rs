@@ -377,7 +377,7 @@ async fn subscription_approvals_follow_the_roles() {
     assert_eq!(audit_count(&mut conn), before + 1);
     let (_, page) = manager.text(&standard).await;
     assert!(page.contains("approved by Incident manager"), "who approved is shown");
-    assert_eq!(manager.post(&format!("{standard}/approve"), &[]).await.status(), 403, "already decided");
+    assert_eq!(manager.post(&format!("{standard}/approve"), &[]).await.status(), 409, "already decided");
 
     // A premium one needs an executive.
     let premium = submit("premium").await;

@@ -31,7 +31,7 @@ struct Id {
     id: i32,
 }
 
-fn insert(conn: &mut PgConnection, sql: &str) -> i32 {
+pub fn insert(conn: &mut PgConnection, sql: &str) -> i32 {
     diesel::sql_query(sql).get_result::<Id>(conn).unwrap_or_else(|e| panic!("{sql}: {e}")).id
 }
 

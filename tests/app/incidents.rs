@@ -249,7 +249,7 @@ async fn the_lifecycle_moves_step_by_step_and_logs_every_field() {
     let (_, page) = manager.text(&path).await;
     assert!(page.contains("Changed status from resolved to closed"));
     let after_close = support.post(&path, &pairs(&step("in_progress", 5))).await;
-    assert_eq!(after_close.status(), 403, "closed incidents are final");
+    assert_eq!(after_close.status(), 409, "closed incidents are final");
 }
 
 #[tokio::test]
@@ -370,7 +370,7 @@ async fn escalations_go_to_fitting_active_users_and_end_once() {
     let (action, _, _, changes) = last_audit(&mut conn);
     assert_eq!((action.as_str(), changes["status"]["new"].as_str()), ("update", Some("resolved")));
     let again = support.post(&format!("/incidents/{id}/escalations/{escalation}/cancel"), &[]).await;
-    assert_eq!(again.status(), 403, "an ended escalation stays ended");
+    assert_eq!(again.status(), 409, "an ended escalation stays ended");
     assert_eq!(support.post(&format!("/incidents/{id}/escalations/999999/resolve"), &[]).await.status(), 404);
 }
 

@@ -1,4 +1,5 @@
 //! Integration tests, in one binary so they share one build and one database cluster.
+mod access;
 mod admin;
 mod audit;
 mod auth;

@@ -554,7 +554,7 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
     let rollback = support.post("/rollbacks", &[("change_id", id), ("justification", "Logins broke")]).await;
     assert_eq!(rollback.status(), 303);
     let rollback = location(&rollback).to_string();
-    assert_eq!(support.post(&format!("{rollback}/execute"), &[]).await.status(), 403, "not approved yet");
+    assert_eq!(support.post(&format!("{rollback}/execute"), &[]).await.status(), 409, "not approved yet");
     assert_eq!(manager.post(&format!("{rollback}/approve"), &[]).await.status(), 303);
     assert_eq!(support.post(&format!("{rollback}/execute"), &[]).await.status(), 303);
     assert_eq!(
