@@ -496,6 +496,9 @@ async fn walk(scenario: &Scenario, actor: Actor, method: &str) -> Vec<String> {
             browser.post_raw(&path, &[("csrf_token", &token)]).await
         };
         let status = response.status().as_u16();
+        if let Some(missing) = missing_security_header(&response) {
+            problems.push(format!("{method} {path}: the {status} response lacks {missing}"));
+        }
         let body = response.text().await.unwrap_or_default();
         let who = format!("{:?}{}", actor.role, if actor.client_scoped { " (client A)" } else { "" });
         if !outcome_matches(method, expected, status) {
@@ -513,6 +516,13 @@ async fn walk(scenario: &Scenario, actor: Actor, method: &str) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Every response, of every type and status, carries the security headers.
+fn missing_security_header(response: &reqwest::Response) -> Option<&'static str> {
+    ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"]
+        .into_iter()
+        .find(|name| !response.headers().contains_key(*name))
 }
 
 /// The changes an actor made (the walks run side by side, so the whole trail's count would mix them up).
@@ -556,6 +566,9 @@ async fn anonymous_requests_are_sent_to_sign_in_except_the_public_pages() {
                 browser.post_raw(&path, &[("csrf_token", &token)]).await
             };
             let (status, to) = (response.status().as_u16(), location(&response).to_string());
+            if let Some(missing) = missing_security_header(&response) {
+                problems.push(format!("{method} {path}: the {status} response lacks {missing}"));
+            }
             match expect(route, None, which) {
                 Expect::SignIn if status != 303 || to != "/login" => {
                     problems.push(format!("{method} {path}: expected a redirect to /login, got {status} to {to:?}"))

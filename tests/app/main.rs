@@ -7,6 +7,7 @@ mod browser;
 mod concurrency;
 mod dashboards;
 mod demo;
+mod faults;
 mod fixtures;
 mod import;
 mod incidents;
