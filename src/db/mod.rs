@@ -1,9 +1,11 @@
 //! Connection pool, migrations and the private PostgreSQL cluster.
 pub mod embedded;
 
+use diesel::connection::Instrumentation;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -11,25 +13,44 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
 
+/// Makes the instrumentation each pooled connection gets (e.g. a statement counter for the query budget test).
+pub type Instrument = Arc<dyn Fn() -> Box<dyn Instrumentation> + Send + Sync>;
+
 /// Builds the pool. Connections are opened lazily so that the server starts, and `/healthz` answers 503,
 /// even while the database is down; a request waits at most `wait` for a connection.
 pub fn pool(database_url: &str, max_size: u32, wait: Duration) -> DbPool {
+    instrumented_pool(database_url, max_size, wait, None)
+}
+
+/// The pool, with `instrument` watching every statement its connections run.
+pub fn instrumented_pool(database_url: &str, max_size: u32, wait: Duration, instrument: Option<Instrument>) -> DbPool {
     Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(wait)
-        .connection_customizer(Box::new(SessionSettings))
+        .connection_customizer(Box::new(SessionSettings { instrument }))
         .build_unchecked(ConnectionManager::new(database_url))
 }
 
 /// Every connection works in UTC, whatever the server's default.
-#[derive(Debug)]
-struct SessionSettings;
+struct SessionSettings {
+    instrument: Option<Instrument>,
+}
+
+impl std::fmt::Debug for SessionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionSettings").field("instrumented", &self.instrument.is_some()).finish()
+    }
+}
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        use diesel::RunQueryDsl;
-        diesel::sql_query("SET TIME ZONE 'UTC'").execute(conn).map(|_| ()).map_err(diesel::r2d2::Error::QueryError)
+        use diesel::{Connection, RunQueryDsl};
+        diesel::sql_query("SET TIME ZONE 'UTC'").execute(conn).map_err(diesel::r2d2::Error::QueryError)?;
+        if let Some(instrument) = &self.instrument {
+            conn.set_instrumentation(instrument());
+        }
+        Ok(())
     }
 }
 

@@ -166,9 +166,9 @@ fn classify(route: &RouteInfo) -> (Option<&'static Area>, Need) {
 
 /// Who is acting: a role, and the client or vendor they are confined to.
 #[derive(Debug, Clone, Copy)]
-struct Actor {
-    role: Role,
-    email: &'static str,
+pub struct Actor {
+    pub role: Role,
+    pub email: &'static str,
     client_scoped: bool,
 }
 
@@ -179,7 +179,7 @@ impl Actor {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Expect {
+pub enum Expect {
     Allowed,
     Forbidden,
     NotFound,
@@ -187,7 +187,7 @@ enum Expect {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Which {
+pub enum Which {
     InScope,
     OutOfScope,
 }
@@ -204,7 +204,7 @@ fn may_read(area: &Area, role: Role) -> bool {
 /// The expected outcome. The order is the product's reading of permissions.md: a role that may not read an area
 /// at all is refused (403); a record outside the actor's scope does not exist for them (404); then the action's
 /// roles decide.
-fn expect(route: &RouteInfo, actor: Option<Actor>, which: Which) -> Expect {
+pub fn expect(route: &RouteInfo, actor: Option<Actor>, which: Which) -> Expect {
     let (area, need) = classify(route);
     let Some(actor) = actor else {
         return if need == Need::Public { Expect::Allowed } else { Expect::SignIn };
@@ -234,7 +234,7 @@ fn expect(route: &RouteInfo, actor: Option<Actor>, which: Which) -> Expect {
 /// Everything outside the confined actors' scope carries this mark in its name, so a leak is easy to spot.
 const SECRET: &str = "SECRET-B";
 
-struct Records {
+pub struct Records {
     in_scope: Vec<(&'static str, i32)>,
     out_of_scope: Vec<(&'static str, i32)>,
     escalation_in: i32,
@@ -242,12 +242,12 @@ struct Records {
 }
 
 impl Records {
-    fn id(&self, area: &str, which: Which) -> i32 {
+    pub fn id(&self, area: &str, which: Which) -> i32 {
         let list = if which == Which::InScope { &self.in_scope } else { &self.out_of_scope };
         list.iter().find(|(path, _)| *path == area).unwrap_or_else(|| panic!("no {which:?} record for {area}")).1
     }
 
-    fn path(&self, route: &RouteInfo, which: Which) -> String {
+    pub fn path(&self, route: &RouteInfo, which: Which) -> String {
         let (area, _) = classify(route);
         let Some(area) = area else { return route.path.to_string() };
         let escalation = if which == Which::InScope { self.escalation_in } else { self.escalation_out };
@@ -416,14 +416,18 @@ fn side(conn: &mut PgConnection, w: &World, which: Which) -> (Vec<(&'static str,
     (records, escalation)
 }
 
-struct Scenario {
-    app: TestApp,
-    records: Records,
-    actors: Vec<Actor>,
+pub struct Scenario {
+    pub app: TestApp,
+    pub records: Records,
+    pub actors: Vec<Actor>,
 }
 
 async fn scenario() -> Scenario {
-    let app = TestApp::spawn().await;
+    scenario_on(TestApp::spawn().await)
+}
+
+/// The world, a record of each area on both sides, and an actor per role (and one confined to client A).
+pub fn scenario_on(app: TestApp) -> Scenario {
     let mut conn = app.db.conn();
     let w = fixtures::world(&mut conn);
     let (in_scope, escalation_in) = side(&mut conn, &w, Which::InScope);

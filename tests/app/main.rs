@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod auth;
 mod browser;
+mod budget;
 mod concurrency;
 mod dashboards;
 mod demo;

@@ -219,11 +219,16 @@ impl TestApp {
 
     /// Serves with a pool of `connections`, each request waiting at most half a second for one.
     pub fn spawn_sized(db: TestDb, database_url: &str, connections: u32) -> Self {
+        let pool = db::pool(database_url, connections, Duration::from_millis(500));
+        Self::spawn_pooled(db, pool)
+    }
+
+    /// Serves with a pool of one's own (e.g. an instrumented one).
+    pub fn spawn_pooled(db: TestDb, pool: db::DbPool) -> Self {
         // Server errors show in a failing test's output.
         let _ = tracing_subscriber::fmt().with_env_filter("incident_desk=error").with_test_writer().try_init();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let pool = db::pool(database_url, connections, Duration::from_millis(500));
         let state = actix_web::web::Data::new(AppState::new(pool, Clock::system()));
         let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
         let server = web::server(listener, state, options).expect("server");

@@ -1,0 +1,111 @@
+//! The query budget: every page of the route table, shown to someone allowed to see it, runs a small, fixed
+//! number of SQL statements, and the same number however many records it shows, so an N+1 query cannot creep in
+//! unnoticed.
+use crate::access::{self, Expect, Which};
+use crate::support::*;
+use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use incident_desk::db;
+use incident_desk::web::routes::ROUTES;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// The most statements a page may run, the session's own reads and writes and the pool's connection checks
+/// included.
+const BUDGET: usize = 16;
+/// Pages that gather many kinds of records run one query per kind (never one per record): the incident page's
+/// timeline reads thirteen tables, a client's page four lists of related records.
+const GATHERING_PAGES: &[(&str, usize)] = &[("/incidents/{id}", 40), ("/clients/{id}", 20)];
+
+/// Adds `n` more of everything around the in-scope incident, and `n` more incidents of its client.
+fn grow(conn: &mut diesel::PgConnection, incident: i32, n: usize) {
+    conn.batch_execute(&format!(
+        "WITH i AS (SELECT * FROM incidents WHERE incident_id = {incident}), u AS (SELECT min(user_id) AS id FROM users WHERE role = 'incident_manager')
+         INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, component_id, reporter_user_id, detection_timestamp, created_at)
+         SELECT 'Grown incident ' || g, category, severity, impact_level, urgency_level, 'open', client_id, component_id, (SELECT id FROM u), now() - g * interval '1 hour', now() - g * interval '1 hour'
+         FROM i, generate_series(1, {n}) g;
+         INSERT INTO incident_updates (incident_id, updated_by_user, update_type, field_changed, old_value, new_value)
+         SELECT {incident}, user_id, 'progress_note', 'note', '', 'Note ' || g FROM users, generate_series(1, {n}) g WHERE role = 'technical_support';
+         INSERT INTO communications (incident_id, sender_id, recipient_type, communication_type, delivery_method, message)
+         SELECT {incident}, user_id, 'all_stakeholders', 'status_update', 'email', 'Update ' || g FROM users, generate_series(1, {n}) g WHERE role = 'incident_manager' AND client_id IS NULL;
+         INSERT INTO incident_escalations (incident_id, escalated_by_user, escalated_to_user, escalation_level, reason, escalated_at, status)
+         SELECT {incident}, e.user_id, e.user_id, 'management', 'Reason ' || g, now(), 'resolved' FROM users e, generate_series(1, {n}) g WHERE e.role = 'executive';
+         INSERT INTO problem_tickets (incident_id, title, issued_by_user) SELECT {incident}, 'Problem ' || g, (SELECT min(user_id) FROM users) FROM generate_series(1, {n}) g;
+         INSERT INTO workarounds (incident_id, description, effectiveness_level, implemented_by_user, implemented_at)
+         SELECT {incident}, 'Workaround ' || g, 'minimal_impact', (SELECT min(user_id) FROM users), now() FROM generate_series(1, {n}) g;
+         INSERT INTO work_orders (incident_id, title, work_type, created_by_user, assigned_to_user)
+         SELECT {incident}, 'Order ' || g, 'repair', (SELECT min(user_id) FROM users), (SELECT min(user_id) FROM users WHERE role = 'vendor_contact') FROM generate_series(1, {n}) g;
+         INSERT INTO change_requests (incident_id, title, change_type, risk_level, requesting_user)
+         SELECT {incident}, 'Change ' || g, 'standard', 'low', (SELECT min(user_id) FROM users) FROM generate_series(1, {n}) g;
+         INSERT INTO incident_reports (incident_id, report_type, generated_by_user, status)
+         SELECT {incident}, 'technical_details', (SELECT min(user_id) FROM users), 'published' FROM generate_series(1, {n}) g;
+         INSERT INTO knowledge_base_articles (incident_id, title, article_type, category, created_by_user, status)
+         SELECT {incident}, 'Article ' || g, 'faq', 'process', (SELECT min(user_id) FROM users), 'published' FROM generate_series(1, {n}) g;
+         INSERT INTO post_incident_reviews (incident_id, facilitator_user, scheduled_date, overall_rating)
+         SELECT {incident}, (SELECT min(user_id) FROM users), now(), 'good' FROM generate_series(1, {n}) g;"
+    ))
+    .expect("grow the data");
+}
+
+#[tokio::test]
+async fn every_page_runs_a_small_fixed_number_of_statements_however_many_records_it_shows() {
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    let instrument: db::Instrument = Arc::new(move || {
+        let counter = counter.clone();
+        Box::new(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }) as Box<dyn Instrumentation>
+    });
+    let test_db = TestDb::new();
+    let pool = db::instrumented_pool(&test_db.url, 4, Duration::from_millis(500), Some(instrument));
+    let scenario = access::scenario_on(TestApp::spawn_pooled(test_db, pool));
+    let mut browsers = HashMap::new();
+    for actor in &scenario.actors {
+        browsers.insert(actor.email, scenario.app.signed_in(actor.email).await);
+    }
+    // Each GET page, with a record in scope, as the first actor allowed to see it.
+    let pages: Vec<_> = ROUTES
+        .iter()
+        .filter(|route| route.method == "GET")
+        .map(|route| {
+            let actor = scenario
+                .actors
+                .iter()
+                .find(|actor| access::expect(route, Some(**actor), Which::InScope) == Expect::Allowed)
+                .unwrap_or_else(|| panic!("nobody may see {}", route.path));
+            let budget = GATHERING_PAGES.iter().find(|(path, _)| *path == route.path).map_or(BUDGET, |(_, b)| *b);
+            (scenario.records.path(route, Which::InScope), actor.email, budget)
+        })
+        .collect();
+    let measure = async |path: &str, email: &str| {
+        let before = statements.load(Ordering::SeqCst);
+        let response = browsers[email].get(path).await;
+        assert_eq!(response.status(), 200, "{path} as {email}");
+        response.bytes().await.expect("the whole page");
+        statements.load(Ordering::SeqCst) - before
+    };
+    let mut small = Vec::new();
+    for (path, email, _) in &pages {
+        small.push(measure(path, email).await);
+    }
+    grow(&mut scenario.app.db.conn(), scenario.records.id("/incidents", Which::InScope), 30);
+    let mut problems = Vec::new();
+    let mut report = Vec::new();
+    for ((path, email, budget), before) in pages.iter().zip(small) {
+        let after = measure(path, email).await;
+        report.push(format!("{path}: {after}"));
+        if after != before {
+            problems.push(format!("{path}: {before} statements with one record of each kind, {after} with 30 more"));
+        }
+        if after > *budget {
+            problems.push(format!("{path}: {after} statements, over its budget of {budget}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}\nall pages:\n{}", problems.join("\n"), report.join("\n"));
+    println!("statements per page:\n{}", report.join("\n"));
+}
