@@ -370,14 +370,16 @@ async fn report_page(
 ) -> Result<ReportPage, AppError> {
     let scope = scope_of(user);
     let staff = user.role().is_staff();
-    // Vendor contacts report for any client, on their vendor's components.
+    // Vendor contacts report for the clients their vendor works for, on their vendor's components.
     let client_viewer = crate::records::Viewer { client: user.client_id, ..crate::records::Viewer::EVERYTHING };
     let (clients, components, assignees) = state
         .db(move |conn| {
-            let clients = crate::records::queries::choices(conn, &CLIENT_REF, client_viewer)?;
+            let mut clients = crate::records::queries::choices(conn, &CLIENT_REF, client_viewer)?;
             let mut components =
                 crate::records::queries::choices(conn, &COMPONENT_REF, crate::records::Viewer::EVERYTHING)?;
             if let rules::Scope::Vendor(vendor) = scope {
+                let served = queries::vendor_clients(conn, vendor)?;
+                clients.retain(|(id, _)| served.iter().any(|s| s.to_string() == *id));
                 let supported = queries::vendor_components(conn, vendor)?;
                 components.retain(|(id, _)| supported.iter().any(|s| s.to_string() == *id));
             }

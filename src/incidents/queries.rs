@@ -3,7 +3,7 @@ use super::Incident;
 use super::rules::Scope;
 use crate::schema::{
     clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
-    users, vendors,
+    subscriptions, users, vendors,
 };
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
@@ -572,6 +572,16 @@ pub fn vendor_components(conn: &mut PgConnection, vendor: i32) -> QueryResult<Ve
         .inner_join(products::table)
         .filter(products::support_vendor_id.eq(vendor))
         .select(infrastructure_components::component_id)
+        .load(conn)
+}
+
+/// The clients a vendor works for: those subscribed to a product the vendor supports.
+pub fn vendor_clients(conn: &mut PgConnection, vendor: i32) -> QueryResult<Vec<i32>> {
+    subscriptions::table
+        .inner_join(products::table)
+        .filter(products::support_vendor_id.eq(vendor))
+        .select(subscriptions::client_id)
+        .distinct()
         .load(conn)
 }
 

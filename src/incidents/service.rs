@@ -66,7 +66,8 @@ pub fn report(
     let client_allowed = match scope {
         Scope::Client(own) => own == client_id,
         Scope::Nothing => false,
-        Scope::All | Scope::Vendor(_) => crate::records::queries::reference_exists(
+        Scope::Vendor(vendor) => queries::vendor_clients(conn, vendor)?.contains(&client_id),
+        Scope::All => crate::records::queries::reference_exists(
             conn,
             &crate::records::resources::CLIENT_REF,
             &client_id.to_string(),

@@ -97,6 +97,13 @@ async fn reporting_refuses_bad_input_and_writes_nothing() {
     let component = w.component.to_string();
     let future = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string();
     let erin = on_leave.user_id.to_string();
+    // A client with no subscription to the vendor's products is not the vendor's to report for.
+    let stranger = crate::fixtures::insert(
+        &mut conn,
+        "INSERT INTO clients (client_name, registration_number, contact_email, client_type) VALUES ('Cobalt Clinic', 'REG10000003', 'it@cobalt.example', 'startup') RETURNING client_id AS id",
+    );
+    let (_, vendor_form) = vendor.text("/incidents/new").await;
+    assert!(vendor_form.contains("Acme Logistics") && !vendor_form.contains("Cobalt Clinic"), "the vendor's clients");
     let cases: Vec<(&Browser, &str, String, &str)> = vec![
         (&support, "title", "".into(), "Enter the title."),
         (&support, "severity", "P0".into(), "Severity must be one of"),
@@ -110,6 +117,7 @@ async fn reporting_refuses_bad_input_and_writes_nothing() {
             w.other_component.to_string(),
             "only on components of products their vendor supports",
         ),
+        (&vendor, "client_id", stranger.to_string(), "you may report only for clients you work for"),
     ];
     for (browser, field, value, message) in cases {
         let mut fields = report_form(&w, "Broken report", &client_a, &component);
