@@ -195,6 +195,30 @@ pub fn check_escalation_target(
     ))
 }
 
+/// Whom a communication about an incident may go to: provider staff, the incident's client's people and the
+/// contacts of the vendor that supports its component; never another client's or another vendor's people.
+pub fn check_recipient(
+    name: &str,
+    status: UserStatus,
+    (client, vendor): (Option<i32>, Option<i32>),
+    (incident_client, supporting_vendor): (i32, Option<i32>),
+) -> Result<(), String> {
+    check_active("Communication", name, status)?;
+    let theirs = match (client, vendor) {
+        (Some(client), _) => client == incident_client,
+        (None, Some(vendor)) => Some(vendor) == supporting_vendor,
+        (None, None) => true,
+    };
+    if theirs {
+        Ok(())
+    } else {
+        Err(format!(
+            "Communication: {name} works for another client or vendor; communications go to provider staff and the \
+             people of this incident's client and vendor."
+        ))
+    }
+}
+
 /// A classification question of the policy, and the severity it points to.
 pub struct Condition {
     pub name: &'static str,
@@ -260,6 +284,26 @@ pub fn classify(checked: &[&str]) -> (Severity, Option<&'static Condition>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn communications_go_to_staff_and_the_incidents_own_client_and_vendor() {
+        let incident = (1, Some(7));
+        let table = [
+            ((None, None), UserStatus::Active, Ok(())),
+            ((Some(1), None), UserStatus::Active, Ok(())),
+            ((None, Some(7)), UserStatus::Active, Ok(())),
+            ((Some(2), None), UserStatus::Active, Err("works for another client or vendor")),
+            ((None, Some(8)), UserStatus::Active, Err("works for another client or vendor")),
+            ((Some(1), None), UserStatus::OnLeave, Err("is on leave")),
+        ];
+        for (organisation, status, expected) in table {
+            let result = check_recipient("Kim", status, organisation, incident);
+            match expected {
+                Ok(()) => assert_eq!(result, Ok(()), "{organisation:?}"),
+                Err(words) => assert!(result.unwrap_err().contains(words), "{organisation:?} {status:?}"),
+            }
+        }
+    }
     use IncidentStatus::*;
 
     #[test]

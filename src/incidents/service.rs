@@ -417,7 +417,7 @@ pub fn communicate(
     incident_id: i32,
     values: &Values,
 ) -> Result<i32, Refusal> {
-    load(conn, user, incident_id)?;
+    let incident = load(conn, user, incident_id)?;
     forbid(rules::may(Action::Communicate, user.role()))?;
     let recipient_id = id(values, "recipient_id");
     let recipient_type = value(values, "recipient_type");
@@ -425,16 +425,16 @@ pub fn communicate(
         return Err(Refusal::field("recipient_id", "Choose a recipient, or a kind of recipient."));
     }
     if let Some(recipient) = recipient_id {
-        match queries::person(conn, recipient)? {
-            None => return Err(Refusal::field("recipient_id", "Choose a recipient from the list.")),
-            Some(person) if person.status != "active" => {
-                return Err(Refusal::field(
-                    "recipient_id",
-                    format!("Communication: {} is not active; choose an active recipient.", person.name),
-                ));
-            }
-            Some(_) => {}
-        }
+        let person = queries::person(conn, recipient)?
+            .ok_or_else(|| Refusal::field("recipient_id", "Choose a recipient from the list."))?;
+        let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
+        rules::check_recipient(
+            &person.name,
+            UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
+            (person.client_id, person.vendor_id),
+            (incident.client_id, supporting_vendor),
+        )
+        .map_err(|message| Refusal::field("recipient_id", message))?;
     }
     let status = value(values, "delivery_status").unwrap_or("pending");
     let now = clock.now();

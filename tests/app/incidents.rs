@@ -404,6 +404,26 @@ async fn communications_are_recorded_and_shown_to_their_audience() {
         .await;
     assert_eq!(missing.status(), 422);
     assert!(missing.text().await.unwrap().contains("Choose a recipient"));
+    let outsider =
+        create_user(&mut conn, "Bo Borealis", "bo@borealis.example", Role::ClientContact, Some(w.client_b), None);
+    let before = (count(&mut conn, "communications"), audit_count(&mut conn));
+    let misdirected = manager
+        .post(
+            &path,
+            &[
+                ("recipient_id", &outsider.user_id.to_string()),
+                ("communication_type", "update"),
+                ("delivery_method", "email"),
+                ("delivery_status", "pending"),
+                ("message", "Acme's outage details"),
+            ],
+        )
+        .await;
+    assert_eq!(misdirected.status(), 422);
+    let page = misdirected.text().await.unwrap();
+    assert!(page.contains("Bo Borealis works for another client or vendor"), "another client's contact: {page}");
+    assert!(page.contains("Acme&#39;s outage details") || page.contains("Acme&#x27;s outage details"), "kept");
+    assert_eq!((count(&mut conn, "communications"), audit_count(&mut conn)), before);
 
     let sent = manager
         .post(
