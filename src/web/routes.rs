@@ -22,9 +22,18 @@ macro_rules! route_table {
         pub const ROUTES: &[RouteInfo] = &[$(RouteInfo { method: method_name(stringify!($method)), path: $path, action: $action }),+];
 
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::$method().to($handler));)+
+            $(cfg.route($path, route(method_name(stringify!($method))).to($handler));)+
         }
     };
+}
+
+/// A GET route answers HEAD too (monitors and link checkers use it); the server sends no body for HEAD.
+fn route(method: &str) -> actix_web::Route {
+    use actix_web::guard;
+    match method {
+        "GET" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
+        _ => web::post(),
+    }
 }
 
 const fn method_name(method: &str) -> &'static str {

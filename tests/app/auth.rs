@@ -177,6 +177,10 @@ async fn health_check_and_error_pages() {
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
     assert_eq!(app.get("/").await.status(), 303, "anonymous users are sent to sign in");
+    let head = app.client.head(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(head.status(), 200, "monitors may ask with HEAD");
+    assert!(head.text().await.unwrap().is_empty(), "a HEAD answer has no body");
+    assert_eq!(app.client.head(app.url("/incidents")).send().await.unwrap().status(), 303);
 }
 
 #[tokio::test]
