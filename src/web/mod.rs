@@ -130,6 +130,11 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// The largest form read. Text is limited per field, in characters: a long text and a dozen short ones at their
+/// limits, in four-byte characters whose every byte the form's encoding writes as three, must fit.
+const FORM_LIMIT: usize = 512 * 1024;
+const _: () = assert!(FORM_LIMIT > (crate::forms::MAX_LONG_TEXT + 12 * crate::forms::MAX_TEXT) * 4 * 3);
+
 /// A form that cannot be read: too large, or not a form.
 fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpRequest) -> actix_web::Error {
     match error {
@@ -144,7 +149,9 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(form_error))
+            // The CSRF check reads the body first, to this limit too.
+            .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
             }))

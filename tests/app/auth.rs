@@ -238,13 +238,10 @@ async fn a_nul_character_in_a_form_is_a_clear_400_and_refusals_carry_security_he
 #[tokio::test]
 async fn an_oversized_form_is_a_clear_413_page() {
     let app = TestApp::spawn().await;
-    // Beyond what a form's handler reads, and beyond what is read at all.
-    for size in [100_000, 300_000] {
-        let response = app.post("/login", &[("email", &"x".repeat(size)), ("password", "x")]).await;
-        assert_eq!(response.status(), 413, "{size} bytes");
-        assert!(response.headers().contains_key("content-security-policy"));
-        assert!(response.text().await.unwrap().contains("The form is too large to send"), "{size} bytes");
-    }
+    let response = app.post("/login", &[("email", &"x".repeat(600_000)), ("password", "x")]).await;
+    assert_eq!(response.status(), 413);
+    assert!(response.headers().contains_key("content-security-policy"));
+    assert!(response.text().await.unwrap().contains("The form is too large to send"));
 }
 
 #[tokio::test]
