@@ -7,6 +7,7 @@ mod concurrency;
 mod dashboards;
 mod demo;
 mod fixtures;
+mod hostile;
 mod import;
 mod incidents;
 mod procedures;
