@@ -17,6 +17,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
+    /// A form larger than any the product's own fields add up to.
+    #[error("The form is too large to send. Shorten the longest text and try again.")]
+    TooLarge,
     /// A refusal of submitted content where no form is shown again.
     #[error("{0}")]
     Unprocessable(String),
@@ -126,6 +129,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired => StatusCode::SEE_OTHER,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict | AppError::WrongState(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -146,6 +150,7 @@ impl ResponseError for AppError {
             AppError::NotFound | AppError::SignInRequired => "Page not found",
             AppError::Forbidden(_) | AppError::Csrf => "You cannot do that",
             AppError::BadRequest(_) => "The request was not understood",
+            AppError::TooLarge => "The form is too large",
             AppError::Unprocessable(_) => "There is a problem",
             AppError::Conflict => "This record changed",
             AppError::WrongState(_) => "Not possible in this state",

@@ -124,10 +124,12 @@ pub struct FieldError {
 /// Submitted values after checking, as normalised text (`None` for empty), keyed by field name.
 pub type Values = BTreeMap<&'static str, Option<String>>;
 
-const MAX_TEXT: usize = 200;
+/// The most characters a text field takes.
+pub const MAX_TEXT: usize = 200;
 /// Dates outside these years are typing mistakes (and outside what every part of the stack can store).
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
-const MAX_LONG_TEXT: usize = 20_000;
+/// The most characters a long text takes.
+pub const MAX_LONG_TEXT: usize = 20_000;
 
 /// Whether a field is on the form: every field when creating, only editable ones when editing.
 pub fn on_form(field: &Field, creating: bool) -> bool {

@@ -5,6 +5,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
@@ -43,7 +44,18 @@ pub async fn check(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() == Method::POST {
         let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
-        let body = req.extract::<Bytes>().await?;
+        let body = match req.extract::<Bytes>().await {
+            Ok(body) => body,
+            Err(error) => {
+                let refusal = match error.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => AppError::TooLarge,
+                    _ => AppError::BadRequest(
+                        "The form could not be read. Go back, reload the page and try again.".into(),
+                    ),
+                };
+                return Ok(req.into_response(refusal.error_response()));
+            }
+        };
         let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
         let submitted = fields.iter().find(|(name, _)| name == FIELD).map(|(_, value)| value.as_str());
         let refusal = if !tokens_match(expected.as_deref(), submitted) {

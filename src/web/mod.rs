@@ -130,43 +130,55 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// The largest form read. Text is limited per field, in characters: a long text and a dozen short ones at their
+/// limits, in four-byte characters whose every byte the form's encoding writes as three, must fit.
+const FORM_LIMIT: usize = 512 * 1024;
+const _: () = assert!(FORM_LIMIT > (crate::forms::MAX_LONG_TEXT + 12 * crate::forms::MAX_TEXT) * 4 * 3);
+
+/// A form that cannot be read: too large, or not a form.
+fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpRequest) -> actix_web::Error {
+    match error {
+        actix_web::error::UrlencodedError::Overflow { .. } => AppError::TooLarge.into(),
+        error => AppError::BadRequest(format!("The form could not be read: {error}.")).into(),
+    }
+}
+
 /// Builds the server on `listener`; the caller runs it.
 pub fn server(listener: TcpListener, state: web::Data<AppState>, options: ServerOptions) -> std::io::Result<Server> {
     let sessions = session_store::PgSessionStore::new(state.pool.clone());
-    let server =
-        HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|error, _| {
-                    AppError::BadRequest(format!("The form could not be read: {error}.")).into()
-                }))
-                .app_data(web::QueryConfig::default().error_handler(|error, _| {
-                    AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
-                }))
-                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                // The last wrap runs first: headers, the outage guard, the session, then the CSRF check that reads it.
-                .wrap(from_fn(csrf::check))
-                .wrap(
-                    SessionMiddleware::builder(sessions.clone(), options.session_key.clone())
-                        .cookie_name("incident_desk_session".to_string())
-                        // A session lasts a working day from its last change.
-                        .session_lifecycle(
-                            PersistentSession::default()
-                                .session_ttl(actix_web::cookie::time::Duration::hours(12))
-                                .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
-                        )
-                        .cookie_http_only(true)
-                        .cookie_same_site(SameSite::Lax)
-                        .cookie_secure(options.cookie_secure)
-                        .build(),
-                )
-                .wrap(from_fn(database_outage))
-                .wrap(SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
-                .wrap(tracing_actix_web::TracingLogger::default())
-                .configure(routes::configure)
-                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
-        })
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            // The CSRF check reads the body first, to this limit too.
+            .app_data(web::PayloadConfig::new(FORM_LIMIT))
+            .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
+            .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            // The last wrap runs first: headers, the outage guard, the session, then the CSRF check that reads it.
+            .wrap(from_fn(csrf::check))
+            .wrap(
+                SessionMiddleware::builder(sessions.clone(), options.session_key.clone())
+                    .cookie_name("incident_desk_session".to_string())
+                    // A session lasts a working day from its last change.
+                    .session_lifecycle(
+                        PersistentSession::default()
+                            .session_ttl(actix_web::cookie::time::Duration::hours(12))
+                            .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                    )
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_secure(options.cookie_secure)
+                    .build(),
+            )
+            .wrap(from_fn(database_outage))
+            .wrap(SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes::configure)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+    })
+    .listen(listener)?
+    .run();
     Ok(server)
 }

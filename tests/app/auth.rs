@@ -244,6 +244,15 @@ async fn a_nul_character_in_a_form_is_a_clear_400_and_refusals_carry_security_he
 }
 
 #[tokio::test]
+async fn an_oversized_form_is_a_clear_413_page() {
+    let app = TestApp::spawn().await;
+    let response = app.post("/login", &[("email", &"x".repeat(600_000)), ("password", "x")]).await;
+    assert_eq!(response.status(), 413);
+    assert!(response.headers().contains_key("content-security-policy"));
+    assert!(response.text().await.unwrap().contains("The form is too large to send"));
+}
+
+#[tokio::test]
 async fn pages_answer_503_while_the_database_is_down() {
     let unused_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = TestApp::spawn_on(TestDb::new(), &format!("postgres://postgres@127.0.0.1:{unused_port}/none"));

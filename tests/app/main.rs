@@ -10,6 +10,7 @@ mod dashboards;
 mod demo;
 mod faults;
 mod fixtures;
+mod hostile;
 mod import;
 mod incidents;
 mod procedures;

@@ -570,6 +570,22 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
 }
 
 #[tokio::test]
+async fn an_article_as_long_as_its_fields_allow_is_saved_in_any_script() {
+    use incident_desk::forms::{MAX_LONG_TEXT, MAX_TEXT};
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    // Four-byte characters, which the form's encoding sends as twelve bytes each.
+    let (title, body) = ("𝄞".repeat(MAX_TEXT), "𝄞".repeat(MAX_LONG_TEXT));
+    let form = [("title", title.as_str()), ("article_type", "faq"), ("category", "technical"), ("body", &body)];
+    let created = support.post("/kb", &form).await;
+    assert_eq!(created.status(), 303);
+    let stored = text(&mut conn, "SELECT length(body)::text AS value FROM knowledge_base_articles");
+    assert_eq!(stored, MAX_LONG_TEXT.to_string());
+}
+
+#[tokio::test]
 async fn articles_are_published_by_their_reviewer_and_contacts_see_only_published_ones() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
