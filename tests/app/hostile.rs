@@ -178,7 +178,7 @@ struct Form {
     /// The address it is sent to, with real ids.
     action: String,
     /// The page that offers it, and to whom; `None` for a route no page offers a form for.
-    page: Option<String>,
+    page: String,
     role: Role,
     inputs: Vec<Input>,
 }
@@ -539,7 +539,7 @@ impl Harness {
                     let (status, html) = &fetched[&key];
                     let status = *status;
                     if let Some(inputs) = form_in(html, route.method, action).filter(|_| status == 200) {
-                        return Some(Form { route, action: action.clone(), page: Some(page), role, inputs });
+                        return Some(Form { route, action: action.clone(), page, role, inputs });
                     }
                     if route.method == "GET" && status == 200 {
                         return None;
@@ -553,8 +553,7 @@ impl Harness {
     /// The form as its page offers it now (a new record version, new choices), or as it was if the page no
     /// longer offers it (e.g. an SLA that was approved), so later cases try it in that state.
     async fn refresh(&self, form: &Form) -> Form {
-        let Some(page) = &form.page else { return form.clone() };
-        let (status, html) = self.page(form.role, page).await;
+        let (status, html) = self.page(form.role, &form.page).await;
         match form_in(&html, form.route.method, &form.action).filter(|_| status == 200) {
             Some(inputs) => Form { inputs, ..form.clone() },
             None => form.clone(),
@@ -800,11 +799,10 @@ async fn attempt(h: &Harness, form: &RefCell<Form>, case: &Case) -> Result<Outco
         Some(index) => ROLE_ORDER[index.index(ROLE_ORDER.len())],
         None => current.role,
     };
-    let (method, action) = match (&current.page, case.prefill) {
-        (Some(page), true) => ("GET", page.clone()),
-        _ => {
-            (current.route.method, case.bad_id.map_or(current.action.clone(), |bad| with_bad_id(&current.action, bad)))
-        }
+    let (method, action) = if case.prefill {
+        ("GET", current.page.clone())
+    } else {
+        (current.route.method, case.bad_id.map_or(current.action.clone(), |bad| with_bad_id(&current.action, bad)))
     };
     let mut pairs = fill(&current, case);
     let browser = h.browser(role);
@@ -829,7 +827,7 @@ async fn attempt(h: &Harness, form: &RefCell<Form>, case: &Case) -> Result<Outco
     let context = || {
         format!(
             "{method} {action} as {role:?} (form on {}) answered {status} {location}\n  fields: {}\n  wrote: {written:?}, audited: {audited:?}\n  body: {}",
-            current.page.as_deref().unwrap_or("no page"),
+            current.page,
             shown(&pairs[..pairs.len() - 1]),
             body.chars().take(600).collect::<String>()
         )
@@ -850,9 +848,6 @@ async fn attempt(h: &Harness, form: &RefCell<Form>, case: &Case) -> Result<Outco
     }
     match status {
         303 if !signed_out => {
-            if current.page.is_none() {
-                return fail("no page offers this form, yet a post to it succeeded");
-            }
             // One entry for the change, and one more where a request is approved as it is made.
             let one_change = match audited.as_slice() {
                 [_] => true,
@@ -966,16 +961,6 @@ fn longest_texts(form: &Form) -> Option<Case> {
     })
 }
 
-/// A POST route no page offers a form for is the edit of a record type nobody may edit (performance metrics).
-fn has_no_form(route: &RouteInfo) -> bool {
-    use incident_desk::records::{procedures::PROCEDURES, resources::ADMINISTERED};
-    route.method == "POST"
-        && ADMINISTERED
-            .iter()
-            .chain(PROCEDURES)
-            .any(|r| route.path == format!("{}/{{id}}", r.path) && r.permissions.update.is_empty())
-}
-
 #[test]
 fn every_form_withstands_hostile_input() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -984,20 +969,15 @@ fn every_form_withstands_hostile_input() {
     let mut outcomes: BTreeMap<String, BTreeMap<Outcome, u32>> = BTreeMap::new();
     // Every POST route; GET routes without ids that have a search form.
     for route in ROUTES.iter().filter(|r| r.method == "POST" || !r.path.contains(['{', '.'])) {
-        let discovered = if has_no_form(route) { None } else { runtime.block_on(h.discover(route)) };
-        let form = match discovered {
+        let form = match runtime.block_on(h.discover(route)) {
             Some(form) => form,
-            None if has_no_form(route) => {
-                let action = instances(&mut h.conn.borrow_mut(), route.path).remove(0);
-                Form { route, action, page: None, role: ROLE_ORDER[0], inputs: Vec::new() }
-            }
             None if route.method == "POST" => {
                 failures.push(format!("POST {}: no page offers a form for it", route.path));
                 continue;
             }
             None => continue,
         };
-        let fills_in = form.page.as_deref().is_some_and(|page| page.ends_with("/new"));
+        let fills_in = form.page.ends_with("/new");
         let aims: Vec<Aim> = std::iter::once(Aim::Form)
             .chain((0..form.inputs.len()).map(Aim::Field))
             .chain(fills_in.then_some(Aim::Prefill))
