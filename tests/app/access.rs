@@ -459,6 +459,8 @@ impl Scenario {
         secrets
     }
 
+    /// Each route with a record on each side; lists and exports also searched for words that both sides' records
+    /// share (the search must not reach past the scope either).
     fn cases(&self, method: &str) -> Vec<(&'static RouteInfo, Which, String)> {
         ROUTES
             .iter()
@@ -466,7 +468,15 @@ impl Scenario {
             .flat_map(|route| {
                 let sides: &[Which] =
                     if route.path.contains("{id}") { &[Which::InScope, Which::OutOfScope] } else { &[Which::InScope] };
-                sides.iter().map(move |&which| (route, which, self.records.path(route, which)))
+                let searches: &[&str] = match classify(route) {
+                    (Some(_), Need::Read) if !route.path.contains("{id}") => &["", "?q=queue", "?q=broker"],
+                    _ => &[""],
+                };
+                sides.iter().flat_map(move |&which| {
+                    searches
+                        .iter()
+                        .map(move |query| (route, which, format!("{}{query}", self.records.path(route, which))))
+                })
             })
             .collect()
     }
