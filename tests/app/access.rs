@@ -556,6 +556,12 @@ async fn every_route_answers_every_role_in_and_out_of_scope_as_permissions_md_sa
     }
     let cases = scenario.actors.len() * (scenario.cases("GET").len() + scenario.cases("POST").len());
     assert!(cases > 1_500, "the matrix covers every route, role and side: {cases} cases");
+    println!(
+        "{cases} cases: {} actors x {} GET and {} POST requests",
+        scenario.actors.len(),
+        scenario.cases("GET").len(),
+        scenario.cases("POST").len()
+    );
     assert!(
         problems.is_empty(),
         "{} of {cases} cases disagree with permissions.md:\n{}",
