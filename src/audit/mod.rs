@@ -130,49 +130,48 @@ pub fn record(
 }
 
 /// Appends `entry` to the chain. Appends are serialised by a transaction-scoped advisory lock, so each entry
-/// links to the one committed before it; the lock is released when the caller's transaction ends.
+/// links to the one committed before it; the lock is released when the caller's transaction ends. Without one
+/// (a refusal is audited on its own), the append makes its own: else the lock would end with its first statement
+/// and parallel appends would fork the chain.
 pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<AuditEntry> {
-    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
-    let prev_hash = audit_logs::table
-        .select(audit_logs::entry_hash)
-        .order(audit_logs::audit_id.desc())
-        .first::<String>(conn)
-        .optional()?
-        .unwrap_or_else(|| chain::GENESIS.to_string());
-    let audit_id = match entry.audit_id {
-        Some(id) => id,
-        None => diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "nextval(pg_get_serial_sequence('audit_logs', 'audit_id'))",
-        ))
-        .get_result(conn)?,
-    };
-    let actor_role = entry.actor.role.map(|r| r.as_str().to_string());
-    let content = chain::Content {
-        audit_id,
-        action: entry.action,
-        entity_type: entry.entity_type,
-        entity_id: &entry.entity_id,
-        audit_by_user: entry.actor.user_id,
-        actor_role: actor_role.as_deref(),
-        created_at: entry.created_at,
-        changes: &entry.changes,
-    };
-    let entry_hash = chain::hash(&prev_hash, &content);
-    diesel::insert_into(audit_logs::table)
-        .values((
-            audit_logs::audit_id.eq(audit_id),
-            audit_logs::action.eq(entry.action),
-            audit_logs::entity_type.eq(entry.entity_type),
-            audit_logs::entity_id.eq(&entry.entity_id),
-            audit_logs::audit_by_user.eq(entry.actor.user_id),
-            audit_logs::created_at.eq(entry.created_at),
-            audit_logs::actor_role.eq(&actor_role),
-            audit_logs::changes.eq(&entry.changes),
-            audit_logs::prev_hash.eq(&prev_hash),
-            audit_logs::entry_hash.eq(&entry_hash),
-        ))
-        .returning(AuditEntry::as_returning())
-        .get_result(conn)
+    conn.transaction(|conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
+        let prev_hash = chain::head(conn)?;
+        let audit_id = match entry.audit_id {
+            Some(id) => id,
+            None => diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "nextval(pg_get_serial_sequence('audit_logs', 'audit_id'))",
+            ))
+            .get_result(conn)?,
+        };
+        let actor_role = entry.actor.role.map(|r| r.as_str());
+        let content = chain::Content {
+            audit_id,
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: &entry.entity_id,
+            audit_by_user: entry.actor.user_id,
+            actor_role,
+            created_at: entry.created_at,
+            changes: &entry.changes,
+        };
+        let entry_hash = chain::hash(&prev_hash, &content);
+        diesel::insert_into(audit_logs::table)
+            .values((
+                audit_logs::audit_id.eq(audit_id),
+                audit_logs::action.eq(entry.action),
+                audit_logs::entity_type.eq(entry.entity_type),
+                audit_logs::entity_id.eq(&entry.entity_id),
+                audit_logs::audit_by_user.eq(entry.actor.user_id),
+                audit_logs::created_at.eq(entry.created_at),
+                audit_logs::actor_role.eq(actor_role),
+                audit_logs::changes.eq(&entry.changes),
+                audit_logs::prev_hash.eq(&prev_hash),
+                audit_logs::entry_hash.eq(&entry_hash),
+            ))
+            .returning(AuditEntry::as_returning())
+            .get_result(conn)
+    })
 }
 
 /// A record's history, oldest first, with each actor's name (absent for unknown actors).
