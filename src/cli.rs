@@ -55,6 +55,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Hash passwords with the production argon2 settings on every core for a while and print hashes per second
+    /// (the benchmark compares sign-ins per second with it).
+    #[command(hide = true)]
+    HashRate {
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 fn incident_count(text: &str) -> Result<usize, String> {
@@ -103,6 +110,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<ExitCode, String> {
+    if let Command::HashRate { seconds } = command {
+        println!("{:.1} hashes/s", password::hash_rate(Duration::from_secs(seconds)));
+        return Ok(ExitCode::SUCCESS);
+    }
     let settings = Settings::from_env()?;
     // The server owns the private cluster and stops it when it stops; other commands stop it only if they
     // started it, so they can run beside a server.
@@ -124,6 +135,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             create_user(&database, &name, &email, &role, &password)
         }
         Command::Audit { command: AuditCommand::Verify } => verify_audit(&database),
+        Command::HashRate { .. } => unreachable!("answered before the database is opened"),
     };
     database.close();
     result

@@ -46,6 +46,29 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     }
 }
 
+/// Hashes with the production settings on one thread per core for `duration`; returns hashes per second, the
+/// most sign-ins per second this machine can check.
+pub fn hash_rate(duration: std::time::Duration) -> f64 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let start = std::time::Instant::now();
+    let hashes: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = 0u64;
+                    while start.elapsed() < duration {
+                        hash("a password to measure hashing").expect("hash");
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("hashing thread")).sum()
+    });
+    hashes as f64 / start.elapsed().as_secs_f64()
+}
+
 /// Runs hashing work on the blocking pool, bounded to the number of cores.
 #[derive(Clone)]
 pub struct HashingPool {
