@@ -39,7 +39,12 @@ enum Command {
         initial_password: Option<String>,
     },
     /// Load the generated demo data set into an empty database and print its logins.
-    Demo,
+    Demo {
+        /// Generate this many incidents, with their records and audit trail, spread over a longer history
+        /// (bench data; every user gets the demo password).
+        #[arg(long, value_name = "N", default_value_t = demo::DEMO_INCIDENTS, value_parser = incident_count)]
+        scale: usize,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -50,6 +55,20 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Hash passwords with the production argon2 settings on every core for a while and print hashes per second
+    /// (the benchmark compares sign-ins per second with it).
+    #[command(hide = true)]
+    HashRate {
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+}
+
+fn incident_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= demo::DEMO_INCIDENTS => Ok(n),
+        _ => Err(format!("must be a whole number of at least {}", demo::DEMO_INCIDENTS)),
+    }
 }
 
 #[derive(Subcommand)]
@@ -91,6 +110,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<ExitCode, String> {
+    if let Command::HashRate { seconds } = command {
+        println!("{:.1} hashes/s", password::hash_rate(Duration::from_secs(seconds)));
+        return Ok(ExitCode::SUCCESS);
+    }
     let settings = Settings::from_env()?;
     // The server owns the private cluster and stops it when it stops; other commands stop it only if they
     // started it, so they can run beside a server.
@@ -104,7 +127,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { dir, initial_password } => import_dir(&database, &dir, initial_password.as_deref()),
-        Command::Demo => load_demo(&database).map(|_| {
+        Command::Demo { scale } => load_demo(&database, scale).map(|_| {
             print_logins();
             ExitCode::SUCCESS
         }),
@@ -112,6 +135,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             create_user(&database, &name, &email, &role, &password)
         }
         Command::Audit { command: AuditCommand::Verify } => verify_audit(&database),
+        Command::HashRate { .. } => unreachable!("answered before the database is opened"),
     };
     database.close();
     result
@@ -156,7 +180,7 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     let mut conn = database.connect()?;
     db::migrate(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
     if settings.database_url.is_none() && (database.embedded_created || is_empty(&mut conn)?) {
-        load_demo(database)?;
+        load_demo(database, demo::DEMO_INCIDENTS)?;
     }
     drop(conn);
     let key = session_key(settings)?;
@@ -230,8 +254,8 @@ fn load(database: &Database, dataset: &import::Dataset, password_hash: Option<&s
         .map_err(|e| format!("nothing was imported: {e}"))
 }
 
-fn load_demo(database: &Database) -> Result<(), String> {
-    let dataset = demo::dataset(chrono::Utc::now());
+fn load_demo(database: &Database, incidents: usize) -> Result<(), String> {
+    let dataset = demo::dataset(chrono::Utc::now(), incidents);
     let hash = password::hash(demo::DEMO_PASSWORD)?;
     let counts = load(database, &dataset, Some(&hash))?;
     print_counts(&counts);

@@ -1,6 +1,6 @@
-//! Demo data: a small, realistic data set of an IT service provider (clients, vendors, products, subscriptions
-//! with their SLAs, 60 incidents and everything that hangs off them) in the import's 22-table format, so a fresh
-//! installation can be explored at once.
+//! Demo data: a realistic data set of an IT service provider (clients, vendors, products, subscriptions with
+//! their SLAs, incidents and everything that hangs off them) in the import's 22-table format. The default size
+//! (60 incidents) lets a fresh installation be explored at once; larger sizes (`demo --scale N`) are bench data.
 //!
 //! Deterministic: a fixed-seed PRNG makes every choice and every timestamp is an offset from the `now` passed in,
 //! so the same `now` always gives byte-identical output. All names are made up from the word lists below; all
@@ -30,11 +30,24 @@ pub fn logins() -> Vec<DemoLogin> {
         .collect()
 }
 
-/// Generates the demo data set; `now` anchors all timestamps (data lies in the ~120 days before it).
-/// Incidents and all their records lie in those 120 days; clients, users, products and subscriptions were set up
-/// before, as in a system that has been running for a while.
-pub fn dataset(now: DateTime<Utc>) -> Dataset {
-    let mut demo = Demo { now: now.trunc_subsecs(0), rng: Rng(SEED), ..Demo::default() };
+/// The number of incidents of the default demo data set.
+pub const DEMO_INCIDENTS: usize = 60;
+
+/// Generates a data set with `incidents` incidents (at least `DEMO_INCIDENTS`); `now` anchors all timestamps.
+/// Incidents and all their records lie in a window before `now`: ~120 days for the default size, longer for
+/// more, at most about 50 incidents a day. Clients, users, products and subscriptions were set up before it, as in
+/// a system that has been running for a while. Larger data sets also have more users, one per 500 incidents.
+pub fn dataset(now: DateTime<Utc>, incidents: usize) -> Dataset {
+    let incidents = incidents.max(DEMO_INCIDENTS);
+    let window_days = WINDOW_DAYS.max((incidents / INCIDENTS_PER_DAY) as i64);
+    let mut demo = Demo {
+        now: now.trunc_subsecs(0),
+        rng: Rng(SEED),
+        incident_count: incidents,
+        window_minutes: window_days * DAY,
+        history_days: window_days - WINDOW_DAYS,
+        ..Demo::default()
+    };
     demo.organisations();
     demo.users();
     demo.catalogue();
@@ -50,8 +63,23 @@ pub fn dataset(now: DateTime<Utc>) -> Dataset {
 
 const SEED: u64 = 0x1D_E5C0_2026;
 const DAY: i64 = 24 * 60;
-/// Incidents are detected within this many minutes before now.
-const WINDOW_MINUTES: i64 = 118 * DAY;
+/// The default data set's incidents are detected within this many days before now.
+const WINDOW_DAYS: i64 = 118;
+/// Larger data sets spread their incidents so that no more than this many fall on a day.
+const INCIDENTS_PER_DAY: usize = 50;
+/// Larger data sets have one more user per this many incidents.
+const INCIDENTS_PER_EXTRA_USER: usize = 500;
+/// The roles of the extra users, in turn: mostly support staff, and contacts of every client and vendor.
+const EXTRA_ROLES: [Role; 8] = [
+    TechnicalSupport,
+    ClientContact,
+    TechnicalSupport,
+    VendorContact,
+    IncidentManager,
+    ClientContact,
+    TechnicalSupport,
+    AccountManager,
+];
 
 const CLIENT_STEMS: [&str; 8] =
     ["Alderbrook", "Bluefin", "Cedarline", "Dovetail", "Emberly", "Fairhaven", "Granite Bay", "Hollowell"];
@@ -193,7 +221,8 @@ const STATUS_PATH: [IncidentStatus; 5] = [
     IncidentStatus::Resolved,
     IncidentStatus::Closed,
 ];
-/// Incident statuses by age, oldest third first: old incidents are over, recent ones still being worked on.
+/// Incident statuses by age of the default data set, oldest third first: old incidents are over, recent ones still
+/// being worked on. A larger data set has a longer closed history before a proportionally larger plan.
 const INCIDENT_PLAN: [&[(IncidentStatus, usize)]; 3] = [
     &[(IncidentStatus::Closed, 16), (IncidentStatus::Resolved, 8)],
     &[(IncidentStatus::Resolved, 5), (IncidentStatus::InProgress, 5), (IncidentStatus::Investigating, 4)],
@@ -325,8 +354,19 @@ impl Rng {
 
 type Time = DateTime<Utc>;
 
+/// The format's timestamp, written out directly: a large data set has millions of them.
 fn ts(at: Time) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+    use chrono::{Datelike, Timelike};
+    let (date, time) = (at.date_naive(), at.time());
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        date.year(),
+        date.month(),
+        date.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    )
 }
 
 /// The id of a table's `index`-th record (0-based).
@@ -412,6 +452,10 @@ struct Demo {
     now: Time,
     rng: Rng,
     data: Dataset,
+    incident_count: usize,
+    window_minutes: i64,
+    /// How many days further back than the default the set-up lies, to make room for a longer window.
+    history_days: i64,
     audit: Vec<AuditEntry>,
     users: Vec<User>,
     products: Vec<Product>,
@@ -439,6 +483,11 @@ impl Demo {
     /// A moment between `lo` and `hi` days ago.
     fn ago(&mut self, lo: i64, hi: i64) -> Time {
         self.now - Duration::minutes(self.rng.range(lo * DAY, hi * DAY))
+    }
+
+    /// A moment of the set-up before the incidents: between `lo` and `hi` days before the default window's start.
+    fn set_up(&mut self, lo: i64, hi: i64) -> Time {
+        self.ago(lo + self.history_days, hi + self.history_days)
     }
 
     /// `from` plus `minutes`, but never more than halfway to now, so that chains of events stay ordered and past.
@@ -488,7 +537,7 @@ impl Demo {
         for (i, stem) in CLIENT_STEMS.iter().enumerate() {
             let (industry, word) = *self.rng.pick(&INDUSTRIES);
             let name = format!("{stem} {word}");
-            let created = self.ago(600, 650);
+            let created = self.set_up(600, 650);
             let record = json!({
                 "client_name": name, "contact_email": format!("servicedesk@{}.example", name.to_lowercase().replace(' ', "-")),
                 // A distinct four-digit prefix per client keeps registration numbers unique.
@@ -501,7 +550,7 @@ impl Demo {
         }
         for (i, &(stem, vendor_type, word, area)) in VENDORS.iter().enumerate() {
             let name = format!("{stem} {word}");
-            let created = self.ago(600, 650);
+            let created = self.set_up(600, 650);
             let record = json!({
                 "vendor_name": name, "vendor_type": vendor_type,
                 "contact_email": format!("support@{}.example", name.to_lowercase().replace(' ', "-")),
@@ -524,34 +573,52 @@ impl Demo {
                 }
             };
             // The first administrator predates everything else and set the rest up.
-            let created = if n == 0 { self.ago(660, 660) } else { self.ago(500, 590) };
-            let (client_id, vendor_id) = match scope {
-                Scope::Client(c) => (Some(id_of(c)), None),
-                Scope::Vendor(v) => (None, Some(id_of(v))),
-                Scope::Staff => (None, None),
-            };
-            let department = match role {
-                SystemAdministrator | ClientContact | VendorContact => "IT",
-                IncidentManager | AccountManager => "Operations",
-                TechnicalSupport => *self.rng.pick(&["Support", "Engineering"]),
-                Executive => "Management",
-            };
-            let record = json!({
-                "name": name, "email": email.map_or(generated, str::to_string), "role": role.as_str(), "department": department,
-                "client_id": client_id, "vendor_id": vendor_id, "timezone": self.rng.pick(&TIMEZONES), "status": status,
-                "created_at": ts(created), "updated_at": ts(self.later(created, 60, 300 * DAY)),
-            });
-            let id = self.add("users", record);
-            if n > 0 {
-                self.audit(created, "create", "user", &id, "1");
-            }
-            self.users.push(User { id, role, active: status == "active", scope });
+            let created = if n == 0 { self.set_up(660, 660) } else { self.set_up(500, 590) };
+            self.user((name, email.map_or(generated, str::to_string)), (role, status, scope), created);
         }
+        // Extra users of larger data sets: numbered emails keep them unique whatever names are drawn.
+        for n in 0..self.incident_count / INCIDENTS_PER_EXTRA_USER {
+            let role = EXTRA_ROLES[n % EXTRA_ROLES.len()];
+            let scope = match role {
+                ClientContact => Scope::Client(n % CLIENT_STEMS.len()),
+                VendorContact => Scope::Vendor(n % VENDORS.len()),
+                _ => Scope::Staff,
+            };
+            let (first, last) = (*self.rng.pick(&FIRST_NAMES), *self.rng.pick(&LAST_NAMES));
+            let email = format!("{}.{}.{}@example.com", first.to_lowercase(), last.to_lowercase(), n + 1);
+            let created = self.set_up(0, 500);
+            self.user((format!("{first} {last}"), email), (role, "active", scope), created);
+        }
+    }
+
+    /// Adds a user; every user but the first administrator was created by that administrator.
+    fn user(&mut self, (name, email): (String, String), (role, status, scope): (Role, &str, Scope), created: Time) {
+        let (client_id, vendor_id) = match scope {
+            Scope::Client(c) => (Some(id_of(c)), None),
+            Scope::Vendor(v) => (None, Some(id_of(v))),
+            Scope::Staff => (None, None),
+        };
+        let department = match role {
+            SystemAdministrator | ClientContact | VendorContact => "IT",
+            IncidentManager | AccountManager => "Operations",
+            TechnicalSupport => *self.rng.pick(&["Support", "Engineering"]),
+            Executive => "Management",
+        };
+        let record = json!({
+            "name": name, "email": email, "role": role.as_str(), "department": department,
+            "client_id": client_id, "vendor_id": vendor_id, "timezone": self.rng.pick(&TIMEZONES), "status": status,
+            "created_at": ts(created), "updated_at": ts(self.later(created, 60, 300 * DAY)),
+        });
+        let id = self.add("users", record);
+        if !self.users.is_empty() {
+            self.audit(created, "create", "user", &id, "1");
+        }
+        self.users.push(User { id, role, active: status == "active", scope });
     }
 
     fn catalogue(&mut self) {
         for (i, &(stem, product_type)) in PRODUCTS.iter().enumerate() {
-            let created = self.ago(560, 600);
+            let created = self.set_up(560, 600);
             let record = json!({
                 "product_name": format!("{stem} {}", self.rng.pick(&EDITIONS)), "product_type": product_type,
                 "version": format!("{}.{}.{}", self.rng.range(1, 6), self.rng.range(0, 12), self.rng.range(0, 40)),
@@ -596,7 +663,7 @@ impl Demo {
             let (tier, types, rtos) = plan(CLIENT_TYPES[client % CLIENT_TYPES.len()]);
             let subscription_type = *self.rng.pick(&types);
             let (status, end) = term(i, &mut self.rng);
-            let start = self.rng.range(150, 480);
+            let start = self.rng.range(150, 480) + self.history_days;
             let created = self.ago(start + 3, start + 20);
             // An expired subscription last changed when it ran out.
             let updated =
@@ -651,19 +718,26 @@ impl Demo {
     // ---- Incidents and what hangs off them ----
 
     fn incidents(&mut self) {
-        let mut plan = Vec::new();
+        // The default plan grows with the square root of the size: a queue grows slower than its history.
+        let growth = (self.incident_count as f64 / DEMO_INCIDENTS as f64).sqrt();
+        let mut recent = Vec::new();
         for bucket in INCIDENT_PLAN {
-            let mut statuses: Vec<IncidentStatus> =
-                bucket.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)).collect();
+            let mut statuses: Vec<IncidentStatus> = bucket
+                .iter()
+                .flat_map(|&(s, n)| std::iter::repeat_n(s, (n as f64 * growth).floor() as usize))
+                .collect();
             self.rng.shuffle(&mut statuses);
-            plan.extend(statuses);
+            recent.extend(statuses);
         }
+        // Closed incidents fill the history before the plan, up to the size asked for.
+        let mut plan = vec![IncidentStatus::Closed; self.incident_count - recent.len()];
+        plan.extend(recent);
         let running: Vec<usize> =
             (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
         let last = (plan.len() - 1) as i64;
         for (rank, status) in plan.into_iter().enumerate() {
             // Oldest first, evenly over the window; the newest at least 90 minutes ago.
-            let age = WINDOW_MINUTES * (last - rank as i64) / last + self.rng.range(90, 600);
+            let age = self.window_minutes * (last - rank as i64) / last + self.rng.range(90, 600);
             let subscription = *self.rng.pick(&running);
             let incident = self.incident(subscription, status, self.now - Duration::minutes(age));
             self.follow_ups(&incident);
@@ -857,6 +931,7 @@ impl Demo {
             "communication_type": kind, "delivery_method": self.rng.pick(&["email", "email", "sms", "phone", "chat", "dashboard_notification"]),
             "delivery_status": status, "sent_at": sent_at.map(ts), "created_at": ts(at),
         });
+        // Not audited on its own: the messages go out with the audited changes that prompt them.
         self.add("communications", record);
     }
 
@@ -870,12 +945,14 @@ impl Demo {
         } else {
             *self.rng.pick(&["inactive", "replaced"])
         };
+        let by = self.staff(&[TechnicalSupport, SystemAdministrator]);
         let record = json!({
-            "incident_id": incident.id, "implemented_by_user": self.staff(&[TechnicalSupport, SystemAdministrator]),
+            "incident_id": incident.id, "implemented_by_user": by,
             "effectiveness_level": self.rng.pick(&["full_mitigation", "partial_mitigation", "minimal_impact"]),
             "status": status, "implemented_at": ts(at), "created_at": ts(at),
         });
-        self.add("workarounds", record);
+        let id = self.add("workarounds", record);
+        self.audit(at, "create", "workaround", &id, &by);
     }
 
     /// Every P1 and P2 under way or over gets a root cause analysis, and some other incidents once over.
@@ -892,12 +969,14 @@ impl Demo {
             (Some(resolved), None) if self.rng.chance(60) => ("completed", Some(self.later(resolved, 60, 2 * DAY))),
             _ => ("in_progress", None),
         };
+        let by = self.staff(&[TechnicalSupport, IncidentManager, SystemAdministrator]);
         let record = json!({
-            "incident_id": incident.id, "conducted_by_user": self.staff(&[TechnicalSupport, IncidentManager, SystemAdministrator]),
+            "incident_id": incident.id, "conducted_by_user": by,
             "analysis_method": self.rng.pick(&["five_whys", "fishbone_diagram", "fault_tree_analysis", "timeline_analysis"]),
             "status": status, "completed_at": completed_at.map(ts), "created_at": ts(created),
         });
-        self.add("root_cause_analysis", record);
+        let id = self.add("root_cause_analysis", record);
+        self.audit(created, "create", "root_cause_analysis", &id, &by);
     }
 
     fn reports(&mut self, incident: &Incident) {
@@ -906,7 +985,8 @@ impl Demo {
         if incident.severity == 0 {
             kinds.push("executive_summary");
         }
-        if incident.at(IncidentStatus::Resolved).is_some() {
+        // Some incidents that are over get a report for a particular audience.
+        if incident.at(IncidentStatus::Resolved).is_some() && self.rng.chance(30) {
             kinds.push(*self.rng.pick(&["technical_details", "business_impact", "compliance_report"]));
         }
         if closed && incident.severity <= 1 {
@@ -914,12 +994,14 @@ impl Demo {
         }
         for kind in kinds {
             let at = self.later(incident.reached.last().expect("open").1, 60, 2 * DAY);
+            let by = self.staff(&[IncidentManager, Executive]);
             let record = json!({
-                "incident_id": incident.id, "report_type": kind, "generated_by_user": self.staff(&[IncidentManager, Executive]),
+                "incident_id": incident.id, "report_type": kind, "generated_by_user": by,
                 "status": self.rng.pick(if closed { &["published", "completed"] } else { &["draft", "completed"] }),
                 "generated_at": ts(at), "created_at": ts(at),
             });
-            self.add("incident_reports", record);
+            let id = self.add("incident_reports", record);
+            self.audit(at, "create", "incident_report", &id, &by);
         }
     }
 
@@ -956,12 +1038,14 @@ impl Demo {
             false if self.rng.chance(10) => ("cancelled", None),
             false => ("completed", Some(scheduled + Duration::minutes(self.rng.range(45, 120)))),
         };
+        let by = self.staff(&[IncidentManager, Executive]);
         let record = json!({
-            "incident_id": incident.id, "facilitator_user": self.staff(&[IncidentManager, Executive]), "scheduled_date": ts(scheduled),
+            "incident_id": incident.id, "facilitator_user": by, "scheduled_date": ts(scheduled),
             "overall_rating": self.rng.pick(&["excellent", "good", "good", "satisfactory", "needs_improvement", "poor"]),
             "status": status, "completed_at": completed_at.map(ts), "created_at": ts(created),
         });
-        self.add("post_incident_reviews", record);
+        let id = self.add("post_incident_reviews", record);
+        self.audit(created, "create", "post_incident_review", &id, &by);
     }
 
     // ---- Changes, work orders, problems, knowledge ----
@@ -1110,7 +1194,8 @@ impl Demo {
         if let Some((field, id)) = link {
             record[field] = json!(id);
         }
-        self.add("work_orders", record);
+        let id = self.add("work_orders", record);
+        self.audit(created, "create", "work_order", &id, &by);
     }
 
     /// Components with three or more incidents have a recurring problem, filed against the latest of them.
@@ -1158,13 +1243,15 @@ impl Demo {
         let sent_back = status == "draft" && self.rng.chance(40);
         let reviewer = (status != "draft" || sent_back).then(|| self.staff(&[IncidentManager]));
         let updated = self.later(created, 60, 7 * DAY);
+        let article_category = *self.rng.pick(&["technical", "technical", "process", "communication", "escalation"]);
+        let author = self.staff(&[TechnicalSupport]);
         let record = json!({
-            "incident_id": incident, "title": title, "article_type": article_type,
-            "category": self.rng.pick(&["technical", "technical", "process", "communication", "escalation"]),
-            "created_by_user": self.staff(&[TechnicalSupport]), "reviewer_user": reviewer, "status": status,
+            "incident_id": incident, "title": title, "article_type": article_type, "category": article_category,
+            "created_by_user": author, "reviewer_user": reviewer, "status": status,
             "created_at": ts(created), "updated_at": ts(updated),
         });
         let id = self.add("knowledge_base_articles", record);
+        self.audit(created, "create", "knowledge_base_article", &id, &author);
         if let Some(reviewer) = reviewer.filter(|_| sent_back) {
             self.audit(updated, "reject", "knowledge_base_article", &id, &reviewer);
         }
@@ -1199,23 +1286,45 @@ mod tests {
 
     #[test]
     fn same_anchor_same_bytes() {
-        let text = || serde_json::to_string(&dataset(now())).unwrap();
+        let text = || serde_json::to_string(&dataset(now(), DEMO_INCIDENTS)).unwrap();
         assert_eq!(text(), text());
     }
 
+    /// A size beyond the default, as `demo --scale` makes: bench data.
+    const LARGER: usize = 3_000;
+
     #[test]
     fn passes_the_import_checks_with_every_table_filled() {
-        let data = dataset(now());
-        crate::import::validate::check(&data).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(data.len(), TABLES.len());
-        for table in TABLES {
-            assert!(data[table.name].len() >= 3, "{} has {} records", table.name, data[table.name].len());
+        for size in [DEMO_INCIDENTS, LARGER] {
+            let data = dataset(now(), size);
+            crate::import::validate::check(&data).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(data.len(), TABLES.len());
+            assert_eq!(data["incidents"].len(), size);
+            for table in TABLES {
+                assert!(data[table.name].len() >= 3, "{} has {} records", table.name, data[table.name].len());
+            }
         }
     }
 
     #[test]
+    fn a_larger_data_set_has_a_long_closed_history_a_modest_queue_and_more_people() {
+        let (small, large) = (dataset(now(), DEMO_INCIDENTS), dataset(now(), LARGER));
+        let count = |data: &Dataset, status: &str| data["incidents"].values().filter(|i| i["status"] == status).count();
+        assert!(count(&large, "closed") > LARGER * 85 / 100);
+        let queue = LARGER - count(&large, "closed") - count(&large, "resolved");
+        assert!(queue > 100 && queue < LARGER / 10, "{queue} incidents still being worked on");
+        let oldest = large["incidents"].values().filter_map(|i| i["detection_timestamp"].as_str()).min().unwrap();
+        let days = WINDOW_DAYS.max((LARGER / INCIDENTS_PER_DAY) as i64) + 1;
+        let window = (now() - Duration::days(days)).format("%Y-%m-%d").to_string();
+        assert!(oldest[..10] >= *window.as_str(), "{oldest} lies before the window");
+        assert_eq!(large["users"].len(), small["users"].len() + LARGER / INCIDENTS_PER_EXTRA_USER);
+        let audit_per_incident = large["audit_logs"].len() / LARGER;
+        assert!((8..=14).contains(&audit_per_incident), "{audit_per_incident} audit entries per incident");
+    }
+
+    #[test]
     fn every_role_has_an_active_login() {
-        let data = dataset(now());
+        let data = dataset(now(), DEMO_INCIDENTS);
         assert_eq!(logins().iter().map(|l| l.role).collect::<Vec<_>>(), Role::iter().collect::<Vec<_>>());
         for login in logins() {
             let user = data["users"].values().find(|u| u["email"] == login.email).expect("the login is a user");
@@ -1225,7 +1334,12 @@ mod tests {
 
     #[test]
     fn records_tell_a_consistent_story() {
-        let data = dataset(now());
+        records_tell_a_consistent_story_at(DEMO_INCIDENTS);
+        records_tell_a_consistent_story_at(LARGER);
+    }
+
+    fn records_tell_a_consistent_story_at(size: usize) {
+        let data = dataset(now(), size);
         let stamp = ts(now());
         for (table, record) in data.iter().flat_map(|(table, records)| records.values().map(move |r| (table, r))) {
             for field in
@@ -1267,7 +1381,7 @@ mod tests {
 
     #[test]
     fn escalations_reach_a_fitting_user() {
-        let data = dataset(now());
+        let data = dataset(now(), DEMO_INCIDENTS);
         for escalation in data["incident_escalations"].values() {
             let target = get(&data, "users", &escalation["escalated_to_user"]);
             let roles: &[&str] = match escalation["escalation_level"].as_str().unwrap() {
@@ -1290,7 +1404,7 @@ mod tests {
 
     #[test]
     fn demo_contacts_have_incidents_and_some_subscriptions_end_soon() {
-        let data = dataset(now());
+        let data = dataset(now(), DEMO_INCIDENTS);
         let vendor_of = |incident: &Value| {
             let component = get(&data, "infrastructure_components", &incident["component_id"]);
             get(&data, "products", &component["product_id"])["support_vendor_id"].clone()

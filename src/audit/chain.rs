@@ -28,7 +28,12 @@ pub struct Content<'a> {
 }
 
 fn micros<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+    s.serialize_str(&timestamp(at))
+}
+
+/// A timestamp as the hash covers it, to the microsecond that PostgreSQL keeps.
+pub fn timestamp(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 pub fn hash(prev_hash: &str, content: &Content<'_>) -> String {

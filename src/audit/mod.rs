@@ -79,8 +79,6 @@ impl Changes {
 /// One entry to append.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
-    /// Only the import gives ids (it keeps the reference's); otherwise the sequence does.
-    pub audit_id: Option<i64>,
     pub action: &'a str,
     pub entity_type: &'a str,
     pub entity_id: String,
@@ -118,7 +116,6 @@ pub fn record(
     append(
         conn,
         NewEntry {
-            audit_id: None,
             action,
             entity_type,
             entity_id: entity_id.to_string(),
@@ -130,49 +127,130 @@ pub fn record(
 }
 
 /// Appends `entry` to the chain. Appends are serialised by a transaction-scoped advisory lock, so each entry
-/// links to the one committed before it; the lock is released when the caller's transaction ends.
+/// links to the one committed before it; the lock is released when the caller's transaction ends. Without one
+/// (a refusal is audited on its own), the append makes its own: else the lock would end with its first statement
+/// and parallel appends would fork the chain.
 pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<AuditEntry> {
-    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
-    let prev_hash = audit_logs::table
-        .select(audit_logs::entry_hash)
-        .order(audit_logs::audit_id.desc())
-        .first::<String>(conn)
-        .optional()?
-        .unwrap_or_else(|| chain::GENESIS.to_string());
-    let audit_id = match entry.audit_id {
-        Some(id) => id,
-        None => diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+    conn.transaction(|conn| {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
+        let prev_hash = chain::head(conn)?;
+        let audit_id = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "nextval(pg_get_serial_sequence('audit_logs', 'audit_id'))",
         ))
-        .get_result(conn)?,
-    };
-    let actor_role = entry.actor.role.map(|r| r.as_str().to_string());
-    let content = chain::Content {
+        .get_result(conn)?;
+        let actor_role = entry.actor.role.map(|r| r.as_str());
+        let entry_hash = chain::hash(&prev_hash, &content(audit_id, &entry, actor_role));
+        diesel::insert_into(audit_logs::table)
+            .values((
+                audit_logs::audit_id.eq(audit_id),
+                audit_logs::action.eq(entry.action),
+                audit_logs::entity_type.eq(entry.entity_type),
+                audit_logs::entity_id.eq(&entry.entity_id),
+                audit_logs::audit_by_user.eq(entry.actor.user_id),
+                audit_logs::created_at.eq(entry.created_at),
+                audit_logs::actor_role.eq(actor_role),
+                audit_logs::changes.eq(&entry.changes),
+                audit_logs::prev_hash.eq(&prev_hash),
+                audit_logs::entry_hash.eq(&entry_hash),
+            ))
+            .returning(AuditEntry::as_returning())
+            .get_result(conn)
+    })
+}
+
+fn content<'a>(audit_id: i64, entry: &'a NewEntry<'_>, actor_role: Option<&'a str>) -> chain::Content<'a> {
+    chain::Content {
         audit_id,
         action: entry.action,
         entity_type: entry.entity_type,
         entity_id: &entry.entity_id,
         audit_by_user: entry.actor.user_id,
-        actor_role: actor_role.as_deref(),
+        actor_role,
         created_at: entry.created_at,
         changes: &entry.changes,
-    };
-    let entry_hash = chain::hash(&prev_hash, &content);
-    diesel::insert_into(audit_logs::table)
-        .values((
-            audit_logs::audit_id.eq(audit_id),
-            audit_logs::action.eq(entry.action),
-            audit_logs::entity_type.eq(entry.entity_type),
-            audit_logs::entity_id.eq(&entry.entity_id),
-            audit_logs::audit_by_user.eq(entry.actor.user_id),
-            audit_logs::created_at.eq(entry.created_at),
-            audit_logs::actor_role.eq(&actor_role),
-            audit_logs::changes.eq(&entry.changes),
-            audit_logs::prev_hash.eq(&prev_hash),
-            audit_logs::entry_hash.eq(&entry_hash),
-        ))
-        .returning(AuditEntry::as_returning())
-        .get_result(conn)
+    }
+}
+
+/// Entries per piece of `append_with_ids`'s COPY stream.
+const BATCH: usize = 10_000;
+
+/// Appends entries that bring their own ascending ids (the import keeps the reference's) under the same lock as
+/// `append`, but reads the chain's head once and streams them with COPY, so a million entries take seconds. The
+/// chain is computed on a second thread while the database stores what came before.
+pub fn append_with_ids(conn: &mut PgConnection, entries: &[(i64, NewEntry<'_>)]) -> QueryResult<()> {
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
+    let mut prev_hash = chain::head(conn)?;
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<String>(1);
+        scope.spawn(move || {
+            for batch in entries.chunks(BATCH) {
+                let mut text = String::new();
+                for (audit_id, entry) in batch {
+                    let actor_role = entry.actor.role.map(|r| r.as_str());
+                    let entry_hash = chain::hash(&prev_hash, &content(*audit_id, entry, actor_role));
+                    let fields = [
+                        audit_id.to_string(),
+                        copy_text(entry.action),
+                        copy_text(entry.entity_type),
+                        copy_text(&entry.entity_id),
+                        entry.actor.user_id.map_or(COPY_NULL.to_string(), |id| id.to_string()),
+                        chain::timestamp(&entry.created_at),
+                        actor_role.map_or(COPY_NULL.to_string(), copy_text),
+                        copy_text(&entry.changes.to_string()),
+                        std::mem::replace(&mut prev_hash, entry_hash.clone()),
+                        entry_hash,
+                    ];
+                    text.push_str(&fields.join("\t"));
+                    text.push('\n');
+                }
+                // The receiver is gone only when the COPY failed: stop.
+                if sender.send(text).is_err() {
+                    break;
+                }
+            }
+        });
+        use audit_logs as a;
+        let columns = (
+            a::audit_id,
+            a::action,
+            a::entity_type,
+            a::entity_id,
+            a::audit_by_user,
+            a::created_at,
+            a::actor_role,
+            a::changes,
+            a::prev_hash,
+            a::entry_hash,
+        );
+        diesel::copy_from(audit_logs::table)
+            .from_raw_data(columns, |copy| {
+                for text in receiver.iter() {
+                    copy.write_all(text.as_bytes())
+                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// NULL in COPY's text format.
+const COPY_NULL: &str = "\\N";
+
+/// A value in COPY's text format: backslash, tab and line breaks escaped.
+fn copy_text(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '\t' => escaped.push_str("\\t"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// A record's history, oldest first, with each actor's name (absent for unknown actors).

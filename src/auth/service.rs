@@ -44,7 +44,7 @@ pub async fn sign_in(
     // Over-long input is refused without hashing, but only after the same lookup, so timing says nothing.
     let password_input = password_input.to_string();
     let verified = password_input.len() <= password::MAX_PASSWORD_LENGTH
-        && state.hashing.run(move || password::verify(&password_input, stored_hash.as_deref())).await;
+        && state.hashing.verify(password_input, stored_hash).await;
 
     let outcome = match user {
         Some(user) if verified => match rules::may_act(user.status()) {
@@ -104,8 +104,7 @@ pub async fn change_password(
     let user_id = user.user_id;
     let stored = state.db(move |conn| Ok(queries::password_hash(conn, user_id)?)).await?;
     let current = current.to_string();
-    let verified = current.len() <= password::MAX_PASSWORD_LENGTH
-        && state.hashing.run(move || password::verify(&current, stored.as_deref())).await;
+    let verified = current.len() <= password::MAX_PASSWORD_LENGTH && state.hashing.verify(current, stored).await;
     if !verified {
         errors.insert(
             0,

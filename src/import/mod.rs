@@ -59,6 +59,7 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
     validate::check(dataset)?;
     refuse_if_not_empty(conn)?;
     diesel::sql_query("SET LOCAL TIME ZONE 'UTC'").execute(conn)?;
+    let deferred = Deferred::drop(conn)?;
     let mut counts = Counts::new();
     for table in TABLES {
         let records = dataset.get(table.name).map(|r| r.len()).unwrap_or(0);
@@ -77,9 +78,73 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
         restart_sequence(conn, table)?;
         counts.push((table.name, records));
     }
+    // Before the indexes are back, so the incidents' rows are rewritten without updating them.
     derive_lifecycle_times(conn)?;
+    deferred.restore(conn)?;
+    // Statistics first, so the queries below, and the first ones on a large import, are planned well.
+    diesel::sql_query("ANALYZE").execute(conn)?;
     snapshot_reports(conn)?;
     Ok(counts)
+}
+
+/// The foreign keys and the secondary (non-unique) indexes of the format's tables, taken away for the load and
+/// made again after it: checking and indexing millions of rows at once is many times faster than row by row.
+/// Every reference was checked beforehand, and the load is one transaction, so no one sees the tables without
+/// them.
+struct Deferred {
+    /// (table, constraint, definition)
+    foreign_keys: Vec<(String, String, String)>,
+    index_definitions: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct CatalogRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    definition: String,
+}
+
+impl Deferred {
+    fn drop(conn: &mut PgConnection) -> Result<Self, ImportError> {
+        let tables: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+        let foreign_keys: Vec<CatalogRow> = diesel::sql_query(
+            "SELECT conrelid::regclass::text AS table_name, conname::text AS name, pg_get_constraintdef(oid) AS definition \
+             FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY($1) ORDER BY oid",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&tables)
+        .load(conn)?;
+        let indexes: Vec<CatalogRow> = diesel::sql_query(
+            "SELECT indrelid::regclass::text AS table_name, indexrelid::regclass::text AS name, \
+             pg_get_indexdef(indexrelid) AS definition \
+             FROM pg_index WHERE NOT indisunique AND indrelid::regclass::text = ANY($1) ORDER BY indexrelid",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&tables)
+        .load(conn)?;
+        for key in &foreign_keys {
+            diesel::sql_query(format!("ALTER TABLE {} DROP CONSTRAINT \"{}\"", key.table_name, key.name))
+                .execute(conn)?;
+        }
+        for index in &indexes {
+            diesel::sql_query(format!("DROP INDEX {}", index.name)).execute(conn)?;
+        }
+        Ok(Self {
+            foreign_keys: foreign_keys.into_iter().map(|k| (k.table_name, k.name, k.definition)).collect(),
+            index_definitions: indexes.into_iter().map(|i| i.definition).collect(),
+        })
+    }
+
+    fn restore(self, conn: &mut PgConnection) -> Result<(), ImportError> {
+        for definition in &self.index_definitions {
+            diesel::sql_query(definition).execute(conn)?;
+        }
+        for (table, name, definition) in &self.foreign_keys {
+            diesel::sql_query(format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}")).execute(conn)?;
+        }
+        Ok(())
+    }
 }
 
 fn refuse_if_not_empty(conn: &mut PgConnection) -> Result<(), ImportError> {
@@ -101,90 +166,70 @@ fn refuse_if_not_empty(conn: &mut PgConnection) -> Result<(), ImportError> {
     }
 }
 
+/// Records per INSERT: large data sets go in several statements, so no single JSON text grows huge.
+const BATCH: usize = 10_000;
+
 /// Inserts the table's domain fields with PostgreSQL's own JSON reader; the product's added columns keep
 /// their defaults.
 fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Value>) -> Result<(), ImportError> {
-    if records.is_empty() {
-        return Ok(());
-    }
     let columns = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
     // A target of 0 means none: the reference's own convention.
     let targets: Vec<&str> = table.columns.iter().filter(|c| matches!(c.kind, Kind::Target)).map(|c| c.name).collect();
-    let rows: Vec<Value> = records
-        .values()
-        .map(|record| {
-            let mut record = record.clone();
-            for column in &targets {
-                if record.get(*column).and_then(Value::as_i64) == Some(0) {
-                    record[*column] = Value::Null;
-                }
-            }
-            record
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO {name} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{name}, $1::json)",
         name = table.name
     );
-    diesel::sql_query(sql)
-        .bind::<diesel::sql_types::Text, _>(serde_json::to_string(&rows).expect("JSON serialises"))
-        .execute(conn)
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(_, info) => ImportError::File {
-                file: format!("{}.json", table.name),
-                message: format!("the database refused a record: {}", info.message()),
-            },
-            other => other.into(),
-        })?;
-    Ok(())
+    let records: Vec<&Value> = records.values().collect();
+    let batches = records.chunks(BATCH).map(|batch| {
+        let rows: Vec<Value> = batch
+            .iter()
+            .map(|&record| {
+                let mut record = record.clone();
+                for column in &targets {
+                    if record.get(*column).and_then(Value::as_i64) == Some(0) {
+                        record[*column] = Value::Null;
+                    }
+                }
+                record
+            })
+            .collect();
+        Value::Array(rows).to_string()
+    });
+    crate::db::execute_batches(conn, &sql, batches).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(_, info) => ImportError::File {
+            file: format!("{}.json", table.name),
+            message: format!("the database refused a record: {}", info.message()),
+        },
+        other => other.into(),
+    })
 }
 
-/// Audit entries go through the chain writer, in id order, so the imported history is hash-chained too.
+/// Audit entries are hash-chained in id order as they are written, so the imported history is chained too.
 fn load_audit_logs(conn: &mut PgConnection, dataset: &Dataset) -> Result<(), ImportError> {
     let roles: BTreeMap<&str, Role> = dataset["users"]
         .iter()
         .filter_map(|(id, user)| Some((id.as_str(), Role::parse(user.get("role")?.as_str()?)?)))
         .collect();
-    let mut entries: Vec<&Map<String, Value>> = dataset["audit_logs"].values().filter_map(Value::as_object).collect();
-    entries.sort_by_key(|e| spec::id_of(e.get("audit_id")));
-    for entry in entries {
-        let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default();
-        let user = text("audit_by_user");
-        let user_id = user.parse::<i32>().ok();
-        append_imported(
-            conn,
-            entry,
-            text("action"),
-            text("entity_type"),
-            text("entity_id").to_string(),
-            Actor { user_id, role: roles.get(user).copied() },
-        )?;
-    }
-    Ok(())
-}
-
-fn append_imported(
-    conn: &mut PgConnection,
-    entry: &Map<String, Value>,
-    action: &str,
-    entity_type: &str,
-    entity_id: String,
-    actor: Actor,
-) -> Result<(), ImportError> {
-    let created_at = spec::parse_timestamp(entry.get("created_at").and_then(Value::as_str).unwrap_or_default())
-        .expect("validated timestamp");
-    audit::append(
-        conn,
-        NewEntry {
-            audit_id: Some(spec::id_of(entry.get("audit_id"))),
-            action,
-            entity_type,
-            entity_id,
-            actor,
-            created_at,
-            changes: Value::Object(Map::new()),
-        },
-    )?;
+    let no_changes = Value::Object(Map::new());
+    let mut entries: Vec<(i64, NewEntry<'_>)> = dataset["audit_logs"]
+        .values()
+        .filter_map(Value::as_object)
+        .map(|entry| {
+            let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default();
+            let user = text("audit_by_user");
+            let new_entry = NewEntry {
+                action: text("action"),
+                entity_type: text("entity_type"),
+                entity_id: text("entity_id").to_string(),
+                actor: Actor { user_id: user.parse::<i32>().ok(), role: roles.get(user).copied() },
+                created_at: spec::parse_timestamp(text("created_at")).expect("validated timestamp"),
+                changes: no_changes.clone(),
+            };
+            (spec::id_of(entry.get("audit_id")), new_entry)
+        })
+        .collect();
+    entries.sort_by_key(|(id, _)| *id);
+    audit::append_with_ids(conn, &entries)?;
     Ok(())
 }
 
@@ -200,14 +245,16 @@ fn restart_sequence(conn: &mut PgConnection, table: &Table) -> Result<(), Import
 }
 
 /// The product's own `acknowledged_at` and `closed_at` are not in the format; the change log tells them: the
-/// first move out of open, and the move to closed.
+/// first move out of open, and the move to closed. Set-based, so it needs no index.
 fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
     diesel::sql_query(
-        "UPDATE incidents i SET \
-           acknowledged_at = (SELECT min(u.created_at) FROM incident_updates u WHERE u.incident_id = i.incident_id \
-                                AND u.field_changed = 'status' AND u.old_value = 'open'), \
-           closed_at = CASE WHEN i.status = 'closed' THEN (SELECT max(u.created_at) FROM incident_updates u \
-                                WHERE u.incident_id = i.incident_id AND u.field_changed = 'status' AND u.new_value = 'closed') END",
+        "UPDATE incidents i SET acknowledged_at = t.acknowledged, \
+           closed_at = CASE WHEN i.status = 'closed' THEN t.closed END \
+         FROM (SELECT incident_id, \
+                 min(created_at) FILTER (WHERE field_changed = 'status' AND old_value = 'open') AS acknowledged, \
+                 max(created_at) FILTER (WHERE field_changed = 'status' AND new_value = 'closed') AS closed \
+               FROM incident_updates GROUP BY incident_id) t \
+         WHERE t.incident_id = i.incident_id",
     )
     .execute(conn)?;
     Ok(())
@@ -215,15 +262,11 @@ fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
 
 /// Reports in the format carry no snapshot; each gets one of its incident as imported, so it can be printed.
 fn snapshot_reports(conn: &mut PgConnection) -> Result<(), ImportError> {
-    use crate::schema::incident_reports::dsl::*;
-    let reports: Vec<(i32, i32)> =
-        incident_reports.filter(snapshot.is_null()).select((report_id, incident_id)).load(conn)?;
-    for (report, incident) in reports {
-        let taken = crate::records::procedure_service::snapshot(conn, incident)?;
-        diesel::sql_query("UPDATE incident_reports SET snapshot = $1::jsonb WHERE report_id = $2")
-            .bind::<diesel::sql_types::Text, _>(taken)
-            .bind::<diesel::sql_types::Integer, _>(report)
-            .execute(conn)?;
-    }
+    diesel::sql_query(format!(
+        "UPDATE incident_reports r SET snapshot = ({})::jsonb FROM incidents i \
+         WHERE i.incident_id = r.incident_id AND r.snapshot IS NULL",
+        crate::records::procedure_service::snapshot_of_incident_i()
+    ))
+    .execute(conn)?;
     Ok(())
 }

@@ -164,6 +164,17 @@ pub fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String
         #[diesel(sql_type = diesel::sql_types::Text)]
         snapshot: String,
     }
+    diesel::sql_query(format!(
+        "SELECT ({})::text AS snapshot FROM incidents i WHERE i.incident_id = $1",
+        snapshot_of_incident_i()
+    ))
+    .bind::<diesel::sql_types::Integer, _>(incident_id)
+    .get_result::<Snapshot>(conn)
+    .map(|s| s.snapshot)
+}
+
+/// The snapshot of the incident aliased `i`, as a SQL expression (the import snapshots many reports at once).
+pub fn snapshot_of_incident_i() -> String {
     let related = |table: &str, order: &str| {
         format!(
             "'{table}', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.{order}), '[]') FROM {table} r WHERE r.incident_id = i.incident_id)"
@@ -176,28 +187,25 @@ pub fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String
         )
     };
     let (person_old, person_new) = (person("old_value"), person("new_value"));
-    let sql = format!(
-        "SELECT json_build_object(\
+    // Names are looked up by key per update: a join would hash every user once per snapshot.
+    format!(
+        "json_build_object(\
            'incident', row_to_json(i), \
            'client', (SELECT client_name FROM clients c WHERE c.client_id = i.client_id), \
            'component', (SELECT component_name FROM infrastructure_components c WHERE c.component_id = i.component_id), \
-           'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', us.name, 'type', u.update_type, 'field', u.field_changed, 'old', {person_old}, 'new', {person_new}) ORDER BY u.created_at), '[]') \
-                       FROM incident_updates u JOIN users us ON us.user_id = u.updated_by_user WHERE u.incident_id = i.incident_id), \
+           'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', (SELECT name FROM users us WHERE us.user_id = u.updated_by_user), 'type', u.update_type, 'field', u.field_changed, 'old', {person_old}, 'new', {person_new}) ORDER BY u.created_at), '[]') \
+                       FROM incident_updates u WHERE u.incident_id = i.incident_id), \
            {}, {}, {}, {}, {}, {}, \
            'rollbacks', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.created_at), '[]') FROM rollback_requests r WHERE r.change_id IN (SELECT change_id FROM change_requests WHERE incident_id = i.incident_id)), \
            'audit_head', (SELECT entry_hash FROM audit_logs ORDER BY audit_id DESC LIMIT 1) \
-         )::text AS snapshot FROM incidents i WHERE i.incident_id = $1",
+         )",
         related("incident_escalations", "escalated_at"),
         related("workarounds", "implemented_at"),
         related("root_cause_analysis", "created_at"),
         related("change_requests", "created_at"),
         related("performance_metrics", "recorded_at"),
         related("post_incident_reviews", "scheduled_date"),
-    );
-    diesel::sql_query(sql)
-        .bind::<diesel::sql_types::Integer, _>(incident_id)
-        .get_result::<Snapshot>(conn)
-        .map(|s| s.snapshot)
+    )
 }
 
 fn actor(user: &User) -> Actor {

@@ -119,3 +119,32 @@ fn a_change_and_its_audit_entry_are_kept_or_lost_together() {
     let users: i64 = incident_desk::schema::users::table.count().get_result(&mut conn).unwrap();
     assert_eq!(users, 0);
 }
+
+#[test]
+fn appends_outside_a_transaction_still_take_turns_on_the_chain() {
+    let db = TestDb::new();
+    let user = create_user(&mut db.conn(), "Ada", "ada@example.com", Role::SystemAdministrator, None, None);
+    // Refusals are audited on their own, without a surrounding transaction; four writers at once must not fork it.
+    std::thread::scope(|scope| {
+        for writer in 0..4 {
+            let mut conn = db.conn();
+            scope.spawn(move || {
+                for n in 0..100 {
+                    let actor = Actor::user(user.user_id, Role::SystemAdministrator);
+                    audit::record(
+                        &mut conn,
+                        &Clock::system(),
+                        actor,
+                        "refuse",
+                        "client",
+                        writer * 100 + n,
+                        Changes::new(),
+                    )
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let verification = chain::verify(&mut db.conn()).unwrap();
+    assert_eq!((verification.entries, verification.broken), (400, None));
+}

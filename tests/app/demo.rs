@@ -8,7 +8,7 @@ async fn every_demo_login_reaches_its_roles_home_page() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let hash = password::hash(demo::DEMO_PASSWORD).unwrap();
-    let dataset = demo::dataset(chrono::Utc::now());
+    let dataset = demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS);
     let counts = conn
         .transaction(|conn| import::load(conn, &dataset, &import::LoadOptions { password_hash: Some(&hash) }))
         .unwrap();
@@ -27,4 +27,33 @@ async fn every_demo_login_reaches_its_roles_home_page() {
         assert_eq!(status, 200);
         assert!(home.contains(&format!("<h1>{} dashboard</h1>", login.role.label())), "{}: {home}", login.email);
     }
+}
+
+#[tokio::test]
+async fn bench_data_of_two_thousand_incidents_loads_with_a_whole_chain_and_can_be_browsed() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let hash = password::hash(demo::DEMO_PASSWORD).unwrap();
+    let dataset = demo::dataset(chrono::Utc::now(), 2_000);
+    let counts = conn
+        .transaction(|conn| import::load(conn, &dataset, &import::LoadOptions { password_hash: Some(&hash) }))
+        .unwrap();
+    let count_of = |table: &str| counts.iter().find(|(t, _)| *t == table).unwrap().1;
+    assert_eq!(count_of("incidents"), 2_000);
+    let per_incident = count_of("audit_logs") as f64 / 2_000.0;
+    assert!((8.0..=14.0).contains(&per_incident), "{per_incident} audit entries per incident");
+    assert_eq!(chain::verify(&mut conn).unwrap().broken, None);
+
+    let app = TestApp::spawn_with(db);
+    let manager = app.browser();
+    assert_eq!(manager.login("manager@example.com", demo::DEMO_PASSWORD).await.status(), 303);
+    let (status, list) = manager.text("/incidents").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("of 2000"), "the list counts every incident: {list}");
+    let (status, report) = manager.text("/reports/1/print").await;
+    assert_eq!(status, 200, "imported reports print from their snapshot: {report}");
+    // New entries (the sign-in above, a sign-out) continue the imported chain.
+    assert_eq!(manager.post("/logout", &[]).await.status(), 303);
+    let verification = chain::verify(&mut conn).unwrap();
+    assert_eq!((verification.entries as usize, verification.broken), (count_of("audit_logs") + 2, None));
 }

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Load benchmark: builds in release, loads bench data into a private PostgreSQL under bench/var, starts the server
+# and drives wrk against it; prints a Markdown table (median of RUNS runs per figure) and keeps it in
+# bench/results/. See bench/README.md.
+#
+#   bench/run.sh                     # 100,000 incidents, 3 runs of 10 s per row
+#   SCALE=2000 RUNS=1 DURATION=3 bench/run.sh    # a quick try
+set -euo pipefail
+
+SCALE=${SCALE:-100000}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+PORT=${BENCH_PORT:-18080}
+PASSWORD=incident-desk-demo
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+DATA=$BENCH_DIR/var
+RESULTS=$BENCH_DIR/results
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/incident-desk
+URL=http://127.0.0.1:$PORT
+export BENCH_WRK_DIR=$BENCH_DIR/wrk
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PG_DATA=$DATA/postgres/data
+PG_SOCKET=$DATA/postgres/run
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+if ! command -v wrk >/dev/null; then
+    log "wrk is missing; installing the Debian package wrk"
+    apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
+fi
+
+SERVER_PID=
+cleanup() {
+    set +e
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        # SIGINT: the server stops gracefully and stops its private PostgreSQL after it.
+        kill -INT "$SERVER_PID"
+        for _ in $(seq 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+        kill -KILL "$SERVER_PID" 2>/dev/null
+    fi
+    if [ -f "$PG_DATA/postmaster.pid" ]; then
+        as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
+    fi
+}
+trap cleanup EXIT INT TERM
+
+# As root the private cluster belongs to the postgres OS user (see src/db/embedded.rs).
+as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+sql() { psql -X -q -t -A -h "$PG_SOCKET" -U postgres -d incident_desk -c "$1"; }
+now() { date +%s.%N; }
+
+log "building (release)"
+(cd "$ROOT" && cargo build --release --bin incident-desk >&2)
+
+log "loading $SCALE incidents into a fresh private database under $DATA"
+rm -rf "$DATA"
+mkdir -p "$DATA" "$RESULTS"
+export INCIDENT_DESK_DATA_DIR=$DATA
+"$BIN" migrate >/dev/null
+start=$(now)
+"$BIN" demo --scale "$SCALE" >/dev/null
+LOAD_SECONDS=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+log "loaded in ${LOAD_SECONDS} s"
+
+log "starting the server on $URL"
+BIND_ADDR=127.0.0.1:$PORT RUST_LOG=warn "$BIN" serve >"$DATA/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 120); do curl -fs "$URL/healthz" >/dev/null && break; sleep 0.5; done
+curl -fs "$URL/healthz" >/dev/null || { log "the server did not start; see $DATA/server.log"; exit 1; }
+
+# Signs in; prints the session cookie.
+sign_in() {
+    local jar page token
+    jar=$(mktemp)
+    page=$(curl -fs -c "$jar" "$URL/login")
+    token=$(grep -o 'name="csrf_token" value="[0-9a-f]*"' <<<"$page" | sed 's/.*value="//; s/"//')
+    curl -s -o /dev/null -b "$jar" -c "$jar" --data-urlencode "email=$1" --data-urlencode "password=$PASSWORD" \
+        --data-urlencode "csrf_token=$token" "$URL/login"
+    awk '$6 == "incident_desk_session" { print $6 "=" $7 }' "$jar"
+    rm -f "$jar"
+}
+# The CSRF token of a signed-in session.
+csrf_of() { curl -fs -H "Cookie: $1" "$URL/incidents/new" | grep -o 'name="csrf_token" value="[0-9a-f]*"' | head -1 |
+    sed 's/.*value="//; s/"//'; }
+
+declare -A COOKIE
+for role in admin manager support account executive client vendor; do
+    COOKIE[$role]=$(sign_in "$role@example.com")
+    [ -n "${COOKIE[$role]}" ] || { log "cannot sign in as $role@example.com"; exit 1; }
+done
+ADMIN=${COOKIE[admin]}
+
+# What the requests point at: a deep page's cursor, a busy incident, a report, a valid target to report on.
+DEEP_OFFSET=$((SCALE / 2))
+DEEP=$(sql "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || '%2B00:00_' || incident_id
+            FROM incidents ORDER BY created_at DESC, incident_id DESC OFFSET $DEEP_OFFSET LIMIT 1")
+DEEP_PAGE=$((DEEP_OFFSET / 50 + 2))
+INCIDENT=$(sql "SELECT incident_id FROM incident_updates GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+REPORT=$(sql "SELECT r.report_id FROM incident_reports r JOIN incidents i USING (incident_id)
+              WHERE i.severity = 'P1' AND i.status = 'closed' ORDER BY r.report_id DESC LIMIT 1")
+TARGET=$(sql "SELECT s.client_id || ' ' || c.component_id FROM subscriptions s
+              JOIN infrastructure_components c USING (product_id) WHERE s.status = 'active' ORDER BY 1 LIMIT 1")
+EMAILS=$(sql "SELECT string_agg(email, ',' ORDER BY user_id) FROM users WHERE status = 'active'")
+read -r REPORT_CLIENT REPORT_COMPONENT <<<"$TARGET"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "") }'; }
+peak_rss_reset() { echo 5 >"/proc/$SERVER_PID/clear_refs"; }
+peak_rss_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+
+TABLE=$RESULTS/latest.md
+ROWS=$(mktemp)
+# One row: the median of each figure over RUNS runs of `wrk` with a script and its environment.
+#   measure NAME SCRIPT CONNECTIONS [VAR=VALUE ...]
+measure() {
+    local name=$1 script=$2 connections=$3 runs=()
+    shift 3
+    for run in $(seq "$RUNS"); do
+        peak_rss_reset
+        local line
+        line=$(env "$@" wrk -t1 -c"$connections" -d"${DURATION}s" --timeout 10s -s "$BENCH_WRK_DIR/$script" "$URL" |
+            grep '^RESULT')
+        runs+=("$line $(peak_rss_mb)")
+        log "$name run $run: ${line#RESULT } rss=$(peak_rss_mb) MB"
+    done
+    emit_row "$name" "$connections" "${runs[@]}"
+}
+# Prints the row of medians from lines "RESULT rps p50 p99 errors requests extra rss".
+emit_row() {
+    local name=$1 connections=$2
+    shift 2
+    local column values=()
+    for column in 2 3 4 5 7 8; do
+        values+=("$(printf '%s\n' "$@" | awk -v c="$column" '{ print $c }' | median)")
+    done
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$connections" "${values[@]}" | tee -a "$ROWS" >&2
+}
+
+get() { measure "$1" get.lua "$CONNECTIONS" BENCH_PATH="$2" BENCH_COOKIE="${3:-}"; }
+
+log "measuring: $RUNS run(s) of ${DURATION} s per row, wrk -t1 -c$CONNECTIONS"
+get "GET /login" /login
+get "GET /healthz" /healthz
+for role in admin manager support account executive client vendor; do
+    get "dashboard ($role)" / "${COOKIE[$role]}"
+done
+get "incident list, first page" /incidents "$ADMIN"
+get "incident list, filtered (client 2, closed)" "/incidents?client_id=2&status=closed" "$ADMIN"
+get "incident list, deep page ($DEEP_PAGE)" "/incidents?after=$DEEP&page=$DEEP_PAGE" "$ADMIN"
+get "incident list, search (\"timeouts\")" "/incidents?q=timeouts" "$ADMIN"
+get "incident page" "/incidents/$INCIDENT" "$ADMIN"
+get "printable report" "/reports/$REPORT/print" "$ADMIN"
+
+log "measuring: CSV export of all incidents"
+csv_runs=()
+for run in $(seq "$RUNS"); do
+    before=$(rss_mb)
+    peak_rss_reset
+    seconds=$(curl -fs -o "$DATA/export.csv" -w '%{time_total}' -H "Cookie: $ADMIN" "$URL/incidents.csv")
+    lines=$(($(wc -l <"$DATA/export.csv") - 1))
+    csv_runs+=("$seconds $(($(peak_rss_mb) - before)) $lines")
+    log "CSV run $run: $seconds s, $lines incidents, memory +$(($(peak_rss_mb) - before)) MB"
+done
+CSV_SECONDS=$(printf '%s\n' "${csv_runs[@]}" | awk '{ print $1 }' | median)
+CSV_GROWTH=$(printf '%s\n' "${csv_runs[@]}" | awk '{ print $2 }' | median)
+CSV_LINES=$(printf '%s\n' "${csv_runs[@]}" | awk '{ print $3 }' | median)
+
+log "measuring: argon2 hash rate on all cores"
+HASH_RATE=$("$BIN" hash-rate --seconds 5 | awk '{ print $1 }')
+
+log "measuring: sign-in storm"
+measure "POST /login (storm; ok/s = sign-ins)" login.lua "$CONNECTIONS" BENCH_EMAILS="$EMAILS" BENCH_PASSWORD="$PASSWORD"
+LOGIN_RATE=$(tail -1 "$ROWS" | awk -F'|' '{ gsub(/ /, "", $8); print $8 }')
+
+log "measuring: incident list during a sign-in storm"
+storm_runs=()
+for run in $(seq "$RUNS"); do
+    peak_rss_reset
+    BENCH_EMAILS="$EMAILS" BENCH_PASSWORD="$PASSWORD" wrk -t1 -c"$CONNECTIONS" -d"$((DURATION + 2))s" --timeout 10s \
+        -s "$BENCH_WRK_DIR/login.lua" "$URL" >/dev/null &
+    storm=$!
+    sleep 1
+    line=$(BENCH_PATH=/incidents BENCH_COOKIE="$ADMIN" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s \
+        -s "$BENCH_WRK_DIR/get.lua" "$URL" | grep '^RESULT')
+    wait "$storm"
+    storm_runs+=("$line $(peak_rss_mb)")
+    log "list during storm run $run: ${line#RESULT }"
+done
+emit_row "incident list during the sign-in storm" "$CONNECTIONS" "${storm_runs[@]}"
+
+log "measuring: reporting incidents with 16 clients"
+CSRF=$(csrf_of "${COOKIE[manager]}")
+# A day ago: the form reads the time in the user's own time zone, which may be ahead of UTC.
+DETECTED=$(date -u -d '1 day ago' +%Y-%m-%dT%H:%M)
+FORM="csrf_token=$CSRF&category=Performance&severity=P3&impact_level=medium&urgency_level=medium"
+FORM+="&client_id=$REPORT_CLIENT&component_id=$REPORT_COMPONENT&detection_timestamp=$DETECTED&confirm_duplicate=yes"
+measure "POST /incidents (ok/s = reported)" report.lua 16 BENCH_COOKIE="${COOKIE[manager]}" BENCH_FORM="$FORM"
+REPORT_RATE=$(tail -1 "$ROWS" | awk -F'|' '{ gsub(/ /, "", $8); print $8 }')
+AUDIT=$("$BIN" audit verify || true)
+
+log "measuring: memory at 256 connections"
+measure "incident list at 256 connections" get.lua 256 BENCH_PATH=/incidents BENCH_COOKIE="$ADMIN"
+
+{
+    echo "Commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD || echo ' (with changes)'), $(date -u +%Y-%m-%d)."
+    echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem/ { print $2 }') GiB;" \
+        "load average before the run $LOAD_BEFORE."
+    echo "Data: $SCALE incidents, loaded by \`demo --scale $SCALE\` in $LOAD_SECONDS s." \
+        "Each row: median of $RUNS runs of wrk -t1 for $DURATION s."
+    echo
+    echo "| request | connections | requests/s | p50 ms | p99 ms | errors | ok/s | peak RSS MB |"
+    echo "|---|---|---|---|---|---|---|---|"
+    cat "$ROWS"
+    echo
+    echo "- CSV export of all incidents ($CSV_LINES rows): $CSV_SECONDS s; server memory grew $CSV_GROWTH MB."
+    echo "- argon2 (production settings) on all cores: $HASH_RATE hashes/s; sign-ins reached $LOGIN_RATE/s."
+    echo "- Reporting incidents with 16 clients: $REPORT_RATE incidents/s; afterwards: $AUDIT"
+} >"$TABLE"
+rm -f "$ROWS"
+cat "$TABLE"

@@ -1,0 +1,9 @@
+-- GET one page (BENCH_PATH) as the signed-in user whose cookie is BENCH_COOKIE (none: anonymous).
+dofile(os.getenv("BENCH_WRK_DIR") .. "/result.lua")
+
+wrk.method = "GET"
+wrk.path = os.getenv("BENCH_PATH")
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie and cookie ~= "" then
+   wrk.headers["Cookie"] = cookie
+end
