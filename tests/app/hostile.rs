@@ -416,7 +416,7 @@ impl Harness {
         let db = TestDb::new();
         let mut conn = db.conn();
         let hash = password::hash(demo::DEMO_PASSWORD).expect("hash");
-        let dataset = demo::dataset(chrono::Utc::now());
+        let dataset = demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS);
         conn.transaction(|conn| import::load(conn, &dataset, &import::LoadOptions { password_hash: Some(&hash) }))
             .expect("the demo data loads");
         // The demo data has nothing waiting for approval: two of each wait here, to approve one and reject one.
