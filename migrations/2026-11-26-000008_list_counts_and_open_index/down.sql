@@ -1,4 +1,5 @@
 DROP INDEX communications_created_idx;
+DROP INDEX incidents_client_done_idx;
 DROP INDEX incidents_open_idx;
 DROP TRIGGER incident_counts_truncate ON incidents;
 DROP TRIGGER incident_counts_delete ON incidents;

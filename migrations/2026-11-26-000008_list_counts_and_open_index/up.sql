@@ -42,5 +42,7 @@ INSERT INTO incident_counts SELECT client_id, status, severity, count(*) FROM in
 
 -- Dashboards work on the open incidents, a small share of all of them.
 CREATE INDEX incidents_open_idx ON incidents (severity, created_at) WHERE status NOT IN ('resolved', 'closed');
+-- A client contact's dashboard lists their incidents, those still open first, newest first.
+CREATE INDEX incidents_client_done_idx ON incidents (client_id, (status IN ('resolved', 'closed')), created_at DESC);
 -- A contact's dashboard shows the latest communications.
 CREATE INDEX communications_created_idx ON communications (created_at DESC);

@@ -367,7 +367,10 @@ pub fn build(
                 conn,
                 scope,
                 &format!(
-                    "{OPEN} AND (NOT EXISTS (SELECT 1 FROM root_cause_analysis r WHERE r.incident_id = i.incident_id) OR NOT EXISTS (SELECT 1 FROM workarounds w WHERE w.incident_id = i.incident_id))"
+                    // Probes per incident, in the open-incident index's order, stopping at the twentieth: NOT EXISTS
+                    // under an OR would hash every analysis and workaround there is on every view.
+                    "{OPEN} AND ((SELECT 1 FROM root_cause_analysis r WHERE r.incident_id = i.incident_id LIMIT 1) IS NULL \
+                     OR (SELECT 1 FROM workarounds w WHERE w.incident_id = i.incident_id LIMIT 1) IS NULL)"
                 ),
                 "i.severity, i.created_at",
                 20,
