@@ -1,5 +1,7 @@
 DROP INDEX communications_created_idx;
 DROP INDEX incidents_client_done_idx;
+DROP INDEX rollback_requests_requested_idx;
+DROP INDEX incident_escalations_active_idx;
 DROP INDEX incidents_open_idx;
 DROP TRIGGER incident_counts_truncate ON incidents;
 DROP TRIGGER incident_counts_delete ON incidents;

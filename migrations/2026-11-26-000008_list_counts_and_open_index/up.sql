@@ -42,6 +42,9 @@ INSERT INTO incident_counts SELECT client_id, status, severity, count(*) FROM in
 
 -- Dashboards work on the open incidents, a small share of all of them.
 CREATE INDEX incidents_open_idx ON incidents (severity, created_at) WHERE status NOT IN ('resolved', 'closed');
+-- An incident manager's dashboard: active escalations, oldest first, and rollbacks waiting for approval.
+CREATE INDEX incident_escalations_active_idx ON incident_escalations (escalated_at) WHERE status = 'active';
+CREATE INDEX rollback_requests_requested_idx ON rollback_requests (rollback_id) WHERE status = 'requested';
 -- A client contact's dashboard lists their incidents, those still open first, newest first.
 CREATE INDEX incidents_client_done_idx ON incidents (client_id, (status IN ('resolved', 'closed')), created_at DESC);
 -- A contact's dashboard shows the latest communications.
