@@ -121,6 +121,10 @@ impl Default for HashingPool {
 
 /// A hashing thread's life: jobs in turn until the pool is dropped.
 fn work_through(queue: &Mutex<Receiver<Job>>) {
+    // A lower priority than the rest of the server and the database: during a storm of sign-ins, hashing takes
+    // what the cores have left, and pages still answer promptly. Linux gives each thread its own nice value.
+    // SAFETY: setpriority has no memory effects; a failure only leaves the priority as it was.
+    unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
     let mut memory = Vec::new();
     loop {
         // The lock is held only while waiting for the next job, never while working on one.

@@ -25,8 +25,9 @@ pub async fn home(
     session: Session,
     CurrentUser(user): CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let (viewer, now) = (user.clone(), state.clock.now());
-    let Dashboard { figures, panels, chart, weeks } = state.db(move |conn| Ok(build(conn, &viewer, now)?)).await?;
+    let (viewer, now, history) = (user.clone(), state.clock.now(), state.history_figures.clone());
+    let Dashboard { figures, panels, chart, weeks } =
+        state.db(move |conn| Ok(build(conn, &history, &viewer, now)?)).await?;
     let title = format!("{} dashboard", user.role().label());
     html(
         DashboardPage { page: Page::for_user(&session, &user, title, "/"), figures, panels, chart, weeks },

@@ -96,7 +96,7 @@ pub fn counts(conn: &mut PgConnection, sql: &str) -> QueryResult<Vec<Count>> {
     diesel::sql_query(sql).load(conn)
 }
 
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct MonthTimes {
     #[diesel(sql_type = Text)]
     pub month: String,
@@ -123,7 +123,7 @@ pub fn mean_times(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> 
     .load(conn)
 }
 
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Compliance {
     #[diesel(sql_type = Text)]
     pub client_name: String,
@@ -144,7 +144,7 @@ pub fn sla_compliance(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<
     .load(conn)
 }
 
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct WeekCount {
     #[diesel(sql_type = Text)]
     pub week: String,

@@ -28,6 +28,9 @@ pub fn instrumented_pool(database_url: &str, max_size: u32, wait: Duration, inst
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(wait)
+        // No `SELECT 1` before every use: a broken connection fails its query, which answers 503 like an outage,
+        // and r2d2 drops it.
+        .test_on_check_out(false)
         .connection_customizer(Box::new(SessionSettings { instrument }))
         .build_unchecked(ConnectionManager::new(database_url))
 }

@@ -71,22 +71,69 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, 
     if let Some(text) = &filter.text {
         use diesel::dsl::sql;
         use diesel::sql_types::{Bool, Text};
-        let title = sql::<Bool>("to_tsvector('english', incidents.title) @@ plainto_tsquery('english', ")
-            .bind::<Text, _>(text.clone())
-            .sql(")");
+        let title =
+            "SELECT incident_id FROM incidents WHERE to_tsvector('english', title) @@ plainto_tsquery('english', ";
+        // One set of ids from both full-text indexes: an OR of the two conditions would test every incident.
         query = if filter.search_messages {
-            let messages = sql::<Bool>(
-                "incidents.incident_id IN (SELECT incident_id FROM communications \
-                 WHERE to_tsvector('english', coalesce(message, '')) @@ plainto_tsquery('english', ",
+            query.filter(
+                sql::<Bool>(&format!("incidents.incident_id IN ({title}"))
+                    .bind::<Text, _>(text.clone())
+                    .sql(
+                        ") UNION SELECT incident_id FROM communications \
+                         WHERE to_tsvector('english', coalesce(message, '')) @@ plainto_tsquery('english', ",
+                    )
+                    .bind::<Text, _>(text.clone())
+                    .sql("))"),
             )
-            .bind::<Text, _>(text.clone())
-            .sql("))");
-            query.filter(title.or(messages))
         } else {
-            query.filter(title)
+            query.filter(
+                sql::<Bool>(&format!("incidents.incident_id IN ({title}")).bind::<Text, _>(text.clone()).sql("))"),
+            )
         };
     }
     query
+}
+
+/// How many incidents the filtered list holds. Filters by client, status and severity alone are summed from
+/// `incident_counts`, which triggers keep; others are counted.
+fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter) -> QueryResult<i64> {
+    let client = match scope {
+        Scope::All => filter.client_id,
+        Scope::Client(own) if filter.client_id.is_none_or(|c| c == own) => Some(own),
+        _ => return filtered(scope, filter).select(count_star()).first(conn),
+    };
+    if filter.assignee.is_some() || filter.text.is_some() {
+        return filtered(scope, filter).select(count_star()).first(conn);
+    }
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    diesel::select(
+        sql::<BigInt>("(SELECT coalesce(sum(n), 0)::bigint FROM incident_counts WHERE (")
+            .bind::<Nullable<Integer>, _>(client)
+            .sql("::integer IS NULL OR client_id = ")
+            .bind::<Nullable<Integer>, _>(client)
+            .sql(") AND (")
+            .bind::<Nullable<Text>, _>(filter.status.clone())
+            .sql("::text IS NULL OR status = ")
+            .bind::<Nullable<Text>, _>(filter.status.clone())
+            .sql(") AND (")
+            .bind::<Nullable<Text>, _>(filter.severity.clone())
+            .sql("::text IS NULL OR severity = ")
+            .bind::<Nullable<Text>, _>(filter.severity.clone())
+            .sql("))"),
+    )
+    .get_result(conn)
+}
+
+/// Rows after `(created, id)` in the newest-first order, as one row comparison the index can seek to. Both
+/// values are typed, so writing them into the SQL is safe.
+fn before_in_newest_order(
+    (created, id): (DateTime<Utc>, i32),
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(&format!(
+        "(incidents.created_at, incidents.incident_id) < ('{}'::timestamptz, {id})",
+        created.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    ))
 }
 
 /// Writes every incident of the filtered list as CSV, newest first, in batches so memory stays flat;
@@ -124,12 +171,8 @@ pub fn export_csv(
             .inner_join(clients::table)
             .inner_join(infrastructure_components::table)
             .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)));
-        if let Some((created, id)) = after {
-            query = query.filter(
-                incidents::created_at
-                    .lt(created)
-                    .or(incidents::created_at.eq(created).and(incidents::incident_id.lt(id))),
-            );
+        if let Some(after) = after {
+            query = query.filter(before_in_newest_order(after));
         }
         #[allow(clippy::type_complexity)]
         let rows: Vec<(Incident, String, String, Option<String>)> = query
@@ -237,18 +280,14 @@ pub fn list(
     order: Order,
     page: Position,
 ) -> QueryResult<(Vec<ListRow>, i64)> {
-    let total = filtered(scope, filter).select(count_star()).first(conn)?;
+    let total = total(conn, scope, filter)?;
     let mut query = filtered(scope, filter)
         .inner_join(clients::table)
         .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
         .limit(PAGE_SIZE);
     query = match (order, page.after) {
-        (Order::Newest, Some((created, id))) => query
-            .filter(
-                incidents::created_at
-                    .lt(created)
-                    .or(incidents::created_at.eq(created).and(incidents::incident_id.lt(id))),
-            )
+        (Order::Newest, Some(after)) => query
+            .filter(before_in_newest_order(after))
             .order((incidents::created_at.desc(), incidents::incident_id.desc())),
         (Order::Newest, None) => {
             query.order((incidents::created_at.desc(), incidents::incident_id.desc())).offset(offset(page))

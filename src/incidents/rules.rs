@@ -3,7 +3,7 @@
 use crate::domain::enums::{EscalationLevel, IncidentStatus, Role, Severity, UserStatus};
 
 /// Which incidents a user may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Provider staff: every client.
     All,

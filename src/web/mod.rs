@@ -30,11 +30,18 @@ pub struct AppState {
     pub clock: Clock,
     pub hashing: HashingPool,
     pub throttle: LoginThrottle,
+    pub history_figures: std::sync::Arc<crate::dashboards::HistoryFigures>,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, clock: Clock) -> Self {
-        Self { pool, clock, hashing: HashingPool::default(), throttle: LoginThrottle::default() }
+        Self {
+            pool,
+            clock,
+            hashing: HashingPool::default(),
+            throttle: LoginThrottle::default(),
+            history_figures: Default::default(),
+        }
     }
 
     /// Runs blocking database work on a pooled connection, off the async workers.

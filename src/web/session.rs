@@ -71,5 +71,10 @@ pub fn flash(session: &Session, message: impl Into<String>) {
 }
 
 pub fn take_flash(session: &Session) -> Option<String> {
+    // Removing marks the session changed even when there is nothing to remove, and a changed session is written
+    // back to the database: look first, so an ordinary page view writes nothing.
+    if !session.contains_key(FLASH_KEY) {
+        return None;
+    }
     session.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
 }

@@ -12,12 +12,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// The most statements a page may run, the session's own reads and writes and the pool's connection checks
-/// included.
-const BUDGET: usize = 16;
+/// The most statements a page may run, the session's own reads and writes included.
+const BUDGET: usize = 10;
 /// Pages that gather many kinds of records run one query per kind (never one per record): the incident page's
 /// timeline reads thirteen tables, a client's page four lists of related records.
-const GATHERING_PAGES: &[(&str, usize)] = &[("/incidents/{id}", 40), ("/clients/{id}", 20)];
+const GATHERING_PAGES: &[(&str, usize)] = &[("/incidents/{id}", 34), ("/clients/{id}", 14)];
 
 /// Adds `n` more of everything around the in-scope incident, and `n` more incidents of its client.
 fn grow(conn: &mut diesel::PgConnection, incident: i32, n: usize) {
@@ -82,12 +81,17 @@ async fn every_page_runs_a_small_fixed_number_of_statements_however_many_records
             (scenario.records.path(route, Which::InScope), actor.email, budget)
         })
         .collect();
+    // The second of two views: the first may also start the session's token, which later views only read.
     let measure = async |path: &str, email: &str| {
-        let before = statements.load(Ordering::SeqCst);
-        let response = browsers[email].get(path).await;
-        assert_eq!(response.status(), 200, "{path} as {email}");
-        response.bytes().await.expect("the whole page");
-        statements.load(Ordering::SeqCst) - before
+        let mut counted = 0;
+        for _ in 0..2 {
+            let before = statements.load(Ordering::SeqCst);
+            let response = browsers[email].get(path).await;
+            assert_eq!(response.status(), 200, "{path} as {email}");
+            response.bytes().await.expect("the whole page");
+            counted = statements.load(Ordering::SeqCst) - before;
+        }
+        counted
     };
     let mut small = Vec::new();
     for (path, email, _) in &pages {

@@ -39,3 +39,40 @@ fn the_database_checks_enumerations_uniqueness_and_scope_rules() {
         assert!(error.contains(constraint), "{statement}: {error}");
     }
 }
+
+#[test]
+fn incident_counts_follow_every_insert_update_delete_and_truncate() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let w = crate::fixtures::world(&mut conn);
+    let differences = |conn: &mut PgConnection| -> i64 {
+        // Rows in one and not the other, both ways; zero counts left behind by updates stand for no rows.
+        let counted = "SELECT client_id, status, severity, count(*) AS n FROM incidents GROUP BY 1, 2, 3";
+        let kept = "SELECT client_id, status, severity, n FROM incident_counts WHERE n <> 0";
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM (({counted} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {counted})) differences)"
+        )))
+        .get_result(conn)
+        .unwrap()
+    };
+    for n in 0..5 {
+        crate::fixtures::incident(&mut conn, &format!("Counted {n}"), w.client_a, w.component, "open");
+    }
+    crate::fixtures::incident(&mut conn, "Counted closed", w.client_b, w.component, "closed");
+    assert_eq!(differences(&mut conn), 0, "after inserts");
+    for statement in [
+        "UPDATE incidents SET status = 'investigating' WHERE title IN ('Counted 0', 'Counted 1')",
+        "UPDATE incidents SET severity = 'P1', client_id = (SELECT max(client_id) FROM clients) WHERE title = 'Counted 2'",
+        "DELETE FROM incidents WHERE title = 'Counted 3'",
+    ] {
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
+        assert_eq!(differences(&mut conn), 0, "after {statement}");
+    }
+    diesel::sql_query("TRUNCATE incidents CASCADE").execute(&mut conn).unwrap();
+    let left: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT coalesce(sum(n), 0)::bigint FROM incident_counts)",
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(left, 0, "after TRUNCATE");
+}
