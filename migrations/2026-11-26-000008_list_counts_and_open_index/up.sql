@@ -8,16 +8,24 @@ CREATE TABLE incident_counts (
     PRIMARY KEY (client_id, status, severity)
 );
 
+-- The changes go in as one statement in key order, so parallel transactions lock count rows in the same order
+-- and cannot deadlock; an update that moves no incident between counts (a title edit) touches none.
 CREATE FUNCTION incident_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO incident_counts AS c (client_id, status, severity, n)
-        SELECT client_id, status, severity, -count(*) FROM old_rows GROUP BY 1, 2, 3
+        SELECT client_id, status, severity, count(*) FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (client_id, status, severity) DO UPDATE SET n = c.n + EXCLUDED.n;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO incident_counts AS c (client_id, status, severity, n)
-        SELECT client_id, status, severity, count(*) FROM new_rows GROUP BY 1, 2, 3
+        SELECT client_id, status, severity, -count(*) FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (client_id, status, severity) DO UPDATE SET n = c.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO incident_counts AS c (client_id, status, severity, n)
+        SELECT client_id, status, severity, sum(delta)
+        FROM (SELECT client_id, status, severity, 1 AS delta FROM new_rows
+              UNION ALL SELECT client_id, status, severity, -1 FROM old_rows) AS changes
+        GROUP BY 1, 2, 3 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3
         ON CONFLICT (client_id, status, severity) DO UPDATE SET n = c.n + EXCLUDED.n;
     END IF;
     RETURN NULL;
