@@ -83,33 +83,51 @@ impl std::fmt::Display for BrokenLink {
     }
 }
 
-/// The result of walking the chain.
+/// The result of walking the chain: how far it got, and the first broken link if there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     pub entries: u64,
     pub head_hash: String,
     pub broken: Option<BrokenLink>,
+    /// The id of the last entry found intact, from which a later walk may go on.
+    pub last_id: i64,
+}
+
+impl Verification {
+    /// Where nothing has been walked yet.
+    pub fn start() -> Self {
+        Verification { entries: 0, head_hash: GENESIS.to_string(), broken: None, last_id: i64::MIN }
+    }
 }
 
 /// Walks the whole chain in id order, in pages, and stops at the first broken link.
 pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
+    verify_from(conn, Verification::start(), u64::MAX)
+}
+
+/// Walks on from where `from` stopped (the entries before it count as checked), at most `most` entries more.
+/// Entries cannot be changed once written (the table refuses it), so a dashboard can keep checking the chain
+/// as it grows without walking it all again.
+pub fn verify_from(conn: &mut PgConnection, from: Verification, most: u64) -> QueryResult<Verification> {
     const PAGE: i64 = 5_000;
-    let mut expected_prev = GENESIS.to_string();
-    let mut last_id = i64::MIN;
-    let mut entries = 0u64;
-    loop {
+    if from.broken.is_some() {
+        return Ok(from);
+    }
+    let Verification { mut entries, head_hash: mut expected_prev, mut last_id, .. } = from;
+    let mut walked = 0u64;
+    while walked < most {
         let page: Vec<AuditEntry> = audit_logs::table
             .filter(audit_logs::audit_id.gt(last_id))
             .order(audit_logs::audit_id.asc())
-            .limit(PAGE)
+            .limit(PAGE.min(i64::try_from(most - walked).unwrap_or(PAGE)))
             .select(AuditEntry::as_select())
             .load(conn)?;
         for entry in &page {
-            entries += 1;
             let broken = |problem: String| Verification {
-                entries,
+                entries: entries + 1,
                 head_hash: expected_prev.clone(),
                 broken: Some(BrokenLink { audit_id: entry.audit_id, problem }),
+                last_id,
             };
             if entry.prev_hash != expected_prev {
                 return Ok(broken(format!(
@@ -126,14 +144,16 @@ pub fn verify(conn: &mut PgConnection) -> QueryResult<Verification> {
                     short(&actual)
                 )));
             }
+            entries += 1;
+            walked += 1;
             expected_prev = entry.entry_hash.clone();
+            last_id = entry.audit_id;
         }
-        match page.last() {
-            Some(entry) if page.len() as i64 == PAGE => last_id = entry.audit_id,
-            _ => break,
+        if page.is_empty() {
+            break;
         }
     }
-    Ok(Verification { entries, head_hash: expected_prev, broken: None })
+    Ok(Verification { entries, head_hash: expected_prev, broken: None, last_id })
 }
 
 fn short(hash: &str) -> &str {

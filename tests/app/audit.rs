@@ -6,8 +6,14 @@ use incident_desk::clock::Clock;
 use incident_desk::domain::enums::Role;
 
 fn write_entries(conn: &mut PgConnection, how_many: usize) {
+    create_user(conn, "Ada", "ada@example.com", Role::SystemAdministrator, None, None);
+    write_entries_as(conn, "ada@example.com", how_many);
+}
+
+fn write_entries_as(conn: &mut PgConnection, email: &str, how_many: usize) {
     let clock = Clock::system();
-    let user = create_user(conn, "Ada", "ada@example.com", Role::SystemAdministrator, None, None);
+    let user_id = crate::fixtures::user_id(conn, email);
+    let user = incident_desk::users::queries::find(conn, user_id).unwrap().unwrap();
     for n in 0..how_many {
         conn.transaction(|conn| {
             let changes = Changes::new().field("status", Some("active"), Some(format!("state {n}")));
@@ -147,4 +153,34 @@ fn appends_outside_a_transaction_still_take_turns_on_the_chain() {
     });
     let verification = chain::verify(&mut db.conn()).unwrap();
     assert_eq!((verification.entries, verification.broken), (400, None));
+}
+
+/// A walk can stop and go on later: in steps it reaches the same head as one whole walk, and it still finds a
+/// row altered after where it stopped. The administrator's dashboard checks the chain this way.
+#[tokio::test]
+async fn the_chain_is_checked_in_steps_and_the_dashboard_goes_on_from_where_it_stopped() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    write_entries(&mut conn, 7);
+    let whole = chain::verify(&mut conn).unwrap();
+    let mut stepped = chain::Verification::start();
+    for _ in 0..4 {
+        stepped = chain::verify_from(&mut conn, stepped, 2).unwrap();
+    }
+    assert_eq!((stepped.entries, &stepped.head_hash, stepped.broken.is_none()), (7, &whole.head_hash, true));
+
+    let admin = app.signed_in("ada@example.com").await;
+    let (_, home) = admin.text("/").await;
+    assert!(home.contains("Intact (8 entries)"), "seven writes and the sign-in: {home}");
+    write_entries_as(&mut conn, "ada@example.com", 1);
+    assert!(admin.text("/").await.1.contains("Intact (9 entries)"), "the new entry is checked");
+    write_entries_as(&mut conn, "ada@example.com", 1);
+    let newest: i64 = incident_desk::schema::audit_logs::table
+        .select(diesel::dsl::max(incident_desk::schema::audit_logs::audit_id))
+        .first::<Option<i64>>(&mut conn)
+        .unwrap()
+        .unwrap();
+    tamper(&mut conn, &format!("UPDATE audit_logs SET entity_id = '99' WHERE audit_id = {newest}"));
+    let (_, home) = admin.text("/").await;
+    assert!(home.contains(&format!("BROKEN at audit entry {newest}")), "{home}");
 }
