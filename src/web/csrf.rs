@@ -2,10 +2,10 @@
 //! before any handler runs.
 use crate::error::AppError;
 use actix_session::{Session, SessionExt};
+use actix_web::HttpMessage;
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::error::PayloadError;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
@@ -44,17 +44,9 @@ pub async fn check(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() == Method::POST {
         let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
-        let body = match req.extract::<Bytes>().await {
+        let body = match read_form(&mut req.take_payload()).await {
             Ok(body) => body,
-            Err(error) => {
-                let refusal = match error.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => AppError::TooLarge,
-                    _ => AppError::BadRequest(
-                        "The form could not be read. Go back, reload the page and try again.".into(),
-                    ),
-                };
-                return Ok(req.into_response(refusal.error_response()));
-            }
+            Err(refusal) => return Ok(req.into_response(refusal.error_response())),
         };
         let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
         let submitted = fields.iter().find(|(name, _)| name == FIELD).map(|(_, value)| value.as_str());
@@ -75,6 +67,30 @@ pub async fn check(
         req.set_payload(Payload::from(body));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Past this, an oversized form is no longer read to its end: the connection is dropped instead.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Reads the form, at most `FORM_LIMIT` bytes. A larger one is still read to its end (up to `DRAIN_LIMIT`) and
+/// dropped, so the browser finishes sending and shows the 413 page rather than a reset connection.
+async fn read_form(payload: &mut Payload) -> Result<Bytes, AppError> {
+    use futures_util::StreamExt;
+    let unreadable =
+        || AppError::BadRequest("The form could not be read. Go back, reload the page and try again.".into());
+    let mut body = actix_web::web::BytesMut::new();
+    let mut received = 0usize;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        received += chunk.len();
+        if received > DRAIN_LIMIT {
+            break;
+        }
+        if received <= super::FORM_LIMIT {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if received > super::FORM_LIMIT { Err(AppError::TooLarge) } else { Ok(body.freeze()) }
 }
 
 /// Compares in constant time so the token cannot be guessed byte by byte.

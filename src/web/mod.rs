@@ -139,7 +139,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 /// The largest form read. Text is limited per field, in characters: a long text and a dozen short ones at their
 /// limits, in four-byte characters whose every byte the form's encoding writes as three, must fit.
-const FORM_LIMIT: usize = 512 * 1024;
+pub(crate) const FORM_LIMIT: usize = 512 * 1024;
 const _: () = assert!(FORM_LIMIT > (crate::forms::MAX_LONG_TEXT + 12 * crate::forms::MAX_TEXT) * 4 * 3);
 
 /// A form that cannot be read: too large, or not a form.

@@ -293,8 +293,15 @@ impl Browser {
     }
 }
 
+/// A fresh connection per request: reusing one the server is just closing for being idle (keep-alive) would make
+/// a loaded run fail now and then for no fault of the app.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client")
 }
 
 pub fn token_in(page: &str) -> Option<String> {
