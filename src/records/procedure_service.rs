@@ -282,6 +282,8 @@ fn check_decision(
 
 /// Carries out an approved rollback: it is completed and its change becomes rolled back.
 pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record) -> Result<i32, Refusal> {
+    // Carrying out a rollback is for those who may request one (permissions.md names no other role).
+    super::rules::may_update(&super::procedures::ROLLBACKS, user.role()).map_err(Refusal::Forbidden)?;
     let id = record.get("rollback_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let change_id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default();
