@@ -76,6 +76,44 @@ pub fn incidents(
     .load(conn)
 }
 
+/// What an open incident's SLA clocks are computed from, without the rest of its row.
+#[derive(Debug, QueryableByName)]
+pub struct ClockInputs {
+    #[diesel(sql_type = Integer)]
+    pub incident_id: i32,
+    #[diesel(sql_type = Integer)]
+    pub client_id: i32,
+    #[diesel(sql_type = Text)]
+    pub severity: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub detection_timestamp: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub resolution_timestamp: Option<DateTime<Utc>>,
+}
+
+/// Open incidents within the scope, longest-running first, `limit` at a time after `after` (detection time, id).
+/// The open-detection index serves them in this order from its own entries.
+pub fn open_clock_inputs(
+    conn: &mut PgConnection,
+    scope: Scope,
+    after: Option<(DateTime<Utc>, i32)>,
+    limit: i64,
+) -> QueryResult<Vec<ClockInputs>> {
+    let (detected, id) = after.map_or((None, None), |(d, i)| (Some(d), Some(i)));
+    diesel::sql_query(format!(
+        "SELECT i.incident_id, i.client_id, i.severity, i.detection_timestamp, i.acknowledged_at, i.resolution_timestamp \
+         FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND {} \
+           AND ($1::timestamptz IS NULL OR (i.detection_timestamp, i.incident_id) > ($1, $2)) \
+         ORDER BY i.detection_timestamp, i.incident_id LIMIT {limit}",
+        scope_sql(scope, "i")
+    ))
+    .bind::<Nullable<Timestamptz>, _>(detected)
+    .bind::<Nullable<Integer>, _>(id)
+    .load(conn)
+}
+
 #[derive(Debug, QueryableByName)]
 pub struct Line {
     #[diesel(sql_type = Integer)]

@@ -95,6 +95,77 @@ async fn a_scoped_dashboard_never_counts_another_clients_incidents() {
 }
 
 #[tokio::test]
+async fn the_manager_sees_the_twenty_longest_running_clocks_at_risk_past_any_number_of_calm_ones() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    diesel::sql_query(format!("INSERT INTO service_level_agreements (subscription_id, severity_level, response_time_minutes, resolution_time_hours) VALUES ({}, 'P2', 60, 8)", w.subscription_a)).execute(&mut conn).unwrap();
+    let open = |title: &str, client: i32, component: i32, detected: &str, acknowledged: &str, n: i32| {
+        format!(
+            "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, component_id, reporter_user_id, detection_timestamp, acknowledged_at, created_at) \
+             SELECT format('{title} %s', lpad(n::text, 3, '0')), 'Performance', 'P2', 'high', 'high', 'investigating', {client}, {component}, \
+                    (SELECT min(user_id) FROM users), {detected}, {acknowledged}, now() FROM generate_series(1, {n}) n"
+        )
+    };
+    for sql in [
+        // Longer-running than any other, but with no SLA: more than the walk reads at once (and than the 1,000 open
+        // incidents the dashboard used to read), none needs attention.
+        open(
+            "Calm",
+            w.client_b,
+            w.other_component,
+            "now() - interval '30 days' + n * interval '1 minute'",
+            "NULL",
+            1010,
+        ),
+        // Acknowledged in time, seven hours into an eight-hour resolution target: at risk, oldest first by number.
+        open("Risky", w.client_a, w.component, "now() - interval '7 hours' - n * interval '1 minute'", "now()", 22),
+        open("Running", w.client_a, w.component, "now() - interval '1 hour'", "now()", 3),
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let (status, page) = manager.text("/").await;
+    assert_eq!(status, 200);
+    let panel =
+        page.split_once("SLA clocks at risk or breached").and_then(|(_, p)| p.split("</table>").next()).unwrap();
+    let shown: Vec<&str> = panel.match_indices("Risky ").map(|(at, _)| &panel[at..at + 9]).collect();
+    let expected: Vec<String> = (3..=22).rev().map(|n| format!("Risky {n:03}")).collect();
+    assert_eq!(shown, expected, "the 20 longest-running at-risk clocks, longest first: {panel}");
+    assert!(panel.contains("At risk: "), "{panel}");
+    assert!(!panel.contains("Calm") && !panel.contains("Running"), "only clocks that need attention: {panel}");
+}
+
+#[tokio::test]
+async fn support_sees_open_incidents_that_lack_an_analysis_or_a_workaround_and_not_those_with_both() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let analysed = |conn: &mut PgConnection, incident: i32| {
+        diesel::sql_query(format!("INSERT INTO root_cause_analysis (incident_id, conducted_by_user, analysis_method) SELECT {incident}, min(user_id), 'timeline_analysis' FROM users")).execute(conn).unwrap();
+    };
+    let worked_around = |conn: &mut PgConnection, incident: i32| {
+        diesel::sql_query(format!("INSERT INTO workarounds (incident_id, implemented_by_user, effectiveness_level, implemented_at) SELECT {incident}, min(user_id), 'partial_mitigation', now() FROM users")).execute(conn).unwrap();
+    };
+    let both = incident(&mut conn, "Has both", w.client_a, w.component, "open");
+    analysed(&mut conn, both);
+    worked_around(&mut conn, both);
+    let analysis_only = incident(&mut conn, "Analysis only", w.client_a, w.component, "open");
+    analysed(&mut conn, analysis_only);
+    let workaround_only = incident(&mut conn, "Workaround only", w.client_a, w.component, "investigating");
+    worked_around(&mut conn, workaround_only);
+    incident(&mut conn, "Neither yet", w.client_a, w.component, "open");
+    incident(&mut conn, "Closed without", w.client_a, w.component, "closed");
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let (_, page) = support.text("/").await;
+    let panel = page.split_once("Waiting for a root cause analysis or a workaround").unwrap().1;
+    for title in ["Analysis only", "Workaround only", "Neither yet"] {
+        assert!(panel.contains(title), "{title} waits: {panel}");
+    }
+    assert!(!panel.contains("Has both") && !panel.contains("Closed without"), "{panel}");
+}
+
+#[tokio::test]
 async fn a_breached_sla_shows_on_the_incident_list_page_and_manager_dashboard() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
