@@ -1,5 +1,6 @@
 //! Which SLA applies to an incident: the client's approved SLA for the severity, through an active, approved
 //! subscription. A pending or rejected SLA (or subscription) never counts as a target.
+use crate::db::prepared::prepared;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
@@ -15,15 +16,17 @@ pub struct SlaTarget {
 
 /// The strictest applicable SLA when a client has several subscriptions.
 pub fn target(conn: &mut PgConnection, client_id: i32, severity: &str) -> QueryResult<Option<SlaTarget>> {
-    diesel::sql_query(
+    prepared(
         "SELECT sla.sla_id, sla.response_time_minutes, sla.resolution_time_hours \
-         FROM service_level_agreements sla JOIN subscriptions s USING (subscription_id) \
-         WHERE s.client_id = $1 AND sla.severity_level = $2 AND s.status = 'active' \
-           AND s.approval_status = 'approved' AND sla.approval_status = 'approved' \
-         ORDER BY sla.response_time_minutes, sla.resolution_time_hours, sla.sla_id LIMIT 1",
+         FROM service_level_agreements sla JOIN subscriptions s USING (subscription_id) WHERE s.client_id = ",
     )
     .bind::<Integer, _>(client_id)
-    .bind::<Text, _>(severity)
+    .sql(" AND sla.severity_level = ")
+    .bind::<Text, _>(severity.to_string())
+    .sql(
+        " AND s.status = 'active' AND s.approval_status = 'approved' AND sla.approval_status = 'approved' \
+         ORDER BY sla.response_time_minutes, sla.resolution_time_hours, sla.sla_id LIMIT 1",
+    )
     .get_result(conn)
     .optional()
 }
@@ -44,15 +47,17 @@ pub fn targets_for(
         #[diesel(sql_type = Integer)]
         resolution: i32,
     }
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = prepared(
         "SELECT DISTINCT ON (s.client_id, sla.severity_level) s.client_id, sla.severity_level, \
                 sla.response_time_minutes AS response, sla.resolution_time_hours AS resolution \
-         FROM service_level_agreements sla JOIN subscriptions s USING (subscription_id) \
-         WHERE s.client_id = ANY($1) AND sla.severity_level IS NOT NULL AND s.status = 'active' \
+         FROM service_level_agreements sla JOIN subscriptions s USING (subscription_id) WHERE s.client_id = ANY(",
+    )
+    .bind::<diesel::sql_types::Array<Integer>, _>(clients.to_vec())
+    .sql(
+        ") AND sla.severity_level IS NOT NULL AND s.status = 'active' \
            AND s.approval_status = 'approved' AND sla.approval_status = 'approved' \
          ORDER BY s.client_id, sla.severity_level, sla.response_time_minutes, sla.resolution_time_hours, sla.sla_id",
     )
-    .bind::<diesel::sql_types::Array<Integer>, _>(clients)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| ((r.client_id, r.severity_level), (r.response, r.resolution))).collect())
 }

@@ -1,4 +1,5 @@
 //! The dashboards' queries. Each takes the viewer's scope and confines incidents to it in SQL.
+use crate::db::prepared::prepared;
 use crate::incidents::rules::Scope;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -28,7 +29,7 @@ pub struct Count {
 
 /// Open (not resolved or closed) incidents by severity.
 pub fn open_by_severity(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Count>> {
-    diesel::sql_query(format!(
+    prepared(format!(
         "SELECT i.severity AS label, count(*) AS n FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND {} GROUP BY 1 ORDER BY 1",
         scope_sql(scope, "i")
     ))
@@ -67,7 +68,7 @@ pub fn incidents(
     order: &str,
     limit: i64,
 ) -> QueryResult<Vec<IncidentLine>> {
-    diesel::sql_query(format!(
+    prepared(format!(
         "SELECT i.incident_id, i.title, i.severity, i.status, c.client_name, i.client_id, i.detection_timestamp, i.acknowledged_at, \
                 i.resolution_timestamp, i.created_at \
          FROM incidents i JOIN clients c USING (client_id) WHERE {condition} AND {} ORDER BY {order} LIMIT {limit}",
@@ -101,17 +102,21 @@ pub fn open_clock_inputs(
     after: Option<(DateTime<Utc>, i32)>,
     limit: i64,
 ) -> QueryResult<Vec<ClockInputs>> {
-    let (detected, id) = after.map_or((None, None), |(d, i)| (Some(d), Some(i)));
-    diesel::sql_query(format!(
+    let query = prepared(format!(
         "SELECT i.incident_id, i.client_id, i.severity, i.detection_timestamp, i.acknowledged_at, i.resolution_timestamp \
-         FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND {} \
-           AND ($1::timestamptz IS NULL OR (i.detection_timestamp, i.incident_id) > ($1, $2)) \
-         ORDER BY i.detection_timestamp, i.incident_id LIMIT {limit}",
+         FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND {}",
         scope_sql(scope, "i")
-    ))
-    .bind::<Nullable<Timestamptz>, _>(detected)
-    .bind::<Nullable<Integer>, _>(id)
-    .load(conn)
+    ));
+    let query = match after {
+        Some((detected, id)) => query
+            .sql(" AND (i.detection_timestamp, i.incident_id) > (")
+            .bind::<Timestamptz, _>(detected)
+            .sql(", ")
+            .bind::<Integer, _>(id)
+            .sql(")"),
+        None => query,
+    };
+    query.sql(format!(" ORDER BY i.detection_timestamp, i.incident_id LIMIT {limit}")).load(conn)
 }
 
 #[derive(Debug, QueryableByName)]
@@ -126,12 +131,12 @@ pub struct Line {
 
 /// A list of any records as (id, title, detail), from a query built of constants and integers.
 pub fn lines(conn: &mut PgConnection, sql: &str) -> QueryResult<Vec<Line>> {
-    diesel::sql_query(sql).load(conn)
+    prepared(sql).load(conn)
 }
 
 /// Counts of anything, from a query built of constants and integers, as (label, n).
 pub fn counts(conn: &mut PgConnection, sql: &str) -> QueryResult<Vec<Count>> {
-    diesel::sql_query(sql).load(conn)
+    prepared(sql).load(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -148,16 +153,15 @@ pub struct MonthTimes {
 
 /// Mean time to acknowledge and to resolve, month by month, for incidents detected in the last six months.
 pub fn mean_times(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<MonthTimes>> {
-    diesel::sql_query(format!(
+    prepared(
         "SELECT to_char(date_trunc('month', i.detection_timestamp), 'YYYY-MM') AS month, \
                 avg(extract(epoch FROM i.acknowledged_at - i.detection_timestamp) / 60)::float8 AS mtta_minutes, \
                 avg(extract(epoch FROM i.resolution_timestamp - i.detection_timestamp) / 60)::float8 AS mttr_minutes, \
                 count(*) AS incidents \
-         FROM incidents i WHERE i.detection_timestamp >= date_trunc('month', $1::timestamptz) - interval '5 months' AND {} \
-         GROUP BY 1 ORDER BY 1",
-        scope_sql(scope, "i")
-    ))
+         FROM incidents i WHERE i.detection_timestamp >= date_trunc('month', ",
+    )
     .bind::<Timestamptz, _>(now)
+    .sql(format!("::timestamptz) - interval '5 months' AND {} GROUP BY 1 ORDER BY 1", scope_sql(scope, "i")))
     .load(conn)
 }
 
@@ -173,7 +177,7 @@ pub struct Compliance {
 
 /// Per client: metrics recorded against a target, and how many met it.
 pub fn sla_compliance(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Compliance>> {
-    diesel::sql_query(format!(
+    prepared(format!(
         "SELECT c.client_name, count(*) AS measured, count(*) FILTER (WHERE m.calculated_value_minutes <= m.target_minutes) AS met \
          FROM performance_metrics m JOIN incidents i USING (incident_id) JOIN clients c ON c.client_id = i.client_id \
          WHERE m.target_minutes IS NOT NULL AND {} GROUP BY c.client_name ORDER BY c.client_name",
@@ -194,12 +198,11 @@ pub struct WeekCount {
 
 /// Incidents reported per week, by severity, over the last eight weeks.
 pub fn per_week(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<WeekCount>> {
-    diesel::sql_query(format!(
+    prepared(
         "SELECT to_char(date_trunc('week', i.created_at), 'YYYY-MM-DD') AS week, i.severity, count(*) AS n \
-         FROM incidents i WHERE i.created_at >= date_trunc('week', $1::timestamptz) - interval '7 weeks' AND {} \
-         GROUP BY 1, 2 ORDER BY 1, 2",
-        scope_sql(scope, "i")
-    ))
+         FROM incidents i WHERE i.created_at >= date_trunc('week', ",
+    )
     .bind::<Timestamptz, _>(now)
+    .sql(format!("::timestamptz) - interval '7 weeks' AND {} GROUP BY 1, 2 ORDER BY 1, 2", scope_sql(scope, "i")))
     .load(conn)
 }

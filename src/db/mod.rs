@@ -1,5 +1,6 @@
 //! Connection pool, migrations and the private PostgreSQL cluster.
 pub mod embedded;
+pub mod prepared;
 
 use diesel::connection::Instrumentation;
 use diesel::pg::PgConnection;

@@ -1,0 +1,86 @@
+//! Hand-written SQL that each connection keeps prepared. `diesel::sql_query` marks its SQL unsafe to cache, so
+//! PostgreSQL parses and plans it afresh on every call; on the dashboards that took longer than running the
+//! queries. Diesel caches this type by its text instead, and PostgreSQL plans it once per connection.
+//!
+//! Only for SQL whose text is built from constants and integers, so the cache stays small: values a user
+//! chooses go in as binds.
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{HasSqlType, Untyped};
+use std::marker::PhantomData;
+
+/// SQL text with bind parameters between its pieces.
+#[must_use = "a query does nothing until it is loaded"]
+pub struct PreparedSql<'a> {
+    parts: Vec<Part<'a>>,
+}
+
+enum Part<'a> {
+    Sql(String),
+    Bind(Box<dyn QueryFragment<Pg> + Send + 'a>),
+}
+
+/// Starts a query with this SQL.
+pub fn prepared<'a>(sql: impl Into<String>) -> PreparedSql<'a> {
+    PreparedSql { parts: vec![Part::Sql(sql.into())] }
+}
+
+impl<'a> PreparedSql<'a> {
+    /// A parameter (`$n`) here, with this value.
+    pub fn bind<ST, V>(mut self, value: V) -> Self
+    where
+        Pg: HasSqlType<ST>,
+        V: ToSql<ST, Pg> + Send + 'a,
+        ST: Send + 'a,
+    {
+        self.parts.push(Part::Bind(Box::new(Bound::<ST, V> { value, sql_type: PhantomData })));
+        self
+    }
+
+    /// More SQL after what is there.
+    pub fn sql(mut self, sql: impl Into<String>) -> Self {
+        self.parts.push(Part::Sql(sql.into()));
+        self
+    }
+}
+
+struct Bound<ST, V> {
+    value: V,
+    sql_type: PhantomData<ST>,
+}
+
+impl<ST, V> QueryFragment<Pg> for Bound<ST, V>
+where
+    Pg: HasSqlType<ST>,
+    V: ToSql<ST, Pg>,
+{
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        pass.push_bind_param::<ST, V>(&self.value)
+    }
+}
+
+impl QueryFragment<Pg> for PreparedSql<'_> {
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        for part in &self.parts {
+            match part {
+                Part::Sql(sql) => pass.push_sql(sql),
+                Part::Bind(bind) => bind.walk_ast(pass.reborrow())?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// No static id: the cache keys it by its SQL text and bind types.
+impl QueryId for PreparedSql<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for PreparedSql<'_> {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for PreparedSql<'_> {}
