@@ -7,17 +7,35 @@ use actix_web::cookie::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 type State = HashMap<String, String>;
 
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
+    /// When expired sessions were last swept away.
+    swept: Arc<Mutex<Option<Instant>>>,
 }
+
+/// Expired sessions are swept at most this often: every sign-in saves a session or two, and sweeping on each
+/// save was a statement per save for rows that expire by the hour.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PgSessionStore {
     pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+        Self { pool, swept: Arc::default() }
+    }
+
+    /// Whether this save should sweep: the first, then once per `SWEEP_EVERY`.
+    fn sweep_due(&self) -> bool {
+        let mut swept = self.swept.lock().expect("session sweep lock");
+        let due = swept.is_none_or(|at| at.elapsed() >= SWEEP_EVERY);
+        if due {
+            *swept = Some(Instant::now());
+        }
+        due
     }
 
     async fn run<T: Send + 'static>(
@@ -66,9 +84,12 @@ impl SessionStore for PgSessionStore {
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = generate_session_key();
         let (text, user, json, expires) = (key.as_ref().to_string(), user_of(&state), to_json(&state), expiry(ttl));
+        let sweep = self.sweep_due();
         self.run(move |conn| {
             // Expired sessions are swept as new ones arrive, so the table stays small without a timer.
-            diesel::delete(sessions::table.filter(sessions::expires_at.lt(Utc::now()))).execute(conn)?;
+            if sweep {
+                diesel::delete(sessions::table.filter(sessions::expires_at.lt(Utc::now()))).execute(conn)?;
+            }
             diesel::insert_into(sessions::table)
                 .values((
                     sessions::session_key.eq(text),

@@ -33,6 +33,33 @@ async fn sign_in_succeeds_renews_the_session_and_is_audited() {
 }
 
 #[tokio::test]
+async fn expired_sessions_are_swept_when_sessions_are_saved() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    diesel::sql_query(
+        "INSERT INTO sessions (session_key, state, expires_at) VALUES ('stale', '{}', now() - interval '1 minute'), ('live', '{}', now() + interval '1 hour')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(app.get("/login").await.status(), 200, "the sign-in page saves a session");
+    let keys: Vec<String> =
+        diesel::sql_query("SELECT session_key AS key FROM sessions WHERE session_key IN ('stale', 'live')")
+            .load::<Key>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|k| k.key)
+            .collect();
+    assert_eq!(keys, ["live"]);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Key {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    key: String,
+}
+
+#[tokio::test]
 async fn a_cookie_from_before_sign_in_is_not_signed_in() {
     let app = TestApp::spawn().await;
     create_user(&mut app.db.conn(), "Ada", "ada@example.com", Role::Executive, None, None);
