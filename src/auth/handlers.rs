@@ -1,11 +1,12 @@
 use super::service::{self, SignInRefusal};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::csrf;
 use crate::web::page::{FieldError, Page};
 use crate::web::respond::{see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
-use actix_web::{HttpResponse, Responder, web};
+use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -32,11 +33,19 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login_form(session: Session) -> impl Responder {
-    LoginPage { page: Page::anonymous(&session, "Sign in"), email: String::new(), errors: Vec::new() }
+pub async fn login_form(request: HttpRequest, session: Session) -> Result<HttpResponse, AppError> {
+    let (token, cookie) = csrf::sign_in_token(&request, &session);
+    let page =
+        LoginPage { page: Page::anonymous(&session, token, "Sign in"), email: String::new(), errors: Vec::new() };
+    let mut response = page.respond_to(&request).map_into_boxed_body();
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(AppError::internal)?;
+    }
+    Ok(response)
 }
 
 pub async fn login(
+    request: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     form: web::Form<LoginForm>,
@@ -61,7 +70,9 @@ pub async fn login(
             }
         }
     }
-    let page = LoginPage { page: Page::anonymous(&session, "Sign in"), email: form.email, errors };
+    // The browser's sign-in cookie stays as it was: the form only needs its token again.
+    let (token, _) = csrf::sign_in_token(&request, &session);
+    let page = LoginPage { page: Page::anonymous(&session, token, "Sign in"), email: form.email, errors };
     unprocessable(page)
 }
 

@@ -1,18 +1,34 @@
 //! CSRF protection: a random token per session, carried by every form as `csrf_token` and checked on every POST
 //! before any handler runs.
+//!
+//! A browser that has no session yet (someone about to sign in) gets its token from a signed cookie instead:
+//! the form carries the token and the cookie a copy signed with the server's key (a signed double-submit
+//! cookie). Showing the sign-in page then writes nothing to the database; a session row per visit made every
+//! anonymous request a write, and the table grew with the traffic.
 use crate::error::AppError;
 use actix_session::{Session, SessionExt};
 use actix_web::HttpMessage;
+use actix_web::HttpRequest;
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::web::Bytes;
+use actix_web::web::{self, Bytes};
 use rand::RngCore;
 
 const SESSION_KEY: &str = "csrf";
 pub const FIELD: &str = "csrf_token";
+/// The cookie holding the signed token of a browser without a session.
+const SIGN_IN_COOKIE: &str = "incident_desk_sign_in";
+
+/// What signs the sign-in cookie, and whether cookies are sent over HTTPS only (as the session's are).
+#[derive(Clone)]
+pub struct SignInCookies {
+    pub key: Key,
+    pub secure: bool,
+}
 
 /// The session's token, created on first use.
 pub fn token(session: &Session) -> String {
@@ -23,6 +39,39 @@ pub fn token(session: &Session) -> String {
     // A session that cannot be written yields a token that will not verify: the POST is refused, never allowed.
     let _ = session.insert(SESSION_KEY, &token);
     token
+}
+
+/// The sign-in form's token: the session's when there is one, otherwise the browser's signed cookie's, made anew
+/// when it has none. The cookie to set comes with it.
+pub fn sign_in_token(request: &HttpRequest, session: &Session) -> (String, Option<Cookie<'static>>) {
+    if let Ok(Some(token)) = session.get::<String>(SESSION_KEY) {
+        return (token, None);
+    }
+    let Some(cookies) = request.app_data::<web::Data<SignInCookies>>() else {
+        return (token(session), None);
+    };
+    if let Some(token) = signed_token(request.cookie(SIGN_IN_COOKIE), &cookies.key) {
+        return (token, None);
+    }
+    let token = new_token();
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&cookies.key).add(
+        Cookie::build(SIGN_IN_COOKIE, token.clone())
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(cookies.secure)
+            .finish(),
+    );
+    let cookie = jar.get(SIGN_IN_COOKIE).cloned();
+    (token, cookie)
+}
+
+/// The token in a sign-in cookie, if the server's key signed it.
+fn signed_token(cookie: Option<Cookie<'static>>, key: &Key) -> Option<String> {
+    let mut jar = CookieJar::new();
+    jar.add_original(cookie?);
+    jar.signed(key).get(SIGN_IN_COOKIE).map(|c| c.value().to_string())
 }
 
 /// Replaces the token (at sign-in, with the session).
@@ -43,7 +92,11 @@ pub async fn check(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() == Method::POST {
-        let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
+        // Without a session, only signing in can follow; every other form then asks the browser to sign in.
+        let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten().or_else(|| {
+            let cookies = req.app_data::<web::Data<SignInCookies>>()?;
+            signed_token(req.cookie(SIGN_IN_COOKIE), &cookies.key)
+        });
         let body = match read_form(&mut req.take_payload()).await {
             Ok(body) => body,
             Err(refusal) => return Ok(req.into_response(refusal.error_response())),

@@ -153,9 +153,12 @@ fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpReque
 /// Builds the server on `listener`; the caller runs it.
 pub fn server(listener: TcpListener, state: web::Data<AppState>, options: ServerOptions) -> std::io::Result<Server> {
     let sessions = session_store::PgSessionStore::new(state.pool.clone());
+    let sign_in_cookies =
+        web::Data::new(csrf::SignInCookies { key: options.session_key.clone(), secure: options.cookie_secure });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(sign_in_cookies.clone())
             // The CSRF check reads the body first, to this limit too.
             .app_data(web::PayloadConfig::new(FORM_LIMIT))
             .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))

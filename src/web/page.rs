@@ -74,8 +74,8 @@ impl Page {
         }
     }
 
-    /// A page for someone not signed in (the sign-in page).
-    pub fn anonymous(session: &Session, title: impl Into<String>) -> Self {
+    /// A page for someone not signed in (the sign-in page), with the sign-in form's token.
+    pub fn anonymous(session: &Session, csrf_token: String, title: impl Into<String>) -> Self {
         Self {
             title: title.into(),
             user_name: None,
@@ -83,7 +83,7 @@ impl Page {
             organisation: None,
             staff: false,
             nav: Vec::new(),
-            csrf_token: csrf::token(session),
+            csrf_token,
             flash: session::take_flash(session),
         }
     }

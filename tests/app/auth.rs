@@ -37,12 +37,13 @@ async fn expired_sessions_are_swept_when_sessions_are_saved() {
     use diesel::prelude::*;
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
+    create_user(&mut conn, "Ada", "ada@example.com", Role::Executive, None, None);
     diesel::sql_query(
         "INSERT INTO sessions (session_key, state, expires_at) VALUES ('stale', '{}', now() - interval '1 minute'), ('live', '{}', now() + interval '1 hour')",
     )
     .execute(&mut conn)
     .unwrap();
-    assert_eq!(app.get("/login").await.status(), 200, "the sign-in page saves a session");
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), 303, "signing in saves a session");
     let keys: Vec<String> =
         diesel::sql_query("SELECT session_key AS key FROM sessions WHERE session_key IN ('stale', 'live')")
             .load::<Key>(&mut conn)
@@ -146,6 +147,41 @@ async fn a_post_without_the_right_csrf_token_is_refused_and_writes_nothing() {
 
     assert_eq!(audit_count(&mut conn), before, "nothing written");
     assert_eq!(app.get("/").await.status(), 303, "not signed in");
+}
+
+#[tokio::test]
+async fn the_sign_in_page_writes_no_session_and_its_token_holds_only_with_its_signed_cookie() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    create_user(&mut conn, "Ada", "ada@example.com", Role::Executive, None, None);
+    let sessions =
+        |conn: &mut PgConnection| -> i64 { incident_desk::schema::sessions::table.count().get_result(conn).unwrap() };
+    let before = (sessions(&mut conn), audit_count(&mut conn));
+    let page = app.get("/login").await;
+    let cookie = page.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("incident_desk_sign_in="), "{cookie}");
+    let token = token_in(&page.text().await.unwrap()).unwrap();
+    assert_eq!(sessions(&mut conn), before.0, "showing the sign-in page writes no session");
+
+    let sign_in = |cookie: Option<String>| {
+        let mut request = client().post(app.url("/login")).form(&[
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("csrf_token", token.as_str()),
+        ]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    assert_eq!(sign_in(None).await.unwrap().status(), 403, "the token alone is refused");
+    let forged = format!("incident_desk_sign_in={token}");
+    assert_eq!(sign_in(Some(forged)).await.unwrap().status(), 403, "an unsigned cookie is refused");
+    assert_eq!((sessions(&mut conn), audit_count(&mut conn)), before, "refusals write nothing");
+    let signed_in = sign_in(Some(cookie)).await.unwrap();
+    assert_eq!(signed_in.status(), 303, "the token with its signed cookie signs in");
+    assert_eq!(sessions(&mut conn), before.0 + 1, "the session starts at sign-in");
 }
 
 #[tokio::test]
@@ -287,8 +323,9 @@ async fn an_oversized_form_is_a_clear_413_page() {
 async fn pages_answer_503_while_the_database_is_down() {
     let unused_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = TestApp::spawn_on(TestDb::new(), &format!("postgres://postgres@127.0.0.1:{unused_port}/none"));
-    let login = app.get("/login").await;
-    assert_eq!(login.status(), 503, "the sign-in page says the database is down, not a bare 500");
+    assert_eq!(app.get("/login").await.status(), 200, "the sign-in page itself needs no database");
+    let login = app.login("ada@example.com", PASSWORD).await;
+    assert_eq!(login.status(), 503, "signing in says the database is down, not a bare 500");
     assert!(login.headers().contains_key("content-security-policy"));
     assert!(login.text().await.unwrap().contains("The database is not available right now"));
     assert_eq!(location(&app.get("/incidents").await), "/login", "anonymous requests still go to sign in");
