@@ -93,7 +93,8 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, 
     query
 }
 
-/// How many incidents the filtered list holds. Filters by client, status and severity alone are summed from
+/// How many incidents the filtered list holds, for lists without a text search (counting a search's matches
+/// would cost what finding them all does). Filters by client, status and severity alone are summed from
 /// `incident_counts`, which triggers keep; others are counted.
 fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter) -> QueryResult<i64> {
     let client = match scope {
@@ -231,7 +232,6 @@ pub struct ListRow {
     pub resolution_timestamp: Option<DateTime<Utc>>,
 }
 
-/// A page of incidents, newest first, with the total.
 /// How the list is ordered: newest first by default, or by a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
@@ -272,18 +272,31 @@ pub struct Position {
     pub after: Option<(DateTime<Utc>, i32)>,
 }
 
+/// A page of the incident list.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub rows: Vec<ListRow>,
+    /// Whether rows follow this page.
+    pub more: bool,
+    /// How many incidents the whole list holds, when known: always without a text search, and on a search's
+    /// last page (its matches are not counted).
+    pub total: Option<i64>,
+}
+
+/// A page of the filtered list. One row more than a page is read, so whether another page follows is known
+/// without counting.
 pub fn list(
     conn: &mut PgConnection,
     scope: Scope,
     filter: &ListFilter,
     order: Order,
     page: Position,
-) -> QueryResult<(Vec<ListRow>, i64)> {
-    let total = total(conn, scope, filter)?;
+) -> QueryResult<ListPage> {
+    let counted = if filter.text.is_none() { Some(total(conn, scope, filter)?) } else { None };
     let mut query = filtered(scope, filter)
         .inner_join(clients::table)
         .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
-        .limit(PAGE_SIZE);
+        .limit(PAGE_SIZE + 1);
     query = match (order, page.after) {
         (Order::Newest, Some(after)) => query
             .filter(before_in_newest_order(after))
@@ -301,7 +314,7 @@ pub fn list(
             .order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
             .offset(offset(page)),
     };
-    let rows = query
+    let mut rows: Vec<ListRow> = query
         .select((
             incidents::incident_id,
             incidents::title,
@@ -316,7 +329,11 @@ pub fn list(
             incidents::resolution_timestamp,
         ))
         .load(conn)?;
-    Ok((rows, total))
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    // On the last page the pages before it and this one's rows are all there is.
+    let total = counted.or_else(|| (!more).then(|| offset(page) + rows.len() as i64));
+    Ok(ListPage { rows, more, total })
 }
 
 /// Open incidents of the same client and component reported in the 24 hours before `now`.
