@@ -1,5 +1,11 @@
 // @generated from the migrations by a schema dump; keep in step with migrations/.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     audit_logs (audit_id) {
         audit_id -> Int8,
@@ -56,6 +62,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     communications (communication_id) {
         communication_id -> Int4,
         incident_id -> Int4,
@@ -69,6 +78,7 @@ diesel::table! {
         created_at -> Timestamptz,
         lock_version -> Int4,
         message -> Nullable<Text>,
+        message_search -> Tsvector,
     }
 }
 
@@ -117,6 +127,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     incidents (incident_id) {
         incident_id -> Int4,
         title -> Text,
@@ -136,6 +149,7 @@ diesel::table! {
         acknowledged_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         lock_version -> Int4,
+        title_search -> Tsvector,
     }
 }
 

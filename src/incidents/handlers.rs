@@ -211,7 +211,8 @@ struct ListPage {
     page: Page,
     rows: Vec<Row>,
     filters: Vec<FormField>,
-    total: i64,
+    /// How many incidents the list holds, when known (a text search's matches are counted only on its last page).
+    total: Option<i64>,
     first: i64,
     last: i64,
     previous: Option<String>,
@@ -243,16 +244,16 @@ pub async fn list(
     let scope = scope_of(&user);
     let staff = user.role().is_staff();
     let viewer = crate::records::Viewer::of(&user);
-    let (rows, total, clients, assignees, targets) = state
+    let (listed, clients, assignees, targets) = state
         .db(move |conn| {
-            let (rows, total) = queries::list(conn, scope, &filter, order, page)?;
-            let clients: Vec<i32> = rows.iter().map(|r| r.client_id).collect();
+            let listed = queries::list(conn, scope, &filter, order, page)?;
+            let clients: Vec<i32> = listed.rows.iter().map(|r| r.client_id).collect();
             let targets = crate::service_levels::targets_for(conn, &clients)?;
             // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
             let clients = if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
             let assignees =
                 if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
-            Ok((rows, total, clients, assignees, targets))
+            Ok((listed, clients, assignees, targets))
         })
         .await?;
     let typed = |name: &str| values.get(name).cloned().flatten();
@@ -265,6 +266,7 @@ pub async fn list(
         .into_iter()
         .filter(|f| staff || !matches!(f.name, "client_id" | "assignee"))
         .collect();
+    let queries::ListPage { rows, more, total } = listed;
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + rows.len() as i64 - 1).max(0);
     let link = |order: Order, page: i64, after: Option<&ListRow>| {
@@ -278,7 +280,7 @@ pub async fn list(
         }
         format!("/incidents?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
     };
-    let next = (page_number * PAGE_SIZE < total).then(|| link(order, page_number + 1, rows.last()));
+    let next = more.then(|| link(order, page_number + 1, rows.last()));
     let previous = (page_number > 1).then(|| link(order, page_number - 1, None));
     // Severity and status sort one way; the report time toggles between newest and oldest first.
     let reported = if order == Order::Oldest {

@@ -611,6 +611,108 @@ async fn lists_filter_by_status_severity_client_and_assignee() {
     assert_eq!(manager.get("/incidents?page=-1").await.status(), 400);
 }
 
+/// The incidents a list page shows, in order.
+fn listed_ids(page: &str) -> Vec<i32> {
+    page.split("<th scope=\"row\"><a href=\"/incidents/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// The address of the page's "Next page" link, if it has one.
+fn next_link(page: &str) -> Option<String> {
+    let before = page.split_once("rel=\"next\"")?.0;
+    Some(before.rsplit("href=\"").next()?.split('"').next()?.replace("&#38;", "&"))
+}
+
+#[tokio::test]
+async fn a_search_pages_through_its_matches_without_counting_them_and_finds_messages_for_staff_only() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let reporter = user_id(&mut conn, w.emails[&Role::IncidentManager]);
+    let bulk = |conn: &mut PgConnection, title: &str, client: i32, n: i32, hours_ago: i32| -> Vec<i32> {
+        diesel::sql_query(format!(
+            "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, component_id, reporter_user_id, detection_timestamp, created_at) \
+             SELECT '{title} ' || g, 'Performance', 'P3', 'low', 'low', 'open', {client}, {}, {reporter}, now() - (g + {hours_ago}) * interval '1 hour', now() - (g + {hours_ago}) * interval '1 hour' \
+             FROM generate_series(1, {n}) g RETURNING incident_id AS id",
+            w.component
+        ))
+        .load::<IdRow>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+    };
+    let message = |conn: &mut PgConnection, incident: i32, text: &str| {
+        diesel::sql_query(format!(
+            "INSERT INTO communications (incident_id, sender_id, recipient_type, communication_type, delivery_method, message) \
+             VALUES ({incident}, {reporter}, 'technical_team', 'update', 'email', '{text}')"
+        ))
+        .execute(conn)
+        .unwrap();
+    };
+    // 57 title matches of client A, 3 of client B, among incidents that do not match, and one incident of
+    // client A that only a message matches; one that both its title and messages match counts once.
+    let mut a = bulk(&mut conn, "Gateway timeouts on queue", w.client_a, 57, 0);
+    let b = bulk(&mut conn, "Borealis timeouts", w.client_b, 3, 10);
+    bulk(&mut conn, "Disk almost full", w.client_a, 40, 5);
+    let by_message = bulk(&mut conn, "Printer jammed", w.client_a, 1, 30)[0];
+    message(&mut conn, by_message, "Upstream timeouts cleared after the restart");
+    message(&mut conn, a[3], "More timeouts seen");
+    message(&mut conn, a[3], "Timeouts again");
+    a.push(by_message);
+    let mut expected: Vec<i32> = a.iter().chain(&b).copied().collect();
+    expected.sort();
+
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let (_, first) = manager.text("/incidents?q=timeouts").await;
+    assert_eq!(listed_ids(&first).len(), 50, "a full page: {first}");
+    assert!(first.contains("Incidents: showing 1–50</caption>"), "no total before the last page: {first}");
+    let next = next_link(&first).expect("a next page");
+    assert!(next.contains("q=timeouts") && next.contains("after="), "the next page keeps the search: {next}");
+    let (status, second) = manager.text(&next).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed_ids(&second).len(), 11, "{second}");
+    assert!(second.contains("Incidents: showing 51–61 of 61</caption>"), "the last page knows the total: {second}");
+    assert!(next_link(&second).is_none() && second.contains("rel=\"prev\""));
+    let mut seen: Vec<i32> = listed_ids(&first).into_iter().chain(listed_ids(&second)).collect();
+    assert!(seen.windows(2).all(|pair| pair[0] != pair[1]), "each match once");
+    seen.sort();
+    assert_eq!(seen, expected, "every match, titles and messages, once, and nothing else");
+    let csv = manager.text("/incidents.csv?q=timeouts").await.1;
+    assert_eq!(csv.lines().count(), 62, "a header and every match: {csv}");
+
+    let (_, few) = manager.text("/incidents?q=printer").await;
+    assert!(few.contains("Incidents: showing 1–1 of 1</caption>") && next_link(&few).is_none(), "{few}");
+    let (_, none) = manager.text("/incidents?q=nowhereword").await;
+    assert!(none.contains("No incidents match these filters.") && !none.contains("<caption>"));
+    assert!(next_link(&none).is_none());
+
+    // A client contact searches titles only, and only their client's.
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (_, first) = contact.text("/incidents?q=timeouts").await;
+    assert!(first.contains("Incidents: showing 1–50</caption>"), "{first}");
+    let (_, second) = contact.text(&next_link(&first).expect("a next page")).await;
+    assert!(second.contains("Incidents: showing 51–57 of 57</caption>"), "{second}");
+    let mut seen: Vec<i32> = listed_ids(&first).into_iter().chain(listed_ids(&second)).collect();
+    seen.sort();
+    let mut theirs: Vec<i32> = a.iter().copied().filter(|id| *id != by_message).collect();
+    theirs.sort();
+    assert_eq!(seen, theirs, "their own title matches: not another client's, not a message's");
+    assert!(!first.contains("Borealis") && !second.contains("Borealis") && !second.contains("Printer jammed"));
+    let (_, upstream) = contact.text("/incidents?q=upstream").await;
+    assert!(upstream.contains("No incidents match these filters."), "messages are not searched for contacts");
+    let (_, upstream) = manager.text("/incidents?q=upstream").await;
+    assert!(upstream.contains("Printer jammed 1") && upstream.contains("showing 1–1 of 1"), "{upstream}");
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+}
+
 #[tokio::test]
 async fn the_whole_story_shows_on_one_timeline() {
     let app = TestApp::spawn().await;

@@ -468,6 +468,12 @@ async fn a_report_is_a_snapshot_that_later_changes_do_not_rewrite() {
             && print.contains("Audit chain head")
     );
     assert!(print.contains("<thead>"), "table headers repeat across printed pages");
+    let kept: Vec<bool> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Array<diesel::sql_types::Bool>>(
+        "(SELECT ARRAY[snapshot->'incident' ? 'title', snapshot->'incident' ? 'title_search'] FROM incident_reports)",
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(kept, [true, false], "the snapshot holds the incident's fields, not its search vector");
     let client = app.signed_in(w.emails[&Role::ClientContact]).await;
     assert_eq!(
         client.get(&format!("{path}/print")).await.status(),
