@@ -1,6 +1,6 @@
--- A sign-in storm. Each POST /login needs a fresh anonymous session and its CSRF token (signing in renews the
--- session and rotates the token), so the script alternates: GET /login harvests a cookie and token into a queue,
--- and the next request sends a POST with one of them, for the next of the BENCH_EMAILS (comma separated) in turn.
+-- A sign-in storm, as browsers sign in: each POST /login follows a GET /login that gave a new browser its signed
+-- sign-in cookie and CSRF token. The script alternates: GET /login harvests a cookie and token into a queue, and
+-- the next request sends a POST with one of them, for the next of the BENCH_EMAILS (comma separated) in turn.
 -- Many accounts keep the per-account throttle out of the way. `ok` counts sign-ins (303).
 dofile(os.getenv("BENCH_WRK_DIR") .. "/result.lua")
 

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// many rows: each is computed at most once a minute per scope and shared by the dashboard views in between.
 #[derive(Default)]
 pub struct HistoryFigures {
-    computed: Mutex<HashMap<(&'static str, Scope), Computed>>,
+    computed: Mutex<HashMap<(&'static str, Scope), Arc<Mutex<Option<Computed>>>>>,
     /// How far the audit chain has been checked; each view goes on from there.
     audit_walk: Mutex<Option<crate::audit::chain::Verification>>,
 }
@@ -36,15 +36,16 @@ impl HistoryFigures {
         scope: Scope,
         compute: impl FnOnce() -> QueryResult<T>,
     ) -> QueryResult<T> {
-        let known = self.computed.lock().expect("history figures lock").get(&(name, scope)).cloned();
-        if let Some((_, value)) = known.filter(|(at, _)| at.elapsed() < Self::FRESH_FOR)
+        let slot = Arc::clone(self.computed.lock().expect("history figures lock").entry((name, scope)).or_default());
+        // Views that arrive while the figure is being computed wait for it rather than each compute it again.
+        let mut slot = slot.lock().expect("history figure lock");
+        if let Some((_, value)) = slot.as_ref().filter(|(at, _)| at.elapsed() < Self::FRESH_FOR)
             && let Some(value) = value.downcast_ref::<T>()
         {
             return Ok(value.clone());
         }
         let value = compute()?;
-        let stored: Arc<dyn Any + Send + Sync> = Arc::new(value.clone());
-        self.computed.lock().expect("history figures lock").insert((name, scope), (Instant::now(), stored));
+        *slot = Some((Instant::now(), Arc::new(value.clone())));
         Ok(value)
     }
 }
@@ -586,4 +587,36 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
     };
     *history.audit_walk.lock().expect("audit walk lock") = Some(walked);
     Ok(Figure { label: "Audit chain".into(), value, href: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn views_arriving_together_compute_a_history_figure_once_and_share_it() {
+        let history = HistoryFigures::default();
+        let computed = AtomicUsize::new(0);
+        let values: Vec<i64> = std::thread::scope(|scope| {
+            let views: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        history
+                            .get("figure", Scope::All, || {
+                                computed.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(Duration::from_millis(50));
+                                Ok(42_i64)
+                            })
+                            .unwrap()
+                    })
+                })
+                .collect();
+            views.into_iter().map(|v| v.join().unwrap()).collect()
+        });
+        assert_eq!(values, [42; 8]);
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "computed once for eight views");
+        let other = history.get("figure", Scope::Client(1), || Ok(7_i64)).unwrap();
+        assert_eq!((other, computed.load(Ordering::SeqCst)), (7, 1), "each scope has its own figure");
+    }
 }
