@@ -19,13 +19,15 @@ use std::time::{Duration, Instant};
 /// many rows: each is computed at most once a minute per scope and shared by the dashboard views in between.
 #[derive(Default)]
 pub struct HistoryFigures {
-    computed: Mutex<HashMap<(&'static str, Scope), Arc<Mutex<Option<Computed>>>>>,
+    computed: Mutex<HashMap<(&'static str, Scope), Slot>>,
     /// How far the audit chain has been checked; each view goes on from there.
     audit_walk: Mutex<Option<crate::audit::chain::Verification>>,
 }
 
 /// When a figure was computed, and its value.
 type Computed = (Instant, Arc<dyn Any + Send + Sync>);
+/// A figure's place: empty until first computed, and locked while it is being computed.
+type Slot = Arc<Mutex<Option<Computed>>>;
 
 impl HistoryFigures {
     const FRESH_FOR: Duration = Duration::from_secs(60);
