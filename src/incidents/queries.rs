@@ -105,10 +105,14 @@ fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter) -> QueryRes
     if filter.assignee.is_some() || filter.text.is_some() {
         return filtered(scope, filter).select(count_star()).first(conn);
     }
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
-    diesel::select(
-        sql::<BigInt>("(SELECT coalesce(sum(n), 0)::bigint FROM incident_counts WHERE (")
+    #[derive(QueryableByName)]
+    struct Total {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel::sql_types::{Integer, Nullable, Text};
+    let total: Total =
+        crate::db::prepared::prepared("SELECT coalesce(sum(n), 0)::bigint AS n FROM incident_counts WHERE (")
             .bind::<Nullable<Integer>, _>(client)
             .sql("::integer IS NULL OR client_id = ")
             .bind::<Nullable<Integer>, _>(client)
@@ -120,20 +124,25 @@ fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter) -> QueryRes
             .bind::<Nullable<Text>, _>(filter.severity.clone())
             .sql("::text IS NULL OR severity = ")
             .bind::<Nullable<Text>, _>(filter.severity.clone())
-            .sql("))"),
-    )
-    .get_result(conn)
+            .sql(")")
+            .get_result(conn)?;
+    Ok(total.n)
 }
 
-/// Rows after `(created, id)` in the newest-first order, as one row comparison the index can seek to. Both
-/// values are typed, so writing them into the SQL is safe.
+/// Rows after `(created, id)` in the newest-first order. The first condition bounds the date index's walk; the
+/// second passes over the rows of that same moment that came before. Plain diesel, so the statement stays
+/// prepared (an SQL literal would make it planned anew on every page).
+#[allow(clippy::type_complexity)]
 fn before_in_newest_order(
     (created, id): (DateTime<Utc>, i32),
-) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql(&format!(
-        "(incidents.created_at, incidents.incident_id) < ('{}'::timestamptz, {id})",
-        created.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    ))
+) -> diesel::dsl::And<
+    diesel::dsl::LtEq<incidents::created_at, DateTime<Utc>>,
+    diesel::dsl::Or<
+        diesel::dsl::Lt<incidents::created_at, DateTime<Utc>>,
+        diesel::dsl::Lt<incidents::incident_id, i32>,
+    >,
+> {
+    incidents::created_at.le(created).and(incidents::created_at.lt(created).or(incidents::incident_id.lt(id)))
 }
 
 /// Writes every incident of the filtered list as CSV, newest first, in batches so memory stays flat;

@@ -773,3 +773,30 @@ async fn the_whole_story_shows_on_one_timeline() {
         order.iter().map(|text| page.find(text).unwrap_or_else(|| panic!("timeline shows «{text}»"))).collect();
     assert!(positions.windows(2).all(|p| p[0] < p[1]), "newest first: {positions:?}");
 }
+
+#[test]
+fn pages_after_a_row_pass_over_rows_of_the_same_moment_exactly_once() {
+    use incident_desk::incidents::queries::{ListFilter, Order, Position, list};
+    use incident_desk::incidents::rules::Scope;
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let w = world(&mut conn);
+    diesel::sql_query(format!(
+        "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, component_id, reporter_user_id, detection_timestamp, created_at) \
+         SELECT 'Same moment ' || n, 'Performance', 'P3', 'low', 'low', 'open', {}, {}, (SELECT min(user_id) FROM users), '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z' \
+         FROM generate_series(1, 60) n",
+        w.client_a, w.component
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let filter = ListFilter::default();
+    let first = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 1, after: None }).unwrap();
+    let last = first.rows.last().unwrap();
+    let after = Some((last.created_at, last.incident_id));
+    let second = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 2, after }).unwrap();
+    let mut ids: Vec<i32> = first.rows.iter().chain(&second.rows).map(|r| r.incident_id).collect();
+    assert_eq!((first.rows.len(), second.rows.len()), (50, 10));
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 60, "every incident once");
+}
