@@ -149,6 +149,8 @@ get() { measure "$1" get.lua "$CONNECTIONS" BENCH_PATH="$2" BENCH_COOKIE="${3:-}
 
 log "measuring: $RUNS run(s) of ${DURATION} s per row, wrk -t1 -c$CONNECTIONS"
 get "GET /login" /login
+# The same page for a browser that has a session: the cheapest page that reads the database (its session).
+get "GET /login, with a session" /login "$ADMIN"
 get "GET /healthz" /healthz
 for role in admin manager support account executive client vendor; do
     get "dashboard ($role)" / "${COOKIE[$role]}"

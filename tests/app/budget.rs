@@ -113,3 +113,36 @@ async fn every_page_runs_a_small_fixed_number_of_statements_however_many_records
     assert!(problems.is_empty(), "{}\nall pages:\n{}", problems.join("\n"), report.join("\n"));
     println!("statements per page:\n{}", report.join("\n"));
 }
+
+/// `db::prepared` keeps a statement prepared on its connection, once per text, where `sql_query` prepares none:
+/// the dashboards rely on it so PostgreSQL does not plan their queries on every view.
+#[test]
+fn hand_written_queries_through_db_prepared_are_prepared_once_per_connection() {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Integer};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let database = TestDb::new();
+    let mut conn = database.conn();
+    let prepared_like = |conn: &mut diesel::PgConnection, text: &str| -> i64 {
+        diesel::sql_query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE $1")
+            .bind::<diesel::sql_types::Text, _>(format!("{text}%"))
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    };
+    for value in 1..=3 {
+        let count: Count = db::prepared::prepared("SELECT count(*) AS n FROM generate_series(1, ")
+            .bind::<Integer, _>(value)
+            .sql(")")
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(count.n, i64::from(value), "binds reach the statement");
+        diesel::sql_query(format!("SELECT {value}::bigint AS n")).get_result::<Count>(&mut conn).unwrap();
+    }
+    assert_eq!(prepared_like(&mut conn, "SELECT count(*) AS n FROM generate_series(1, $1)"), 1);
+    assert_eq!(prepared_like(&mut conn, "SELECT 1::bigint AS n"), 0, "sql_query prepares nothing to keep");
+}
