@@ -22,6 +22,8 @@ pub struct HistoryFigures {
     computed: Mutex<HashMap<(&'static str, Scope), Slot>>,
     /// How far the audit chain has been checked; each view goes on from there.
     audit_walk: Mutex<Option<crate::audit::chain::Verification>>,
+    /// What the last walk found, shown by views that arrive while another view walks.
+    audit_seen: Mutex<Option<String>>,
 }
 
 /// When a figure was computed, and its value.
@@ -576,7 +578,18 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
     use crate::audit::chain::{self, Verification};
     // Each view checks at most this many new entries, so a long trail is caught up with over a few views.
     const WALK_PER_VIEW: u64 = 20_000;
-    let from = history.audit_walk.lock().expect("audit walk lock").clone().unwrap_or_else(Verification::start);
+    // One view walks at a time; views arriving meanwhile show what the last walk found rather than walk the same
+    // entries beside it (each holding thousands of them in memory) or wait for it.
+    let mut walk = match history.audit_walk.try_lock() {
+        Ok(walk) => walk,
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            let seen = history.audit_seen.lock().expect("audit seen lock").clone();
+            let value = seen.unwrap_or_else(|| "Being checked; the next view shows the result".into());
+            return Ok(Figure { label: "Audit chain".into(), value, href: None });
+        }
+    };
+    let from = walk.clone().unwrap_or_else(Verification::start);
     let checked_before = from.entries;
     let walked = chain::verify_from(conn, from, WALK_PER_VIEW)?;
     let value = match &walked.broken {
@@ -587,7 +600,8 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
         }
         None => format!("Intact ({} entries)", walked.entries),
     };
-    *history.audit_walk.lock().expect("audit walk lock") = Some(walked);
+    *walk = Some(walked);
+    *history.audit_seen.lock().expect("audit seen lock") = Some(value.clone());
     Ok(Figure { label: "Audit chain".into(), value, href: None })
 }
 
