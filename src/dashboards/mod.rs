@@ -6,10 +6,11 @@ use crate::domain::enums::{Role, Severity};
 use crate::incidents::handlers::{ClockView, clocks};
 use crate::incidents::rules::Scope;
 use crate::incidents::service::scope_of;
+use crate::incidents::sla_clock::SlaClocks;
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use queries::IncidentLine;
+use queries::{ClockInputs, IncidentLine};
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -161,7 +162,7 @@ fn incident_panel(
     now: DateTime<Utc>,
     empty: &str,
 ) -> QueryResult<Panel> {
-    let clients: Vec<i32> = lines.iter().map(|l| l.client_id).collect();
+    let clients: Vec<i32> = lines.iter().map(|l| l.clock.client_id).collect();
     let targets = crate::service_levels::targets_for(conn, &clients)?;
     Ok(clock_panel(title, lines, &targets, now, empty))
 }
@@ -171,20 +172,14 @@ fn clock_panel(title: &str, lines: Vec<IncidentLine>, targets: &Targets, now: Da
     let rows = lines
         .into_iter()
         .map(|line| {
-            let clock = clocks(
-                targets.get(&(line.client_id, line.severity.clone())).copied(),
-                line.detection_timestamp,
-                line.acknowledged_at,
-                line.resolution_timestamp,
-                now,
-            )
-            .map_or_else(
+            let clock = clocks_of(&line.clock, targets, now).map_or_else(
                 || ClockView { text: "No applicable SLA".into(), class: "none" },
                 |c| ClockView { text: c.headline().describe(), class: c.headline().class() },
             );
-            let severity = Severity::parse(&line.severity).map_or(line.severity.clone(), |s| s.label().to_string());
+            let ClockInputs { incident_id, severity, .. } = &line.clock;
+            let severity = Severity::parse(severity).map_or(severity.clone(), |s| s.label().to_string());
             vec![
-                Cell::link(format!("{}: {}", line.incident_id, line.title), format!("/incidents/{}", line.incident_id)),
+                Cell::link(format!("{incident_id}: {}", line.title), format!("/incidents/{incident_id}")),
                 Cell::text(severity),
                 Cell::text(line.status.replace('_', " ")),
                 Cell::text(line.client_name),
@@ -506,6 +501,17 @@ pub fn build(
 /// The SLA targets of (client, severity), as `service_levels::targets_for` reads them.
 type Targets = HashMap<(i32, String), (i32, i32)>;
 
+/// An incident's SLA clocks, or none when no approved SLA applies.
+fn clocks_of(inputs: &ClockInputs, targets: &Targets, now: DateTime<Utc>) -> Option<SlaClocks> {
+    clocks(
+        targets.get(&(inputs.client_id, inputs.severity.clone())).copied(),
+        inputs.detection_timestamp,
+        inputs.acknowledged_at,
+        inputs.resolution_timestamp,
+        now,
+    )
+}
+
 /// Open incidents whose SLA clock is at risk or breached, longest-running first, at most 20, with the targets
 /// that decided it. The clocks' own rule decides: open incidents are walked a batch at a time in the order of
 /// their detection, reading only what the clocks need, until 20 are found; the oldest are the likeliest to
@@ -524,14 +530,7 @@ fn attention(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> Query
             targets.extend(crate::service_levels::targets_for(conn, &new_clients)?);
         }
         for open in &batch {
-            let clock = clocks(
-                targets.get(&(open.client_id, open.severity.clone())).copied(),
-                open.detection_timestamp,
-                open.acknowledged_at,
-                open.resolution_timestamp,
-                now,
-            );
-            if clock.is_some_and(|c| c.headline().needs_attention()) && found.len() < MOST {
+            if clocks_of(open, &targets, now).is_some_and(|c| c.headline().needs_attention()) && found.len() < MOST {
                 found.push(open.incident_id);
             }
         }

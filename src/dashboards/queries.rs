@@ -36,28 +36,17 @@ pub fn open_by_severity(conn: &mut PgConnection, scope: Scope) -> QueryResult<Ve
     .load(conn)
 }
 
-#[derive(Debug, Clone, QueryableByName)]
+/// An incident as dashboard panels list it.
+#[derive(Debug, QueryableByName)]
 pub struct IncidentLine {
-    #[diesel(sql_type = Integer)]
-    pub incident_id: i32,
+    #[diesel(embed)]
+    pub clock: ClockInputs,
     #[diesel(sql_type = Text)]
     pub title: String,
-    #[diesel(sql_type = Text)]
-    pub severity: String,
     #[diesel(sql_type = Text)]
     pub status: String,
     #[diesel(sql_type = Text)]
     pub client_name: String,
-    #[diesel(sql_type = Integer)]
-    pub client_id: i32,
-    #[diesel(sql_type = Timestamptz)]
-    pub detection_timestamp: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub resolution_timestamp: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Timestamptz)]
-    pub created_at: DateTime<Utc>,
 }
 
 /// Incidents matching `condition` (SQL over `i`, built only from constants and integers), within the scope.
@@ -70,14 +59,14 @@ pub fn incidents(
 ) -> QueryResult<Vec<IncidentLine>> {
     prepared(format!(
         "SELECT i.incident_id, i.title, i.severity, i.status, c.client_name, i.client_id, i.detection_timestamp, i.acknowledged_at, \
-                i.resolution_timestamp, i.created_at \
+                i.resolution_timestamp \
          FROM incidents i JOIN clients c USING (client_id) WHERE {condition} AND {} ORDER BY {order} LIMIT {limit}",
         scope_sql(scope, "i")
     ))
     .load(conn)
 }
 
-/// What an open incident's SLA clocks are computed from, without the rest of its row.
+/// What an incident's SLA clocks are computed from, without the rest of its row.
 #[derive(Debug, QueryableByName)]
 pub struct ClockInputs {
     #[diesel(sql_type = Integer)]
