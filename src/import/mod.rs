@@ -87,13 +87,13 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
     Ok(counts)
 }
 
-/// The foreign keys and the secondary (non-unique) indexes of the format's tables, taken away for the load and
-/// made again after it: checking and indexing millions of rows at once is many times faster than row by row.
-/// Every reference was checked beforehand, and the load is one transaction, so no one sees the tables without
-/// them.
+/// The foreign keys, unique constraints and secondary indexes of the format's tables (all but the primary keys),
+/// taken away for the load and made again after it: checking and indexing millions of rows at once is many times
+/// faster than row by row. Every reference and unique value was checked beforehand, and the load is one
+/// transaction, so no one sees the tables without them.
 struct Deferred {
-    /// (table, constraint, definition)
-    foreign_keys: Vec<(String, String, String)>,
+    /// (table, constraint, definition): unique constraints before the foreign keys that may rest on them.
+    constraints: Vec<(String, String, String)>,
     index_definitions: Vec<String>,
 }
 
@@ -110,28 +110,32 @@ struct CatalogRow {
 impl Deferred {
     fn drop(conn: &mut PgConnection) -> Result<Self, ImportError> {
         let tables: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
-        let foreign_keys: Vec<CatalogRow> = diesel::sql_query(
+        let constraints: Vec<CatalogRow> = diesel::sql_query(
             "SELECT conrelid::regclass::text AS table_name, conname::text AS name, pg_get_constraintdef(oid) AS definition \
-             FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY($1) ORDER BY oid",
+             FROM pg_constraint WHERE contype IN ('u', 'f') AND conrelid::regclass::text = ANY($1) \
+             ORDER BY contype DESC, oid",
         )
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&tables)
         .load(conn)?;
+        // Indexes of their own: a constraint's index goes with its constraint.
         let indexes: Vec<CatalogRow> = diesel::sql_query(
             "SELECT indrelid::regclass::text AS table_name, indexrelid::regclass::text AS name, \
              pg_get_indexdef(indexrelid) AS definition \
-             FROM pg_index WHERE NOT indisunique AND indrelid::regclass::text = ANY($1) ORDER BY indexrelid",
+             FROM pg_index WHERE NOT indisprimary AND indrelid::regclass::text = ANY($1) \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid) ORDER BY indexrelid",
         )
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&tables)
         .load(conn)?;
-        for key in &foreign_keys {
-            diesel::sql_query(format!("ALTER TABLE {} DROP CONSTRAINT \"{}\"", key.table_name, key.name))
+        // Foreign keys first: a unique constraint cannot go while a key rests on it.
+        for constraint in constraints.iter().rev() {
+            diesel::sql_query(format!("ALTER TABLE {} DROP CONSTRAINT \"{}\"", constraint.table_name, constraint.name))
                 .execute(conn)?;
         }
         for index in &indexes {
             diesel::sql_query(format!("DROP INDEX {}", index.name)).execute(conn)?;
         }
         Ok(Self {
-            foreign_keys: foreign_keys.into_iter().map(|k| (k.table_name, k.name, k.definition)).collect(),
+            constraints: constraints.into_iter().map(|k| (k.table_name, k.name, k.definition)).collect(),
             index_definitions: indexes.into_iter().map(|i| i.definition).collect(),
         })
     }
@@ -140,7 +144,7 @@ impl Deferred {
         for definition in &self.index_definitions {
             diesel::sql_query(definition).execute(conn)?;
         }
-        for (table, name, definition) in &self.foreign_keys {
+        for (table, name, definition) in &self.constraints {
             diesel::sql_query(format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}")).execute(conn)?;
         }
         Ok(())

@@ -30,12 +30,36 @@ fn load(conn: &mut PgConnection, dataset: &Dataset) -> Result<import::Counts, Im
     conn.transaction(|conn| import::load(conn, dataset, &LoadOptions::default()))
 }
 
+/// Every index and constraint of the public schema, by name and definition.
+fn catalog(conn: &mut PgConnection) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Definition {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        definition: String,
+    }
+    diesel::sql_query(
+        "SELECT indexname || ': ' || indexdef AS definition FROM pg_indexes WHERE schemaname = 'public' \
+         UNION ALL SELECT conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE connamespace = 'public'::regnamespace ORDER BY 1",
+    )
+    .load::<Definition>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|d| d.definition)
+    .collect()
+}
+
 #[test]
 fn the_reference_data_set_imports_with_the_counts_of_its_source_and_a_valid_chain() {
     let db = TestDb::new();
     let mut conn = db.conn();
     let dataset = import::read_dir(&reference_dir()).unwrap();
+    let migrated = catalog(&mut conn);
     let counts = load(&mut conn, &dataset).unwrap();
+    // The load sets keys, unique constraints and indexes aside and makes them again: all of them.
+    assert!(migrated.iter().any(|d| d.starts_with("audit_logs_entry_hash_key: UNIQUE")), "{migrated:?}");
+    assert!(migrated.iter().any(|d| d.starts_with("users_email_key: CREATE UNIQUE INDEX")), "{migrated:?}");
+    assert_eq!(catalog(&mut conn), migrated);
 
     let expected = expected_counts();
     assert_eq!(expected.len(), 22, "SOURCE.md lists 22 tables");
