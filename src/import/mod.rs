@@ -178,27 +178,18 @@ const BATCH: usize = 10_000;
 fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Value>) -> Result<(), ImportError> {
     let columns = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
     // A target of 0 means none: the reference's own convention.
-    let targets: Vec<&str> = table.columns.iter().filter(|c| matches!(c.kind, Kind::Target)).map(|c| c.name).collect();
+    let values = table
+        .columns
+        .iter()
+        .map(|c| if matches!(c.kind, Kind::Target) { format!("NULLIF({0}, 0)", c.name) } else { c.name.to_string() })
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "INSERT INTO {name} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{name}, $1::json)",
+        "INSERT INTO {name} ({columns}) SELECT {values} FROM json_populate_recordset(NULL::{name}, $1::json)",
         name = table.name
     );
     let records: Vec<&Value> = records.values().collect();
-    let batches = records.chunks(BATCH).map(|batch| {
-        let rows: Vec<Value> = batch
-            .iter()
-            .map(|&record| {
-                let mut record = record.clone();
-                for column in &targets {
-                    if record.get(*column).and_then(Value::as_i64) == Some(0) {
-                        record[*column] = Value::Null;
-                    }
-                }
-                record
-            })
-            .collect();
-        Value::Array(rows).to_string()
-    });
+    let batches = records.chunks(BATCH).map(|batch| serde_json::to_string(batch).expect("JSON values serialize"));
     crate::db::execute_batches(conn, &sql, batches).map_err(|e| match e {
         diesel::result::Error::DatabaseError(_, info) => ImportError::File {
             file: format!("{}.json", table.name),
