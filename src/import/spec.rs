@@ -400,9 +400,10 @@ fn parse_any_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    // `%Y-%m-%dT%H:%M:%S%.f` by chrono's own fixed parser: a large data set has millions of them.
+    text.parse::<NaiveDateTime>()
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok())
         .or_else(|| parse_date(text).and_then(|date| date.and_hms_opt(0, 0, 0)))
         .map(|naive| naive.and_utc())
 }

@@ -14,34 +14,36 @@ pub fn check(dataset: &Dataset) -> Result<(), ImportError> {
             )
         })
         .collect();
-    for table in TABLES {
-        let records = dataset.get(table.name).ok_or_else(|| ImportError::File {
-            file: file_of(table),
-            message: "is missing from the data set".into(),
-        })?;
-        let mut seen: Vec<HashMap<String, &str>> = vec![HashMap::new(); table.unique.len()];
-        let mut sorted: Vec<(&String, &Value)> = records.iter().collect();
-        sorted.sort_by_key(|(key, _)| key.parse::<i64>().unwrap_or(i64::MIN));
-        for (key, record) in sorted {
-            let Value::Object(record) = record else {
-                return Err(error(table, key, "(record)", "must be a JSON object"));
-            };
-            check_record(table, key, record, &ids)?;
-            check_rules(table, key, record)?;
-            for (group, seen) in table.unique.iter().zip(seen.iter_mut()) {
-                let value = group
-                    .iter()
-                    .map(|field| text_of(record.get(*field)).to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join("\u{1f}");
-                if let Some(first) = seen.insert(value, key) {
-                    return Err(error(
-                        table,
-                        key,
-                        &group.join(" + "),
-                        &format!("duplicates the value of record {first}; it must be unique"),
-                    ));
-                }
+    // Tables are checked side by side, and the first error in load order is the one reported.
+    std::thread::scope(|scope| {
+        let checks: Vec<_> = TABLES.iter().map(|table| scope.spawn(|| check_table(dataset, table, &ids))).collect();
+        checks.into_iter().try_for_each(|check| check.join().expect("a table check does not panic"))
+    })
+}
+
+fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&str>>) -> Result<(), ImportError> {
+    let records = dataset
+        .get(table.name)
+        .ok_or_else(|| ImportError::File { file: file_of(table), message: "is missing from the data set".into() })?;
+    let mut seen: Vec<HashMap<String, &str>> = vec![HashMap::new(); table.unique.len()];
+    let mut sorted: Vec<(&String, &Value)> = records.iter().collect();
+    sorted.sort_by_cached_key(|(key, _)| key.parse::<i64>().unwrap_or(i64::MIN));
+    for (key, record) in sorted {
+        let Value::Object(record) = record else {
+            return Err(error(table, key, "(record)", "must be a JSON object"));
+        };
+        check_record(table, key, record, ids)?;
+        check_rules(table, key, record)?;
+        for (group, seen) in table.unique.iter().zip(seen.iter_mut()) {
+            let value =
+                group.iter().map(|field| text_of(record.get(*field)).to_lowercase()).collect::<Vec<_>>().join("\u{1f}");
+            if let Some(first) = seen.insert(value, key) {
+                return Err(error(
+                    table,
+                    key,
+                    &group.join(" + "),
+                    &format!("duplicates the value of record {first}; it must be unique"),
+                ));
             }
         }
     }
