@@ -256,11 +256,12 @@ fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
 }
 
 /// Reports in the format carry no snapshot; each gets one of its incident as imported, so it can be printed.
+/// Every report is in the import, so no condition on the snapshot itself: one the statistics misjudged would
+/// turn the join into a loop over every incident per report.
 fn snapshot_reports(conn: &mut PgConnection) -> Result<(), ImportError> {
     diesel::sql_query(format!(
-        "UPDATE incident_reports r SET snapshot = ({})::jsonb FROM incidents i \
-         WHERE i.incident_id = r.incident_id AND r.snapshot IS NULL",
-        crate::records::procedure_service::snapshot_of_incident_i()
+        "UPDATE incident_reports r SET snapshot = s.snapshot::jsonb FROM ({}) s WHERE s.incident_id = r.incident_id",
+        crate::records::procedure_service::snapshots()
     ))
     .execute(conn)?;
     Ok(())

@@ -164,48 +164,67 @@ pub fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String
         #[diesel(sql_type = diesel::sql_types::Text)]
         snapshot: String,
     }
-    diesel::sql_query(format!(
-        "SELECT ({})::text AS snapshot FROM incidents i WHERE i.incident_id = $1",
-        snapshot_of_incident_i()
-    ))
-    .bind::<diesel::sql_types::Integer, _>(incident_id)
-    .get_result::<Snapshot>(conn)
-    .map(|s| s.snapshot)
+    diesel::sql_query(format!("SELECT snapshot::text AS snapshot FROM ({}) s WHERE s.incident_id = $1", snapshots()))
+        .bind::<diesel::sql_types::Integer, _>(incident_id)
+        .get_result::<Snapshot>(conn)
+        .map(|s| s.snapshot)
 }
 
-/// The snapshot of the incident aliased `i`, as a SQL expression (the import snapshots many reports at once).
-pub fn snapshot_of_incident_i() -> String {
-    let related = |table: &str, order: &str| {
+/// A query of every incident's snapshot as `(incident_id, snapshot json)`. The related records are grouped per
+/// incident in one pass each, so the import snapshots tens of thousands of reports at once; a condition on
+/// `incident_id` reaches into every group, so one incident's snapshot reads only its own rows.
+pub fn snapshots() -> String {
+    // Records of the same moment keep the order they were written in.
+    let related = |table: &str, order: &str, key: &str| {
         format!(
-            "'{table}', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.{order}), '[]') FROM {table} r WHERE r.incident_id = i.incident_id)"
+            "LEFT JOIN (SELECT r.incident_id, json_agg(row_to_json(r) ORDER BY r.{order}, r.{key}) AS records \
+               FROM {table} r GROUP BY r.incident_id) {table} ON {table}.incident_id = i.incident_id"
         )
     };
     // Assignment changes name people, not their ids.
-    let person = |column: &str| {
-        format!(
-            "CASE WHEN u.field_changed = 'assigned_to' THEN coalesce((SELECT name FROM users x WHERE x.user_id::text = u.{column}), u.{column}) ELSE u.{column} END"
-        )
+    let person = |column: &str, alias: &str| {
+        format!("CASE WHEN u.field_changed = 'assigned_to' THEN coalesce({alias}.name, u.{column}) ELSE u.{column} END")
     };
-    let (person_old, person_new) = (person("old_value"), person("new_value"));
-    // Names are looked up by key per update: a join would hash every user once per snapshot. The incident's
-    // search vector is an index's material, not something that was true of the incident.
+    let tables = [
+        ("incident_escalations", "escalated_at", "escalation_id"),
+        ("workarounds", "implemented_at", "workaround_id"),
+        ("root_cause_analysis", "created_at", "analysis_id"),
+        ("change_requests", "created_at", "change_id"),
+        ("performance_metrics", "recorded_at", "metric_id"),
+        ("post_incident_reviews", "scheduled_date", "review_id"),
+    ];
+    let related_fields: String =
+        tables.iter().map(|(table, ..)| format!("'{table}', coalesce({table}.records, '[]'), ")).collect();
+    let related_joins: Vec<String> = tables.iter().map(|(table, order, key)| related(table, order, key)).collect();
+    // The incident's search vector is an index's material, not something that was true of the incident.
     format!(
-        "json_build_object(\
+        "SELECT i.incident_id, json_build_object(\
            'incident', to_jsonb(i) - 'title_search', \
-           'client', (SELECT client_name FROM clients c WHERE c.client_id = i.client_id), \
-           'component', (SELECT component_name FROM infrastructure_components c WHERE c.component_id = i.component_id), \
-           'updates', (SELECT coalesce(json_agg(json_build_object('at', u.created_at, 'who', (SELECT name FROM users us WHERE us.user_id = u.updated_by_user), 'type', u.update_type, 'field', u.field_changed, 'old', {person_old}, 'new', {person_new}) ORDER BY u.created_at), '[]') \
-                       FROM incident_updates u WHERE u.incident_id = i.incident_id), \
-           {}, {}, {}, {}, {}, {}, \
-           'rollbacks', (SELECT coalesce(json_agg(row_to_json(r) ORDER BY r.created_at), '[]') FROM rollback_requests r WHERE r.change_id IN (SELECT change_id FROM change_requests WHERE incident_id = i.incident_id)), \
+           'client', c.client_name, \
+           'component', ic.component_name, \
+           'updates', coalesce(updates.records, '[]'), \
+           {related_fields}\
+           'rollbacks', coalesce(rollbacks.records, '[]'), \
            'audit_head', (SELECT entry_hash FROM audit_logs ORDER BY audit_id DESC LIMIT 1) \
-         )",
-        related("incident_escalations", "escalated_at"),
-        related("workarounds", "implemented_at"),
-        related("root_cause_analysis", "created_at"),
-        related("change_requests", "created_at"),
-        related("performance_metrics", "recorded_at"),
-        related("post_incident_reviews", "scheduled_date"),
+         ) AS snapshot \
+         FROM incidents i \
+         LEFT JOIN clients c ON c.client_id = i.client_id \
+         LEFT JOIN infrastructure_components ic ON ic.component_id = i.component_id \
+         LEFT JOIN (SELECT u.incident_id, json_agg(json_build_object('at', u.created_at, 'who', who.name, \
+                      'type', u.update_type, 'field', u.field_changed, 'old', {person_old}, 'new', {person_new}) \
+                      ORDER BY u.created_at, u.update_id) AS records \
+                    FROM incident_updates u \
+                    LEFT JOIN users who ON who.user_id = u.updated_by_user \
+                    LEFT JOIN users old_person ON old_person.user_id::text = u.old_value \
+                    LEFT JOIN users new_person ON new_person.user_id::text = u.new_value \
+                    GROUP BY u.incident_id) updates ON updates.incident_id = i.incident_id \
+         {} \
+         LEFT JOIN (SELECT c.incident_id, json_agg(row_to_json(r) ORDER BY r.created_at, r.rollback_id) AS records \
+                    FROM rollback_requests r JOIN change_requests c ON c.change_id = r.change_id \
+                    GROUP BY c.incident_id) rollbacks ON rollbacks.incident_id = i.incident_id",
+        related_joins.join(" "),
+        person_old = person("old_value", "old_person"),
+        person_new = person("new_value", "new_person"),
     )
 }
 

@@ -1,7 +1,15 @@
 //! The demo data set: it loads through the import, keeps a valid audit chain, and every demo login works.
 use crate::support::*;
-use diesel::Connection;
-use incident_desk::{audit::chain, auth::password, demo, import};
+use diesel::{Connection, RunQueryDsl};
+use incident_desk::{audit::chain, auth::password, demo, import, records::procedure_service};
+
+#[derive(diesel::QueryableByName)]
+struct StoredSnapshot {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    incident_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    snapshot: String,
+}
 
 #[tokio::test]
 async fn every_demo_login_reaches_its_roles_home_page() {
@@ -43,6 +51,18 @@ async fn bench_data_of_two_thousand_incidents_loads_with_a_whole_chain_and_can_b
     let per_incident = count_of("audit_logs") as f64 / 2_000.0;
     assert!((8.0..=14.0).contains(&per_incident), "{per_incident} audit entries per incident");
     assert_eq!(chain::verify(&mut conn).unwrap().broken, None);
+    // The import snapshots every report in one statement; each snapshot is the one a report made now would take.
+    let stored: Vec<StoredSnapshot> = diesel::sql_query(
+        "SELECT incident_id, snapshot::text AS snapshot FROM incident_reports ORDER BY report_id LIMIT 40",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert_eq!(stored.len(), 40);
+    for report in stored {
+        let taken_now = procedure_service::snapshot(&mut conn, report.incident_id).unwrap();
+        let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        assert_eq!(json(&report.snapshot), json(&taken_now), "incident {}", report.incident_id);
+    }
 
     let app = TestApp::spawn_with(db);
     let manager = app.browser();
