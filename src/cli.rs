@@ -127,10 +127,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { dir, initial_password } => import_dir(&database, &dir, initial_password.as_deref()),
-        Command::Demo { scale } => load_demo(&database, scale).map(|_| {
-            print_logins();
-            ExitCode::SUCCESS
-        }),
+        Command::Demo { scale } => {
+            let dataset = demo::dataset(chrono::Utc::now(), scale);
+            let loaded = load_demo(&database, &dataset);
+            // The process ends next: freeing bench data's millions of small records one by one takes seconds.
+            std::mem::forget(dataset);
+            loaded.map(|_| {
+                print_logins();
+                ExitCode::SUCCESS
+            })
+        }
         Command::User { command: UserCommand::Create { name, email, role, password } } => {
             create_user(&database, &name, &email, &role, &password)
         }
@@ -180,7 +186,7 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     let mut conn = database.connect()?;
     db::migrate(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
     if settings.database_url.is_none() && (database.embedded_created || is_empty(&mut conn)?) {
-        load_demo(database, demo::DEMO_INCIDENTS)?;
+        load_demo(database, &demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS))?;
     }
     drop(conn);
     let key = session_key(settings)?;
@@ -242,8 +248,10 @@ fn import_dir(database: &Database, dir: &std::path::Path, initial_password: Opti
         .map(|p| password::check_new_password(p).and_then(|_| password::hash(p)))
         .transpose()
         .map_err(|e| format!("--initial-password: {e}"))?;
-    let counts = load(database, &dataset, hash.as_deref())?;
-    print_counts(&counts);
+    let counts = load(database, &dataset, hash.as_deref());
+    // As for the demo: the process ends next, and freeing a large data set one record at a time takes seconds.
+    std::mem::forget(dataset);
+    print_counts(&counts?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -254,10 +262,9 @@ fn load(database: &Database, dataset: &import::Dataset, password_hash: Option<&s
         .map_err(|e| format!("nothing was imported: {e}"))
 }
 
-fn load_demo(database: &Database, incidents: usize) -> Result<(), String> {
-    let dataset = demo::dataset(chrono::Utc::now(), incidents);
+fn load_demo(database: &Database, dataset: &import::Dataset) -> Result<(), String> {
     let hash = password::hash(demo::DEMO_PASSWORD)?;
-    let counts = load(database, &dataset, Some(&hash))?;
+    let counts = load(database, dataset, Some(&hash))?;
     print_counts(&counts);
     Ok(())
 }
