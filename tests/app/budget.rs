@@ -16,7 +16,7 @@ use std::time::Duration;
 const BUDGET: usize = 10;
 /// Pages that gather many kinds of records run one query per kind (never one per record): the incident page's
 /// timeline reads thirteen tables, a client's page four lists of related records.
-const GATHERING_PAGES: &[(&str, usize)] = &[("/incidents/{id}", 34), ("/clients/{id}", 14)];
+const GATHERING_PAGES: &[(&str, usize)] = &[("/incidents/{id}", 22), ("/clients/{id}", 8)];
 
 /// Adds `n` more of everything around the in-scope incident, and `n` more incidents of its client.
 fn grow(conn: &mut diesel::PgConnection, incident: i32, n: usize) {
