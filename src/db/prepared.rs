@@ -2,8 +2,8 @@
 //! PostgreSQL parses and plans it afresh on every call; on the dashboards that took longer than running the
 //! queries. Diesel caches this type by its text instead, and PostgreSQL plans it once per connection.
 //!
-//! Only for SQL whose text is built from constants and integers, so the cache stays small: values a user
-//! chooses go in as binds.
+//! Only for SQL whose text is built from constants, integers and described identifiers, so the cache stays
+//! small: values a user chooses go in as binds.
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};

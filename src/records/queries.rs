@@ -2,10 +2,9 @@
 //! descriptions; every submitted value is a bound parameter, cast to its column's type by PostgreSQL.
 use super::Viewer;
 use super::spec::{ClientScope, FieldKind, RefTable, Resource};
+use crate::db::prepared::{PreparedSql, prepared};
 use crate::forms::Values;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use serde_json::{Map, Value};
 
@@ -38,10 +37,18 @@ impl Sql {
         format!("({})", template.replace("{}", &param))
     }
 
-    fn query(self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-        self.binds
-            .into_iter()
-            .fold(diesel::sql_query(self.text).into_boxed(), |query, value| query.bind::<Nullable<Text>, _>(value))
+    /// The query, kept prepared on its connection (its text names only described tables and columns, so there are
+    /// few texts). Each `$n` becomes the next parameter in the text's order: one used twice is bound twice.
+    fn query(self) -> PreparedSql<'static> {
+        let mut query = prepared(String::new());
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find('$') {
+            let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            let number: usize = rest[at + 1..at + 1 + digits].parse().expect("Sql::param writes $ and a number");
+            query = query.sql(&rest[..at]).bind::<Nullable<Text>, _>(self.binds[number - 1].clone());
+            rest = &rest[at + 1 + digits..];
+        }
+        query.sql(rest)
     }
 }
 
@@ -218,14 +225,14 @@ pub fn list_with(
     }
     let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
     let columns = select_list(&mut sql, resource, viewer);
+    let offset = sql.param(Some(((page.max(1) - 1) * PAGE_SIZE).to_string()), "bigint");
     // The count and the page in one statement: they agree, and a page showing ten kinds of related records
     // (the incident's) waits on ten round trips instead of twenty.
     sql.push(&format!(
         "SELECT (SELECT count(*) FROM {table}{filter}) AS n, \
            (SELECT coalesce(json_agg(r ORDER BY r.{POSITION}), '[]')::text FROM \
               (SELECT {columns}, row_number() OVER (ORDER BY {order}) AS {POSITION} FROM {table}{filter} \
-               ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {}) r) AS records",
-        (page.max(1) - 1) * PAGE_SIZE
+               ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}) r) AS records"
     ));
     let page: ListRow = sql.query().get_result(conn)?;
     let records: Vec<Record> = serde_json::from_str(&page.records).map_err(|e| {
@@ -403,4 +410,23 @@ pub fn update(
     );
     sql.push(&text);
     Ok(sql.query().execute(conn)? == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_bound_in_the_order_the_text_names_them_and_again_where_named_again() {
+        let mut sql = Sql::default();
+        let first = sql.param(Some("a".into()), "text");
+        let second = sql.param(Some("b".into()), "integer");
+        sql.push(&format!("SELECT 1 WHERE x = {second} AND y = {first} OR z = {second}"));
+        let debug = diesel::debug_query::<diesel::pg::Pg, _>(&sql.query()).to_string();
+        assert_eq!(
+            debug,
+            "SELECT 1 WHERE x = CAST($1 AS integer) AND y = CAST($2 AS text) OR z = CAST($3 AS integer) \
+             -- binds: [Some(\"b\"), Some(\"a\"), Some(\"b\")]"
+        );
+    }
 }
