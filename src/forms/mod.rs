@@ -145,7 +145,7 @@ pub fn parse(fields: &'static [Field], input: &HashMap<String, String>, creating
     let mut values = Values::new();
     let mut errors = Vec::new();
     for field in fields.iter().filter(|f| on_form(f, creating)) {
-        let raw = input.get(field.name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let raw = input.get(field.name).map(|v| v.trim()).filter(|v| !is_blank(v));
         match raw.map(|text| parse_value(field, text)).transpose() {
             Ok(Some(value)) => {
                 values.insert(field.name, Some(value));
@@ -158,6 +158,22 @@ pub fn parse(fields: &'static [Field], input: &HashMap<String, String>, creating
         }
     }
     (values, errors)
+}
+
+/// Whether a text shows nothing: only spaces, line breaks, control characters and the characters Unicode says
+/// to draw as nothing (zero-width spaces, byte-order marks, direction marks, variation selectors). Such text
+/// must not pass for a filled-in field.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || c.is_control() || is_default_ignorable(c))
+}
+
+/// Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1).
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 fn missing(field: &Field) -> String {
@@ -256,6 +272,7 @@ mod tests {
             (&VENDORS, "contact_phone", "555-1234", "Contact phone: enter a phone number"),
             (&VENDORS, "vendor_type", "pirate", "Vendor type must be one of"),
             (&VENDORS, "vendor_name", "", "Enter the name."),
+            (&VENDORS, "vendor_name", "\u{200B}\u{FEFF} \u{2060}", "Enter the name."),
             (&VENDORS, "vendor_name", "nul\0byte", "must not contain NUL"),
             (&COMPONENTS, "port_number", "70000", "Port must be between 1 and 65535."),
             (&COMPONENTS, "port_number", "eighty", "Port must be a whole number"),
@@ -291,6 +308,24 @@ mod tests {
         assert_eq!(values["component_name"].as_deref(), Some("Db-1"));
         assert_eq!(values["port_number"].as_deref(), Some("5432"));
         assert_eq!(values["product_id"], None);
+    }
+
+    #[test]
+    fn text_is_blank_when_it_shows_nothing() {
+        for (text, blank) in [
+            ("", true),
+            (" \t\r\n", true),
+            ("\u{200B}", true),
+            ("\u{FEFF}\u{200E}\u{200F}", true),
+            ("\u{00AD}\u{3164}\u{FE0F}", true),
+            ("\u{1}\u{7F}", true),
+            ("x", false),
+            (" \u{200B}x\u{200B} ", false),
+            ("👩\u{200D}💻", false),
+            ("\u{00A0}é", false),
+        ] {
+            assert_eq!(is_blank(text), blank, "{text:?}");
+        }
     }
 
     #[test]

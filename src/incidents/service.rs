@@ -322,7 +322,7 @@ pub fn post_progress(
     forbid(rules::may(Action::PostProgress, user.role()))?;
     wrong_state(rules::check_open_for_changes(incident.status()))?;
     let note = note.trim();
-    if note.is_empty() || note.chars().count() > MAX_NOTE || note.contains('\0') {
+    if crate::forms::is_blank(note) || note.chars().count() > MAX_NOTE || note.contains('\0') {
         return Err(Refusal::field("note", format!("Write the progress update: up to {MAX_NOTE} characters.")));
     }
     let now = clock.now();

@@ -291,7 +291,7 @@ fn check_decision(
     if approve {
         return Ok(None);
     }
-    if reason.is_empty() || reason.chars().count() > 2_000 {
+    if crate::forms::is_blank(reason) || reason.chars().count() > 2_000 {
         return Err(Refusal::field(
             "rejection_reason",
             "Rejection: enter the reason (up to 2000 characters), so the requester knows what to change.",

@@ -266,7 +266,7 @@ pub fn check_decision(current: ApprovalStatus, approve: bool, reason: &str) -> R
             current.label().to_lowercase()
         ));
     }
-    if !approve && reason.trim().is_empty() {
+    if !approve && crate::forms::is_blank(reason) {
         return Err("Rejection: enter the reason, so the person who submitted it knows what to change.".into());
     }
     Ok(())

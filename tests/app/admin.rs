@@ -213,6 +213,7 @@ async fn each_validation_refusal_names_the_field_keeps_the_input_and_writes_noth
         ("/clients", "contact_email", "OPS@ACME.EXAMPLE".into(), "A client with this contact email already exists"),
         ("/clients", "client_type", "conglomerate".into(), "Client type must be one of"),
         ("/clients", "client_name", "".into(), "Enter the name."),
+        ("/clients", "client_name", "\u{200B}\u{FEFF}".into(), "Enter the name."),
         ("/users", "email", "admin@provider.example".into(), "A user with this email already exists"),
         ("/users", "role", "client_contact".into(), "A client contact needs a client"), // shown on client_id
         ("/users", "client_id", "9999".into(), "The client chosen does not exist"),

@@ -106,6 +106,7 @@ async fn reporting_refuses_bad_input_and_writes_nothing() {
     assert!(vendor_form.contains("Acme Logistics") && !vendor_form.contains("Cobalt Clinic"), "the vendor's clients");
     let cases: Vec<(&Browser, &str, String, &str)> = vec![
         (&support, "title", "".into(), "Enter the title."),
+        (&support, "title", " \u{200B}\u{2060} ".into(), "Enter the title."),
         (&support, "severity", "P0".into(), "Severity must be one of"),
         (&support, "detection_timestamp", future, "cannot be in the future"),
         (&support, "detection_timestamp", "2026-02-30T10:00".into(), "must be a real date and time"),
