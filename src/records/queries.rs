@@ -38,14 +38,19 @@ impl Sql {
     }
 
     /// The query, kept prepared on its connection (its text names only described tables and columns, so there are
-    /// few texts). Each `$n` becomes the next parameter in the text's order: one used twice is bound twice.
+    /// few texts). Each `$n` becomes the next parameter in the text's order: one used twice is bound twice. The
+    /// descriptions' SQL never writes `$n` itself; a `$` without a number stays as it is.
     fn query(self) -> PreparedSql<'static> {
         let mut query = prepared(String::new());
         let mut rest = self.text.as_str();
         while let Some(at) = rest.find('$') {
             let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
-            let number: usize = rest[at + 1..at + 1 + digits].parse().expect("Sql::param writes $ and a number");
-            query = query.sql(&rest[..at]).bind::<Nullable<Text>, _>(self.binds[number - 1].clone());
+            match rest[at + 1..at + 1 + digits].parse::<usize>() {
+                Ok(number) => {
+                    query = query.sql(&rest[..at]).bind::<Nullable<Text>, _>(self.binds[number - 1].clone());
+                }
+                Err(_) => query = query.sql(&rest[..=at]),
+            }
             rest = &rest[at + 1 + digits..];
         }
         query.sql(rest)
@@ -421,11 +426,11 @@ mod tests {
         let mut sql = Sql::default();
         let first = sql.param(Some("a".into()), "text");
         let second = sql.param(Some("b".into()), "integer");
-        sql.push(&format!("SELECT 1 WHERE x = {second} AND y = {first} OR z = {second}"));
+        sql.push(&format!("SELECT '$' WHERE x = {second} AND y = {first} OR z = {second}"));
         let debug = diesel::debug_query::<diesel::pg::Pg, _>(&sql.query()).to_string();
         assert_eq!(
             debug,
-            "SELECT 1 WHERE x = CAST($1 AS integer) AND y = CAST($2 AS text) OR z = CAST($3 AS integer) \
+            "SELECT '$' WHERE x = CAST($1 AS integer) AND y = CAST($2 AS text) OR z = CAST($3 AS integer) \
              -- binds: [Some(\"b\"), Some(\"a\"), Some(\"b\")]"
         );
     }
