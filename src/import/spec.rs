@@ -1,7 +1,9 @@
 //! The 22 tables of the import format: their fields, in load order (referenced tables first).
 use crate::domain::enums::*;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
+use std::sync::LazyLock;
 use strum::VariantNames;
 
 #[derive(Debug, Clone, Copy)]
@@ -400,14 +402,46 @@ fn parse_any_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
-    // `%Y-%m-%dT%H:%M:%S%.f` by chrono's own fixed parser: a large data set has millions of them.
-    text.parse::<NaiveDateTime>()
-        .ok()
-        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok())
+    LOCAL_FORMATS
+        .iter()
+        .find_map(|items| {
+            let mut parsed = Parsed::new();
+            chrono::format::parse(&mut parsed, text, items.iter()).ok()?;
+            parsed.to_naive_datetime_with_offset(0).ok()
+        })
         .or_else(|| parse_date(text).and_then(|date| date.and_hms_opt(0, 0, 0)))
         .map(|naive| naive.and_utc())
 }
 
+/// Timestamps without an offset, read as these formats exactly. The formats are read once: a large data set has
+/// millions of timestamps, and reading the format text took longer than reading the timestamp.
+static LOCAL_FORMATS: LazyLock<[Vec<Item<'static>>; 2]> = LazyLock::new(|| {
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .map(|format| StrftimeItems::new(format).parse_to_owned().expect("the formats are valid"))
+});
+
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_read_with_or_without_an_offset_and_impossible_ones_are_not() {
+        let utc = |text: &str| parse_timestamp(text).map(|at| at.to_rfc3339());
+        for (text, read) in [
+            ("2026-03-14T09:30:00", Some("2026-03-14T09:30:00+00:00")),
+            ("2026-03-14 09:30:00.5", Some("2026-03-14T09:30:00.500+00:00")),
+            ("2026-03-14T09:30:00+02:00", Some("2026-03-14T07:30:00+00:00")),
+            ("2026-03-14", Some("2026-03-14T00:00:00+00:00")),
+            ("2026-02-30T10:00:00", None),
+            ("2026-03-14T09:30", None),
+            ("1899-12-31T23:59:59", None),
+            ("yesterday", None),
+        ] {
+            assert_eq!(utc(text).as_deref(), read, "{text}");
+        }
+    }
 }
