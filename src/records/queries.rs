@@ -239,7 +239,7 @@ pub fn list_with(
               (SELECT {columns}, row_number() OVER (ORDER BY {order}) AS {POSITION} FROM {table}{filter} \
                ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}) r) AS records"
     ));
-    let page: ListRow = sql.query().get_result(conn)?;
+    let page: CountedPage = sql.query().get_result(conn)?;
     let records: Vec<Record> = serde_json::from_str(&page.records).map_err(|e| {
         diesel::result::Error::DeserializationError(format!("a page of {table} is not JSON records: {e}").into())
     })?;
@@ -256,8 +256,9 @@ pub fn list_with(
 /// The column that carries a record's place on its page, so the page keeps its order through `json_agg`.
 const POSITION: &str = "__position";
 
+/// A page of records as JSON, with how many records the whole list holds (`n`).
 #[derive(QueryableByName)]
-struct ListRow {
+struct CountedPage {
     #[diesel(sql_type = BigInt)]
     n: i64,
     #[diesel(sql_type = Text)]
