@@ -191,7 +191,10 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     drop(conn);
     let key = session_key(settings)?;
     let pool = db::pool(&database.url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms));
-    let state = actix_web::web::Data::new(web::AppState::new(pool, Clock::system()));
+    let state = actix_web::web::Data::new(web::AppState {
+        trusted_proxy: settings.trusted_proxy,
+        ..web::AppState::new(pool, Clock::system())
+    });
     let listener = std::net::TcpListener::bind(settings.bind_addr)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
     println!("Incident Desk is serving on http://{}/", listener.local_addr().map_err(|e| e.to_string())?);

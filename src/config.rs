@@ -18,6 +18,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// `DB_POOL_WAIT_MS`: how long a request waits for a connection before answering 503 (default 3000).
     pub pool_wait_ms: u64,
+    /// `TRUSTED_PROXY`: the address of a reverse proxy in front; its `X-Forwarded-For` names the client.
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -38,6 +40,11 @@ impl Settings {
             pool_wait_ms: parse("DB_POOL_WAIT_MS", "3000")
                 .parse()
                 .map_err(|_| "DB_POOL_WAIT_MS must be a whole number of milliseconds".to_string())?,
+            trusted_proxy: var("TRUSTED_PROXY")
+                .map(|v| {
+                    v.trim().parse().map_err(|e| format!("TRUSTED_PROXY must be an IP address, e.g. 10.0.0.2 ({e})"))
+                })
+                .transpose()?,
         })
     }
 }

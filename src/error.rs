@@ -30,15 +30,33 @@ pub enum AppError {
     /// The record's state does not allow the action (already decided, closed, carried out); the text names the rule.
     #[error("{0}")]
     WrongState(String),
-    #[error("Too many failed sign-in attempts for this account. Try again in {0} seconds.")]
-    TooManyAttempts(u64),
+    #[error(
+        "Too many failed sign-in attempts {}. Try again in {seconds} seconds.",
+        if *from_address { "from your network address" } else { "for this account" }
+    )]
+    TooManyAttempts { seconds: u64, from_address: bool },
     #[error("The database is not available right now. Try again in a moment.")]
     Unavailable,
     #[error("Something went wrong on our side. The error was logged.")]
     Internal(String),
 }
 
+/// Why a request was refused, carried on its answer so that the web layer can audit the refusal.
+#[derive(Debug, Clone)]
+pub struct Refused(pub String);
+
 impl AppError {
+    /// The rule or reason that refused the request, for its audit entry; `None` when it was no refusal.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            AppError::Forbidden(reason) | AppError::WrongState(reason) | AppError::Unprocessable(reason) => {
+                Some(reason.clone())
+            }
+            AppError::NotFound => Some("Not found within the user's scope.".into()),
+            _ => None,
+        }
+    }
+
     pub fn internal(error: impl std::fmt::Display) -> Self {
         AppError::Internal(error.to_string())
     }
@@ -98,6 +116,19 @@ impl<C> Refusal<C> {
     }
 }
 
+/// A refusal by an access rule: its words are the page's message.
+impl<C> From<crate::access::Rule> for Refusal<C> {
+    fn from(rule: crate::access::Rule) -> Self {
+        Refusal::Forbidden(rule.text)
+    }
+}
+
+impl From<crate::access::Rule> for AppError {
+    fn from(rule: crate::access::Rule) -> Self {
+        AppError::Forbidden(rule.text)
+    }
+}
+
 /// Refusals that reach the error page (forms handle `Invalid` and `Conflict` themselves).
 impl<C> From<Refusal<C>> for AppError {
     fn from(refusal: Refusal<C>) -> Self {
@@ -132,7 +163,7 @@ impl ResponseError for AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict | AppError::WrongState(_) => StatusCode::CONFLICT,
-            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -154,7 +185,7 @@ impl ResponseError for AppError {
             AppError::Unprocessable(_) => "There is a problem",
             AppError::Conflict => "This record changed",
             AppError::WrongState(_) => "Not possible in this state",
-            AppError::TooManyAttempts(_) => "Too many attempts",
+            AppError::TooManyAttempts { .. } => "Too many attempts",
             AppError::Unavailable => "Service unavailable",
             AppError::Internal(_) => "Something went wrong",
         };
@@ -164,12 +195,16 @@ impl ResponseError for AppError {
         for (name, value) in crate::web::SECURITY_HEADERS {
             response.insert_header((*name, *value));
         }
-        if let AppError::TooManyAttempts(seconds) = self {
+        if let AppError::TooManyAttempts { seconds, .. } = self {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
-        match page.render() {
+        let mut response = match page.render() {
             Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
             Err(_) => response.content_type("text/plain; charset=utf-8").body(page.message),
+        };
+        if let Some(reason) = self.refusal() {
+            response.extensions_mut().insert(Refused(reason));
         }
+        response
     }
 }

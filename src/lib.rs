@@ -1,4 +1,5 @@
 //! Incident Desk: incident management for IT service providers.
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -9,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod explainer;
 pub mod forms;
 pub mod import;
 pub mod incidents;

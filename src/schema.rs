@@ -300,6 +300,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_throttle (key) {
+        key -> Text,
+        failures -> Int4,
+        last_attempt_at -> Timestamptz,
+        refused -> Int8,
+    }
+}
+
+diesel::table! {
     subscriptions (subscription_id) {
         subscription_id -> Int4,
         client_id -> Int4,
@@ -438,6 +447,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     root_cause_analysis,
     service_level_agreements,
     sessions,
+    sign_in_throttle,
     subscriptions,
     users,
     vendors,

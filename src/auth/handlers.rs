@@ -59,7 +59,8 @@ pub async fn login(
         errors.push(FieldError { field: "password", message: "Enter your password.".into() });
     }
     if errors.is_empty() {
-        match service::sign_in(&state, &form.email, &form.password).await? {
+        let address = state.client_address(&request);
+        match service::sign_in(&state, &form.email, &form.password, address).await? {
             Ok((user, organisation)) => {
                 session::sign_in(&session, user.user_id, organisation.as_deref())?;
                 session::flash(&session, format!("Signed in as {}.", user.name));
@@ -72,8 +73,9 @@ pub async fn login(
     }
     // The browser's sign-in cookie stays as it was: the form only needs its token again.
     let (token, _) = csrf::sign_in_token(&request, &session);
+    let refusal = errors.clone();
     let page = LoginPage { page: Page::anonymous(&session, token, "Sign in"), email: form.email, errors };
-    unprocessable(page)
+    unprocessable(page, &refusal)
 }
 
 pub async fn logout(
@@ -129,10 +131,10 @@ pub async fn change_password(
         service::change_password(&state, &user, &form.current_password, &form.new_password, &form.confirm_password)
             .await?;
     if !errors.is_empty() {
-        return unprocessable(PasswordPage {
-            page: Page::for_user(&session, &user, "Change your password", "/account/password"),
-            errors,
-        });
+        let refusal = errors.clone();
+        let page =
+            PasswordPage { page: Page::for_user(&session, &user, "Change your password", "/account/password"), errors };
+        return unprocessable(page, &refusal);
     }
     // A new session after a password change, so a session stolen earlier does not carry over.
     session::sign_in(&session, user.user_id, session::organisation(&session).as_deref())?;

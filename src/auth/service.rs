@@ -1,12 +1,11 @@
 //! Signing in: throttle, find the user, verify the password off the async workers, check the status, audit.
-use super::{password, rules};
+use super::{password, rules, throttle};
 use crate::audit::{self, Actor, Changes};
 use crate::error::AppError;
 use crate::users::{User, queries};
 use crate::web::AppState;
 use crate::web::page::FieldError;
 use diesel::Connection;
-use std::time::Instant;
 
 /// Why a sign-in was refused; each is shown on the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +30,16 @@ pub async fn sign_in(
     state: &AppState,
     email: &str,
     password_input: &str,
+    address: Option<String>,
 ) -> Result<Result<SignedIn, SignInRefusal>, AppError> {
-    if let Err(wait) = state.throttle.begin(email, Instant::now()) {
-        return Err(AppError::TooManyAttempts(wait.as_secs().max(1)));
+    let attempt = throttle::Attempt { email: email.to_string(), address };
+    let (counted, clock) = (attempt.clone(), state.clock.clone());
+    let started =
+        state.db(move |conn| Ok(conn.transaction(|conn| throttle::begin(conn, &counted, clock.now()))?)).await?;
+    if let Err(wait) = started {
+        // Waiting attempts are counted by the throttle, not audited: anonymous requests cannot grow the trail.
+        let seconds = wait.left.as_secs_f64().ceil().max(1.0) as u64;
+        return Err(AppError::TooManyAttempts { seconds, from_address: wait.address });
     }
     let lookup_email = email.trim().to_string();
     let candidate = state.db(move |conn| Ok(queries::find_for_login(conn, &lookup_email)?)).await?;
@@ -54,7 +60,7 @@ pub async fn sign_in(
         user => Err((user, SignInRefusal::BadCredentials)),
     };
     if outcome.is_ok() {
-        state.throttle.succeeded(email);
+        state.db(move |conn| Ok(throttle::succeeded(conn, &attempt)?)).await?;
     }
     // A failure is not the account owner's act: its actor is unknown, and the account is only its subject.
     let (actor, entity_id) = match &outcome {

@@ -2,14 +2,15 @@
 pub mod handlers;
 pub mod queries;
 
+use crate::access::Scope;
+use crate::db::prepared::{PreparedSql, prepared};
 use crate::domain::enums::{Role, Severity};
 use crate::incidents::handlers::{ClockView, clocks};
-use crate::incidents::rules::Scope;
-use crate::incidents::service::scope_of;
 use crate::incidents::sla_clock::SlaClocks;
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 use queries::{ClockInputs, IncidentLine};
 use std::any::Any;
 use std::collections::HashMap;
@@ -153,7 +154,7 @@ fn week_chart(
     Ok(WeekChart { weeks, max })
 }
 
-const OPEN: &str = "i.status NOT IN ('resolved', 'closed')";
+use queries::OPEN;
 
 fn incident_panel(
     conn: &mut PgConnection,
@@ -200,7 +201,7 @@ fn lines_panel(
     title: &str,
     headers: Vec<&'static str>,
     path: &str,
-    sql: &str,
+    sql: PreparedSql<'static>,
     empty: &str,
 ) -> QueryResult<Panel> {
     let rows = queries::lines(conn, sql)?
@@ -215,7 +216,7 @@ fn lines_panel(
     Ok(Panel { title: title.into(), headers, rows, empty: empty.into() })
 }
 
-fn counts_panel(conn: &mut PgConnection, title: &str, sql: &str, empty: &str) -> QueryResult<Panel> {
+fn counts_panel(conn: &mut PgConnection, title: &str, sql: PreparedSql<'static>, empty: &str) -> QueryResult<Panel> {
     let rows = queries::counts(conn, sql)?
         .into_iter()
         .map(|c| vec![Cell::text(c.label), Cell::text(c.n.to_string())])
@@ -236,16 +237,14 @@ fn severity_figures(conn: &mut PgConnection, scope: Scope, only: &[&str]) -> Que
         .collect())
 }
 
-/// The SQL confining a user's own records: only integers are written into it.
+/// What waits for a decision: the major requests for an executive, the others for anyone who approves.
 fn approvals_panel(conn: &mut PgConnection, executive_only: bool) -> QueryResult<Panel> {
-    let (subscriptions, changes) = if executive_only {
-        ("(sla_tier = 'premium' OR subscription_type = 'custom')", "(risk_level = 'high' OR change_type = 'emergency')")
-    } else {
-        (
-            "NOT (sla_tier = 'premium' OR subscription_type = 'custom')",
-            "NOT (risk_level = 'high' OR change_type = 'emergency')",
-        )
+    use crate::access::{Area, rules::major_requests};
+    let which = |area| {
+        let major = major_requests(area);
+        if executive_only { major.to_string() } else { format!("NOT {major}") }
     };
+    let (subscriptions, changes) = (which(Area::Subscriptions), which(Area::Changes));
     let mut sql = format!(
         "SELECT 'Subscriptions waiting for approval' AS label, count(*) AS n FROM subscriptions WHERE approval_status = 'pending' AND {subscriptions} \
          UNION ALL SELECT 'Change requests waiting for approval', count(*) FROM change_requests WHERE status = 'requested' AND {changes}"
@@ -262,7 +261,7 @@ fn approvals_panel(conn: &mut PgConnection, executive_only: bool) -> QueryResult
         ("SLAs", "/slas?approval_status=pending"),
         ("Rollback", "/rollbacks?status=requested"),
     ];
-    let rows = queries::counts(conn, &sql)?
+    let rows = queries::counts(conn, prepared(sql))?
         .into_iter()
         .map(|c| {
             let href =
@@ -326,11 +325,12 @@ pub fn build(
     user: &User,
     now: DateTime<Utc>,
 ) -> QueryResult<Dashboard> {
-    let scope = scope_of(user);
+    let scope = user.actor().scope();
     let me = user.user_id;
     let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None, weeks: None };
-    let open_incidents =
-        |conn: &mut PgConnection, order: &str, limit: i64| queries::incidents(conn, scope, OPEN, order, limit);
+    let open_incidents = |conn: &mut PgConnection, order: &str, limit: i64| {
+        queries::incidents(conn, scope, prepared(OPEN), order, limit)
+    };
     match user.role() {
         Role::IncidentManager => {
             dashboard.figures = severity_figures(conn, scope, &[])?;
@@ -350,8 +350,8 @@ pub fn build(
             let mine = queries::incidents(
                 conn,
                 scope,
-                &format!("{OPEN} AND i.assigned_to_user_id = {me}"),
-                "i.created_at",
+                prepared(format!("{OPEN} AND incidents.assigned_to_user_id = ")).bind::<Integer, _>(me),
+                "incidents.created_at",
                 50,
             )?;
             dashboard.panels.push(incident_panel(
@@ -366,21 +366,28 @@ pub fn build(
                 "My work orders, oldest first",
                 vec!["Work order", "Status"],
                 "/work-orders",
-                &format!("SELECT workorder_id AS id, title, replace(status, '_', ' ') AS detail FROM work_orders WHERE assigned_to_user = {me} AND status IN ('created', 'assigned', 'in_progress') ORDER BY created_at LIMIT 50"),
+                prepared(
+                    "SELECT workorder_id AS id, title, replace(status, '_', ' ') AS detail FROM work_orders \
+                     WHERE status IN ('created', 'assigned', 'in_progress') AND assigned_to_user = ",
+                )
+                .bind::<Integer, _>(me)
+                .sql(" ORDER BY created_at LIMIT 50"),
                 "No open work orders are assigned to you.",
             )?);
             let waiting = queries::incidents(
                 conn,
                 scope,
-                &format!(
+                prepared(format!(
                     // Probes per incident, in the open-incident index's order, stopping at the twentieth. Written as
                     // "fewer than both" because the planner then expects a third of open incidents to match, and
                     // walks the index: `probe IS NULL` is expected to match 0.5 %, so it read and sorted every open
                     // incident, and NOT EXISTS under an OR hashed every analysis and workaround there is.
-                    "{OPEN} AND (SELECT count(*) FROM (SELECT 1 FROM root_cause_analysis r WHERE r.incident_id = i.incident_id LIMIT 1) r) \
-                     + (SELECT count(*) FROM (SELECT 1 FROM workarounds w WHERE w.incident_id = i.incident_id LIMIT 1) w) < 2"
-                ),
-                "i.severity, i.created_at",
+                    "{OPEN} AND (SELECT count(*) FROM (SELECT 1 FROM root_cause_analysis r \
+                                WHERE r.incident_id = incidents.incident_id LIMIT 1) r) \
+                     + (SELECT count(*) FROM (SELECT 1 FROM workarounds w \
+                                WHERE w.incident_id = incidents.incident_id LIMIT 1) w) < 2"
+                )),
+                "incidents.severity, incidents.created_at",
                 20,
             )?;
             dashboard.panels.push(incident_panel(
@@ -392,7 +399,7 @@ pub fn build(
             )?);
         }
         Role::AccountManager => {
-            let open = open_incidents(conn, "i.severity, i.created_at", 50)?;
+            let open = open_incidents(conn, "incidents.severity, incidents.created_at", 50)?;
             dashboard.panels.push(incident_panel(
                 conn,
                 "Open incidents of my clients",
@@ -401,14 +408,13 @@ pub fn build(
                 "Your clients have no open incidents.",
             )?);
             dashboard.panels.push(compliance_panel(conn, history, scope)?);
-            let client = user.client_id.map(|c| format!(" AND s.client_id = {c}")).unwrap_or_default();
             let today = now.date_naive();
             dashboard.panels.push(lines_panel(
                 conn,
                 "Subscriptions ending within 30 days",
                 vec!["Subscription", "Ends"],
                 "/subscriptions",
-                &format!("SELECT s.subscription_id AS id, c.client_name || ' · ' || p.product_name AS title, s.end_date::text AS detail FROM subscriptions s JOIN clients c USING (client_id) JOIN products p USING (product_id) WHERE s.status = 'active' AND s.end_date BETWEEN '{today}'::date AND '{today}'::date + 30{client} ORDER BY s.end_date"),
+                ending_subscriptions(user, today),
                 "No active subscription ends in the next 30 days.",
             )?);
         }
@@ -418,8 +424,8 @@ pub fn build(
             let critical = queries::incidents(
                 conn,
                 scope,
-                &format!("{OPEN} AND i.severity IN ('P1', 'P2')"),
-                "i.severity, i.created_at",
+                prepared(format!("{OPEN} AND incidents.severity IN ('P1', 'P2')")),
+                "incidents.severity, incidents.created_at",
                 50,
             )?;
             dashboard.panels.push(incident_panel(
@@ -437,7 +443,9 @@ pub fn build(
             dashboard.panels.push(counts_panel(
                 conn,
                 "Users by status",
-                "SELECT replace(status, '_', ' ') AS label, count(*) AS n FROM users GROUP BY status ORDER BY status",
+                prepared(
+                    "SELECT replace(status, '_', ' ') AS label, count(*) AS n FROM users GROUP BY status ORDER BY status",
+                ),
                 "There are no users.",
             )?);
             dashboard.panels.push(lines_panel(
@@ -445,14 +453,23 @@ pub fn build(
                 "Components degraded or offline",
                 vec!["Component", "Status"],
                 "/components",
-                "SELECT component_id AS id, component_name AS title, operational_status AS detail FROM infrastructure_components WHERE operational_status IN ('degraded', 'offline') ORDER BY operational_status DESC, component_name",
+                prepared(
+                    "SELECT component_id AS id, component_name AS title, operational_status AS detail \
+                     FROM infrastructure_components WHERE operational_status IN ('degraded', 'offline') \
+                     ORDER BY operational_status DESC, component_name",
+                ),
                 "Every component is operational or in maintenance.",
             )?);
             dashboard.figures.push(audit_figure(conn, history)?);
         }
         Role::ClientContact => {
-            let ours =
-                queries::incidents(conn, scope, "true", "(i.status IN ('resolved', 'closed')), i.created_at DESC", 30)?;
+            let ours = queries::incidents(
+                conn,
+                scope,
+                prepared("TRUE"),
+                "(incidents.status IN ('resolved', 'closed')), incidents.created_at DESC",
+                30,
+            )?;
             dashboard.panels.push(incident_panel(
                 conn,
                 "Our incidents",
@@ -465,17 +482,21 @@ pub fn build(
                 "Latest communications to us",
                 vec!["Incident", "Message"],
                 "/incidents",
-                &format!(
-                    "SELECT i.incident_id AS id, i.title, coalesce(m.message, m.communication_type) || ' (' || to_char(m.created_at, 'YYYY-MM-DD HH24:MI') || ' UTC)' AS detail \
-                     FROM communications m JOIN incidents i USING (incident_id) \
-                     WHERE (m.recipient_id = {me} OR m.recipient_type IN ('client_contacts', 'all_stakeholders')) AND {} ORDER BY m.created_at DESC LIMIT 10",
-                    queries::scope_sql(scope, "i")
-                ),
+                prepared(
+                    "SELECT incidents.incident_id AS id, incidents.title, coalesce(m.message, m.communication_type) \
+                            || ' (' || to_char(m.created_at, 'YYYY-MM-DD HH24:MI') || ' UTC)' AS detail \
+                     FROM communications m JOIN incidents USING (incident_id) \
+                     WHERE (m.recipient_type IN ('client_contacts', 'all_stakeholders') OR m.recipient_id = ",
+                )
+                .bind::<Integer, _>(me)
+                .sql(") AND ")
+                .fragment(scope.incidents())
+                .sql(" ORDER BY m.created_at DESC LIMIT 10"),
                 "No communications yet.",
             )?);
         }
         Role::VendorContact => {
-            let ours = open_incidents(conn, "i.severity, i.created_at", 30)?;
+            let ours = open_incidents(conn, "incidents.severity, incidents.created_at", 30)?;
             dashboard.panels.push(incident_panel(
                 conn,
                 "Open incidents on our products",
@@ -483,19 +504,42 @@ pub fn build(
                 now,
                 "No open incidents involve your products.",
             )?);
-            if let Scope::Vendor(vendor) = scope {
-                dashboard.panels.push(lines_panel(
-                    conn,
-                    "Our work orders",
-                    vec!["Work order", "Status"],
-                    "/work-orders",
-                    &format!("SELECT w.workorder_id AS id, w.title, replace(w.status, '_', ' ') AS detail FROM work_orders w JOIN users u ON u.user_id = w.assigned_to_user WHERE u.vendor_id = {vendor} AND w.status IN ('created', 'assigned', 'in_progress') ORDER BY w.created_at LIMIT 30"),
-                    "No open work orders are assigned to your vendor.",
-                )?);
+            let sight = crate::access::Sight::of(&user.actor());
+            let mut sql = prepared(
+                "SELECT work_orders.workorder_id AS id, work_orders.title, replace(work_orders.status, '_', ' ') AS detail \
+                 FROM work_orders WHERE work_orders.status IN ('created', 'assigned', 'in_progress')",
+            );
+            if let Some(theirs) = sight.rows(crate::access::Rows::WorkOrders, "work_orders") {
+                sql = sql.sql(" AND ").append(theirs);
             }
+            dashboard.panels.push(lines_panel(
+                conn,
+                "Our work orders",
+                vec!["Work order", "Status"],
+                "/work-orders",
+                sql.sql(" ORDER BY work_orders.created_at LIMIT 30"),
+                "No open work orders are assigned to your vendor.",
+            )?);
         }
     }
     Ok(dashboard)
+}
+
+/// Active subscriptions that end within 30 days of `today`, of the user's clients.
+fn ending_subscriptions(user: &User, today: chrono::NaiveDate) -> PreparedSql<'static> {
+    let mut sql = prepared(
+        "SELECT subscriptions.subscription_id AS id, c.client_name || ' · ' || p.product_name AS title, \
+                subscriptions.end_date::text AS detail \
+         FROM subscriptions JOIN clients c USING (client_id) JOIN products p USING (product_id) \
+         WHERE subscriptions.status = 'active' AND subscriptions.end_date BETWEEN ",
+    )
+    .bind::<diesel::sql_types::Date, _>(today)
+    .sql(" AND ")
+    .bind::<diesel::sql_types::Date, _>(today + chrono::Days::new(30));
+    if let Some(theirs) = crate::access::Sight::of(&user.actor()).rows(crate::access::Rows::OfClient, "subscriptions") {
+        sql = sql.sql(" AND ").append(theirs);
+    }
+    sql.sql(" ORDER BY subscriptions.end_date")
 }
 
 /// The SLA targets of (client, severity), as `service_levels::targets_for` reads them.
@@ -544,12 +588,11 @@ fn attention(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> Query
     if found.is_empty() {
         return Ok((Vec::new(), targets));
     }
-    let ids = found.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
     let lines = queries::incidents(
         conn,
         scope,
-        &format!("i.incident_id IN ({ids})"),
-        "i.detection_timestamp, i.incident_id",
+        prepared("incidents.incident_id = ANY(").bind::<diesel::sql_types::Array<Integer>, _>(found).sql(")"),
+        "incidents.detection_timestamp, incidents.incident_id",
         MOST as i64,
     )?;
     Ok((lines, targets))
@@ -561,12 +604,13 @@ fn escalations_panel(conn: &mut PgConnection, scope: Scope) -> QueryResult<Panel
         "Active escalations",
         vec!["Incident", "Escalated to"],
         "/incidents",
-        &format!(
-            "SELECT i.incident_id AS id, i.title, u.name || ' (' || e.escalation_level || ')' AS detail FROM incident_escalations e \
-             JOIN incidents i USING (incident_id) JOIN users u ON u.user_id = e.escalated_to_user \
-             WHERE e.status = 'active' AND {} ORDER BY e.escalated_at LIMIT 20",
-            queries::scope_sql(scope, "i")
-        ),
+        prepared(
+            "SELECT incidents.incident_id AS id, incidents.title, u.name || ' (' || e.escalation_level || ')' AS detail \
+             FROM incident_escalations e JOIN incidents USING (incident_id) JOIN users u ON u.user_id = e.escalated_to_user \
+             WHERE e.status = 'active' AND ",
+        )
+        .fragment(scope.incidents())
+        .sql(" ORDER BY e.escalated_at LIMIT 20"),
         "No escalation is active.",
     )
 }

@@ -1,22 +1,14 @@
-//! The dashboards' queries. Each takes the viewer's scope and confines incidents to it in SQL.
-use crate::db::prepared::prepared;
-use crate::incidents::rules::Scope;
+//! The dashboards' queries. Each takes the viewer's scope and confines incidents to it in SQL, with the access
+//! module's one definition of it; values are bound, never written into the text.
+use crate::access::Scope;
+use crate::db::prepared::{PreparedSql, prepared};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz};
 
-/// The SQL condition confining `alias`'s incidents to the scope. Only integers are written into it.
-pub fn scope_sql(scope: Scope, alias: &str) -> String {
-    match scope {
-        Scope::All => "true".into(),
-        Scope::Client(client) => format!("{alias}.client_id = {client}"),
-        Scope::Vendor(vendor) => format!(
-            "({alias}.component_id IN (SELECT c.component_id FROM infrastructure_components c JOIN products p USING (product_id) WHERE p.support_vendor_id = {vendor}) \
-             OR {alias}.incident_id IN (SELECT e.incident_id FROM incident_escalations e JOIN users u ON u.user_id = e.escalated_to_user \
-                                        WHERE e.escalation_level = 'vendor' AND u.vendor_id = {vendor}))"
-        ),
-        Scope::Nothing => "false".into(),
-    }
+/// The scope's incidents, as a condition on the `incidents` table of the query it is added to.
+fn in_scope(scope: Scope) -> PreparedSql<'static> {
+    prepared("").fragment(scope.incidents())
 }
 
 #[derive(Debug, QueryableByName)]
@@ -29,12 +21,14 @@ pub struct Count {
 
 /// Open (not resolved or closed) incidents by severity.
 pub fn open_by_severity(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Count>> {
-    prepared(format!(
-        "SELECT i.severity AS label, count(*) AS n FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND {} GROUP BY 1 ORDER BY 1",
-        scope_sql(scope, "i")
-    ))
-    .load(conn)
+    prepared(format!("SELECT incidents.severity AS label, count(*) AS n FROM incidents WHERE {OPEN} AND "))
+        .append(in_scope(scope))
+        .sql(" GROUP BY 1 ORDER BY 1")
+        .load(conn)
 }
+
+/// The condition of an open incident (not resolved or closed), over `incidents`.
+pub const OPEN: &str = "incidents.status NOT IN ('resolved', 'closed')";
 
 /// An incident as dashboard panels list it.
 #[derive(Debug, QueryableByName)]
@@ -49,20 +43,25 @@ pub struct IncidentLine {
     pub client_name: String,
 }
 
-/// Incidents matching `condition` (SQL over `i`, built only from constants and integers), within the scope.
+/// Incidents matching `condition` (SQL over `incidents`, its values bound), within the scope, in `order` (columns
+/// of `incidents`, a constant).
 pub fn incidents(
     conn: &mut PgConnection,
     scope: Scope,
-    condition: &str,
+    condition: PreparedSql<'static>,
     order: &str,
     limit: i64,
 ) -> QueryResult<Vec<IncidentLine>> {
-    prepared(format!(
-        "SELECT i.incident_id, i.title, i.severity, i.status, c.client_name, i.client_id, i.detection_timestamp, i.acknowledged_at, \
-                i.resolution_timestamp \
-         FROM incidents i JOIN clients c USING (client_id) WHERE {condition} AND {} ORDER BY {order} LIMIT {limit}",
-        scope_sql(scope, "i")
-    ))
+    prepared(
+        "SELECT incidents.incident_id, incidents.title, incidents.severity, incidents.status, c.client_name, \
+                incidents.client_id, incidents.detection_timestamp, incidents.acknowledged_at, \
+                incidents.resolution_timestamp \
+         FROM incidents JOIN clients c USING (client_id) WHERE ",
+    )
+    .append(condition)
+    .sql(" AND ")
+    .append(in_scope(scope))
+    .sql(format!(" ORDER BY {order} LIMIT {limit}"))
     .load(conn)
 }
 
@@ -92,20 +91,21 @@ pub fn open_clock_inputs(
     limit: i64,
 ) -> QueryResult<Vec<ClockInputs>> {
     let query = prepared(format!(
-        "SELECT i.incident_id, i.client_id, i.severity, i.detection_timestamp, i.acknowledged_at, i.resolution_timestamp \
-         FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND {}",
-        scope_sql(scope, "i")
-    ));
+        "SELECT incidents.incident_id, incidents.client_id, incidents.severity, incidents.detection_timestamp, \
+                incidents.acknowledged_at, incidents.resolution_timestamp \
+         FROM incidents WHERE {OPEN} AND "
+    ))
+    .append(in_scope(scope));
     let query = match after {
         Some((detected, id)) => query
-            .sql(" AND (i.detection_timestamp, i.incident_id) > (")
+            .sql(" AND (incidents.detection_timestamp, incidents.incident_id) > (")
             .bind::<Timestamptz, _>(detected)
             .sql(", ")
             .bind::<Integer, _>(id)
             .sql(")"),
         None => query,
     };
-    query.sql(format!(" ORDER BY i.detection_timestamp, i.incident_id LIMIT {limit}")).load(conn)
+    query.sql(format!(" ORDER BY incidents.detection_timestamp, incidents.incident_id LIMIT {limit}")).load(conn)
 }
 
 #[derive(Debug, QueryableByName)]
@@ -118,14 +118,14 @@ pub struct Line {
     pub detail: String,
 }
 
-/// A list of any records as (id, title, detail), from a query built of constants and integers.
-pub fn lines(conn: &mut PgConnection, sql: &str) -> QueryResult<Vec<Line>> {
-    prepared(sql).load(conn)
+/// A list of any records as (id, title, detail).
+pub fn lines(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<Vec<Line>> {
+    sql.load(conn)
 }
 
-/// Counts of anything, from a query built of constants and integers, as (label, n).
-pub fn counts(conn: &mut PgConnection, sql: &str) -> QueryResult<Vec<Count>> {
-    prepared(sql).load(conn)
+/// Counts of anything, as (label, n).
+pub fn counts(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<Vec<Count>> {
+    sql.load(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -143,14 +143,18 @@ pub struct MonthTimes {
 /// Mean time to acknowledge and to resolve, month by month, for incidents detected in the last six months.
 pub fn mean_times(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<MonthTimes>> {
     prepared(
-        "SELECT to_char(date_trunc('month', i.detection_timestamp), 'YYYY-MM') AS month, \
-                avg(extract(epoch FROM i.acknowledged_at - i.detection_timestamp) / 60)::float8 AS mtta_minutes, \
-                avg(extract(epoch FROM i.resolution_timestamp - i.detection_timestamp) / 60)::float8 AS mttr_minutes, \
+        "SELECT to_char(date_trunc('month', incidents.detection_timestamp), 'YYYY-MM') AS month, \
+                avg(extract(epoch FROM incidents.acknowledged_at - incidents.detection_timestamp) / 60)::float8 \
+                  AS mtta_minutes, \
+                avg(extract(epoch FROM incidents.resolution_timestamp - incidents.detection_timestamp) / 60)::float8 \
+                  AS mttr_minutes, \
                 count(*) AS incidents \
-         FROM incidents i WHERE i.detection_timestamp >= date_trunc('month', ",
+         FROM incidents WHERE incidents.detection_timestamp >= date_trunc('month', ",
     )
     .bind::<Timestamptz, _>(now)
-    .sql(format!("::timestamptz) - interval '5 months' AND {} GROUP BY 1 ORDER BY 1", scope_sql(scope, "i")))
+    .sql("::timestamptz) - interval '5 months' AND ")
+    .append(in_scope(scope))
+    .sql(" GROUP BY 1 ORDER BY 1")
     .load(conn)
 }
 
@@ -166,12 +170,14 @@ pub struct Compliance {
 
 /// Per client: metrics recorded against a target, and how many met it.
 pub fn sla_compliance(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Compliance>> {
-    prepared(format!(
-        "SELECT c.client_name, count(*) AS measured, count(*) FILTER (WHERE m.calculated_value_minutes <= m.target_minutes) AS met \
-         FROM performance_metrics m JOIN incidents i USING (incident_id) JOIN clients c ON c.client_id = i.client_id \
-         WHERE m.target_minutes IS NOT NULL AND {} GROUP BY c.client_name ORDER BY c.client_name",
-        scope_sql(scope, "i")
-    ))
+    prepared(
+        "SELECT c.client_name, count(*) AS measured, \
+                count(*) FILTER (WHERE m.calculated_value_minutes <= m.target_minutes) AS met \
+         FROM performance_metrics m JOIN incidents USING (incident_id) JOIN clients c ON c.client_id = incidents.client_id \
+         WHERE m.target_minutes IS NOT NULL AND ",
+    )
+    .append(in_scope(scope))
+    .sql(" GROUP BY c.client_name ORDER BY c.client_name")
     .load(conn)
 }
 
@@ -188,10 +194,13 @@ pub struct WeekCount {
 /// Incidents reported per week, by severity, over the last eight weeks.
 pub fn per_week(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<WeekCount>> {
     prepared(
-        "SELECT to_char(date_trunc('week', i.created_at), 'YYYY-MM-DD') AS week, i.severity, count(*) AS n \
-         FROM incidents i WHERE i.created_at >= date_trunc('week', ",
+        "SELECT to_char(date_trunc('week', incidents.created_at), 'YYYY-MM-DD') AS week, incidents.severity, \
+                count(*) AS n \
+         FROM incidents WHERE incidents.created_at >= date_trunc('week', ",
     )
     .bind::<Timestamptz, _>(now)
-    .sql(format!("::timestamptz) - interval '7 weeks' AND {} GROUP BY 1, 2 ORDER BY 1, 2", scope_sql(scope, "i")))
+    .sql("::timestamptz) - interval '7 weeks' AND ")
+    .append(in_scope(scope))
+    .sql(" GROUP BY 1, 2 ORDER BY 1, 2")
     .load(conn)
 }

@@ -19,7 +19,8 @@ pub struct PreparedSql<'a> {
 
 enum Part<'a> {
     Sql(String),
-    Bind(Box<dyn QueryFragment<Pg> + Send + 'a>),
+    /// A bound value, or a diesel expression or subquery that brings its own binds.
+    Fragment(Box<dyn QueryFragment<Pg> + Send + 'a>),
 }
 
 /// Starts a query with this SQL.
@@ -35,8 +36,33 @@ impl<'a> PreparedSql<'a> {
         V: ToSql<ST, Pg> + Send + 'a,
         ST: Send + 'a,
     {
-        self.parts.push(Part::Bind(Box::new(Bound::<ST, V> { value, sql_type: PhantomData })));
+        self.parts.push(Part::Fragment(Box::new(Bound::<ST, V> { value, sql_type: PhantomData })));
         self
+    }
+
+    /// A diesel expression or subquery here, with its binds: how hand-written SQL embeds what diesel defines once
+    /// (the access scope, for one).
+    pub fn fragment(mut self, fragment: impl QueryFragment<Pg> + Send + 'a) -> Self {
+        self.parts.push(Part::Fragment(Box::new(fragment)));
+        self
+    }
+
+    /// Another query's SQL and binds after what is there.
+    pub fn append(mut self, other: PreparedSql<'a>) -> Self {
+        self.parts.extend(other.parts);
+        self
+    }
+
+    /// The queries one after another, with `separator` between them: conditions joined by " AND ", columns by ", ".
+    pub fn join(pieces: impl IntoIterator<Item = PreparedSql<'a>>, separator: &str) -> Self {
+        let mut joined = prepared(String::new());
+        for (index, piece) in pieces.into_iter().enumerate() {
+            if index > 0 {
+                joined = joined.sql(separator);
+            }
+            joined = joined.append(piece);
+        }
+        joined
     }
 
     /// More SQL after what is there.
@@ -66,7 +92,7 @@ impl QueryFragment<Pg> for PreparedSql<'_> {
         for part in &self.parts {
             match part {
                 Part::Sql(sql) => pass.push_sql(sql),
-                Part::Bind(bind) => bind.walk_ast(pass.reborrow())?,
+                Part::Fragment(fragment) => fragment.walk_ast(pass.reborrow())?,
             }
         }
         Ok(())

@@ -20,8 +20,8 @@ pub struct RefTable {
     pub noun: &'static str,
     /// Where a record's page is, if it has one: "/clients".
     pub path: Option<&'static str>,
-    /// How a client-scoped user is confined within this table (`{}` is their client id).
-    pub client_scope: Option<&'static str>,
+    /// How the table's rows are tied to what an actor sees.
+    pub rows: crate::access::Rows,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,10 +1,11 @@
 //! Incident pages.
 use super::queries::{self, ListFilter, ListRow, Order, PAGE_SIZE, Person, Position};
-use super::rules::{self, Action, CONDITIONS, Condition};
-use super::service::{self, COMPONENT_REF, Refusal, scope_of};
+use super::rules::{self, CONDITIONS, Condition};
+use super::service::{self, COMPONENT_REF, Refusal};
 use super::sla_clock::{Clock, SlaClocks};
 use super::timeline::{self, Entry};
 use super::{Incident, categories};
+use crate::access::{Action, Area, Rows, Sight, Target};
 use crate::domain::enums::*;
 use crate::error::AppError;
 use crate::forms::view::{FormField, form_fields};
@@ -26,7 +27,7 @@ type Form = web::Form<Vec<(String, String)>>;
 
 /// Users as forms name them.
 static USER_REF: RefTable =
-    RefTable { table: "users", key: "user_id", label: "name", noun: "user", path: Some("/users"), client_scope: None };
+    RefTable { table: "users", key: "user_id", label: "name", noun: "user", path: Some("/users"), rows: Rows::People };
 
 fn communication_types() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -145,7 +146,7 @@ fn read_filter(query: &HashMap<String, String>, user: &User) -> Result<(ListFilt
         client_id: get("client_id").and_then(|v| v.parse().ok()),
         assignee: get("assignee").and_then(|v| v.parse().ok()),
         text: get("q"),
-        search_messages: user.role().is_staff(),
+        search_messages: user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any),
     };
     Ok((filter, values, page))
 }
@@ -157,7 +158,7 @@ pub async fn export(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, _, _) = read_filter(&query, &user)?;
-    let scope = scope_of(&user);
+    let scope = user.actor().scope();
     crate::web::csv::download(&state.pool, "incidents.csv", move |conn, send| {
         queries::export_csv(conn, scope, &filter, send)
     })
@@ -241,9 +242,9 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let (filter, values, page_number) = read_filter(&query, &user)?;
     let (order, page) = read_order(&query, page_number)?;
-    let scope = scope_of(&user);
-    let staff = user.role().is_staff();
-    let viewer = crate::records::Viewer::of(&user);
+    let scope = user.actor().scope();
+    let staff = user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
+    let viewer = Sight::of(&user.actor());
     let (listed, clients, assignees, targets) = state
         .db(move |conn| {
             let listed = queries::list(conn, scope, &filter, order, page)?;
@@ -310,7 +311,7 @@ pub async fn list(
         previous,
         next,
         headings: headings.to_vec(),
-        can_report: rules::may(Action::Report, user.role()).is_ok(),
+        can_report: user.actor().can(Action::Create(Area::Incidents), &Target::Any),
         export_href,
         empty_reason: if filtered {
             "No incidents match these filters.".into()
@@ -370,21 +371,15 @@ async fn report_page(
     user: &User,
     form: ReportForm,
 ) -> Result<ReportPage, AppError> {
-    let scope = scope_of(user);
-    let staff = user.role().is_staff();
-    // Vendor contacts report for the clients their vendor works for, on their vendor's components.
-    let client_viewer = crate::records::Viewer { client: user.client_id, ..crate::records::Viewer::EVERYTHING };
+    let sight = Sight::of(&user.actor());
+    // Whoever may change incidents may assign one as they report it.
+    let staff = user.actor().can(Action::Update(Area::Incidents), &Target::Any);
     let (clients, components, assignees) = state
         .db(move |conn| {
-            let mut clients = crate::records::queries::choices(conn, &CLIENT_REF, client_viewer)?;
-            let mut components =
-                crate::records::queries::choices(conn, &COMPONENT_REF, crate::records::Viewer::EVERYTHING)?;
-            if let rules::Scope::Vendor(vendor) = scope {
-                let served = queries::vendor_clients(conn, vendor)?;
-                clients.retain(|(id, _)| served.iter().any(|s| s.to_string() == *id));
-                let supported = queries::vendor_components(conn, vendor)?;
-                components.retain(|(id, _)| supported.iter().any(|s| s.to_string() == *id));
-            }
+            // Vendor contacts report for the clients their vendor works for, on their vendor's components; client
+            // contacts for their own client, on the components of its subscriptions.
+            let clients = crate::records::queries::choices(conn, &CLIENT_REF, sight)?;
+            let components = crate::records::queries::choices(conn, &COMPONENT_REF, sight)?;
             let assignees =
                 if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
             Ok((clients, components, assignees))
@@ -417,7 +412,7 @@ pub async fn new(
     session: Session,
     CurrentUser(user): CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    rules::may(Action::Report, user.role()).map_err(AppError::Forbidden)?;
+    user.actor().may(Action::Create(Area::Incidents), &Target::Any)?;
     let now = format::local_input(state.clock.now(), &user.timezone);
     let mut typed = HashMap::from([("detection_timestamp".to_string(), now)]);
     if let Some(client) = user.client_id.filter(|_| user.role() == Role::ClientContact) {
@@ -433,7 +428,7 @@ pub async fn create(
     CurrentUser(user): CurrentUser,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    rules::may(Action::Report, user.role()).map_err(AppError::Forbidden)?;
+    user.actor().may(Action::Create(Area::Incidents), &Target::Any)?;
     let (mut typed, checked) = read(form);
     if typed.get("action").map(String::as_str) == Some("classify") {
         let names: Vec<&str> = checked.iter().map(String::as_str).collect();
@@ -455,7 +450,6 @@ pub async fn create(
     } else {
         Err(Refusal::Invalid(errors))
     };
-    let outcome = state.audit_refusal(&user, "incident", None, outcome).await?;
     match outcome {
         Ok(incident) => {
             session::flash(&session, format!("Incident {} was reported.", incident.incident_id));
@@ -469,8 +463,9 @@ pub async fn create(
             } else {
                 Vec::new()
             };
+            let refusal = errors.clone();
             let form = ReportForm { typed, checked, proposal: None, errors, similar };
-            unprocessable(report_page(&state, &session, &user, form).await?)
+            unprocessable(report_page(&state, &session, &user, form).await?, &refusal)
         }
         Err(other) => Err(other.into()),
     }
@@ -508,6 +503,8 @@ struct DetailPage {
     can_progress: bool,
     can_escalate: bool,
     can_communicate: bool,
+    /// Whether the user may see who can see this incident, and why.
+    can_explain: bool,
     /// The response and resolution clocks, when an approved SLA applies.
     sla: Option<(ClockView, ClockView)>,
     /// The procedures this user may start from the incident: (label, address).
@@ -551,7 +548,8 @@ async fn detail_page(
         })
         .await?;
     let zone = user.timezone.as_str();
-    let role = user.role();
+    let actor = user.actor();
+    let can = |action| actor.can(action, &Target::Any);
     let open = incident.status() != IncidentStatus::Closed;
     let now = state.clock.now();
     let body = DetailPage {
@@ -586,12 +584,13 @@ async fn detail_page(
                 target,
             })
             .collect(),
-        can_update: open && rules::may(Action::Update, role).is_ok(),
-        can_close: incident.status() == IncidentStatus::Resolved && rules::may(Action::Close, role).is_ok(),
-        can_progress: open && rules::may(Action::PostProgress, role).is_ok(),
-        can_escalate: open && rules::may(Action::Escalate, role).is_ok(),
-        can_communicate: rules::may(Action::Communicate, role).is_ok(),
-        procedures: procedure_links(&incident, role),
+        can_update: open && can(Action::Update(Area::Incidents)),
+        can_close: incident.status() == IncidentStatus::Resolved && can(Action::CloseIncident),
+        can_progress: open && can(Action::PostProgress),
+        can_escalate: open && can(Action::Escalate),
+        can_communicate: can(Action::Communicate),
+        can_explain: can(Action::ExplainAccess),
+        procedures: procedure_links(&incident, &actor),
         sla: clocks(
             target.map(|t| (t.response_time_minutes, t.resolution_time_hours)),
             incident.detection_timestamp,
@@ -660,7 +659,7 @@ impl IncidentForm {
 
     fn action(self) -> Action {
         match self {
-            IncidentForm::Edit => Action::Update,
+            IncidentForm::Edit => Action::Update(Area::Incidents),
             IncidentForm::Escalate => Action::Escalate,
             IncidentForm::Communicate => Action::Communicate,
         }
@@ -728,7 +727,7 @@ async fn incident_form(
         .db(move |conn| {
             // Out of scope is 404 before any role check can say the incident exists.
             let incident = service::load(conn, &viewer, incident_id)?;
-            rules::may(which.action(), viewer.role()).map_err(AppError::Forbidden)?;
+            viewer.actor().may(which.action(), &Target::Any)?;
             let people = which.people(conn, &incident)?;
             Ok((incident, people))
         })
@@ -850,15 +849,15 @@ async fn submit(
             })
             .await?
     };
-    let outcome = state.audit_refusal(&user, "incident", Some(incident_id), outcome).await?;
     match outcome {
         Ok(message) => {
             session::flash(&session, message);
             Ok(see_other(&format!("/incidents/{incident_id}")))
         }
         Err(Refusal::Invalid(errors)) => {
+            let refusal = errors.clone();
             let input = FormInput { typed, errors, lock_version, current: None };
-            unprocessable(incident_form(&state, &session, &user, which, incident_id, Some(input)).await?)
+            unprocessable(incident_form(&state, &session, &user, which, incident_id, Some(input)).await?, &refusal)
         }
         Err(Refusal::Conflict(current)) => {
             let errors = vec![FieldError {
@@ -916,7 +915,6 @@ async fn act(
 ) -> Result<HttpResponse, AppError> {
     let (clock, actor) = (state.clock.clone(), user.clone());
     let outcome = state.db(move |conn| Ok(conn.transaction(|conn| work(conn, &clock, &actor)))).await?;
-    let outcome = state.audit_refusal(user, "incident", Some(incident_id), outcome).await?;
     after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
 }
 
@@ -953,7 +951,9 @@ pub async fn progress(
     .await
     {
         Err(AppError::Unprocessable(error)) => {
-            unprocessable(detail_page(&state, &session, &user, incident_id, Note { text, error: Some(error) }).await?)
+            let refusal = [FieldError { field: "note", message: error.clone() }];
+            let page = detail_page(&state, &session, &user, incident_id, Note { text, error: Some(error) }).await?;
+            unprocessable(page, &refusal)
         }
         other => other,
     }
@@ -993,7 +993,7 @@ pub async fn cancel_escalation(
 }
 
 /// Links to the procedures the user may start on this incident; metrics and reviews wait for its closing.
-fn procedure_links(incident: &Incident, role: Role) -> Vec<(String, String)> {
+fn procedure_links(incident: &Incident, actor: &crate::access::Actor) -> Vec<(String, String)> {
     use crate::records::procedures::*;
     let closed = incident.status() == IncidentStatus::Closed;
     [
@@ -1008,7 +1008,7 @@ fn procedure_links(incident: &Incident, role: Role) -> Vec<(String, String)> {
         (&REVIEWS, "Schedule a post-incident review", closed),
     ]
     .into_iter()
-    .filter(|(resource, _, applies)| *applies && crate::records::rules::may_create(resource, role).is_ok())
+    .filter(|(resource, _, applies)| *applies && actor.can(Action::Create(resource.area), &Target::Any))
     .map(|(resource, label, _)| {
         (label.to_string(), format!("{}/new?incident_id={}", resource.path, incident.incident_id))
     })

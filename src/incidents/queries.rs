@@ -1,6 +1,6 @@
 //! Incident queries. Every read goes through `visible`, which applies the actor's scope in SQL.
 use super::Incident;
-use super::rules::Scope;
+use crate::access::Scope;
 use crate::schema::{
     clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
     subscriptions, users, vendors,
@@ -18,24 +18,7 @@ fn offset(page: Position) -> i64 {
 
 /// Incidents the scope may see.
 pub fn visible<'a>(scope: Scope) -> incidents::BoxedQuery<'a, Pg> {
-    let query = incidents::table.into_boxed();
-    match scope {
-        Scope::All => query,
-        Scope::Client(client) => query.filter(incidents::client_id.eq(client)),
-        Scope::Vendor(vendor) => {
-            let supported = infrastructure_components::table
-                .inner_join(products::table)
-                .filter(products::support_vendor_id.eq(vendor))
-                .select(infrastructure_components::component_id);
-            let contacts = users::table.filter(users::vendor_id.eq(vendor)).select(users::user_id);
-            let escalated = incident_escalations::table
-                .filter(incident_escalations::escalation_level.eq("vendor"))
-                .filter(incident_escalations::escalated_to_user.eq_any(contacts))
-                .select(incident_escalations::incident_id);
-            query.filter(incidents::component_id.eq_any(supported).or(incidents::incident_id.eq_any(escalated)))
-        }
-        Scope::Nothing => query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("false")),
-    }
+    incidents::table.into_boxed().filter(scope.incidents())
 }
 
 pub fn find(conn: &mut PgConnection, scope: Scope, incident_id: i32) -> QueryResult<Option<Incident>> {
@@ -97,9 +80,9 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, 
 /// would cost what finding them all does). Filters by client, status and severity alone are summed from
 /// `incident_counts`, which triggers keep; others are counted.
 fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter) -> QueryResult<i64> {
-    let client = match scope {
-        Scope::All => filter.client_id,
-        Scope::Client(own) if filter.client_id.is_none_or(|c| c == own) => Some(own),
+    let client = match scope.whole_clients() {
+        Some(None) => filter.client_id,
+        Some(Some(own)) if filter.client_id.is_none_or(|c| c == own) => Some(own),
         _ => return filtered(scope, filter).select(count_star()).first(conn),
     };
     if filter.assignee.is_some() || filter.text.is_some() {

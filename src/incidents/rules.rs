@@ -1,93 +1,6 @@
-//! The incident rules: who may do what, the status lifecycle, severity classification, and who may be assigned
-//! or escalated to. Pure functions returning the reason for a refusal.
+//! The incident rules: the status lifecycle, severity classification, and who may be assigned or escalated to.
+//! Pure functions returning the reason for a refusal; who may act at all is `access::may`'s.
 use crate::domain::enums::{EscalationLevel, IncidentStatus, Role, Severity, UserStatus};
-
-/// Which incidents a user may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Provider staff: every client.
-    All,
-    /// A client contact, or staff confined to one client.
-    Client(i32),
-    /// A vendor contact: incidents on components of products their vendor supports, and escalations to it.
-    Vendor(i32),
-    /// A contact without an organisation sees nothing: an empty scope never widens access.
-    Nothing,
-}
-
-pub fn scope(role: Role, client_id: Option<i32>, vendor_id: Option<i32>) -> Scope {
-    match role {
-        Role::ClientContact => client_id.map_or(Scope::Nothing, Scope::Client),
-        Role::VendorContact => vendor_id.map_or(Scope::Nothing, Scope::Vendor),
-        _ => client_id.map_or(Scope::All, Scope::Client),
-    }
-}
-
-/// Things one may do to an incident; each maps to the roles of permissions.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Report,
-    Update,
-    Close,
-    PostProgress,
-    Escalate,
-    Communicate,
-}
-
-impl Action {
-    fn roles(self) -> &'static [Role] {
-        use Role::*;
-        match self {
-            Action::Report => &[
-                SystemAdministrator,
-                IncidentManager,
-                TechnicalSupport,
-                AccountManager,
-                Executive,
-                ClientContact,
-                VendorContact,
-            ],
-            Action::Update => &[IncidentManager, TechnicalSupport, Executive],
-            Action::Close => &[IncidentManager],
-            Action::PostProgress => &[IncidentManager, TechnicalSupport, Executive, VendorContact],
-            Action::Escalate => &[IncidentManager, TechnicalSupport, AccountManager, Executive],
-            Action::Communicate => &[IncidentManager, TechnicalSupport, AccountManager],
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Action::Report => "report incidents",
-            Action::Update => "change incidents",
-            Action::Close => "close incidents",
-            Action::PostProgress => "post progress updates",
-            Action::Escalate => "escalate incidents",
-            Action::Communicate => "record communications",
-        }
-    }
-}
-
-fn plural(roles: &[Role]) -> String {
-    let names: Vec<String> = roles.iter().map(|r| format!("{}s", r.label().to_lowercase())).collect();
-    match names.as_slice() {
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-        [] => "nobody".into(),
-    }
-}
-
-pub fn may(action: Action, role: Role) -> Result<(), String> {
-    if action.roles().contains(&role) {
-        Ok(())
-    } else {
-        Err(format!(
-            "Incidents: only {} may {}; you are signed in as a {}.",
-            plural(action.roles()),
-            action.describe(),
-            role.label().to_lowercase()
-        ))
-    }
-}
 
 /// The moves the lifecycle allows from a status.
 pub fn next_statuses(from: IncidentStatus) -> &'static [IncidentStatus] {
@@ -102,8 +15,8 @@ pub fn next_statuses(from: IncidentStatus) -> &'static [IncidentStatus] {
 }
 
 /// Checks a status change: open → investigating → in progress → resolved → closed, and resolved back to in
-/// progress. Only incident managers close.
-pub fn check_transition(from: IncidentStatus, to: IncidentStatus, role: Role) -> Result<(), String> {
+/// progress.
+pub fn check_transition(from: IncidentStatus, to: IncidentStatus) -> Result<(), String> {
     if from == to {
         return Ok(());
     }
@@ -119,9 +32,6 @@ pub fn check_transition(from: IncidentStatus, to: IncidentStatus, role: Role) ->
             from.label().to_lowercase(),
             to.label().to_lowercase()
         ));
-    }
-    if to == IncidentStatus::Closed {
-        may(Action::Close, role)?;
     }
     Ok(())
 }
@@ -319,50 +229,15 @@ mod tests {
         for from in all {
             for to in all {
                 let expected = from == to || allowed.contains(&(from, to));
-                assert_eq!(check_transition(from, to, Role::IncidentManager).is_ok(), expected, "{from:?} → {to:?}");
+                assert_eq!(check_transition(from, to).is_ok(), expected, "{from:?} → {to:?}");
             }
         }
-        let refused = check_transition(Open, Resolved, Role::IncidentManager).unwrap_err();
+        let refused = check_transition(Open, Resolved).unwrap_err();
         assert!(
             refused.contains("cannot move from open to resolved") && refused.contains("may move to: investigating"),
             "{refused}"
         );
-        assert!(check_transition(Closed, Open, Role::IncidentManager).unwrap_err().contains("final"));
-        let close = check_transition(Resolved, Closed, Role::TechnicalSupport).unwrap_err();
-        assert!(close.contains("only incident managers may close incidents"), "{close}");
-    }
-
-    #[test]
-    fn permissions_follow_the_table() {
-        use Role::*;
-        let table = [
-            (Action::Report, ClientContact, true),
-            (Action::Report, VendorContact, true),
-            (Action::Update, TechnicalSupport, true),
-            (Action::Update, AccountManager, false),
-            (Action::Update, VendorContact, false),
-            (Action::PostProgress, VendorContact, true),
-            (Action::PostProgress, ClientContact, false),
-            (Action::Escalate, AccountManager, true),
-            (Action::Escalate, SystemAdministrator, false),
-            (Action::Communicate, AccountManager, true),
-            (Action::Communicate, Executive, false),
-            (Action::Close, IncidentManager, true),
-            (Action::Close, Executive, false),
-        ];
-        for (action, role, expected) in table {
-            assert_eq!(may(action, role).is_ok(), expected, "{action:?} by {role:?}");
-        }
-    }
-
-    #[test]
-    fn scope_never_widens_for_contacts_without_an_organisation() {
-        assert_eq!(scope(Role::ClientContact, Some(3), None), Scope::Client(3));
-        assert_eq!(scope(Role::ClientContact, None, None), Scope::Nothing);
-        assert_eq!(scope(Role::VendorContact, None, Some(2)), Scope::Vendor(2));
-        assert_eq!(scope(Role::VendorContact, None, None), Scope::Nothing);
-        assert_eq!(scope(Role::AccountManager, Some(5), None), Scope::Client(5));
-        assert_eq!(scope(Role::TechnicalSupport, None, None), Scope::All);
+        assert!(check_transition(Closed, Open).unwrap_err().contains("final"));
     }
 
     #[test]

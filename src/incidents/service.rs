@@ -2,27 +2,28 @@
 //! transaction.
 use super::Incident;
 use super::queries::{self, IncidentChanges, NewCommunication, NewEscalation, NewIncident, UpdateLog};
-use super::rules::{self, Action, Scope};
+use super::rules;
+use crate::access::{Action, Area, Rows, Scope, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
 use crate::domain::enums::{DeliveryStatus, EscalationLevel, IncidentStatus, Role, UserStatus};
+use crate::forms::RefTable;
 use crate::forms::{FieldError, Values};
+use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::PgConnection;
 
 pub type Refusal = crate::error::Refusal<Incident>;
 
-pub fn scope_of(user: &User) -> Scope {
-    rules::scope(user.role(), user.client_id, user.vendor_id)
-}
-
 fn actor(user: &User) -> Actor {
     Actor::user(user.user_id, user.role())
 }
 
-fn forbid(result: Result<(), String>) -> Result<(), Refusal> {
-    result.map_err(Refusal::Forbidden)
+/// Whether the user may take `action` on an incident (scope was applied when it was loaded).
+fn allowed(user: &User, action: Action) -> Result<(), Refusal> {
+    user.actor().may(action, &Target::Any)?;
+    Ok(())
 }
 
 fn wrong_state(result: Result<(), String>) -> Result<(), Refusal> {
@@ -39,7 +40,13 @@ fn id(values: &Values, name: &str) -> Option<i32> {
 
 /// An incident the user may see, or 404.
 pub fn load(conn: &mut PgConnection, user: &User, incident_id: i32) -> Result<Incident, Refusal> {
-    queries::find(conn, scope_of(user), incident_id)?.ok_or(Refusal::NotFound)
+    load_as(conn, &user.actor(), incident_id)
+}
+
+/// An incident as `actor` would see it, or 404.
+pub fn load_as(conn: &mut PgConnection, actor: &crate::access::Actor, incident_id: i32) -> Result<Incident, Refusal> {
+    actor.may(Action::Read(Area::Incidents), &Target::Any)?;
+    queries::find(conn, actor.scope(), incident_id)?.ok_or(Refusal::NotFound)
 }
 
 /// Reads a `datetime-local` value typed in the user's time zone.
@@ -57,51 +64,43 @@ pub fn report(
     values: &Values,
     confirmed: bool,
 ) -> Result<Incident, Refusal> {
-    forbid(rules::may(Action::Report, user.role()))?;
+    allowed(user, Action::Create(Area::Incidents))?;
     let now = clock.now();
     let mut errors = Vec::new();
-    let client_id = id(values, "client_id").unwrap_or_default();
-    let component_id = id(values, "component_id").unwrap_or_default();
-    let scope = scope_of(user);
-    let client_allowed = match scope {
-        Scope::Client(own) => own == client_id,
-        Scope::Nothing => false,
-        Scope::Vendor(vendor) => queries::vendor_clients(conn, vendor)?.contains(&client_id),
-        Scope::All => crate::records::queries::reference_exists(
-            conn,
-            &crate::records::resources::CLIENT_REF,
-            &client_id.to_string(),
-            crate::records::Viewer::EVERYTHING,
-        )?,
-    };
-    if !client_allowed {
+    let sight = Sight::of(&user.actor());
+    // Which clients and components one may report for is the access rule of the form's choices.
+    let client_id = id(values, "client_id");
+    if !client_id.is_some_and(|client| visible(conn, &CLIENT_REF, client, sight).unwrap_or(false)) {
         errors.push(FieldError {
             field: "client_id",
             message: "Choose a client from the list; you may report only for clients you work for.".into(),
         });
     }
-    let supporting_vendor = queries::supporting_vendor(conn, component_id)?;
-    let component_exists = crate::records::queries::reference_exists(
-        conn,
-        &COMPONENT_REF,
-        &component_id.to_string(),
-        crate::records::Viewer::EVERYTHING,
-    )?;
-    match scope {
-        _ if !component_exists => {
-            errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() })
-        }
-        Scope::Vendor(vendor) if supporting_vendor != Some(vendor) => errors.push(FieldError {
-            field: "component_id",
-            message:
-                "Reporting: vendor contacts report incidents only on components of products their vendor supports."
+    let component_id = id(values, "component_id");
+    match component_id {
+        Some(component) if visible(conn, &COMPONENT_REF, component, Sight::EVERYTHING)? => {
+            if !visible(conn, &COMPONENT_REF, component, sight)? {
+                errors.push(FieldError {
+                    field: "component_id",
+                    message: match sight.scope {
+                        Scope::Vendor(_) => {
+                            "Reporting: vendor contacts report incidents only on components of products their vendor \
+                             supports."
+                        }
+                        _ => {
+                            "Reporting: client contacts report incidents only on components of their client's \
+                             subscriptions."
+                        }
+                    }
                     .into(),
-        }),
-        _ => {}
+                });
+            }
+        }
+        _ => errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() }),
     }
     let assignee = id(values, "assigned_to_user_id");
     if let Some(assignee) = assignee {
-        if !user.role().is_staff() {
+        if !user.actor().can(Action::Update(Area::Incidents), &Target::Any) {
             errors.push(FieldError {
                 field: "assigned_to_user_id",
                 message: "Assignment: only provider staff assign incidents; leave it empty.".into(),
@@ -122,9 +121,9 @@ pub fn report(
         }),
         Some(_) => {}
     }
-    if !errors.is_empty() {
+    let (Some(client_id), Some(component_id), true) = (client_id, component_id, errors.is_empty()) else {
         return Err(Refusal::Invalid(errors));
-    }
+    };
     if !confirmed && !queries::similar_open(conn, client_id, component_id, now)?.is_empty() {
         return Err(Refusal::field(
             "confirm_duplicate",
@@ -171,14 +170,19 @@ pub fn report(
 }
 
 /// Components as the report form and its checks name them.
-pub static COMPONENT_REF: crate::forms::RefTable = crate::forms::RefTable {
+pub static COMPONENT_REF: RefTable = RefTable {
     table: "infrastructure_components",
     key: "component_id",
     label: "component_name || coalesce(' (' || (SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) || ')', '')",
     noun: "component",
     path: Some("/components"),
-    client_scope: None,
+    rows: Rows::ReportableComponents,
 };
+
+/// Whether the record `id` of `target` exists within what `sight` sees.
+fn visible(conn: &mut PgConnection, target: &RefTable, id: i32, sight: Sight) -> diesel::QueryResult<bool> {
+    crate::records::queries::reference_exists(conn, target, &id.to_string(), sight)
+}
 
 fn check_assignee(conn: &mut PgConnection, user_id: i32) -> Result<Result<(), String>, Refusal> {
     Ok(match queries::person(conn, user_id)? {
@@ -211,19 +215,16 @@ pub fn update(
     values: &Values,
 ) -> Result<Incident, Refusal> {
     let current = load(conn, user, incident_id)?;
-    forbid(rules::may(Action::Update, user.role()))?;
+    allowed(user, Action::Update(Area::Incidents))?;
     wrong_state(rules::check_open_for_changes(current.status()))?;
     // The rules speak of the incident as the editor saw it; if it changed since, show them what it is now.
     if lock_version != current.lock_version {
         return Err(Refusal::Conflict(Box::new(current)));
     }
     let status = value(values, "status").and_then(IncidentStatus::parse).unwrap_or(current.status());
-    if let Err(message) = rules::check_transition(current.status(), status, user.role()) {
-        return Err(if status == IncidentStatus::Closed && current.status() == IncidentStatus::Resolved {
-            Refusal::Forbidden(message)
-        } else {
-            Refusal::field("status", message)
-        });
+    rules::check_transition(current.status(), status).map_err(|message| Refusal::field("status", message))?;
+    if status == IncidentStatus::Closed && current.status() != IncidentStatus::Closed {
+        allowed(user, Action::CloseIncident)?;
     }
     let assignee = id(values, "assigned_to_user_id");
     if assignee != current.assigned_to_user_id
@@ -299,7 +300,7 @@ pub fn close(
     values.insert("status", Some(IncidentStatus::Closed.as_str().to_string()));
     let current = load(conn, user, incident_id)?;
     values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
-    forbid(rules::may(Action::Close, user.role()))?;
+    allowed(user, Action::CloseIncident)?;
     update(conn, clock, user, incident_id, lock_version, &values)
 }
 
@@ -319,7 +320,7 @@ pub fn post_progress(
     note: &str,
 ) -> Result<i32, Refusal> {
     let incident = load(conn, user, incident_id)?;
-    forbid(rules::may(Action::PostProgress, user.role()))?;
+    allowed(user, Action::PostProgress)?;
     wrong_state(rules::check_open_for_changes(incident.status()))?;
     let note = note.trim();
     if crate::forms::is_blank(note) || note.chars().count() > MAX_NOTE || note.contains('\0') {
@@ -345,14 +346,14 @@ pub fn escalate(
     values: &Values,
 ) -> Result<i32, Refusal> {
     let incident = load(conn, user, incident_id)?;
-    forbid(rules::may(Action::Escalate, user.role()))?;
+    allowed(user, Action::Escalate)?;
     wrong_state(rules::check_open_for_changes(incident.status()))?;
     let level = value(values, "escalation_level")
         .and_then(EscalationLevel::parse)
         .ok_or_else(|| Refusal::field("escalation_level", "Choose the escalation level."))?;
-    let target_id = id(values, "escalated_to_user").unwrap_or_default();
-    let target = queries::person(conn, target_id)?
-        .ok_or_else(|| Refusal::field("escalated_to_user", "Choose who to escalate to from the list."))?;
+    let choose = || Refusal::field("escalated_to_user", "Choose who to escalate to from the list.");
+    let target_id = id(values, "escalated_to_user").ok_or_else(choose)?;
+    let target = queries::person(conn, target_id)?.ok_or_else(choose)?;
     let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
     rules::check_escalation_target(
         level,
@@ -396,7 +397,7 @@ pub fn end_escalation(
     resolve: bool,
 ) -> Result<(), Refusal> {
     load(conn, user, incident_id)?;
-    forbid(rules::may(Action::Escalate, user.role()))?;
+    allowed(user, Action::Escalate)?;
     let status = queries::escalation_status(conn, incident_id, escalation_id)?.ok_or(Refusal::NotFound)?;
     let new_status = if resolve { "resolved" } else { "cancelled" };
     if status != "active" || !queries::end_escalation(conn, escalation_id, new_status, user.user_id, clock.now())? {
@@ -418,7 +419,7 @@ pub fn communicate(
     values: &Values,
 ) -> Result<i32, Refusal> {
     let incident = load(conn, user, incident_id)?;
-    forbid(rules::may(Action::Communicate, user.role()))?;
+    allowed(user, Action::Communicate)?;
     let recipient_id = id(values, "recipient_id");
     let recipient_type = value(values, "recipient_type");
     if recipient_id.is_none() && recipient_type.is_none() {
@@ -455,11 +456,13 @@ pub fn communicate(
             now,
         },
     )?;
-    let changes = ["recipient_id", "recipient_type", "communication_type", "delivery_method", "delivery_status"]
-        .iter()
-        .fold(Changes::new().field("incident_id", None::<String>, Some(incident_id)), |changes, field| {
-            changes.field(field, None::<String>, value(values, field))
-        });
+    // The message itself is part of the record: what was told to whom is what an auditor asks.
+    let changes =
+        ["recipient_id", "recipient_type", "communication_type", "delivery_method", "delivery_status", "message"]
+            .iter()
+            .fold(Changes::new().field("incident_id", None::<String>, Some(incident_id)), |changes, field| {
+                changes.field(field, None::<String>, value(values, field))
+            });
     audit::record(conn, clock, actor(user), "create", "communication", communication_id, changes)?;
     Ok(communication_id)
 }

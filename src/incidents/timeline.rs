@@ -1,7 +1,8 @@
 //! One timeline of everything that happened to an incident, newest first.
 use super::Incident;
 use super::queries;
-use crate::domain::enums::{DeliveryMethod, DeliveryStatus, EscalationLevel, RecipientType, Role};
+use crate::access::{Action, Sight, Target};
+use crate::domain::enums::{DeliveryMethod, DeliveryStatus, EscalationLevel, RecipientType};
 use crate::schema::{communications, incident_escalations, incident_updates};
 use crate::users::User;
 use chrono::{DateTime, Utc};
@@ -18,19 +19,6 @@ pub struct Entry {
     pub detail: Option<String>,
     /// The record the entry is about, when it has a page of its own.
     pub href: Option<String>,
-}
-
-/// Which communications a viewer sees: staff see all; contacts see those addressed to them, and client
-/// contacts also those to their client's contacts or to all stakeholders.
-fn sees_communication(viewer: &User, recipient_id: Option<i32>, recipient_type: Option<&str>) -> bool {
-    match viewer.role() {
-        Role::ClientContact => {
-            recipient_id == Some(viewer.user_id)
-                || matches!(recipient_type, Some("client_contacts" | "all_stakeholders"))
-        }
-        Role::VendorContact => recipient_id == Some(viewer.user_id) || recipient_type == Some("all_stakeholders"),
-        _ => true,
-    }
 }
 
 fn words(value: &str) -> String {
@@ -143,7 +131,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         }
     }
     for (sender, recipient, recipient_type, kind, method, status, message, at) in messages {
-        if !sees_communication(viewer, recipient, recipient_type.as_deref()) {
+        if !Sight::of(&viewer.actor()).sees_communication(viewer.user_id, recipient, recipient_type.as_deref()) {
             continue;
         }
         let to = match (recipient, recipient_type.as_deref().and_then(RecipientType::parse)) {
@@ -173,14 +161,15 @@ fn article(word: &str) -> &'static str {
 
 /// The procedure records of the incident that the viewer may see, as timeline entries.
 fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -> QueryResult<Vec<Entry>> {
-    use crate::records::{Viewer, procedures::PROCEDURES, queries};
+    use crate::records::{procedures::PROCEDURES, queries};
     let mut entries = Vec::new();
+    let actor = viewer.actor();
     for resource in PROCEDURES.iter().filter(|r| r.field("incident_id").is_some()) {
-        if crate::records::rules::may_read(resource, viewer.role()).is_err() {
+        if !actor.can(Action::Read(resource.area), &Target::Any) {
             continue;
         }
         let (records, _) =
-            queries::list(conn, resource, Viewer::of(viewer), &[], Some(("incident_id = {}", incident_id)), 1)?;
+            queries::list(conn, resource, Sight::of(&actor), &[], Some(("incident_id = {}", incident_id)), 1)?;
         for record in records {
             let text = |key: &str| record.get(key).and_then(|v| v.as_str()).map(str::to_string);
             let Some(at) = text("created_at").and_then(|t| crate::web::format::parse(&t)) else { continue };

@@ -1,10 +1,11 @@
 //! Administration pages. One set of handlers serves every described record type.
 use super::queries::{self, Filter, ListOptions, PAGE_SIZE};
 use super::rules;
-use super::service::{self, Refusal, viewer_of};
+use super::service::{self, Refusal, sight_of};
 use super::spec::{FieldKind, Resource};
 use super::view::{self, RecordView, RowView};
 use super::{procedures, resources};
+use crate::access::{Action, Sight, Target};
 use crate::audit::{self, AuditEntry};
 use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
@@ -180,10 +181,11 @@ pub async fn list<R: Described>(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
-    rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
+    let actor = user.actor();
+    actor.may(Action::Read(resource.area), &Target::Any)?;
     let (filters, page_number) = read_filters(resource, &query)?;
     let options = read_options(resource, &query)?;
-    let scope = viewer_of(&user);
+    let scope = sight_of(&user);
     let (records, total, choices) = {
         let (filters, options) = (filters.clone(), options.clone());
         state
@@ -200,7 +202,7 @@ pub async fn list<R: Described>(
             .await?
     };
     let typed = |name: &str| filters.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-    let staff = user.role().is_staff();
+    let staff = actor.can(Action::ReadInternal(resource.area), &Target::Any);
     let filter_fields =
         form_fields(resource.fields, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
             .into_iter()
@@ -232,7 +234,7 @@ pub async fn list<R: Described>(
         last,
         previous: (page_number > 1).then(|| page_link(resource, &filters, &options, page_number - 1)),
         next: (last < total).then(|| page_link(resource, &filters, &options, page_number + 1)),
-        can_create: rules::may_create(resource, user.role()).is_ok(),
+        can_create: actor.can(Action::Create(resource.area), &Target::Any),
         empty_reason,
     };
     html(body, StatusCode::OK)
@@ -246,7 +248,7 @@ type Choices = HashMap<&'static str, Vec<(String, String)>>;
 fn reference_choices(
     conn: &mut diesel::PgConnection,
     resource: &'static Resource,
-    scope: super::Viewer,
+    scope: Sight,
     only: &[&str],
     chosen: &HashMap<String, String>,
 ) -> Result<Choices, AppError> {
@@ -305,6 +307,10 @@ struct DetailPage {
     approvers: String,
     /// A rollback that may be carried out now.
     can_execute: bool,
+    /// Whether the user may see who can see this record, and why.
+    can_explain: bool,
+    /// Whether the user sees the record's change history (the provider's internal details).
+    show_history: bool,
     /// A report's printable page.
     print_href: Option<String>,
     /// The statuses a work order may move to, for the assignee's quick form.
@@ -347,30 +353,29 @@ pub async fn detail<R: Described>(
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let id = id.into_inner();
-    let scope = viewer_of(&user);
-    let actor = user.clone();
+    let scope = sight_of(&user);
+    let (viewer, actor) = (user.clone(), user.actor());
+    let internal = actor.can(Action::ReadInternal(resource.area), &Target::Any);
     let (record, related, history) = state
         .db(move |conn| {
-            let record = service::load(conn, &actor, resource, id)?;
+            let record = service::load(conn, &viewer, resource, id)?;
             let mut related = Vec::new();
-            for relation in resource.related {
+            for relation in resource.related.iter().filter(|r| actor.can(Action::Read(r.resource.area), &Target::Any)) {
                 let (rows, total) =
                     queries::list(conn, relation.resource, scope, &[], Some((relation.condition, id)), 1)?;
                 related.push((relation, rows, total));
             }
-            // A record's history is for staff: it names records and people outside a contact's scope.
-            let history = if actor.role().is_staff() {
-                audit::history_with_names(conn, resource.kind, &id.to_string())?
-            } else {
-                Vec::new()
-            };
+            // A record's history names records and people outside a contact's scope.
+            let history =
+                if internal { audit::history_with_names(conn, resource.kind, &id.to_string())? } else { Vec::new() };
             Ok((record, related, history))
         })
         .await?;
     let values = service::values_of(resource, &record);
+    let target = rules::target(resource, &values, Some(id));
     let mut record_view = view::record_view(resource, &record, &user.timezone);
-    if !user.role().is_staff() {
-        record_view.fields.retain(|f| !resource.hidden_from_contacts.contains(&f.name));
+    if !internal {
+        record_view.fields.retain(|f| !resource.internal.contains(&f.name));
     }
     let body = DetailPage {
         page: Page::for_user(&session, &user, heading(resource, &record_view.title), resource.path),
@@ -391,31 +396,18 @@ pub async fn detail<R: Described>(
             })
             .collect(),
         history: history_view(history, &user.timezone),
-        can_edit: rules::may_update(resource, user.role()).is_ok(),
-        can_decide: rules::waiting(resource, &values) && rules::may_decide(resource, user.role(), &values).is_ok(),
-        can_set_password: resource.kind == "user"
-            && rules::may_update(resource, user.role()).is_ok()
-            && rules::check_password_reset(
-                user.role(),
-                user.user_id,
-                id,
-                values.get("role").cloned().flatten().as_deref().and_then(crate::domain::enums::Role::parse),
-            )
-            .is_ok(),
-        approvers: if rules::waiting(resource, &values) && !resource.approval {
-            "the roles named by the procedure".to_string()
-        } else {
-            rules::approvers_text(resource, &values)
-        },
+        can_edit: actor.can(Action::Update(resource.area), &target),
+        can_decide: rules::waiting(resource, &values) && actor.can(Action::Decide(resource.area), &target),
+        can_set_password: resource.kind == "user" && actor.can(Action::SetPassword, &target),
+        approvers: crate::access::rules::approvers(resource.area, &target),
         can_execute: resource.kind == "rollback_request"
             && values.get("status").cloned().flatten().as_deref() == Some("approved")
             && record.get("completed_at").is_none_or(|v| v.is_null())
-            && rules::may_update(resource, user.role()).is_ok(),
+            && actor.can(Action::ExecuteRollback, &target),
+        can_explain: actor.can(Action::ExplainAccess, &target) && crate::explainer::EXPLAINED.contains(&resource.area),
+        show_history: internal,
         print_href: (resource.kind == "incident_report").then(|| format!("/reports/{id}/print")),
-        status_choices: if resource.kind == "work_order"
-            && (rules::may_update(resource, user.role()).is_ok()
-                || record.get("assigned_to_user").and_then(|v| v.as_i64()) == Some(i64::from(user.user_id)))
-        {
+        status_choices: if resource.kind == "work_order" && actor.can(Action::SetWorkOrderStatus, &target) {
             let from = values.get("status").cloned().flatten().unwrap_or_default();
             <crate::domain::enums::WorkOrderStatus as crate::domain::enums::Choices>::choices()
                 .into_iter()
@@ -462,7 +454,7 @@ async fn form_page(
     resource: &'static Resource,
     form: FormState,
 ) -> Result<FormPage, AppError> {
-    let scope = viewer_of(&form.user);
+    let scope = sight_of(&form.user);
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
     let chosen = form.typed.clone();
     let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names, &chosen)).await?;
@@ -502,8 +494,8 @@ pub async fn new<R: Described>(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
-    rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
-    rules::may_create(resource, user.role()).map_err(AppError::Forbidden)?;
+    user.actor().may(Action::Read(resource.area), &Target::Any)?;
+    user.actor().may(Action::Create(resource.area), &Target::Any)?;
     // Defaults, then what the link that led here chose (e.g. the incident a workaround is for).
     let mut typed: HashMap<String, String> =
         resource.fields.iter().filter_map(|f| f.default.map(|d| (f.name.to_string(), d.to_string()))).collect();
@@ -528,14 +520,8 @@ pub async fn create<R: Described>(
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let input = form.into_inner();
-    if let Err(reason) = rules::may_create(resource, user.role()) {
-        let refused: Result<(), Refusal> = Err(Refusal::Forbidden(reason));
-        return Err(state
-            .audit_refusal(&user, resource.kind, None, refused)
-            .await?
-            .map_err(AppError::from)
-            .unwrap_err());
-    }
+    // Refused before any hashing work is done.
+    user.actor().may(Action::Create(resource.area), &Target::Any)?;
     // A new user's password is hashed on the bounded hashing pool, before the transaction takes a connection.
     let password_hash = match input.get("password").filter(|p| password::check_new_password(p).is_ok()) {
         Some(text) if resource.kind == "user" => {
@@ -552,7 +538,6 @@ pub async fn create<R: Described>(
             }))
         })
         .await?;
-    let outcome = state.audit_refusal(&user, resource.kind, None, outcome).await?;
     match outcome {
         Ok((id, status)) => {
             let waiting = if status == ApprovalStatus::Pending { "; it now waits for approval" } else { "" };
@@ -560,9 +545,10 @@ pub async fn create<R: Described>(
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
         Err(Refusal::Invalid(errors)) => {
+            let refusal = errors.clone();
             let form =
                 FormState { user, creating: true, id: None, lock_version: None, typed: input, errors, current: None };
-            unprocessable(form_page(&state, &session, resource, form).await?)
+            unprocessable(form_page(&state, &session, resource, form).await?, &refusal)
         }
         Err(other) => Err(other.into()),
     }
@@ -578,7 +564,8 @@ pub async fn edit<R: Described>(
     let id = id.into_inner();
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
-    rules::may_update(resource, user.role()).map_err(AppError::Forbidden)?;
+    let values = service::values_of(resource, &record);
+    user.actor().may(Action::Update(resource.area), &rules::target(resource, &values, Some(id)))?;
     // Stored times are UTC; the form shows them in the user's zone.
     let local = |name: &str, value: String| match resource.field(name).map(|f| f.kind) {
         Some(FieldKind::DateTime) => format::parse(&value).map_or(value, |at| format::local_input(at, &user.timezone)),
@@ -611,7 +598,6 @@ pub async fn update<R: Described>(
             Ok(conn.transaction(|conn| service::update(conn, &clock, &actor, resource, id, lock_version, &submitted)))
         })
         .await?;
-    let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
     match outcome {
         Ok(status) => {
             let waiting = if status == ApprovalStatus::Pending { "; it waits for approval again" } else { "" };
@@ -619,9 +605,10 @@ pub async fn update<R: Described>(
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
         Err(Refusal::Invalid(errors)) => {
+            let refusal = errors.clone();
             let form =
                 FormState { user, creating: false, id: Some(id), lock_version, typed: input, errors, current: None };
-            unprocessable(form_page(&state, &session, resource, form).await?)
+            unprocessable(form_page(&state, &session, resource, form).await?, &refusal)
         }
         Err(Refusal::Conflict(record)) => {
             let current = view::record_view(resource, &record, &user.timezone);
@@ -668,7 +655,7 @@ async fn decide_page(
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     let values = service::values_of(resource, &record);
-    rules::may_decide(resource, user.role(), &values).map_err(AppError::Forbidden)?;
+    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
     if !rules::waiting(resource, &values) {
         return Err(AppError::WrongState(format!(
             "Approval: this {} has been decided already; only waiting records can be decided.",
@@ -718,7 +705,6 @@ async fn decide<R: Described>(
             Ok(conn.transaction(|conn| service::decide_any(conn, &clock, &actor, resource, id, approve, &submitted)))
         })
         .await?;
-    let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
     match outcome {
         Ok(()) => {
             session::flash(
@@ -728,7 +714,8 @@ async fn decide<R: Described>(
             Ok(see_other(&format!("{}/{id}", resource.path)))
         }
         Err(Refusal::Invalid(errors)) => {
-            unprocessable(decide_page(&state, &session, user, resource, id, reason, errors).await?)
+            let refusal = errors.clone();
+            unprocessable(decide_page(&state, &session, user, resource, id, reason, errors).await?, &refusal)
         }
         Err(other) => Err(other.into()),
     }
@@ -804,9 +791,8 @@ pub async fn set_password(
     state.db(move |conn| Ok(service::may_set_password(conn, &actor, id)?)).await?;
     let new_password = form.get("password").cloned().unwrap_or_default();
     if let Err(message) = password::check_new_password(&new_password) {
-        return unprocessable(
-            password_page(&state, &session, user, id, vec![FieldError { field: "password", message }]).await?,
-        );
+        let errors = vec![FieldError { field: "password", message }];
+        return unprocessable(password_page(&state, &session, user, id, errors.clone()).await?, &errors);
     }
     let hash = state.hashing.run(move || password::hash(&new_password)).await.map_err(AppError::internal)?;
     let (actor, clock) = (user.clone(), state.clock.clone());
@@ -828,8 +814,8 @@ struct ProceduresPage {
 pub async fn procedures_index(session: Session, CurrentUser(user): CurrentUser) -> Result<HttpResponse, AppError> {
     let procedures: Vec<(&'static Resource, bool)> = procedures::PROCEDURES
         .iter()
-        .filter(|r| rules::may_read(r, user.role()).is_ok())
-        .map(|r| (*r, rules::may_create(r, user.role()).is_ok()))
+        .filter(|r| user.actor().can(Action::Read(r.area), &Target::Any))
+        .map(|r| (*r, user.actor().can(Action::Create(r.area), &Target::Any)))
         .collect();
     html(
         ProceduresPage { page: Page::for_user(&session, &user, "Procedures", "/procedures"), procedures },
@@ -863,7 +849,6 @@ async fn act_on(
             }))
         })
         .await?;
-    let outcome = state.audit_refusal(&user, resource.kind, Some(id), outcome).await?;
     after_action(session, outcome, done, &format!("{}/{id}", resource.path))
 }
 
@@ -969,16 +954,17 @@ pub async fn export<R: Described>(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
-    rules::may_read(resource, user.role()).map_err(AppError::Forbidden)?;
+    user.actor().may(Action::Read(resource.area), &Target::Any)?;
     let (filters, _) = read_filters(resource, &query)?;
     let options = read_options(resource, &query)?;
-    let scope = viewer_of(&user);
+    let scope = sight_of(&user);
+    let internal = user.actor().can(Action::ReadInternal(resource.area), &Target::Any);
     let zone = user.timezone.clone();
     let fields: Vec<&'static crate::forms::Field> = resource
         .fields
         .iter()
         .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
-        .filter(|f| user.role().is_staff() || !resource.hidden_from_contacts.contains(&f.name))
+        .filter(|f| internal || !resource.internal.contains(&f.name))
         .collect();
     let filename = format!("{}.csv", resource.table);
     crate::web::csv::download(&state.pool, &filename, move |conn, send| {

@@ -13,29 +13,3 @@ pub mod service;
 pub mod spec;
 pub mod tiers;
 pub mod view;
-
-use crate::domain::enums::Role;
-use crate::users::User;
-
-/// Whose eyes a record query serves: staff may be confined to a client; contacts to their client or vendor,
-/// and only to what a record type opens to contacts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Viewer {
-    pub client: Option<i32>,
-    pub vendor: Option<i32>,
-    pub contact: bool,
-}
-
-impl Viewer {
-    /// The product itself (checks that do not depend on who looks).
-    pub const EVERYTHING: Viewer = Viewer { client: None, vendor: None, contact: false };
-
-    pub fn of(user: &User) -> Self {
-        let role = user.role();
-        Viewer {
-            client: user.client_id,
-            vendor: if role == Role::VendorContact { user.vendor_id } else { None },
-            contact: !role.is_staff(),
-        }
-    }
-}

@@ -1,7 +1,7 @@
 //! Rules of the procedures that the record descriptions cannot say: status moves, closed incidents, metric
 //! computations, publishing and change approvals. Pure functions returning the reason for a refusal.
 use super::spec::Resource;
-use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel, Role};
+use crate::domain::enums::{ChangeStatus, IncidentStatus, MetricType};
 use chrono::{DateTime, Utc};
 
 fn words(value: &str) -> String {
@@ -102,42 +102,10 @@ pub fn check_reviewer_change(
     Ok(())
 }
 
-/// Who approves a change: incident managers and executives; an executive for high risk or an emergency.
-pub fn change_approvers(risk: Option<RiskLevel>, change_type: Option<ChangeType>) -> &'static [Role] {
-    if risk == Some(RiskLevel::High) || change_type == Some(ChangeType::Emergency) {
-        &[Role::Executive]
-    } else {
-        &[Role::IncidentManager, Role::Executive]
-    }
-}
-
-pub fn may_approve_change(role: Role, risk: Option<RiskLevel>, change_type: Option<ChangeType>) -> Result<(), String> {
-    let approvers = change_approvers(risk, change_type);
-    if approvers.contains(&role) {
-        Ok(())
-    } else if approvers == [Role::Executive] {
-        Err(format!(
-            "Change approval: high-risk and emergency changes need an executive; you are signed in as a {}.",
-            role.label().to_lowercase()
-        ))
-    } else {
-        Err(format!(
-            "Change approval: only incident managers and executives approve changes; you are signed in as a {}.",
-            role.label().to_lowercase()
-        ))
-    }
-}
-
-/// Rollbacks are approved by incident managers and executives.
-pub fn may_approve_rollback(role: Role) -> Result<(), String> {
-    if matches!(role, Role::IncidentManager | Role::Executive) {
-        Ok(())
-    } else {
-        Err(format!(
-            "Rollback approval: only incident managers and executives approve rollbacks; you are signed in as a {}.",
-            role.label().to_lowercase()
-        ))
-    }
+/// An edit of a published article's words by anyone but its reviewer sends it back to review: what contacts read
+/// is what the reviewer approved.
+pub fn back_to_review(from: &str, to: &str, text_changed: bool, reviewer: Option<i32>, editor: i32) -> bool {
+    from == "published" && to == "published" && text_changed && reviewer != Some(editor)
 }
 
 #[cfg(test)]
@@ -216,15 +184,20 @@ mod tests {
                 .contains("cannot change")
         );
         assert!(check_reviewer_change("draft", Some("2"), Some("3"), Some("4")).is_ok());
-        assert!(may_approve_change(Role::IncidentManager, Some(RiskLevel::Medium), Some(ChangeType::Normal)).is_ok());
-        assert!(
-            may_approve_change(Role::IncidentManager, Some(RiskLevel::High), Some(ChangeType::Normal))
-                .unwrap_err()
-                .contains("need an executive")
-        );
-        assert!(may_approve_change(Role::IncidentManager, Some(RiskLevel::Low), Some(ChangeType::Emergency)).is_err());
-        assert!(may_approve_change(Role::Executive, Some(RiskLevel::High), Some(ChangeType::Emergency)).is_ok());
-        assert!(may_approve_change(Role::TechnicalSupport, Some(RiskLevel::Low), Some(ChangeType::Standard)).is_err());
-        assert!(may_approve_rollback(Role::TechnicalSupport).is_err());
+    }
+
+    #[test]
+    fn editing_a_published_articles_words_sends_it_back_to_review_unless_the_reviewer_does() {
+        let table = [
+            ("published", "published", true, Some(2), 1, true),
+            ("published", "published", true, Some(1), 1, false),
+            ("published", "published", false, Some(2), 1, false),
+            ("published", "archived", true, Some(2), 1, false),
+            ("draft", "draft", true, Some(2), 1, false),
+            ("published", "published", true, None, 1, true),
+        ];
+        for (from, to, text_changed, reviewer, editor, back) in table {
+            assert_eq!(back_to_review(from, to, text_changed, reviewer, editor), back, "{from} → {to} {reviewer:?}");
+        }
     }
 }

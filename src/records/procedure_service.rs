@@ -3,6 +3,7 @@
 use super::procedure_rules::{self, IncidentTimes};
 use super::queries::{Extra, Record};
 use super::spec::Resource;
+use crate::access::{Action, Area, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
 use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel};
@@ -81,7 +82,7 @@ pub fn creation_extras(
             let risk = value(values, "risk_level").and_then(RiskLevel::parse);
             let change_type = value(values, "change_type").and_then(ChangeType::parse);
             // An approver's own submission is approved at once, unless it needs a role they lack.
-            if procedure_rules::may_approve_change(user.role(), risk, change_type).is_ok() {
+            if user.actor().can(Action::Decide(Area::Changes), &Target::change(risk, change_type)) {
                 approved = true;
                 extras.push(text("approved", "text", "status"));
                 extras.push(text(user.user_id, "integer", "approved_by_user"));
@@ -93,29 +94,39 @@ pub fn creation_extras(
     Ok((extras, approved))
 }
 
-/// Columns an edit sets besides its form: the time a status is entered. Also checks the status move and,
-/// for articles, that only the reviewer publishes.
+/// Columns an edit sets besides its form: the time a status is entered. Also checks the status move and, for
+/// articles, that only the reviewer publishes; and an edit of a published article's text by anyone but its reviewer
+/// sends it back to review (contacts see nothing of it until the reviewer publishes it again).
 pub fn update_extras(
     clock: &Clock,
     user: &User,
     resource: &Resource,
     old: &Values,
-    new: &Values,
+    new: &mut Values,
 ) -> Result<Vec<Extra>, Refusal> {
-    let (from, to) = (value(old, "status").unwrap_or_default(), value(new, "status").unwrap_or_default());
+    let (from, mut to) =
+        (value(old, "status").unwrap_or_default().to_string(), value(new, "status").unwrap_or_default().to_string());
     if resource.kind == "knowledge_base_article" {
         procedure_rules::check_reviewer_change(
-            from,
+            &from,
             value(old, "reviewer_user"),
             value(new, "reviewer_user"),
             value(old, "created_by_user"),
         )
         .map_err(|message| Refusal::field("reviewer_user", message))?;
+        let reviewer = value(old, "reviewer_user").and_then(|v| v.parse().ok());
+        let text_changed =
+            ["title", "body"].iter().any(|field| new.get(field).is_some_and(|v| v != old.get(field).unwrap_or(&None)));
+        if procedure_rules::back_to_review(&from, &to, text_changed, reviewer, user.user_id) {
+            to = "under_review".to_string();
+            new.insert("status", Some(to.clone()));
+            return Ok(Vec::new());
+        }
     }
     if from == to {
         return Ok(Vec::new());
     }
-    procedure_rules::check_transition(resource, from, to).map_err(|message| Refusal::field("status", message))?;
+    procedure_rules::check_transition(resource, &from, &to).map_err(|message| Refusal::field("status", message))?;
     if resource.kind == "knowledge_base_article" && to == "published" {
         // The reviewer who approves is the one the article was sent for review with.
         let reviewer = value(old, "reviewer_user").and_then(|v| v.parse().ok());
@@ -124,7 +135,7 @@ pub fn update_extras(
     Ok(resource
         .stamps
         .iter()
-        .filter(|(status, _)| *status == to)
+        .filter(|(status, _)| *status == to.as_str())
         .map(|(_, column)| text(clock.now().to_rfc3339(), "timestamptz", column))
         .collect())
 }
@@ -233,7 +244,7 @@ fn actor(user: &User) -> Actor {
 }
 
 /// Approves or rejects a requested change or rollback; a rejection needs a reason. The approver rule comes
-/// from `rules::may_decide` (an executive for high-risk and emergency changes).
+/// is the access module's (an executive for high-risk and emergency changes).
 pub fn decide_request(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -245,7 +256,7 @@ pub fn decide_request(
 ) -> Result<(), Refusal> {
     let id = super::view::id_of(resource, record);
     let values = super::service::values_of(resource, record);
-    super::rules::may_decide(resource, user.role(), &values).map_err(Refusal::Forbidden)?;
+    user.actor().may(Action::Decide(resource.area), &super::rules::target(resource, &values, Some(id)))?;
     let status = values.get("status").cloned().flatten().unwrap_or_default();
     let reason = check_decision(resource.noun, &status, "requested", approve, reason)?;
     let now = clock.now().to_rfc3339();
@@ -302,8 +313,7 @@ fn check_decision(
 
 /// Carries out an approved rollback: it is completed and its change becomes rolled back.
 pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record) -> Result<i32, Refusal> {
-    // Carrying out a rollback is for those who may request one (permissions.md names no other role).
-    super::rules::may_update(&super::procedures::ROLLBACKS, user.role()).map_err(Refusal::Forbidden)?;
+    user.actor().may(Action::ExecuteRollback, &Target::Any)?;
     let id = record.get("rollback_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let change_id = record.get("change_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default();
@@ -356,13 +366,7 @@ pub fn set_work_order_status(
     use crate::schema::work_orders;
     let id = record.get("workorder_id").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
     let assignee = record.get("assigned_to_user").and_then(|v| v.as_i64()).map(|v| v as i32);
-    let staff = super::rules::may_update(&super::procedures::WORK_ORDERS, user.role()).is_ok();
-    let own_order = user.role() == crate::domain::enums::Role::VendorContact && assignee == Some(user.user_id);
-    if !(staff || own_order) {
-        return Err(Refusal::Forbidden(
-            "Work orders: a vendor contact may change the status only of work orders assigned to them.".into(),
-        ));
-    }
+    user.actor().may(Action::SetWorkOrderStatus, &Target::WorkOrder { assignee })?;
     let from = record.get("status").and_then(|v| v.as_str()).unwrap_or_default().to_string();
     if crate::domain::enums::WorkOrderStatus::parse(status).is_none() {
         return Err(Refusal::field("status", "Choose the new status from the list."));

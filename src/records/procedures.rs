@@ -2,20 +2,10 @@
 //! analyses, change and rollback requests, performance metrics, incident reports, knowledge base articles and
 //! post-incident reviews. Each hangs off an incident; its rules are in `rules`, its own use cases in
 //! `procedure_service`.
-use super::resources::USERS_OF_CLIENT;
 use super::spec::*;
 use crate::domain::enums::*;
 use crate::forms::field;
 use FieldKind::*;
-use Role::*;
-
-/// The incidents a vendor supports (`{}` is the vendor): those on components of its products.
-macro_rules! vendor_incidents {
-    () => {
-        "SELECT i.incident_id FROM incidents i JOIN infrastructure_components c USING (component_id) \
-         JOIN products p USING (product_id) WHERE p.support_vendor_id = {}"
-    };
-}
 
 pub static INCIDENT_REF: RefTable = RefTable {
     table: "incidents",
@@ -23,24 +13,17 @@ pub static INCIDENT_REF: RefTable = RefTable {
     label: "'Incident ' || incident_id || ': ' || title",
     noun: "incident",
     path: Some("/incidents"),
-    client_scope: Some("client_id = {}"),
+    rows: Rows::Incidents,
 };
-pub static USER_REF: RefTable = RefTable {
-    table: "users",
-    key: "user_id",
-    label: "name",
-    noun: "user",
-    path: Some("/users"),
-    // Someone confined to a client sees the provider's people and that client's, never another client's.
-    client_scope: Some(USERS_OF_CLIENT),
-};
+pub static USER_REF: RefTable =
+    RefTable { table: "users", key: "user_id", label: "name", noun: "user", path: Some("/users"), rows: Rows::People };
 pub static PROBLEM_REF: RefTable = RefTable {
     table: "problem_tickets",
     key: "problem_id",
     label: "'Problem ' || problem_id || ': ' || title",
     noun: "problem ticket",
     path: Some("/problems"),
-    client_scope: Some("incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})"),
+    rows: Rows::OfIncident,
 };
 pub static CHANGE_REF: RefTable = RefTable {
     table: "change_requests",
@@ -48,13 +31,8 @@ pub static CHANGE_REF: RefTable = RefTable {
     label: "'Change ' || change_id || ': ' || title",
     noun: "change request",
     path: Some("/changes"),
-    client_scope: Some("incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})"),
+    rows: Rows::OfIncident,
 };
-
-/// Staff confined to a client see the records of that client's incidents.
-const OF_CLIENT_INCIDENTS: ClientScope =
-    ClientScope::Condition("incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})");
-const SUPPORT_TEAM: &[Role] = &[IncidentManager, TechnicalSupport, SystemAdministrator];
 
 fn work_types() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -91,8 +69,8 @@ pub static PROBLEM_TICKETS: Resource = Resource {
     columns: &["incident_id", "status"],
     filters: &["status"],
     related: &[Related { title: "Work orders", resource: &WORK_ORDERS, condition: "problem_id = {}" }],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: SUPPORT_TEAM, update: SUPPORT_TEAM },
+    area: Area::Problems,
+    rows: Rows::OfIncident,
     actor_column: Some("issued_by_user"),
     transitions: LIFECYCLE,
     ..DEFAULTS
@@ -117,11 +95,9 @@ pub static WORK_ORDERS: Resource = Resource {
     ],
     columns: &["work_type", "assigned_to_user", "status"],
     filters: &["status", "work_type", "assigned_to_user"],
-    scope: OF_CLIENT_INCIDENTS,
-    vendor_scope: Some("assigned_to_user IN (SELECT user_id FROM users WHERE vendor_id = {})"),
-    contacts: Contacts { client: None, vendor: Some("true") },
-    hidden_from_contacts: &["incident_id", "problem_id", "change_id"],
-    permissions: Permissions { create: SUPPORT_TEAM, update: SUPPORT_TEAM },
+    area: Area::WorkOrders,
+    rows: Rows::WorkOrders,
+    internal: &["incident_id", "problem_id", "change_id"],
     actor_column: Some("created_by_user"),
     transitions: &[
         ("created", "assigned"),
@@ -152,11 +128,8 @@ pub static WORKAROUNDS: Resource = Resource {
     ],
     columns: &["incident_id", "effectiveness_level", "status"],
     filters: &["status", "effectiveness_level"],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions {
-        create: &[TechnicalSupport, IncidentManager, SystemAdministrator],
-        update: &[TechnicalSupport, IncidentManager, SystemAdministrator],
-    },
+    area: Area::Workarounds,
+    rows: Rows::OfIncident,
     actor_column: Some("implemented_by_user"),
     transitions: &[("active", "inactive"), ("active", "replaced"), ("inactive", "active"), ("inactive", "replaced")],
     has_updated_at: false,
@@ -179,19 +152,14 @@ pub static ANALYSES: Resource = Resource {
     ],
     columns: &["incident_id", "analysis_method", "status"],
     filters: &["status", "analysis_method"],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions {
-        create: &[TechnicalSupport, IncidentManager, SystemAdministrator],
-        update: &[TechnicalSupport, IncidentManager, SystemAdministrator],
-    },
+    area: Area::Analyses,
+    rows: Rows::OfIncident,
     actor_column: Some("conducted_by_user"),
     transitions: &[("in_progress", "completed"), ("completed", "reviewed")],
     stamps: &[("completed", "completed_at")],
     has_updated_at: false,
     ..DEFAULTS
 };
-
-const CHANGE_REQUESTERS: &[Role] = &[TechnicalSupport, SystemAdministrator, Executive, IncidentManager];
 
 pub static CHANGES: Resource = Resource {
     kind: "change_request",
@@ -226,8 +194,8 @@ pub static CHANGES: Resource = Resource {
         Related { title: "Rollback requests", resource: &ROLLBACKS, condition: "change_id = {}" },
         Related { title: "Work orders", resource: &WORK_ORDERS, condition: "change_id = {}" },
     ],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: CHANGE_REQUESTERS, update: CHANGE_REQUESTERS },
+    area: Area::Changes,
+    rows: Rows::OfIncident,
     actor_column: Some("requesting_user"),
     transitions: &[
         ("approved", "scheduled"),
@@ -259,11 +227,8 @@ pub static ROLLBACKS: Resource = Resource {
     ],
     columns: &["change_id", "status"],
     filters: &["status"],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions {
-        create: &[TechnicalSupport, IncidentManager, Executive],
-        update: &[TechnicalSupport, IncidentManager, Executive],
-    },
+    area: Area::Rollbacks,
+    rows: Rows::OfIncident,
     actor_column: Some("requesting_user"),
     has_updated_at: false,
     ..DEFAULTS
@@ -295,8 +260,8 @@ pub static METRICS: Resource = Resource {
         resource: &METRICS,
         condition: "incident_id = (SELECT incident_id FROM performance_metrics WHERE metric_id = {})",
     }],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: &[IncidentManager, SystemAdministrator], update: &[] },
+    area: Area::Metrics,
+    rows: Rows::OfIncident,
     actor_column: Some("recorded_by_user"),
     has_updated_at: false,
     versioned: false,
@@ -323,10 +288,8 @@ pub static REPORTS: Resource = Resource {
     extra_columns: &["snapshot"],
     columns: &["incident_id", "status"],
     filters: &["status", "report_type"],
-    scope: OF_CLIENT_INCIDENTS,
-    vendor_scope: Some(concat!("incident_id IN (", vendor_incidents!(), ")")),
-    contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
-    permissions: Permissions { create: &[IncidentManager, Executive], update: &[IncidentManager, Executive] },
+    area: Area::Reports,
+    rows: Rows::Reports,
     actor_column: Some("generated_by_user"),
     transitions: &[("draft", "completed"), ("draft", "published"), ("completed", "published")],
     has_updated_at: false,
@@ -358,19 +321,10 @@ pub static ARTICLES: Resource = Resource {
     ],
     columns: &["article_type", "category", "status"],
     filters: &["status", "article_type", "category"],
-    // Articles about another client's incidents are not for people confined to a client.
-    scope: ClientScope::Condition(
-        "incident_id IS NULL OR incident_id IN (SELECT incident_id FROM incidents WHERE client_id = {})",
-    ),
-    // As for client contacts: articles about incidents outside the vendor's scope are not theirs to read.
-    vendor_scope: Some(concat!("incident_id IS NULL OR incident_id IN (", vendor_incidents!(), ")")),
-    contacts: Contacts { client: Some("status = 'published'"), vendor: Some("status = 'published'") },
-    hidden_from_contacts: &["incident_id", "reviewer_user"],
+    area: Area::Articles,
+    rows: Rows::Articles,
+    internal: &["incident_id", "reviewer_user"],
     search: Some("title || ' ' || coalesce(body, '')"),
-    permissions: Permissions {
-        create: &[TechnicalSupport, IncidentManager],
-        update: &[TechnicalSupport, IncidentManager],
-    },
     actor_column: Some("created_by_user"),
     transitions: &[
         ("draft", "under_review"),
@@ -399,8 +353,8 @@ pub static REVIEWS: Resource = Resource {
     ],
     columns: &["incident_id", "overall_rating", "status"],
     filters: &["status", "overall_rating"],
-    scope: OF_CLIENT_INCIDENTS,
-    permissions: Permissions { create: &[IncidentManager, Executive], update: &[IncidentManager, Executive] },
+    area: Area::Reviews,
+    rows: Rows::OfIncident,
     transitions: &[("scheduled", "completed"), ("scheduled", "cancelled")],
     stamps: &[("completed", "completed_at")],
     has_updated_at: false,

@@ -1,11 +1,12 @@
-//! Queries over described record tables. Identifiers come only from the static
-//! descriptions; every submitted value is a bound parameter, cast to its column's type by PostgreSQL.
-use super::Viewer;
-use super::spec::{ClientScope, FieldKind, RefTable, Resource};
+//! Queries over described record tables. Identifiers come only from the static descriptions; every submitted
+//! value is a bound parameter, cast to its column's type by PostgreSQL; what an actor sees is `access::Sight`'s.
+//! Each query is built in the order of its text, so parameters are numbered as they are written.
+use super::spec::{FieldKind, RefTable, Resource};
+use crate::access::Sight;
 use crate::db::prepared::{PreparedSql, prepared};
 use crate::forms::Values;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use serde_json::{Map, Value};
 
 /// A record as PostgreSQL's `row_to_json` gives it, with `<field>__label` for references.
@@ -13,47 +14,27 @@ pub type Record = Map<String, Value>;
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// SQL text with numbered text parameters.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    binds: Vec<Option<String>>,
+/// A submitted value as a parameter, cast to its column's type (a described type, never a value).
+fn param(value: Option<String>, sql_type: &str) -> PreparedSql<'static> {
+    prepared("CAST(").bind::<Nullable<Text>, _>(value).sql(format!(" AS {sql_type})"))
 }
 
-impl Sql {
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
+/// A described condition over a record's id (`{}` stands for it), in parentheses.
+fn condition(template: &'static str, id: i32) -> PreparedSql<'static> {
+    let mut pieces = template.split("{}");
+    let mut sql = prepared(format!("({}", pieces.next().unwrap_or_default()));
+    for piece in pieces {
+        sql = sql.bind::<Integer, _>(id).sql(piece);
     }
+    sql.sql(")")
+}
 
-    /// A parameter cast to `sql_type`, as SQL text.
-    fn param(&mut self, value: Option<String>, sql_type: &str) -> String {
-        self.binds.push(value);
-        format!("CAST(${} AS {sql_type})", self.binds.len())
-    }
-
-    fn condition(&mut self, template: &str, id: i32) -> String {
-        let param = self.param(Some(id.to_string()), "integer");
-        format!("({})", template.replace("{}", &param))
-    }
-
-    /// The query, kept prepared on its connection (its text names only described tables and columns, so there are
-    /// few texts). Each `$n` becomes the next parameter in the text's order: one used twice is bound twice. The
-    /// descriptions' SQL never writes `$n` itself; a `$` without a number stays as it is.
-    fn query(self) -> PreparedSql<'static> {
-        let mut query = prepared(String::new());
-        let mut rest = self.text.as_str();
-        while let Some(at) = rest.find('$') {
-            let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
-            match rest[at + 1..at + 1 + digits].parse::<usize>() {
-                Ok(number) => {
-                    query = query.sql(&rest[..at]).bind::<Nullable<Text>, _>(self.binds[number - 1].clone());
-                }
-                Err(_) => query = query.sql(&rest[..=at]),
-            }
-            rest = &rest[at + 1 + digits..];
-        }
-        query.sql(rest)
+/// `WHERE` and the conditions, or nothing when there are none.
+fn where_clause(conditions: Vec<PreparedSql<'static>>) -> PreparedSql<'static> {
+    if conditions.is_empty() {
+        prepared("")
+    } else {
+        prepared(" WHERE ").append(PreparedSql::join(conditions, " AND "))
     }
 }
 
@@ -84,89 +65,68 @@ struct ChoiceRow {
 }
 
 /// The columns a page may show: never a password hash. A referenced record is named only when it lies in
-/// the viewer's scope too.
-fn select_list(sql: &mut Sql, resource: &Resource, viewer: Viewer) -> String {
+/// the viewer's sight too.
+fn select_list(resource: &Resource, viewer: Sight) -> PreparedSql<'static> {
     let table = resource.table;
-    let mut columns = vec![format!("{table}.{}", resource.key), format!("({}) AS __title", resource.title)];
+    let mut columns =
+        vec![prepared(format!("{table}.{}", resource.key)), prepared(format!("({}) AS __title", resource.title))];
     for field in resource.fields {
         match field.kind {
             FieldKind::NewPassword => {}
             FieldKind::Reference(target) => {
-                columns.push(format!("{table}.{}", field.name));
-                let scope = ref_scope(sql, target, viewer).map(|c| format!(" AND {c}")).unwrap_or_default();
-                columns.push(format!(
-                    "(SELECT {label} FROM {t} WHERE {t}.{key} = {table}.{name}{scope}) AS {name}__label",
+                columns.push(prepared(format!("{table}.{}", field.name)));
+                let mut label = prepared(format!(
+                    "(SELECT {label} FROM {t} WHERE {t}.{key} = {table}.{name}",
                     label = target.label,
                     t = target.table,
                     key = target.key,
                     name = field.name
                 ));
+                if let Some(scope) = viewer.rows(target.rows, target.table) {
+                    label = label.sql(" AND ").append(scope);
+                }
+                columns.push(label.sql(format!(") AS {}__label", field.name)));
             }
-            _ => columns.push(format!("{table}.{}", field.name)),
+            _ => columns.push(prepared(format!("{table}.{}", field.name))),
         }
     }
-    columns.push(format!("{table}.created_at"));
-    columns.extend(resource.extra_columns.iter().map(|c| format!("{table}.{c}")));
+    columns.push(prepared(format!("{table}.created_at")));
+    columns.extend(resource.extra_columns.iter().map(|c| prepared(format!("{table}.{c}"))));
     if let Some(actor) = resource.actor_column {
-        columns.push(format!("(SELECT name FROM users u WHERE u.user_id = {table}.{actor}) AS __actor"));
+        columns.push(prepared(format!("(SELECT name FROM users u WHERE u.user_id = {table}.{actor}) AS __actor")));
     }
     if resource.has_updated_at {
-        columns.push(format!("{table}.updated_at"));
+        columns.push(prepared(format!("{table}.updated_at")));
     }
     if resource.approval {
-        columns
-            .extend(["approval_decided_at", "rejection_reason", "approval_decided_by"].map(|c| format!("{table}.{c}")));
-        columns.push(format!(
+        columns.extend(
+            ["approval_decided_at", "rejection_reason", "approval_decided_by"]
+                .map(|c| prepared(format!("{table}.{c}"))),
+        );
+        columns.push(prepared(format!(
             "(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"
-        ));
+        )));
     }
     if resource.versioned {
-        columns.push(format!("{table}.lock_version"));
+        columns.push(prepared(format!("{table}.lock_version")));
     }
-    columns.join(", ")
+    PreparedSql::join(columns, ", ")
 }
 
-/// The conditions that confine a viewer to their scope in this table. An empty scope never widens access.
-fn scope_condition(sql: &mut Sql, resource: &Resource, viewer: Viewer) -> Option<String> {
-    let mut conditions = Vec::new();
-    if let Some(client) = viewer.client {
-        match resource.scope {
-            ClientScope::Condition(template) => conditions.push(sql.condition(template, client)),
-            ClientScope::Shared => {}
-        }
-    }
-    if let Some(vendor) = viewer.vendor {
-        conditions.push(resource.vendor_scope.map_or("false".to_string(), |template| sql.condition(template, vendor)));
-    }
-    if viewer.contact {
-        let allowed = if viewer.vendor.is_some() { resource.contacts.vendor } else { resource.contacts.client };
-        conditions.push(match allowed {
-            Some(_) if viewer.client.is_none() && viewer.vendor.is_none() => "false".to_string(),
-            Some(filter) => format!("({filter})"),
-            None => "false".to_string(),
-        });
-    }
-    (!conditions.is_empty()).then(|| conditions.join(" AND "))
-}
-
-fn load_records(conn: &mut PgConnection, sql: Sql) -> QueryResult<Vec<Record>> {
-    let rows: Vec<JsonRow> = sql.query().load(conn)?;
+fn load_records(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<Vec<Record>> {
+    let rows: Vec<JsonRow> = sql.load(conn)?;
     Ok(rows.into_iter().filter_map(|row| serde_json::from_str(&row.record).ok()).collect())
 }
 
-/// One record, if it exists within the scope.
-pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Viewer) -> QueryResult<Option<Record>> {
-    let mut sql = Sql::default();
-    let key = sql.param(Some(id.to_string()), "integer");
-    let mut conditions = vec![format!("{}.{} = {key}", resource.table, resource.key)];
-    conditions.extend(scope_condition(&mut sql, resource, viewer));
-    let columns = select_list(&mut sql, resource, viewer);
-    let text = format!(
-        "SELECT row_to_json(r)::text AS record FROM (SELECT {columns} FROM {} WHERE {}) r",
-        resource.table,
-        conditions.join(" AND ")
-    );
-    sql.push(&text);
+/// One record, if it exists within the viewer's sight.
+pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Sight) -> QueryResult<Option<Record>> {
+    let mut conditions = vec![prepared(format!("{}.{} = ", resource.table, resource.key)).bind::<Integer, _>(id)];
+    conditions.extend(viewer.rows(resource.rows, resource.table));
+    let sql = prepared("SELECT row_to_json(r)::text AS record FROM (SELECT ")
+        .append(select_list(resource, viewer))
+        .sql(format!(" FROM {}", resource.table))
+        .append(where_clause(conditions))
+        .sql(") r");
     Ok(load_records(conn, sql)?.into_iter().next())
 }
 
@@ -181,13 +141,13 @@ pub struct ListOptions {
     pub sort: Option<(&'static str, bool)>,
 }
 
-/// A page of records within the scope, newest first, with the total count.
+/// A page of records within the viewer's sight, newest first, with the total count.
 pub fn list(
     conn: &mut PgConnection,
     resource: &Resource,
-    viewer: Viewer,
+    viewer: Sight,
     filters: &[Filter],
-    extra_condition: Option<(&str, i32)>,
+    extra_condition: Option<(&'static str, i32)>,
     page: i64,
 ) -> QueryResult<(Vec<Record>, i64)> {
     list_with(conn, resource, viewer, filters, extra_condition, &ListOptions::default(), page)
@@ -197,9 +157,9 @@ pub fn list(
 pub fn list_with(
     conn: &mut PgConnection,
     resource: &Resource,
-    viewer: Viewer,
+    viewer: Sight,
     filters: &[Filter],
-    extra_condition: Option<(&str, i32)>,
+    extra_condition: Option<(&'static str, i32)>,
     options: &ListOptions,
     page: i64,
 ) -> QueryResult<(Vec<Record>, i64)> {
@@ -213,33 +173,38 @@ pub fn list_with(
         ),
         None => format!("{table}.{} DESC", resource.key),
     };
-    let mut sql = Sql::default();
-    let mut conditions: Vec<String> = Vec::new();
-    conditions.extend(scope_condition(&mut sql, resource, viewer));
-    for (field, value) in filters {
-        let sql_type = resource.fields.iter().find(|f| f.name == *field).map_or("text", |f| f.kind.sql_type());
-        let param = sql.param(Some(value.clone()), sql_type);
-        conditions.push(format!("{table}.{field} = {param}"));
-    }
-    if let Some((template, id)) = extra_condition {
-        conditions.push(sql.condition(template, id));
-    }
-    if let (Some(document), Some(words)) = (resource.search, &options.search) {
-        let words = sql.param(Some(words.clone()), "text");
-        conditions.push(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', {words})"));
-    }
-    let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-    let columns = select_list(&mut sql, resource, viewer);
-    let offset = sql.param(Some(((page.max(1) - 1) * PAGE_SIZE).to_string()), "bigint");
+    // The conditions are written twice (for the count and for the page), so they are made by a function.
+    let conditions = || {
+        let mut conditions: Vec<PreparedSql<'static>> = Vec::new();
+        conditions.extend(viewer.rows(resource.rows, table));
+        for (field, value) in filters {
+            let sql_type = resource.field(field).map_or("text", |f| f.kind.sql_type());
+            conditions.push(prepared(format!("{table}.{field} = ")).append(param(Some(value.clone()), sql_type)));
+        }
+        if let Some((template, id)) = extra_condition {
+            conditions.push(condition(template, id));
+        }
+        if let (Some(document), Some(words)) = (resource.search, &options.search) {
+            conditions.push(
+                prepared(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', "))
+                    .bind::<Text, _>(words.clone())
+                    .sql(")"),
+            );
+        }
+        where_clause(conditions)
+    };
     // The count and the page in one statement: they agree, and a page showing ten kinds of related records
     // (the incident's) waits on ten round trips instead of twenty.
-    sql.push(&format!(
-        "SELECT (SELECT count(*) FROM {table}{filter}) AS n, \
-           (SELECT coalesce(json_agg(r ORDER BY r.{POSITION}), '[]')::text FROM \
-              (SELECT {columns}, row_number() OVER (ORDER BY {order}) AS {POSITION} FROM {table}{filter} \
-               ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}) r) AS records"
-    ));
-    let page: CountedPage = sql.query().get_result(conn)?;
+    let sql = prepared(format!("SELECT (SELECT count(*) FROM {table}"))
+        .append(conditions())
+        .sql(format!(") AS n, (SELECT coalesce(json_agg(r ORDER BY r.{POSITION}), '[]')::text FROM (SELECT "))
+        .append(select_list(resource, viewer))
+        .sql(format!(", row_number() OVER (ORDER BY {order}) AS {POSITION} FROM {table}"))
+        .append(conditions())
+        .sql(format!(" ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET "))
+        .bind::<BigInt, _>((page.max(1) - 1) * PAGE_SIZE)
+        .sql(") r) AS records");
+    let page: CountedPage = sql.get_result(conn)?;
     let records: Vec<Record> = serde_json::from_str(&page.records).map_err(|e| {
         diesel::result::Error::DeserializationError(format!("a page of {table} is not JSON records: {e}").into())
     })?;
@@ -273,79 +238,66 @@ pub fn duplicate(
     values: &Values,
     except: Option<i32>,
 ) -> QueryResult<bool> {
-    let mut sql = Sql::default();
     let mut conditions = Vec::new();
     for name in group {
-        let field = resource.fields.iter().find(|f| f.name == *name).expect("unique fields are described");
+        let field = resource.field(name).expect("unique fields are described");
         let value = values.get(name).cloned().flatten();
-        let condition = match field.kind.sql_type() {
-            "text" => format!("lower({name}) IS NOT DISTINCT FROM lower({})", sql.param(value, "text")),
-            sql_type => format!("{name} IS NOT DISTINCT FROM {}", sql.param(value, sql_type)),
-        };
-        conditions.push(condition);
+        conditions.push(match field.kind.sql_type() {
+            "text" => {
+                prepared(format!("lower({name}) IS NOT DISTINCT FROM lower(")).append(param(value, "text")).sql(")")
+            }
+            sql_type => prepared(format!("{name} IS NOT DISTINCT FROM ")).append(param(value, sql_type)),
+        });
     }
     if let Some(id) = except {
-        let param = sql.param(Some(id.to_string()), "integer");
-        conditions.push(format!("{} <> {param}", resource.key));
+        conditions.push(prepared(format!("{} <> ", resource.key)).bind::<Integer, _>(id));
     }
-    let text = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {}) AS found", resource.table, conditions.join(" AND "));
-    sql.push(&text);
-    Ok(sql.query().get_result::<FoundRow>(conn)?.found)
+    exists(conn, resource.table, conditions)
 }
 
-fn ref_scope(sql: &mut Sql, target: &RefTable, viewer: Viewer) -> Option<String> {
-    match (target.client_scope, viewer.client) {
-        (Some(template), Some(client)) => Some(sql.condition(template, client)),
-        _ => None,
+fn exists(conn: &mut PgConnection, table: &str, conditions: Vec<PreparedSql<'static>>) -> QueryResult<bool> {
+    let sql =
+        prepared(format!("SELECT EXISTS (SELECT 1 FROM {table}")).append(where_clause(conditions)).sql(") AS found");
+    Ok(sql.get_result::<FoundRow>(conn)?.found)
+}
+
+/// The conditions that find the record `id` of `target` within the viewer's sight; none when `id` is not a number.
+fn reference(target: &RefTable, id: &str, viewer: Sight) -> Option<Vec<PreparedSql<'static>>> {
+    let id: i32 = id.trim().parse().ok()?;
+    let mut conditions = vec![prepared(format!("{}.{} = ", target.table, target.key)).bind::<Integer, _>(id)];
+    conditions.extend(viewer.rows(target.rows, target.table));
+    Some(conditions)
+}
+
+/// Whether the referenced record exists within the viewer's sight.
+pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, viewer: Sight) -> QueryResult<bool> {
+    match reference(target, id, viewer) {
+        Some(conditions) => exists(conn, target.table, conditions),
+        None => Ok(false),
     }
 }
 
-/// Whether the referenced record exists within the scope.
-pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, viewer: Viewer) -> QueryResult<bool> {
-    let mut sql = Sql::default();
-    let key = sql.param(Some(id.to_string()), "integer");
-    let mut conditions = vec![format!("{} = {key}", target.key)];
-    conditions.extend(ref_scope(&mut sql, target, viewer));
-    let text = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {}) AS found", target.table, conditions.join(" AND "));
-    sql.push(&text);
-    Ok(sql.query().get_result::<FoundRow>(conn)?.found)
-}
-
-/// The records a reference field may point to, within the scope, by name.
-pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Viewer) -> QueryResult<Vec<(String, String)>> {
-    let mut sql = Sql::default();
-    let condition = ref_scope(&mut sql, target, viewer).map(|c| format!(" WHERE {c}")).unwrap_or_default();
-    let text = format!(
-        "SELECT {key}::text AS id, ({label}) AS label FROM {table}{condition} ORDER BY 2 LIMIT 1000",
-        key = target.key,
-        label = target.label,
-        table = target.table
-    );
-    sql.push(&text);
-    let rows: Vec<ChoiceRow> = sql.query().load(conn)?;
+/// The records a reference field may point to, within the viewer's sight, by name.
+pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Sight) -> QueryResult<Vec<(String, String)>> {
+    let conditions = viewer.rows(target.rows, target.table).into_iter().collect();
+    let sql = prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
+        .append(where_clause(conditions))
+        .sql(" ORDER BY 2 LIMIT 1000");
+    let rows: Vec<ChoiceRow> = sql.load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
 }
 
-/// One record a reference may point to, within the scope, by id.
+/// One record a reference may point to, within the viewer's sight, by id.
 pub fn choice(
     conn: &mut PgConnection,
     target: &RefTable,
     id: &str,
-    viewer: Viewer,
+    viewer: Sight,
 ) -> QueryResult<Option<(String, String)>> {
-    let mut sql = Sql::default();
-    let key = sql.param(Some(id.to_string()), "integer");
-    let mut conditions = vec![format!("{} = {key}", target.key)];
-    conditions.extend(ref_scope(&mut sql, target, viewer));
-    let text = format!(
-        "SELECT {key_column}::text AS id, ({label}) AS label FROM {table} WHERE {}",
-        conditions.join(" AND "),
-        key_column = target.key,
-        label = target.label,
-        table = target.table
-    );
-    sql.push(&text);
-    let rows: Vec<ChoiceRow> = sql.query().load(conn)?;
+    let Some(conditions) = reference(target, id, viewer) else { return Ok(None) };
+    let sql = prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
+        .append(where_clause(conditions));
+    let rows: Vec<ChoiceRow> = sql.load(conn)?;
     Ok(rows.into_iter().next().map(|r| (r.id, r.label)))
 }
 
@@ -366,7 +318,7 @@ fn assignments<'a>(
         .iter()
         .filter(|(name, _)| !extra.iter().any(|e| e.column == **name))
         .filter_map(|(name, value)| {
-            let field = resource.fields.iter().find(|f| f.name == *name)?;
+            let field = resource.field(name)?;
             (!matches!(field.kind, FieldKind::NewPassword)).then(|| (*name, value.clone(), field.kind.sql_type()))
         })
         .collect();
@@ -376,19 +328,13 @@ fn assignments<'a>(
 
 /// Inserts a record; returns its id.
 pub fn insert(conn: &mut PgConnection, resource: &Resource, values: &Values, extra: &[Extra]) -> QueryResult<i32> {
-    let mut sql = Sql::default();
     let columns = assignments(resource, values, extra);
     let names: Vec<&str> = columns.iter().map(|(name, _, _)| *name).collect();
-    let params: Vec<String> = columns.into_iter().map(|(_, value, sql_type)| sql.param(value, sql_type)).collect();
-    let text = format!(
-        "INSERT INTO {} ({}) VALUES ({}) RETURNING {}::bigint AS n",
-        resource.table,
-        names.join(", "),
-        params.join(", "),
-        resource.key
-    );
-    sql.push(&text);
-    Ok(sql.query().get_result::<CountRow>(conn)?.n as i32)
+    let params = columns.into_iter().map(|(_, value, sql_type)| param(value, sql_type));
+    let sql = prepared(format!("INSERT INTO {} ({}) VALUES (", resource.table, names.join(", ")))
+        .append(PreparedSql::join(params, ", "))
+        .sql(format!(") RETURNING {}::bigint AS n", resource.key));
+    Ok(sql.get_result::<CountRow>(conn)?.n as i32)
 }
 
 /// Updates a record if it is still at `lock_version`; returns whether it was.
@@ -400,22 +346,18 @@ pub fn update(
     values: &Values,
     extra: &[Extra],
 ) -> QueryResult<bool> {
-    let mut sql = Sql::default();
-    let mut sets: Vec<String> = assignments(resource, values, extra)
+    let mut sets: Vec<PreparedSql<'static>> = assignments(resource, values, extra)
         .into_iter()
-        .map(|(name, value, sql_type)| format!("{name} = {}", sql.param(value, sql_type)))
+        .map(|(name, value, sql_type)| prepared(format!("{name} = ")).append(param(value, sql_type)))
         .collect();
-    sets.push("lock_version = lock_version + 1".into());
-    let key = sql.param(Some(id.to_string()), "integer");
-    let version = sql.param(Some(lock_version.to_string()), "integer");
-    let text = format!(
-        "UPDATE {} SET {} WHERE {} = {key} AND lock_version = {version}",
-        resource.table,
-        sets.join(", "),
-        resource.key
-    );
-    sql.push(&text);
-    Ok(sql.query().execute(conn)? == 1)
+    sets.push(prepared("lock_version = lock_version + 1"));
+    let sql = prepared(format!("UPDATE {} SET ", resource.table))
+        .append(PreparedSql::join(sets, ", "))
+        .sql(format!(" WHERE {} = ", resource.key))
+        .bind::<Integer, _>(id)
+        .sql(" AND lock_version = ")
+        .bind::<Integer, _>(lock_version);
+    Ok(sql.execute(conn)? == 1)
 }
 
 #[cfg(test)]
@@ -423,16 +365,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parameters_are_bound_in_the_order_the_text_names_them_and_again_where_named_again() {
-        let mut sql = Sql::default();
-        let first = sql.param(Some("a".into()), "text");
-        let second = sql.param(Some("b".into()), "integer");
-        sql.push(&format!("SELECT '$' WHERE x = {second} AND y = {first} OR z = {second}"));
-        let debug = diesel::debug_query::<diesel::pg::Pg, _>(&sql.query()).to_string();
+    fn parameters_are_numbered_in_the_order_the_text_is_written() {
+        let sql = prepared("SELECT '$' WHERE x = ")
+            .append(param(Some("b".into()), "integer"))
+            .sql(" AND ")
+            .append(condition("y = {} OR z = {}", 7));
+        let debug = diesel::debug_query::<diesel::pg::Pg, _>(&sql).to_string();
         assert_eq!(
             debug,
-            "SELECT '$' WHERE x = CAST($1 AS integer) AND y = CAST($2 AS text) OR z = CAST($3 AS integer) \
-             -- binds: [Some(\"b\"), Some(\"a\"), Some(\"b\")]"
+            "SELECT '$' WHERE x = CAST($1 AS integer) AND (y = $2 OR z = $3) -- binds: [Some(\"b\"), 7, 7]"
         );
     }
 }

@@ -3,7 +3,6 @@ use super::spec::*;
 use crate::domain::enums::*;
 use crate::forms::field;
 use FieldKind::*;
-use Role::*;
 
 fn timezones() -> Vec<(&'static str, &'static str)> {
     vec![("UTC", "UTC"), ("GMT", "GMT"), ("CET", "CET"), ("EST", "EST"), ("CST", "CST"), ("PST", "PST")]
@@ -15,7 +14,7 @@ pub static CLIENT_REF: RefTable = RefTable {
     label: "client_name",
     noun: "client",
     path: Some("/clients"),
-    client_scope: Some("client_id = {}"),
+    rows: Rows::Clients,
 };
 pub static VENDOR_REF: RefTable = RefTable {
     table: "vendors",
@@ -23,7 +22,7 @@ pub static VENDOR_REF: RefTable = RefTable {
     label: "vendor_name",
     noun: "vendor",
     path: Some("/vendors"),
-    client_scope: None,
+    rows: Rows::Catalogue,
 };
 pub static PRODUCT_REF: RefTable = RefTable {
     table: "products",
@@ -31,7 +30,7 @@ pub static PRODUCT_REF: RefTable = RefTable {
     label: "product_name",
     noun: "product",
     path: Some("/products"),
-    client_scope: None,
+    rows: Rows::Catalogue,
 };
 pub static SUBSCRIPTION_REF: RefTable = RefTable {
     table: "subscriptions",
@@ -40,13 +39,8 @@ pub static SUBSCRIPTION_REF: RefTable = RefTable {
             (SELECT product_name FROM products p WHERE p.product_id = subscriptions.product_id) || ' · ' || sla_tier || ' · #' || subscription_id",
     noun: "subscription",
     path: Some("/subscriptions"),
-    client_scope: Some("client_id = {}"),
+    rows: Rows::OfClient,
 };
-
-const ADMIN_ONLY: &[Role] = &[SystemAdministrator];
-
-/// The users someone confined to a client may see (`{}` is the client): the provider's own and that client's.
-pub const USERS_OF_CLIENT: &str = "client_id IS NULL OR client_id = {}";
 
 pub static CLIENTS: Resource = Resource {
     kind: "client",
@@ -78,8 +72,8 @@ pub static CLIENTS: Resource = Resource {
         },
         Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "client_id = {}" },
     ],
-    scope: ClientScope::Condition("client_id = {}"),
-    permissions: Permissions { create: ADMIN_ONLY, update: &[SystemAdministrator, AccountManager] },
+    area: Area::Clients,
+    rows: Rows::Clients,
     has_updated_at: true,
     approval: false,
     ..DEFAULTS
@@ -112,17 +106,12 @@ pub static USERS: Resource = Resource {
     filters: &["status", "role", "client_id", "vendor_id"],
     unique: &[&["email"]],
     related: &[],
-    scope: ClientScope::Condition(USERS_OF_CLIENT),
-    permissions: Permissions {
-        create: &[SystemAdministrator, IncidentManager],
-        update: &[SystemAdministrator, IncidentManager],
-    },
+    area: Area::Users,
+    rows: Rows::People,
     has_updated_at: true,
     approval: false,
     ..DEFAULTS
 };
-
-const VENDOR_MANAGERS: &[Role] = &[SystemAdministrator, IncidentManager, Executive];
 
 pub static VENDORS: Resource = Resource {
     kind: "vendor",
@@ -146,14 +135,12 @@ pub static VENDORS: Resource = Resource {
         Related { title: "Contacts", resource: &USERS, condition: "vendor_id = {}" },
         Related { title: "Supported products", resource: &PRODUCTS, condition: "support_vendor_id = {}" },
     ],
-    scope: ClientScope::Shared,
-    permissions: Permissions { create: VENDOR_MANAGERS, update: VENDOR_MANAGERS },
+    area: Area::Vendors,
+    rows: Rows::Catalogue,
     has_updated_at: false,
     approval: false,
     ..DEFAULTS
 };
-
-const TECHNICAL_MANAGERS: &[Role] = &[SystemAdministrator, TechnicalSupport];
 
 pub static PRODUCTS: Resource = Resource {
     kind: "product",
@@ -178,8 +165,8 @@ pub static PRODUCTS: Resource = Resource {
         Related { title: "Infrastructure components", resource: &COMPONENTS, condition: "product_id = {}" },
         Related { title: "Subscriptions", resource: &SUBSCRIPTIONS, condition: "product_id = {}" },
     ],
-    scope: ClientScope::Shared,
-    permissions: Permissions { create: TECHNICAL_MANAGERS, update: TECHNICAL_MANAGERS },
+    area: Area::Products,
+    rows: Rows::Catalogue,
     has_updated_at: true,
     approval: false,
     ..DEFAULTS
@@ -207,14 +194,12 @@ pub static COMPONENTS: Resource = Resource {
     filters: &["operational_status", "environment", "product_id"],
     unique: &[&["product_id", "component_name"]],
     related: &[Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "component_id = {}" }],
-    scope: ClientScope::Shared,
-    permissions: Permissions { create: TECHNICAL_MANAGERS, update: TECHNICAL_MANAGERS },
+    area: Area::Components,
+    rows: Rows::Catalogue,
     has_updated_at: true,
     approval: false,
     ..DEFAULTS
 };
-
-const COMMERCIAL_MANAGERS: &[Role] = &[SystemAdministrator, AccountManager, IncidentManager, Executive];
 
 pub static SUBSCRIPTIONS: Resource = Resource {
     kind: "subscription",
@@ -240,8 +225,8 @@ pub static SUBSCRIPTIONS: Resource = Resource {
     filters: &["approval_status", "status", "sla_tier", "subscription_type", "client_id", "product_id"],
     unique: &[],
     related: &[Related { title: "Service level agreements", resource: &SLAS, condition: "subscription_id = {}" }],
-    scope: ClientScope::Condition("client_id = {}"),
-    permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
+    area: Area::Subscriptions,
+    rows: Rows::OfClient,
     has_updated_at: true,
     approval: true,
     ..DEFAULTS
@@ -276,10 +261,8 @@ pub static SLAS: Resource = Resource {
     filters: &["approval_status", "severity_level", "subscription_id"],
     unique: &[],
     related: &[],
-    scope: ClientScope::Condition(
-        "subscription_id IN (SELECT subscription_id FROM subscriptions WHERE client_id = {})",
-    ),
-    permissions: Permissions { create: COMMERCIAL_MANAGERS, update: COMMERCIAL_MANAGERS },
+    area: Area::Slas,
+    rows: Rows::OfSubscription,
     has_updated_at: false,
     approval: true,
     ..DEFAULTS
@@ -302,8 +285,8 @@ pub static INCIDENT_SUMMARY: Resource = Resource {
     filters: &[],
     unique: &[],
     related: &[],
-    scope: ClientScope::Condition("client_id = {}"),
-    permissions: Permissions { create: &[], update: &[] },
+    area: Area::Incidents,
+    rows: Rows::Incidents,
     has_updated_at: true,
     // Incidents keep their own version; this summary never edits them.
     versioned: false,

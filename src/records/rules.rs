@@ -1,59 +1,12 @@
-//! Who may do what with records, the rules that span fields, and approvals. Pure functions returning the reason
-//! for a refusal.
+//! The rules of records that span fields, and of approvals. Pure functions returning the reason for a refusal;
+//! who may act at all is `access::may`'s.
 use super::spec::Resource;
 use super::{procedure_rules, tiers};
-use crate::domain::enums::{ApprovalStatus, Role, Severity, SlaTier, SubscriptionStatus};
-use crate::forms::Values;
-use crate::web::page::FieldError;
-
-fn role_list(roles: &[Role]) -> String {
-    let names: Vec<String> = roles.iter().map(|r| format!("{}s", r.label().to_lowercase())).collect();
-    match names.as_slice() {
-        [] => "nobody".into(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// Records outside the provider's own staff are not administered by contacts.
-pub fn may_read(resource: &Resource, role: Role) -> Result<(), String> {
-    let contacts = match role {
-        Role::ClientContact => resource.contacts.client,
-        Role::VendorContact => resource.contacts.vendor,
-        _ => None,
-    };
-    if role.is_staff() || contacts.is_some() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: only provider staff can see these records; you are signed in as a {}.",
-            resource.plural,
-            role.label().to_lowercase()
-        ))
-    }
-}
-
-pub fn may_create(resource: &Resource, role: Role) -> Result<(), String> {
-    allowed(resource, role, resource.permissions.create, "create")
-}
-
-pub fn may_update(resource: &Resource, role: Role) -> Result<(), String> {
-    allowed(resource, role, resource.permissions.update, "change")
-}
-
-fn allowed(resource: &Resource, role: Role, roles: &[Role], verb: &str) -> Result<(), String> {
-    if roles.contains(&role) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: only {} may {verb} {}; you are signed in as a {}.",
-            resource.plural,
-            role_list(roles),
-            resource.plural.to_lowercase(),
-            role.label().to_lowercase()
-        ))
-    }
-}
+use crate::access::{Action, Actor, Target};
+use crate::domain::enums::{
+    ApprovalStatus, ChangeType, RiskLevel, Role, Severity, SlaTier, SubscriptionStatus, SubscriptionType,
+};
+use crate::forms::{FieldError, Values};
 
 /// What the rules across fields need to know from the database.
 #[derive(Debug, Default, Clone)]
@@ -166,82 +119,43 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
     errors
 }
 
-/// Guards against raising one's own rights: nobody changes their own role or status, and only system
-/// administrators make or change system administrators.
-pub fn check_user_change(actor: Role, actor_id: i32, target_id: i32, old: &Values, new: &Values) -> Result<(), String> {
-    let changes = |field: &str| new.get(field).is_some_and(|v| v != old.get(field).unwrap_or(&None));
-    if actor_id == target_id && (changes("role") || changes("status")) {
-        return Err("Users: nobody changes their own role or status; ask another administrator.".into());
-    }
-    let admin = Some("system_administrator");
-    let touches_admin = value(old, "role") == admin || value(new, "role") == admin;
-    if touches_admin && actor != Role::SystemAdministrator && (changes("role") || changes("status")) {
-        return Err("Users: only system administrators grant, change or remove the system administrator role.".into());
-    }
-    Ok(())
-}
-
-/// Administrators set other people's passwords; one's own is changed on "My password", with the current one.
-pub fn check_password_reset(
-    actor: Role,
-    actor_id: i32,
-    target_id: i32,
-    target_role: Option<Role>,
-) -> Result<(), String> {
-    if actor_id == target_id {
-        return Err("Passwords: change your own password on My password, which asks for the current one.".into());
-    }
-    if target_role == Some(Role::SystemAdministrator) && actor != Role::SystemAdministrator {
-        return Err("Passwords: only system administrators set a system administrator's password.".into());
-    }
-    Ok(())
-}
-
-/// The roles that may approve a record with these values.
-pub fn approvers(resource: &Resource, values: &Values) -> &'static [Role] {
-    const MANAGERS: &[Role] = &[Role::IncidentManager, Role::Executive];
-    const EXECUTIVES: &[Role] = &[Role::Executive];
-    let critical = resource.kind == "subscription"
-        && (value(values, "sla_tier") == Some("premium") || value(values, "subscription_type") == Some("custom"));
-    if critical { EXECUTIVES } else { MANAGERS }
-}
-
-/// Who may approve, in words, for the page of a waiting record.
-pub fn approvers_text(resource: &Resource, values: &Values) -> String {
-    let roles = approvers(resource, values);
-    let text = role_list(roles);
-    if roles == [Role::Executive] {
-        "an executive (premium tier and custom subscriptions need one)".to_string()
-    } else {
-        format!("{text} (any one of them)")
-    }
-}
-
-pub fn may_approve(resource: &Resource, role: Role, values: &Values) -> Result<(), String> {
-    if approvers(resource, values).contains(&role) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} approval: only {} may approve or reject this {}; you are signed in as a {}.",
-            resource.noun,
-            role_list(approvers(resource, values)),
-            resource.noun.to_lowercase(),
-            role.label().to_lowercase()
-        ))
-    }
-}
-
-/// Who may approve or reject a record of this type with these values.
-pub fn may_decide(resource: &Resource, role: Role, values: &Values) -> Result<(), String> {
-    use crate::domain::enums::{ChangeType, RiskLevel};
-    match resource.kind {
-        "change_request" => procedure_rules::may_approve_change(
-            role,
+/// What the access rules need to know of a record with these values (as stored, or as submitted for a new one).
+pub fn target(resource: &Resource, values: &Values, id: Option<i32>) -> Target {
+    use crate::access::Area;
+    match resource.area {
+        Area::Users => {
+            let role = value(values, "role").and_then(Role::parse);
+            // A stored account has its role; a new one is given one, which changes its rights.
+            Target::Account { user_id: id, role: id.and(role), new_role: role, changes_rights: id.is_none() }
+        }
+        Area::Changes => Target::change(
             value(values, "risk_level").and_then(RiskLevel::parse),
             value(values, "change_type").and_then(ChangeType::parse),
         ),
-        "rollback_request" => procedure_rules::may_approve_rollback(role),
-        _ => may_approve(resource, role, values),
+        Area::Subscriptions => Target::subscription(
+            value(values, "sla_tier").and_then(SlaTier::parse),
+            value(values, "subscription_type").and_then(SubscriptionType::parse),
+        ),
+        Area::WorkOrders => {
+            Target::WorkOrder { assignee: value(values, "assigned_to_user").and_then(|v| v.parse().ok()) }
+        }
+        _ => Target::Any,
+    }
+}
+
+/// An edit, as the access rules see it: for a user's account, the account as it was and as it would be.
+pub fn edit_target(resource: &Resource, id: i32, old: &Values, new: &Values) -> Target {
+    match target(resource, old, Some(id)) {
+        Target::Account { user_id, role, .. } => {
+            let changes = |field: &str| new.get(field).is_some_and(|v| v != old.get(field).unwrap_or(&None));
+            Target::Account {
+                user_id,
+                role,
+                new_role: value(new, "role").and_then(Role::parse).or(role),
+                changes_rights: changes("role") || changes("status"),
+            }
+        }
+        _ => target(resource, new, Some(id)),
     }
 }
 
@@ -254,8 +168,12 @@ pub fn waiting(resource: &Resource, values: &Values) -> bool {
 }
 
 /// A submission by someone who may approve it is approved at once; anyone else's waits.
-pub fn status_on_submit(resource: &Resource, role: Role, values: &Values) -> ApprovalStatus {
-    if may_approve(resource, role, values).is_ok() { ApprovalStatus::Approved } else { ApprovalStatus::Pending }
+pub fn status_on_submit(resource: &Resource, actor: &Actor, values: &Values) -> ApprovalStatus {
+    if actor.can(Action::Decide(resource.area), &target(resource, values, None)) {
+        ApprovalStatus::Approved
+    } else {
+        ApprovalStatus::Pending
+    }
 }
 
 /// Approval and rejection act only on records that wait; a rejection needs a reason.
@@ -275,40 +193,12 @@ pub fn check_decision(current: ApprovalStatus, approve: bool, reason: &str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::enums::UserStatus;
     use crate::records::resources::*;
     use Role::*;
 
     fn values(pairs: &[(&'static str, &str)]) -> Values {
         pairs.iter().map(|(k, v)| (*k, Some(v.to_string()))).collect()
-    }
-
-    #[test]
-    fn permissions_follow_the_table() {
-        let table: &[(&Resource, Role, bool, bool)] = &[
-            (&CLIENTS, SystemAdministrator, true, true),
-            (&CLIENTS, AccountManager, false, true),
-            (&CLIENTS, IncidentManager, false, false),
-            (&USERS, IncidentManager, true, true),
-            (&USERS, Executive, false, false),
-            (&VENDORS, Executive, true, true),
-            (&VENDORS, TechnicalSupport, false, false),
-            (&PRODUCTS, TechnicalSupport, true, true),
-            (&COMPONENTS, AccountManager, false, false),
-            (&SUBSCRIPTIONS, AccountManager, true, true),
-            (&SUBSCRIPTIONS, TechnicalSupport, false, false),
-            (&SLAS, Executive, true, true),
-            (&SLAS, ClientContact, false, false),
-        ];
-        for (resource, role, create, update) in table {
-            assert_eq!(may_create(resource, *role).is_ok(), *create, "{} create by {role:?}", resource.kind);
-            assert_eq!(may_update(resource, *role).is_ok(), *update, "{} update by {role:?}", resource.kind);
-        }
-        assert!(
-            may_create(&CLIENTS, AccountManager).unwrap_err().contains("only system administrators may create clients")
-        );
-        assert!(may_read(&CLIENTS, ClientContact).is_err());
-        assert!(may_read(&CLIENTS, VendorContact).is_err());
-        assert!(may_read(&CLIENTS, TechnicalSupport).is_ok());
     }
 
     #[test]
@@ -376,30 +266,12 @@ mod tests {
             (&premium, Executive, ApprovalStatus::Approved),
             (&custom, IncidentManager, ApprovalStatus::Pending),
         ];
+        let actor = |role| Actor { user_id: 1, role, client_id: None, vendor_id: None, status: UserStatus::Active };
         for (values, role, expected) in table {
-            assert_eq!(status_on_submit(&SUBSCRIPTIONS, role, values), expected, "{role:?} {values:?}");
+            assert_eq!(status_on_submit(&SUBSCRIPTIONS, &actor(role), values), expected, "{role:?} {values:?}");
         }
-        assert!(approvers_text(&SUBSCRIPTIONS, &premium).contains("an executive"));
-        assert_eq!(status_on_submit(&SLAS, IncidentManager, &Values::new()), ApprovalStatus::Approved);
-        assert_eq!(status_on_submit(&SLAS, AccountManager, &Values::new()), ApprovalStatus::Pending);
-    }
-
-    #[test]
-    fn nobody_raises_their_own_rights() {
-        let old = values(&[("role", "incident_manager"), ("status", "active")]);
-        let promoted = values(&[("role", "system_administrator"), ("status", "active")]);
-        assert!(check_user_change(IncidentManager, 7, 7, &old, &promoted).unwrap_err().contains("their own role"));
-        assert!(
-            check_user_change(IncidentManager, 7, 8, &old, &promoted)
-                .unwrap_err()
-                .contains("only system administrators")
-        );
-        assert!(check_user_change(SystemAdministrator, 1, 8, &old, &promoted).is_ok());
-        let renamed = values(&[("role", "incident_manager"), ("status", "active"), ("name", "New")]);
-        assert!(check_user_change(IncidentManager, 7, 7, &old, &renamed).is_ok(), "other fields of oneself are fine");
-        assert!(check_password_reset(SystemAdministrator, 1, 1, Some(SystemAdministrator)).is_err());
-        assert!(check_password_reset(IncidentManager, 2, 1, Some(SystemAdministrator)).is_err());
-        assert!(check_password_reset(IncidentManager, 2, 3, Some(TechnicalSupport)).is_ok());
+        assert_eq!(status_on_submit(&SLAS, &actor(IncidentManager), &Values::new()), ApprovalStatus::Approved);
+        assert_eq!(status_on_submit(&SLAS, &actor(AccountManager), &Values::new()), ApprovalStatus::Pending);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
-use super::Viewer;
 use super::queries::{self, Extra, Record};
 use super::rules::{self, Facts};
 use super::spec::{FieldKind, Resource};
+use crate::access::{Action, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
 use crate::domain::enums::{ApprovalStatus, SlaTier, SubscriptionStatus};
@@ -16,11 +16,11 @@ use std::collections::HashMap;
 pub type Refusal = crate::error::Refusal<Record>;
 
 /// What the user may see of records.
-pub fn viewer_of(user: &User) -> Viewer {
-    Viewer::of(user)
+pub fn sight_of(user: &User) -> Sight {
+    Sight::of(&user.actor())
 }
 
-fn actor(user: &User) -> Actor {
+fn audit_actor(user: &User) -> Actor {
     Actor::user(user.user_id, user.role())
 }
 
@@ -50,7 +50,7 @@ fn check_submission(
     existing: Option<(i32, &Record)>,
 ) -> Result<Values, Refusal> {
     let (mut values, mut errors) = form::parse(resource.fields, input, existing.is_none());
-    let scope = viewer_of(user);
+    let scope = sight_of(user);
     for field in resource.fields {
         let Some(Some(value)) = values.get(field.name).cloned() else { continue };
         match field.kind {
@@ -133,7 +133,7 @@ fn facts(conn: &mut PgConnection, resource: &Resource, values: &Values) -> Resul
     if resource.kind == "service_level_agreement"
         && let Some(Some(id)) = values.get("subscription_id")
         && let Some(subscription) =
-            queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), Viewer::EVERYTHING)?
+            queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), Sight::EVERYTHING)?
     {
         let text = |name: &str| subscription.get(name).and_then(|v| v.as_str()).unwrap_or_default();
         if let (Some(status), Some(tier), Some(approval)) = (
@@ -182,8 +182,11 @@ pub fn create(
     input: &HashMap<String, String>,
     password_hash: Option<&str>,
 ) -> Result<(i32, ApprovalStatus), Refusal> {
-    rules::may_create(resource, user.role()).map_err(Refusal::Forbidden)?;
+    let actor = user.actor();
+    actor.may(Action::Create(resource.area), &Target::Any)?;
     let mut values = check_submission(conn, user, resource, input, None)?;
+    // What is created may matter too: only administrators make an administrator.
+    actor.may(Action::Create(resource.area), &rules::target(resource, &values, None))?;
     // Fields left empty, or not on the create form (a procedure's status), start at their default.
     for field in resource.fields.iter().filter(|f| f.editable != crate::forms::Editable::Never) {
         if let Some(default) = field.default
@@ -196,11 +199,8 @@ pub fn create(
     let (procedure_extras, approved_on_submission) =
         super::procedure_service::creation_extras(conn, clock, user, resource, &values)?;
     extras.extend(procedure_extras);
-    let status = if resource.approval {
-        rules::status_on_submit(resource, user.role(), &values)
-    } else {
-        ApprovalStatus::Approved
-    };
+    let status =
+        if resource.approval { rules::status_on_submit(resource, &actor, &values) } else { ApprovalStatus::Approved };
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
@@ -211,22 +211,32 @@ pub fn create(
     let changes = values
         .iter()
         .fold(Changes::new(), |changes, (field, value)| changes.field(field, None::<String>, value.clone()));
-    audit::record(conn, clock, actor(user), "create", resource.kind, id, changes)?;
+    audit::record(conn, clock, audit_actor(user), "create", resource.kind, id, changes)?;
     if resource.approval && status == ApprovalStatus::Approved {
         let changes = Changes::new().field("approval_status", None::<String>, Some(status.as_str()));
-        audit::record(conn, clock, actor(user), "approve", resource.kind, id, changes)?;
+        audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, changes)?;
     }
     if approved_on_submission {
         let changes = Changes::new().field("status", Some("requested"), Some("approved"));
-        audit::record(conn, clock, actor(user), "approve", resource.kind, id, changes)?;
+        audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, changes)?;
     }
     Ok((id, status))
 }
 
 /// Loads a record the user may see, or refuses.
 pub fn load(conn: &mut PgConnection, user: &User, resource: &'static Resource, id: i32) -> Result<Record, Refusal> {
-    rules::may_read(resource, user.role()).map_err(Refusal::Forbidden)?;
-    queries::get(conn, resource, id, viewer_of(user))?.ok_or(Refusal::NotFound)
+    load_as(conn, &user.actor(), resource, id)
+}
+
+/// Loads a record as `actor` would see it: refused if they may not read such records, not found outside their sight.
+pub fn load_as(
+    conn: &mut PgConnection,
+    actor: &crate::access::Actor,
+    resource: &'static Resource,
+    id: i32,
+) -> Result<Record, Refusal> {
+    actor.may(Action::Read(resource.area), &Target::Any)?;
+    queries::get(conn, resource, id, Sight::of(actor))?.ok_or(Refusal::NotFound)
 }
 
 /// Saves an edit made from `lock_version`; someone else's earlier save is a conflict.
@@ -240,33 +250,32 @@ pub fn update(
     input: &HashMap<String, String>,
 ) -> Result<ApprovalStatus, Refusal> {
     let current = load(conn, user, resource, id)?;
-    rules::may_update(resource, user.role()).map_err(Refusal::Forbidden)?;
+    let actor = user.actor();
+    actor.may(Action::Update(resource.area), &rules::target(resource, &values_of(resource, &current), Some(id)))?;
     let lock_version = lock_version.ok_or_else(|| {
         Refusal::field("lock_version", "The form has no record version; reload the edit page and try again.")
     })?;
-    let values = check_submission(conn, user, resource, input, Some((id, &current)))?;
+    let mut values = check_submission(conn, user, resource, input, Some((id, &current)))?;
     let mut extras = timestamps(resource, clock, false);
     let old_status = current.get("approval_status").and_then(|v| v.as_str()).and_then(ApprovalStatus::parse);
     // An approver's edit is approved at once; anyone else's edit waits for approval again.
-    let status = if resource.approval {
-        rules::status_on_submit(resource, user.role(), &values)
-    } else {
-        ApprovalStatus::Approved
-    };
+    let status =
+        if resource.approval { rules::status_on_submit(resource, &actor, &values) } else { ApprovalStatus::Approved };
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
     let old = values_of(resource, &current);
-    extras.extend(super::procedure_service::update_extras(clock, user, resource, &old, &values)?);
+    extras.extend(super::procedure_service::update_extras(clock, user, resource, &old, &mut values)?);
+    let back_to_review = resource.area == crate::access::Area::Articles
+        && values.get("status").cloned().flatten().as_deref() == Some("under_review")
+        && old.get("status").cloned().flatten().as_deref() == Some("published");
     let editable: Values =
         values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
-    if resource.kind == "user" {
-        rules::check_user_change(user.role(), user.user_id, id, &old, &editable).map_err(Refusal::Forbidden)?;
-    }
+    actor.may(Action::Update(resource.area), &rules::edit_target(resource, id, &old, &editable))?;
     if !queries::update(conn, resource, id, lock_version, &editable, &extras)
         .map_err(|e| unique_violation(resource, e))?
     {
-        let fresh = queries::get(conn, resource, id, viewer_of(user))?.ok_or(Refusal::NotFound)?;
+        let fresh = queries::get(conn, resource, id, sight_of(user))?.ok_or(Refusal::NotFound)?;
         return Err(Refusal::Conflict(Box::new(fresh)));
     }
     let mut changes = editable.iter().fold(Changes::new(), |changes, (field, value)| {
@@ -285,15 +294,16 @@ pub fn update(
         // New rights, or none: the user signs in again.
         crate::web::session_store::end_sessions_of(conn, id)?;
     }
-    audit::record(conn, clock, actor(user), "update", resource.kind, id, changes)?;
+    audit::record(conn, clock, audit_actor(user), "update", resource.kind, id, changes)?;
     // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
     if resource.approval && status == ApprovalStatus::Approved && old_status != Some(ApprovalStatus::Approved) {
         let decision = Changes::new()
             .field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()))
             .field("rejection_reason", current.get("rejection_reason").and_then(|v| v.as_str()), None::<String>);
-        audit::record(conn, clock, actor(user), "approve", resource.kind, id, decision)?;
+        audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, decision)?;
     }
-    Ok(status)
+    // A published article whose words changed waits for its reviewer again.
+    Ok(if back_to_review { ApprovalStatus::Pending } else { status })
 }
 
 /// A unique index refused the write (someone saved the same value a moment ago): a message on the field.
@@ -350,7 +360,7 @@ pub fn decide(
 ) -> Result<(), Refusal> {
     let current = load(conn, user, resource, id)?;
     let values = values_of(resource, &current);
-    rules::may_approve(resource, user.role(), &values).map_err(Refusal::Forbidden)?;
+    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
     if reason.chars().count() > MAX_REASON {
         return Err(Refusal::field("rejection_reason", format!("Keep the reason to {MAX_REASON} characters.")));
     }
@@ -383,7 +393,15 @@ pub fn decide(
         None::<String>,
         reason,
     );
-    audit::record(conn, clock, actor(user), if approve { "approve" } else { "reject" }, resource.kind, id, changes)?;
+    audit::record(
+        conn,
+        clock,
+        audit_actor(user),
+        if approve { "approve" } else { "reject" },
+        resource.kind,
+        id,
+        changes,
+    )?;
     Ok(())
 }
 
@@ -391,9 +409,7 @@ pub fn decide(
 pub fn may_set_password(conn: &mut PgConnection, user: &User, target_id: i32) -> Result<Record, Refusal> {
     let resource = &super::resources::USERS;
     let target = load(conn, user, resource, target_id)?;
-    rules::may_update(resource, user.role()).map_err(Refusal::Forbidden)?;
-    let target_role = target.get("role").and_then(|v| v.as_str()).and_then(crate::domain::enums::Role::parse);
-    rules::check_password_reset(user.role(), user.user_id, target_id, target_role).map_err(Refusal::Forbidden)?;
+    user.actor().may(Action::SetPassword, &rules::target(resource, &values_of(resource, &target), Some(target_id)))?;
     Ok(target)
 }
 
@@ -410,6 +426,6 @@ pub fn set_password(
     crate::users::queries::set_password_hash(conn, target_id, password_hash, clock.now())?;
     crate::web::session_store::end_sessions_of(conn, target_id)?;
     let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
-    audit::record(conn, clock, actor(user), "update", resource.kind, target_id, changes)?;
+    audit::record(conn, clock, audit_actor(user), "update", resource.kind, target_id, changes)?;
     Ok(())
 }

@@ -1,6 +1,6 @@
-//! How a record type is described: its fields, list, filters, related records and scope.
-//! One description drives its list, detail page, forms, validation, queries and audit entries.
-use crate::domain::enums::Role;
+//! How a record type is described: its fields, list, filters, related records, and the access area and rows it
+//! belongs to. One description drives its list, detail page, forms, validation, queries and audit entries.
+pub use crate::access::{Area, Rows};
 pub use crate::forms::{Field, FieldKind, RefTable};
 
 /// A list of records that point to the one shown.
@@ -10,22 +10,6 @@ pub struct Related {
     pub resource: &'static Resource,
     /// SQL condition over the related table; `{}` is the shown record's id.
     pub condition: &'static str,
-}
-
-/// How users tied to a client are confined in this table.
-#[derive(Debug, Clone, Copy)]
-pub enum ClientScope {
-    /// The table has nothing client-specific: scoped users may read it all.
-    Shared,
-    /// A condition over the table; `{}` is the client id.
-    Condition(&'static str),
-}
-
-/// Who may do what with the records (permissions.md). Reading is open to all provider staff.
-#[derive(Debug)]
-pub struct Permissions {
-    pub create: &'static [Role],
-    pub update: &'static [Role],
 }
 
 #[derive(Debug)]
@@ -48,14 +32,13 @@ pub struct Resource {
     /// Groups of fields that must be unique together, compared without case.
     pub unique: &'static [&'static [&'static str]],
     pub related: &'static [Related],
-    pub scope: ClientScope,
-    /// How a vendor contact is confined in this table (`{}` is their vendor); `None`: they see none of it.
-    pub vendor_scope: Option<&'static str>,
-    /// What contacts may read, on top of their client or vendor scope.
-    pub contacts: Contacts,
-    /// Fields contacts never see (links into incidents that may lie outside their scope).
-    pub hidden_from_contacts: &'static [&'static str],
-    pub permissions: Permissions,
+    /// The access area: who may read, create, change and decide these records.
+    pub area: Area,
+    /// How the records are tied to what an actor sees.
+    pub rows: Rows,
+    /// Fields that are the provider's internal links (into incidents and people that may lie outside a contact's
+    /// scope): shown only to those who may see internal details.
+    pub internal: &'static [&'static str],
     pub has_updated_at: bool,
     /// Whether records carry a `lock_version` (every record that can be edited does).
     pub versioned: bool,
@@ -73,21 +56,6 @@ pub struct Resource {
     pub stamps: &'static [(&'static str, &'static str)],
 }
 
-/// Which contacts may read a record type, and with what further condition (e.g. only published articles).
-#[derive(Debug, Clone, Copy)]
-pub struct Contacts {
-    pub client: Option<&'static str>,
-    pub vendor: Option<&'static str>,
-}
-
-impl Contacts {
-    pub const NONE: Contacts = Contacts { client: None, vendor: None };
-
-    pub fn allows_any(self) -> bool {
-        self.client.is_some() || self.vendor.is_some()
-    }
-}
-
 /// What most record types have; each description states how it differs.
 pub const DEFAULTS: Resource = Resource {
     kind: "",
@@ -102,11 +70,9 @@ pub const DEFAULTS: Resource = Resource {
     filters: &[],
     unique: &[],
     related: &[],
-    scope: ClientScope::Shared,
-    vendor_scope: None,
-    contacts: Contacts::NONE,
-    hidden_from_contacts: &[],
-    permissions: Permissions { create: &[], update: &[] },
+    area: Area::Clients,
+    rows: Rows::Catalogue,
+    internal: &[],
     has_updated_at: true,
     versioned: true,
     approval: false,
@@ -118,7 +84,7 @@ pub const DEFAULTS: Resource = Resource {
 };
 
 impl Resource {
-    pub fn field(&'static self, name: &str) -> Option<&'static Field> {
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
     }
 }

@@ -34,4 +34,15 @@ impl User {
     pub fn status(&self) -> UserStatus {
         UserStatus::parse(&self.status).unwrap_or(UserStatus::Inactive)
     }
+
+    /// The user as access rules see them.
+    pub fn actor(&self) -> crate::access::Actor {
+        crate::access::Actor {
+            user_id: self.user_id,
+            role: self.role(),
+            client_id: self.client_id,
+            vendor_id: self.vendor_id,
+            status: self.status(),
+        }
+    }
 }

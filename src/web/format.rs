@@ -19,6 +19,11 @@ pub fn datetime(at: DateTime<Utc>, zone_name: &str) -> String {
     at.with_timezone(&zone(zone_name)).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
+/// The day of a moment in the viewer's zone: "2026-11-22".
+pub fn date(at: DateTime<Utc>, zone_name: &str) -> String {
+    at.with_timezone(&zone(zone_name)).format("%Y-%m-%d").to_string()
+}
+
 /// A time as a `datetime-local` input shows it in the user's zone: "2026-11-26T10:24".
 pub fn local_input(at: DateTime<Utc>, zone_name: &str) -> String {
     at.with_timezone(&zone(zone_name)).format("%Y-%m-%dT%H:%M").to_string()

@@ -5,13 +5,13 @@ pub mod csv;
 pub mod format;
 pub mod home;
 pub mod page;
+pub mod refusals;
 pub mod respond;
 pub mod routes;
 pub mod session;
 pub mod session_store;
 
 use crate::auth::password::HashingPool;
-use crate::auth::throttle::LoginThrottle;
 use crate::clock::Clock;
 use crate::db::DbPool;
 use crate::error::AppError;
@@ -29,19 +29,25 @@ pub struct AppState {
     pub pool: DbPool,
     pub clock: Clock,
     pub hashing: HashingPool,
-    pub throttle: LoginThrottle,
+    /// A reverse proxy whose `X-Forwarded-For` names the client (`TRUSTED_PROXY`); without one, the peer is.
+    pub trusted_proxy: Option<std::net::IpAddr>,
     pub history_figures: std::sync::Arc<crate::dashboards::HistoryFigures>,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, clock: Clock) -> Self {
-        Self {
-            pool,
-            clock,
-            hashing: HashingPool::default(),
-            throttle: LoginThrottle::default(),
-            history_figures: Default::default(),
+        Self { pool, clock, hashing: HashingPool::default(), trusted_proxy: None, history_figures: Default::default() }
+    }
+
+    /// The address a request came from: the peer's, or the one a trusted proxy forwards.
+    pub fn client_address(&self, request: &actix_web::HttpRequest) -> Option<String> {
+        let peer = request.peer_addr()?.ip();
+        if Some(peer) == self.trusted_proxy {
+            let forwarded = request.headers().get("x-forwarded-for")?.to_str().ok()?;
+            // The proxy appends the address it saw: the last one is the one it vouches for.
+            return forwarded.rsplit(',').next().map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
         }
+        Some(peer.to_string())
     }
 
     /// Runs blocking database work on a pooled connection, off the async workers.
@@ -56,34 +62,6 @@ impl AppState {
             work(&mut conn)
         })
         .await?
-    }
-}
-
-impl AppState {
-    /// Passes a use case's outcome through; a refusal by a rule or of the input is audited as a refusal, in a
-    /// transaction of its own (the refused change itself wrote nothing).
-    pub async fn audit_refusal<T, C>(
-        &self,
-        user: &crate::users::User,
-        entity_type: &'static str,
-        entity_id: Option<i32>,
-        outcome: Result<T, crate::error::Refusal<C>>,
-    ) -> Result<Result<T, crate::error::Refusal<C>>, AppError> {
-        use crate::error::Refusal;
-        let reason = match &outcome {
-            Err(Refusal::Forbidden(reason) | Refusal::WrongState(reason)) => reason.clone(),
-            Err(Refusal::Invalid(errors)) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "),
-            _ => return Ok(outcome),
-        };
-        let (actor, clock) = (crate::audit::Actor::user(user.user_id, user.role()), self.clock.clone());
-        let entity_id = entity_id.map(|id| id.to_string()).unwrap_or_default();
-        self.db(move |conn| {
-            let changes = crate::audit::Changes::new().field("reason", None::<String>, Some(reason));
-            crate::audit::record(conn, &clock, actor, "refuse", entity_type, entity_id, changes)?;
-            Ok(())
-        })
-        .await?;
-        Ok(outcome)
     }
 }
 
@@ -126,8 +104,10 @@ pub struct ServerOptions {
     pub cookie_secure: bool,
 }
 
-/// The headers every answer carries.
+/// The headers every answer carries. Pages, exports and prints are for the signed-in user alone, so no cache keeps
+/// them (the stylesheet sets its own long cache, which the default leaves alone).
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("cache-control", "no-store"),
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "same-origin"),
@@ -166,7 +146,9 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
                 AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
             }))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            // The last wrap runs first: headers, the outage guard, the session, then the CSRF check that reads it.
+            // The last wrap runs first: headers, the outage guard, the session, the CSRF check that reads it, then
+            // the audit of refusals, which sees what the handler answered.
+            .wrap(from_fn(refusals::audit))
             .wrap(from_fn(csrf::check))
             .wrap(
                 SessionMiddleware::builder(sessions.clone(), options.session_key.clone())

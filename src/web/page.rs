@@ -1,43 +1,31 @@
 //! What every page's layout needs: the signed-in user, navigation for their role, the CSRF token and a flash.
 use super::{csrf, session};
-use crate::domain::enums::Role;
+use crate::access::{Action, Area, Target};
 pub use crate::forms::FieldError;
 use crate::users::User;
 use actix_session::Session;
 
-/// An area in the navigation, shown only to the roles that may use it.
+/// An area in the navigation, shown only to those who may use it.
 pub struct NavLink {
     pub label: &'static str,
     pub href: &'static str,
     pub current: bool,
 }
 
-const EVERYONE: &[Role] = &[
-    Role::SystemAdministrator,
-    Role::IncidentManager,
-    Role::TechnicalSupport,
-    Role::AccountManager,
-    Role::Executive,
-    Role::ClientContact,
-    Role::VendorContact,
-];
-const STAFF: &[Role] =
-    &[Role::SystemAdministrator, Role::IncidentManager, Role::TechnicalSupport, Role::AccountManager, Role::Executive];
-
-/// The areas, in navigation order, with the roles that may use each.
-const AREAS: &[(&str, &str, &[Role])] = &[
-    ("Home", "/", EVERYONE),
-    ("Incidents", "/incidents", EVERYONE),
-    ("Procedures", "/procedures", STAFF),
-    ("Knowledge base", "/kb", EVERYONE),
-    ("Clients", "/clients", STAFF),
-    ("Users", "/users", STAFF),
-    ("Vendors", "/vendors", STAFF),
-    ("Products", "/products", STAFF),
-    ("Components", "/components", STAFF),
-    ("Subscriptions", "/subscriptions", STAFF),
-    ("SLAs", "/slas", STAFF),
-    ("My password", "/account/password", EVERYONE),
+/// The areas, in navigation order, with the action that opens each: an area appears to those who may take it.
+const AREAS: &[(&str, &str, Option<Action>)] = &[
+    ("Home", "/", None),
+    ("Incidents", "/incidents", Some(Action::Read(Area::Incidents))),
+    ("Procedures", "/procedures", Some(Action::Read(Area::Problems))),
+    ("Knowledge base", "/kb", Some(Action::Read(Area::Articles))),
+    ("Clients", "/clients", Some(Action::Read(Area::Clients))),
+    ("Users", "/users", Some(Action::Read(Area::Users))),
+    ("Vendors", "/vendors", Some(Action::Read(Area::Vendors))),
+    ("Products", "/products", Some(Action::Read(Area::Products))),
+    ("Components", "/components", Some(Action::Read(Area::Components))),
+    ("Subscriptions", "/subscriptions", Some(Action::Read(Area::Subscriptions))),
+    ("SLAs", "/slas", Some(Action::Read(Area::Slas))),
+    ("My password", "/account/password", None),
 ];
 
 pub struct Page {
@@ -46,8 +34,6 @@ pub struct Page {
     pub role_label: Option<&'static str>,
     /// The client or vendor a scoped user acts for.
     pub organisation: Option<String>,
-    /// Whether the user is provider staff (contacts see less).
-    pub staff: bool,
     pub nav: Vec<NavLink>,
     pub csrf_token: String,
     pub flash: Option<String>,
@@ -56,10 +42,11 @@ pub struct Page {
 impl Page {
     /// A page for a signed-in user; `current` is the href of the area it belongs to.
     pub fn for_user(session: &Session, user: &User, title: impl Into<String>, current: &str) -> Self {
-        let role = user.role();
+        let actor = user.actor();
+        let role = actor.role;
         let nav = AREAS
             .iter()
-            .filter(|(_, _, roles)| roles.contains(&role))
+            .filter(|(_, _, action)| action.is_none_or(|action| actor.can(action, &Target::Any)))
             .map(|(label, href, _)| NavLink { label, href, current: *href == current })
             .collect();
         Self {
@@ -67,7 +54,6 @@ impl Page {
             user_name: Some(user.name.clone()),
             role_label: Some(role.label()),
             organisation: session::organisation(session),
-            staff: role.is_staff(),
             nav,
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),
@@ -81,7 +67,6 @@ impl Page {
             user_name: None,
             role_label: None,
             organisation: None,
-            staff: false,
             nav: Vec::new(),
             csrf_token,
             flash: session::take_flash(session),

@@ -1,5 +1,6 @@
 //! The two answers to a POST: a redirect on success, the form again with 422 on refusal.
 use crate::error::AppError;
+use crate::forms::FieldError;
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use askama::Template;
@@ -15,9 +16,12 @@ pub fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse,
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
-/// A refused form is shown again, with what was typed, as 422.
-pub fn unprocessable(template: impl Template) -> Result<HttpResponse, AppError> {
-    html(template, StatusCode::UNPROCESSABLE_ENTITY)
+/// A refused form is shown again, with what was typed, as 422; its messages are the refusal's reason.
+pub fn unprocessable(template: impl Template, errors: &[FieldError]) -> Result<HttpResponse, AppError> {
+    let mut response = html(template, StatusCode::UNPROCESSABLE_ENTITY)?;
+    let reason = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
+    response.extensions_mut().insert(crate::error::Refused(reason));
+    Ok(response)
 }
 
 /// The answer to a one-button action: back to the record with a flash, or the refusal's page. Input refusals

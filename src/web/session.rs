@@ -5,7 +5,7 @@ use crate::auth::rules::may_act;
 use crate::error::AppError;
 use crate::users::User;
 use actix_session::{Session, SessionExt};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -24,12 +24,17 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let request = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let user_id = session.get::<i32>(USER_KEY).ok().flatten().ok_or(AppError::SignInRequired)?;
             let user = state.db(move |conn| Ok(crate::users::queries::find(conn, user_id)?)).await?;
             match user {
-                Some(user) if may_act(user.status()).is_ok() => Ok(CurrentUser(user)),
+                Some(user) if may_act(user.status()).is_ok() => {
+                    // For the audit of a refusal, after the handler.
+                    request.extensions_mut().insert(user.actor());
+                    Ok(CurrentUser(user))
+                }
                 _ => {
                     session.purge();
                     Err(AppError::SignInRequired)

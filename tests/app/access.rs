@@ -1,167 +1,47 @@
 //! The access matrix: every route in the route table × every role (and a user confined to a client) × a record in
-//! scope and one outside it. The expected outcome comes from `permissions.md`, transcribed below as data, not
-//! from the product's own rules: allowed, 403 for a role that may not, 404 outside the actor's scope. Anonymous
-//! requests go to the sign-in page, and so do sessions of users who are no longer active. No response shown to a
-//! confined user carries an out-of-scope title or link.
+//! scope and one outside it. The expected outcome is generated from the single rule set, as the route table names it:
+//! each route's `Access` and `access::may`, with the record loaded by the routes' own scoped function (404 outside
+//! the actor's scope, 403 where a rule refuses). Independently of the product's rules, no response shown to a
+//! confined user carries an out-of-scope title or link, and every out-of-scope record is refused or not found.
+//! The Access page ("why can this person see this?") must agree with what the routes answered, for every actor.
+//! permissions.md itself is transcribed in the table test of `access::may` (src/access/rules.rs).
 use crate::fixtures::{self, ROLES, World};
 use crate::support::*;
 use diesel::prelude::*;
+use incident_desk::access::{self as rules, Action, Area, Target};
 use incident_desk::domain::enums::Role::{self, *};
-use incident_desk::web::routes::{ROUTES, RouteInfo};
+use incident_desk::error::Refusal;
+use incident_desk::records::{procedures::PROCEDURES, resources::ADMINISTERED, spec::Resource};
+use incident_desk::web::routes::{Access, ROUTES, RouteInfo};
 
-// ---- permissions.md, as data ----
-
-/// Who may read an area's records.
-#[derive(Clone, Copy)]
-enum Readers {
-    /// Provider staff only.
-    Staff,
-    /// Staff, and contacts within their scope: (client contacts, vendor contacts).
-    StaffAndContacts(bool, bool),
-}
-
-/// One area of permissions.md: who reads, creates, updates and approves.
-struct Area {
-    path: &'static str,
-    readers: Readers,
-    create: &'static [Role],
-    update: &'static [Role],
-    decide: &'static [Role],
-    /// Whether its records belong to a client (shared catalogue records are visible to confined staff).
-    of_client: bool,
-}
-
-const ALL: &[Role] =
-    &[SystemAdministrator, IncidentManager, TechnicalSupport, AccountManager, Executive, ClientContact, VendorContact];
-const APPROVERS: &[Role] = &[IncidentManager, Executive];
-const SUBSCRIPTION_EDITORS: &[Role] = &[SystemAdministrator, AccountManager, IncidentManager, Executive];
-const PROCEDURE_STAFF: &[Role] = &[IncidentManager, TechnicalSupport, SystemAdministrator];
-
-const fn area(path: &'static str, create: &'static [Role], update: &'static [Role], of_client: bool) -> Area {
-    Area { path, readers: Readers::Staff, create, update, decide: &[], of_client }
-}
-
-const AREAS: &[Area] = &[
-    area("/clients", &[SystemAdministrator], &[SystemAdministrator, AccountManager], true),
-    area("/users", &[SystemAdministrator, IncidentManager], &[SystemAdministrator, IncidentManager], true),
-    area(
-        "/vendors",
-        &[SystemAdministrator, IncidentManager, Executive],
-        &[SystemAdministrator, IncidentManager, Executive],
-        false,
-    ),
-    area("/products", &[SystemAdministrator, TechnicalSupport], &[SystemAdministrator, TechnicalSupport], false),
-    area("/components", &[SystemAdministrator, TechnicalSupport], &[SystemAdministrator, TechnicalSupport], false),
-    Area { decide: APPROVERS, ..area("/subscriptions", SUBSCRIPTION_EDITORS, SUBSCRIPTION_EDITORS, true) },
-    Area { decide: APPROVERS, ..area("/slas", SUBSCRIPTION_EDITORS, SUBSCRIPTION_EDITORS, true) },
-    Area {
-        readers: Readers::StaffAndContacts(true, true),
-        ..area("/incidents", ALL, &[IncidentManager, TechnicalSupport, Executive], true)
-    },
-    area("/problems", PROCEDURE_STAFF, PROCEDURE_STAFF, true),
-    Area {
-        readers: Readers::StaffAndContacts(false, true),
-        ..area("/work-orders", PROCEDURE_STAFF, PROCEDURE_STAFF, true)
-    },
-    area("/workarounds", PROCEDURE_STAFF, PROCEDURE_STAFF, true),
-    area("/analyses", PROCEDURE_STAFF, PROCEDURE_STAFF, true),
-    Area {
-        decide: APPROVERS,
-        ..area(
-            "/changes",
-            &[TechnicalSupport, SystemAdministrator, Executive, IncidentManager],
-            &[TechnicalSupport, SystemAdministrator, Executive, IncidentManager],
-            true,
-        )
-    },
-    Area {
-        decide: APPROVERS,
-        ..area(
-            "/rollbacks",
-            &[TechnicalSupport, IncidentManager, Executive],
-            &[TechnicalSupport, IncidentManager, Executive],
-            true,
-        )
-    },
-    area("/metrics", &[IncidentManager, SystemAdministrator], &[IncidentManager, SystemAdministrator], true),
-    Area {
-        readers: Readers::StaffAndContacts(true, true),
-        ..area("/reports", &[IncidentManager, Executive], &[IncidentManager, Executive], true)
-    },
-    Area {
-        readers: Readers::StaffAndContacts(true, true),
-        ..area("/kb", &[TechnicalSupport, IncidentManager], &[TechnicalSupport, IncidentManager], true)
-    },
-    area("/reviews", &[IncidentManager, Executive], &[IncidentManager, Executive], true),
+/// The areas by their paths, and whether their records belong to a client (shared catalogue records are visible
+/// to confined staff).
+const AREAS: &[(&str, Area, bool)] = &[
+    ("/clients", Area::Clients, true),
+    ("/users", Area::Users, true),
+    ("/vendors", Area::Vendors, false),
+    ("/products", Area::Products, false),
+    ("/components", Area::Components, false),
+    ("/subscriptions", Area::Subscriptions, true),
+    ("/slas", Area::Slas, true),
+    ("/incidents", Area::Incidents, true),
+    ("/problems", Area::Problems, true),
+    ("/work-orders", Area::WorkOrders, true),
+    ("/workarounds", Area::Workarounds, true),
+    ("/analyses", Area::Analyses, true),
+    ("/changes", Area::Changes, true),
+    ("/rollbacks", Area::Rollbacks, true),
+    ("/metrics", Area::Metrics, true),
+    ("/reports", Area::Reports, true),
+    ("/kb", Area::Articles, true),
+    ("/reviews", Area::Reviews, true),
 ];
 
-const ESCALATORS: &[Role] = &[IncidentManager, TechnicalSupport, AccountManager, Executive];
-
-/// What a route needs, read from its path.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Need {
-    /// Open to anyone, signed in or not.
-    Public,
-    /// Any signed-in user.
-    SignedIn,
-    /// One of these roles; the route names no record.
-    Roles(&'static [Role]),
-    /// Reading the area's record (or its list).
-    Read,
-    /// One of these roles, on a record the actor can read.
-    RecordRoles(&'static [Role]),
-    /// A work order's status: its staff editors, or the vendor contact it is assigned to.
-    WorkOrderStatus,
-}
-
-/// The route's area (if any) and what it needs. Panics on a route the matrix does not know, so a new route cannot
-/// escape the checks.
-fn classify(route: &RouteInfo) -> (Option<&'static Area>, Need) {
-    use Need::*;
-    let special = match (route.method, route.path) {
-        ("GET", "/healthz" | "/static/app.css" | "/login") | ("POST", "/login") => Some(Public),
-        // The procedures index lists only the procedures the role may read.
-        ("POST", "/logout") | ("GET", "/" | "/procedures") | (_, "/account/password") => Some(SignedIn),
-        _ => None,
-    };
-    if let Some(need) = special {
-        return (None, need);
-    }
-    let area = AREAS
-        .iter()
-        .find(|a| {
-            route.path == a.path
-                || route.path.starts_with(&format!("{}/", a.path))
-                || route.path == format!("{}.csv", a.path)
-        })
-        .unwrap_or_else(|| panic!("the access matrix does not know the area of {} {}", route.method, route.path));
-    let rest = route.path[area.path.len()..].trim_start_matches('/');
-    let need = match (route.method, rest) {
-        ("GET", "" | ".csv" | "{id}" | "{id}/print") => Read,
-        ("GET", "new") | ("POST", "") => Roles(area.create),
-        ("GET", "{id}/edit") | ("POST", "{id}") => RecordRoles(area.update),
-        ("GET", "{id}/decide") | ("POST", "{id}/approve" | "{id}/reject") => RecordRoles(area.decide),
-        // Setting another user's password is part of administering users.
-        (_, "{id}/password") => RecordRoles(area.update),
-        ("POST", "{id}/status") if area.path == "/work-orders" => WorkOrderStatus,
-        // permissions.md does not name who carries out an approved rollback; the product reads it as those who
-        // may request one.
-        ("POST", "{id}/execute") if area.path == "/rollbacks" => RecordRoles(area.update),
-        ("POST", "{id}/close") if area.path == "/incidents" => RecordRoles(&[IncidentManager]),
-        ("POST", "{id}/progress") if area.path == "/incidents" => {
-            RecordRoles(&[IncidentManager, TechnicalSupport, Executive, VendorContact])
-        }
-        ("GET", "{id}/escalations/new")
-        | (
-            "POST",
-            "{id}/escalations" | "{id}/escalations/{escalation_id}/resolve" | "{id}/escalations/{escalation_id}/cancel",
-        ) if area.path == "/incidents" => RecordRoles(ESCALATORS),
-        ("GET", "{id}/communications/new") | ("POST", "{id}/communications") if area.path == "/incidents" => {
-            RecordRoles(&[IncidentManager, TechnicalSupport, AccountManager])
-        }
-        _ => panic!("the access matrix does not know what {} {} needs", route.method, route.path),
-    };
-    (Some(area), need)
+/// The area a route's path lies in, if any.
+fn area_of(route: &RouteInfo) -> Option<&'static (&'static str, Area, bool)> {
+    AREAS.iter().find(|(path, _, _)| {
+        route.path == *path || route.path.starts_with(&format!("{path}/")) || route.path == format!("{path}.csv")
+    })
 }
 
 /// Who is acting: a role, and the client or vendor they are confined to.
@@ -175,6 +55,12 @@ pub struct Actor {
 impl Actor {
     fn confined(&self) -> bool {
         self.client_scoped || self.role == VendorContact
+    }
+
+    /// The actor as the access rules see them, read from the database.
+    fn rules_actor(&self, conn: &mut PgConnection) -> rules::Actor {
+        let id = fixtures::user_id(conn, self.email);
+        incident_desk::users::queries::find(conn, id).unwrap().expect("the actor exists").actor()
     }
 }
 
@@ -192,41 +78,62 @@ pub enum Which {
     OutOfScope,
 }
 
-fn may_read(area: &Area, role: Role) -> bool {
-    match (area.readers, role) {
-        (Readers::StaffAndContacts(client, _), ClientContact) => client,
-        (Readers::StaffAndContacts(_, vendor), VendorContact) => vendor,
-        (_, ClientContact | VendorContact) => false,
-        _ => true,
+/// A described record type by its path (incidents have pages of their own).
+fn resource(path: &str) -> Option<&'static Resource> {
+    ADMINISTERED.iter().chain(PROCEDURES.iter()).copied().find(|r| r.path == path)
+}
+
+/// Loads the record a route names as `actor` would, with the routes' own function: `Err` is how it is refused.
+/// Returns what the access rules need to know of it.
+fn load(conn: &mut PgConnection, path: &str, id: i32, actor: &rules::Actor) -> Result<Target, Expect> {
+    fn refused<C: std::fmt::Debug>(refusal: Refusal<C>) -> Expect {
+        match refusal {
+            Refusal::NotFound => Expect::NotFound,
+            Refusal::Forbidden(_) => Expect::Forbidden,
+            other => panic!("loading a record failed: {other:?}"),
+        }
+    }
+    match resource(path) {
+        None => incident_desk::incidents::service::load_as(conn, actor, id).map(|_| Target::Any).map_err(refused),
+        Some(resource) => {
+            let record = incident_desk::records::service::load_as(conn, actor, resource, id).map_err(refused)?;
+            let values = incident_desk::records::service::values_of(resource, &record);
+            Ok(incident_desk::records::rules::target(resource, &values, Some(id)))
+        }
     }
 }
 
-/// The expected outcome. The order is the product's reading of permissions.md: a role that may not read an area
-/// at all is refused (403); a record outside the actor's scope does not exist for them (404); then the action's
-/// roles decide.
-pub fn expect(route: &RouteInfo, actor: Option<Actor>, which: Which) -> Expect {
-    let (area, need) = classify(route);
-    let Some(actor) = actor else {
-        return if need == Need::Public { Expect::Allowed } else { Expect::SignIn };
+/// The expected outcome of a route, from the route table's access and the single rule set: a role that may not
+/// read the area is refused (403); a record outside the actor's scope does not exist for them (404); then the
+/// action's rule decides.
+pub fn expect(
+    conn: &mut PgConnection,
+    records: &Records,
+    route: &RouteInfo,
+    actor: Option<Actor>,
+    which: Which,
+) -> Expect {
+    let action = match (route.access, actor) {
+        (Access::Public, _) => return Expect::Allowed,
+        (_, None) => return Expect::SignIn,
+        (Access::SignedIn, _) => return Expect::Allowed,
+        (Access::Do(action), Some(_)) => action,
     };
-    let role = actor.role;
-    if let Some(area) = area
-        && !may_read(area, role)
-    {
-        return Expect::Forbidden;
-    }
-    let sees =
-        which == Which::InScope || !actor.confined() || (role != VendorContact && !area.is_some_and(|a| a.of_client));
-    let has_record = route.path.contains("{id}");
-    if has_record && !sees {
-        return Expect::NotFound;
-    }
-    let allowed = match need {
-        Need::Public | Need::SignedIn | Need::Read => true,
-        Need::Roles(roles) | Need::RecordRoles(roles) => roles.contains(&role),
-        Need::WorkOrderStatus => PROCEDURE_STAFF.contains(&role) || role == VendorContact,
+    let actor = actor.expect("signed in").rules_actor(conn);
+    let decided = |target: &Target| match actor.may(action, target) {
+        Ok(_) => Expect::Allowed,
+        Err(_) => Expect::Forbidden,
     };
-    if allowed { Expect::Allowed } else { Expect::Forbidden }
+    let Some(&(path, _, _)) = area_of(route).filter(|_| route.path.contains("{id}")) else {
+        if actor.may(Action::Read(action.area()), &Target::Any).is_err() {
+            return Expect::Forbidden;
+        }
+        return decided(&Target::Any);
+    };
+    match load(conn, path, records.id(path, which), &actor) {
+        Ok(target) => decided(&target),
+        Err(refused) => refused,
+    }
 }
 
 // ---- The scenario: a record of each area inside the confined actors' scope, and one outside ----
@@ -248,12 +155,11 @@ impl Records {
     }
 
     pub fn path(&self, route: &RouteInfo, which: Which) -> String {
-        let (area, _) = classify(route);
-        let Some(area) = area else { return route.path.to_string() };
+        let Some(&(area, _, _)) = area_of(route) else { return route.path.to_string() };
         let escalation = if which == Which::InScope { self.escalation_in } else { self.escalation_out };
         route
             .path
-            .replace("{id}", &self.id(area.path, which).to_string())
+            .replace("{id}", &self.id(area, which).to_string())
             .replace("{escalation_id}", &escalation.to_string())
     }
 }
@@ -449,7 +355,7 @@ impl Scenario {
             secrets.push("Borealis".into());
         }
         for (area, id) in &self.records.out_of_scope {
-            let shared = !AREAS.iter().any(|a| a.path == *area && a.of_client);
+            let shared = !AREAS.iter().any(|(path, _, of_client)| path == area && *of_client);
             if actor.role != VendorContact && shared {
                 continue;
             }
@@ -468,8 +374,8 @@ impl Scenario {
             .flat_map(|route| {
                 let sides: &[Which] =
                     if route.path.contains("{id}") { &[Which::InScope, Which::OutOfScope] } else { &[Which::InScope] };
-                let searches: &[&str] = match classify(route) {
-                    (Some(_), Need::Read) if !route.path.contains("{id}") => &["", "?q=queue", "?q=broker"],
+                let searches: &[&str] = match route.access {
+                    Access::Do(Action::Read(_)) if !route.path.contains("{id}") => &["", "?q=queue", "?q=broker"],
                     _ => &[""],
                 };
                 sides.iter().flat_map(move |&which| {
@@ -493,16 +399,21 @@ fn outcome_matches(method: &str, expected: Expect, status: u16) -> bool {
     }
 }
 
-/// Runs one actor's requests of one method and returns every disagreement with the matrix.
-async fn walk(scenario: &Scenario, actor: Actor, method: &str) -> Vec<String> {
+/// What one request answered: the route, the side of its record, and the status.
+type Answered = (&'static RouteInfo, Which, u16);
+
+/// Runs one actor's requests of one method and returns every disagreement with the matrix, and what each request
+/// answered.
+async fn walk(scenario: &Scenario, actor: Actor, method: &str) -> (Vec<String>, Vec<Answered>) {
     let browser = scenario.app.signed_in(actor.email).await;
     let token = browser.csrf_token().await;
     let secrets = scenario.secrets(&actor);
     let mut conn = scenario.app.db.conn();
     let user_id = fixtures::user_id(&mut conn, actor.email);
     let mut problems = Vec::new();
+    let mut answered = Vec::new();
     for (route, which, path) in scenario.cases(method) {
-        let expected = expect(route, Some(actor), which);
+        let expected = expect(&mut conn, &scenario.records, route, Some(actor), which);
         let changes_before = changes_by(&mut conn, user_id);
         let response = if method == "GET" {
             browser.get(&path).await
@@ -510,6 +421,7 @@ async fn walk(scenario: &Scenario, actor: Actor, method: &str) -> Vec<String> {
             browser.post_raw(&path, &[("csrf_token", &token)]).await
         };
         let status = response.status().as_u16();
+        answered.push((route, which, status));
         if let Some(missing) = missing_security_header(&response) {
             problems.push(format!("{method} {path}: the {status} response lacks {missing}"));
         }
@@ -521,12 +433,90 @@ async fn walk(scenario: &Scenario, actor: Actor, method: &str) -> Vec<String> {
         if expected != Expect::Allowed && method == "POST" && changes_by(&mut conn, user_id) != changes_before {
             problems.push(format!("{method} {path} as {who}: refused with {status} but wrote an audit entry"));
         }
+        // Whatever the rules say, a confined actor never reaches a record outside their client or vendor.
+        let of_client = area_of(route).is_some_and(|(_, _, of_client)| *of_client);
+        if actor.confined()
+            && which == Which::OutOfScope
+            && route.path.contains("{id}")
+            && (of_client || actor.role == VendorContact)
+            && !matches!(status, 403 | 404)
+        {
+            problems.push(format!("{method} {path} as {who}: a record outside their scope answered {status}"));
+        }
         if actor.confined()
             && let Some(secret) = secrets.iter().find(|s| body.contains(s.as_str()))
         {
             let at = body.find(secret.as_str()).unwrap_or_default();
             let context: String = body[at.saturating_sub(80)..].chars().take(160).collect();
             problems.push(format!("{method} {path} as {who}: the response shows {secret:?} in …{context}…"));
+        }
+    }
+    (problems, answered)
+}
+
+/// The Access page's answers for one person: (action, "allowed" or "refused", what hides the record if it is).
+fn explained(page: &str) -> Vec<(String, String, String)> {
+    let attribute = |row: &str, name: &str| {
+        let marker = format!("{name}=\"");
+        row.find(&marker).map(|at| row[at + marker.len()..].split('"').next().unwrap_or_default().to_string())
+    };
+    page.split("<tr data-action=")
+        .skip(1)
+        .map(|row| {
+            let row = format!("data-action={}", row.split('>').next().unwrap_or_default());
+            let get = |name| attribute(&row, name).unwrap_or_default();
+            (get("data-action"), get("data-answer"), get("data-hidden"))
+        })
+        .collect()
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// Whether the Access page's answer for `actor`, on each explained record, is what the routes answered them.
+async fn explainer_disagreements(
+    scenario: &Scenario,
+    admin: &Browser,
+    actor: Actor,
+    answered: &[Answered],
+) -> Vec<String> {
+    let user_id = fixtures::user_id(&mut scenario.app.db.conn(), actor.email);
+    let mut problems = Vec::new();
+    for &(path, area, _) in AREAS.iter().filter(|(_, area, _)| incident_desk::explainer::EXPLAINED.contains(area)) {
+        for which in [Which::InScope, Which::OutOfScope] {
+            let id = scenario.records.id(path, which);
+            let (status, page) = admin.text(&format!("{path}/{id}/access?user={user_id}")).await;
+            assert_eq!(status, 200, "the Access page of {path}/{id}");
+            let answers = explained(&page);
+            let read = answers.iter().find(|(action, _, _)| action == "read").expect("the page answers for reading");
+            for &(route, _, status) in answered.iter().filter(|(route, w, _)| {
+                *w == which && route.path.contains("{id}") && area_of(route).is_some_and(|(_, a, _)| *a == area)
+            }) {
+                let Access::Do(action) = route.access else { continue };
+                let expected: &[u16] = if read.1 == "refused" {
+                    if read.2 == "scope" { &[404] } else { &[403] }
+                } else if matches!(action, Action::Read(_)) {
+                    &[200]
+                } else {
+                    let Some((_, answer, _)) = answers.iter().find(|(a, _, _)| *a == capitalised(&action.describe()))
+                    else {
+                        continue;
+                    };
+                    match (answer.as_str(), route.method) {
+                        ("allowed", "GET") => &[200],
+                        ("allowed", _) => &[200, 303, 409, 422],
+                        _ => &[403],
+                    }
+                };
+                if !expected.contains(&status) {
+                    problems.push(format!(
+                        "{} {} ({which:?}) as {:?}: the Access page says {read:?} and {answers:?}, the route answered {status}",
+                        route.method, route.path, actor.role
+                    ));
+                }
+            }
         }
     }
     problems
@@ -546,13 +536,17 @@ fn changes_by(conn: &mut PgConnection, user_id: i32) -> i64 {
 }
 
 #[tokio::test]
-async fn every_route_answers_every_role_in_and_out_of_scope_as_permissions_md_says() {
+async fn every_route_answers_every_role_in_and_out_of_scope_as_the_rules_say() {
     let scenario = scenario().await;
     // Reads first, so the approvals and escalations the POSTs may decide are still waiting when they are shown.
     let mut problems = Vec::new();
+    let mut answered: Vec<Vec<Answered>> = vec![Vec::new(); scenario.actors.len()];
     for method in ["GET", "POST"] {
         let walks = scenario.actors.iter().map(|&actor| walk(&scenario, actor, method));
-        problems.extend(futures_util::future::join_all(walks).await.into_iter().flatten());
+        for (index, (found, seen)) in futures_util::future::join_all(walks).await.into_iter().enumerate() {
+            problems.extend(found);
+            answered[index].extend(seen);
+        }
     }
     let cases = scenario.actors.len() * (scenario.cases("GET").len() + scenario.cases("POST").len());
     assert!(cases > 1_500, "the matrix covers every route, role and side: {cases} cases");
@@ -564,10 +558,16 @@ async fn every_route_answers_every_role_in_and_out_of_scope_as_permissions_md_sa
     );
     assert!(
         problems.is_empty(),
-        "{} of {cases} cases disagree with permissions.md:\n{}",
+        "{} of {cases} cases disagree with the rules:\n{}",
         problems.len(),
         problems.join("\n")
     );
+    // The explainer answers, person by person, what the routes did.
+    let admin = scenario.app.signed_in("admin@provider.example").await;
+    for (actor, answered) in scenario.actors.iter().zip(&answered) {
+        problems.extend(explainer_disagreements(&scenario, &admin, *actor, answered).await);
+    }
+    assert!(problems.is_empty(), "the Access page disagrees with the routes:\n{}", problems.join("\n"));
 }
 
 #[tokio::test]
@@ -589,7 +589,7 @@ async fn anonymous_requests_are_sent_to_sign_in_except_the_public_pages() {
             if let Some(missing) = missing_security_header(&response) {
                 problems.push(format!("{method} {path}: the {status} response lacks {missing}"));
             }
-            match expect(route, None, which) {
+            match expect(&mut conn, &scenario.records, route, None, which) {
                 Expect::SignIn if status != 303 || to != "/login" => {
                     problems.push(format!("{method} {path}: expected a redirect to /login, got {status} to {to:?}"))
                 }
@@ -624,7 +624,7 @@ async fn inactive_and_on_leave_users_are_refused_everywhere() {
         set_status(&mut conn, id, "active");
         for method in ["GET", "POST"] {
             for (route, _, path) in scenario.cases(method) {
-                if classify(route).1 == Need::Public {
+                if route.access == Access::Public {
                     continue;
                 }
                 let browser = scenario.app.signed_in(email).await;

@@ -76,8 +76,8 @@ async fn every_role_has_a_dashboard_and_contacts_see_only_their_scope() {
 
 #[tokio::test]
 async fn a_scoped_dashboard_never_counts_another_clients_incidents() {
+    use incident_desk::access::Scope;
     use incident_desk::dashboards::queries::open_by_severity;
-    use incident_desk::incidents::rules::Scope;
     let db = TestDb::new();
     let mut conn = db.conn();
     let w = world(&mut conn);

@@ -777,8 +777,8 @@ async fn the_whole_story_shows_on_one_timeline() {
 
 #[test]
 fn pages_after_a_row_pass_over_rows_of_the_same_moment_exactly_once() {
+    use incident_desk::access::Scope;
     use incident_desk::incidents::queries::{ListFilter, Order, Position, list};
-    use incident_desk::incidents::rules::Scope;
     let db = TestDb::new();
     let mut conn = db.conn();
     let w = world(&mut conn);

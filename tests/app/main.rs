@@ -16,4 +16,6 @@ mod incidents;
 mod procedures;
 mod routes;
 mod schema;
+mod scope;
 mod support;
+mod trust;

@@ -237,6 +237,17 @@ impl TestApp {
         Self { address, db, browser }
     }
 
+    /// A browser of a second server on the same database, as when the product runs on two machines.
+    pub fn second_server(&self) -> Browser {
+        let pool = db::pool(&self.db.url, 4, Duration::from_millis(500));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let state = actix_web::web::Data::new(AppState::new(pool, Clock::system()));
+        let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
+        tokio::spawn(web::server(listener, state, options).expect("server"));
+        Browser { address, client: client() }
+    }
+
     /// Another browser, with its own cookies.
     pub fn browser(&self) -> Browser {
         Browser { address: self.address.clone(), client: client() }
