@@ -3,7 +3,7 @@ use super::Incident;
 use crate::access::Scope;
 use crate::schema::{
     clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
-    subscriptions, users, vendors,
+    users, vendors,
 };
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
@@ -611,25 +611,6 @@ pub fn insert_communication(conn: &mut PgConnection, new: &NewCommunication<'_>)
         ))
         .returning(communications::communication_id)
         .get_result(conn)
-}
-
-/// The components of products a vendor supports.
-pub fn vendor_components(conn: &mut PgConnection, vendor: i32) -> QueryResult<Vec<i32>> {
-    infrastructure_components::table
-        .inner_join(products::table)
-        .filter(products::support_vendor_id.eq(vendor))
-        .select(infrastructure_components::component_id)
-        .load(conn)
-}
-
-/// The clients a vendor works for: those subscribed to a product the vendor supports.
-pub fn vendor_clients(conn: &mut PgConnection, vendor: i32) -> QueryResult<Vec<i32>> {
-    subscriptions::table
-        .inner_join(products::table)
-        .filter(products::support_vendor_id.eq(vendor))
-        .select(subscriptions::client_id)
-        .distinct()
-        .load(conn)
 }
 
 /// The incident's active escalations: id, level and the target's name.
