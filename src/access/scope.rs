@@ -50,8 +50,7 @@ impl Scope {
                     .filter(products::support_vendor_id.eq(vendor))
                     .select(infrastructure_components::component_id);
                 let its_people = users::table.filter(users::vendor_id.eq(vendor)).select(users::user_id);
-                let escalated = incident_escalations::table
-                    .filter(incident_escalations::escalation_level.eq("vendor"))
+                let escalated = vendor_escalations()
                     .filter(incident_escalations::escalated_to_user.eq_any(its_people))
                     .select(incident_escalations::incident_id);
                 Box::new(incidents::component_id.eq_any(supported).or(incidents::incident_id.eq_any(escalated)))
@@ -74,6 +73,12 @@ impl Scope {
             Scope::Vendor(_) | Scope::Nothing => None,
         }
     }
+}
+
+/// The escalations that bring an incident into a vendor's scope: those at the vendor level, to whichever vendor
+/// the person escalated to works for.
+pub fn vendor_escalations() -> incident_escalations::BoxedQuery<'static, Pg> {
+    incident_escalations::table.filter(incident_escalations::escalation_level.eq("vendor")).into_boxed()
 }
 
 /// How the rows of a table are tied to what an actor sees.

@@ -33,11 +33,10 @@ pub fn incident_facts(conn: &mut PgConnection, incident_id: i32) -> QueryResult<
     else {
         return Ok(None);
     };
-    let escalations: Vec<(i32, String, DateTime<Utc>)> = incident_escalations::table
+    let escalations: Vec<(i32, String, DateTime<Utc>)> = crate::access::scope::vendor_escalations()
         .inner_join(users::table.on(users::user_id.eq(incident_escalations::escalated_to_user)))
         .inner_join(vendors::table.on(vendors::vendor_id.nullable().eq(users::vendor_id)))
         .filter(incident_escalations::incident_id.eq(incident_id))
-        .filter(incident_escalations::escalation_level.eq("vendor"))
         .order(incident_escalations::escalated_at)
         .select((vendors::vendor_id, vendors::vendor_name, incident_escalations::escalated_at))
         .load(conn)?;

@@ -439,8 +439,9 @@ async fn communications_are_recorded_and_shown_to_their_audience() {
         )
         .await;
     assert_eq!(sent.status(), 303);
-    let (action, kind, _, _) = last_audit(&mut conn);
+    let (action, kind, _, changes) = last_audit(&mut conn);
     assert_eq!((action.as_str(), kind.as_str()), ("create", "communication"));
+    assert_eq!(changes["message"]["new"], "We are on it; next update at 14:00.", "the entry holds the message");
     let sent_at: Option<chrono::DateTime<chrono::Utc>> = {
         use incident_desk::schema::communications::dsl::*;
         communications.order(communication_id.desc()).select(sent_at).first(&mut conn).unwrap()
