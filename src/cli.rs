@@ -5,7 +5,6 @@ use crate::config::Settings;
 use crate::db::{self, embedded::EmbeddedPostgres};
 use crate::domain::enums::Role;
 use crate::{auth::password, demo, import, users, web};
-use actix_web::cookie::Key;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 use std::path::PathBuf;
@@ -191,23 +190,15 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     drop(conn);
     let key = session_key(settings)?;
     let pool = db::pool(&database.url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms));
-    let state = actix_web::web::Data::new(web::AppState {
-        trusted_proxy: settings.trusted_proxy,
-        ..web::AppState::new(pool, Clock::system())
-    });
+    let state = web::AppState { trusted_proxy: settings.trusted_proxy, ..web::AppState::new(pool, Clock::system()) };
     let listener = std::net::TcpListener::bind(settings.bind_addr)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
     println!("Incident Desk is serving on http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
     if settings.database_url.is_none() {
         print_logins();
     }
-    let options = web::ServerOptions { session_key: key, cookie_secure: settings.cookie_secure };
-    actix_web::rt::System::new()
-        .block_on(async move {
-            // actix stops on Ctrl-C by itself; the private cluster is stopped after it returns.
-            web::server(listener, state, options)?.await
-        })
-        .map_err(|e| e.to_string())?;
+    // The server stops on Ctrl-C by itself; the private cluster is stopped after it returns.
+    web::run(listener, state, &key, settings.cookie_secure).map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -217,13 +208,12 @@ fn is_empty(conn: &mut PgConnection) -> Result<bool, String> {
     Ok(users == 0)
 }
 
-/// The cookie key: SESSION_KEY, or one kept in the data folder so sessions survive restarts.
-fn session_key(settings: &Settings) -> Result<Key, String> {
+/// The cookie key's bytes: SESSION_KEY, or a key kept in the data folder so sessions survive restarts.
+fn session_key(settings: &Settings) -> Result<Vec<u8>, String> {
     let from_hex = |text: &str| {
         hex::decode(text.trim())
             .ok()
             .filter(|bytes| bytes.len() >= 64)
-            .map(|bytes| Key::from(&bytes))
             .ok_or("SESSION_KEY must be at least 64 bytes written as hex (128 hex digits)".to_string())
     };
     if let Some(key) = &settings.session_key {
@@ -233,9 +223,10 @@ fn session_key(settings: &Settings) -> Result<Key, String> {
     if let Ok(text) = std::fs::read_to_string(&path) {
         return from_hex(&text);
     }
-    let key = Key::generate();
+    let mut key = vec![0u8; 64];
+    rand::fill(&mut key[..]);
     std::fs::create_dir_all(&settings.data_dir).map_err(|e| e.to_string())?;
-    write_private(&path, &hex::encode(key.master())).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_private(&path, &hex::encode(&key)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(key)
 }
 

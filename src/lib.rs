@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod explainer;
+pub mod format;
 pub mod forms;
 pub mod import;
 pub mod incidents;

@@ -1,5 +1,7 @@
 use super::service::{self, SignInRefusal};
+use super::{password, throttle};
 use crate::error::AppError;
+use crate::users::User;
 use crate::web::AppState;
 use crate::web::csrf;
 use crate::web::page::{FieldError, Page};
@@ -9,6 +11,7 @@ use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
 use askama::Template;
 use askama_web::WebTemplate;
+use diesel::Connection;
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
@@ -59,8 +62,7 @@ pub async fn login(
         errors.push(FieldError { field: "password", message: "Enter your password.".into() });
     }
     if errors.is_empty() {
-        let address = state.client_address(&request);
-        match service::sign_in(&state, &form.email, &form.password, address).await? {
+        match sign_in(&state, &form.email, &form.password, state.client_address(&request)).await? {
             Ok((user, organisation)) => {
                 session::sign_in(&session, user.user_id, organisation.as_deref())?;
                 session::flash(&session, format!("Signed in as {}.", user.name));
@@ -78,13 +80,42 @@ pub async fn login(
     unprocessable(page, &refusal)
 }
 
+/// Throttles, finds the user, verifies the password off the async workers, checks the status, audits.
+async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password_input: &str,
+    address: Option<String>,
+) -> Result<Result<(User, Option<String>), SignInRefusal>, AppError> {
+    let attempt = throttle::Attempt { email: email.to_string(), address };
+    let (counted, clock) = (attempt.clone(), state.clock.clone());
+    let started = state.db(move |conn| Ok(conn.transaction(|conn| service::begin(conn, &clock, &counted))?)).await?;
+    let candidate = started.map_err(|wait| AppError::TooManyAttempts {
+        seconds: wait.left.as_secs_f64().ceil().max(1.0) as u64,
+        from_address: wait.address,
+    })?;
+    let (user, stored_hash, organisation) = match candidate {
+        Some((user, hash, organisation)) => (Some(user), hash, organisation),
+        None => (None, None, None),
+    };
+    // Over-long input is refused without hashing, but only after the same lookup, so timing says nothing.
+    let password_input = password_input.to_string();
+    let verified = password_input.len() <= password::MAX_PASSWORD_LENGTH
+        && state.hashing.verify(password_input, stored_hash).await;
+    let outcome = service::decide(user, verified);
+    let (ended, clock) = (outcome.clone(), state.clock.clone());
+    state.db(move |conn| Ok(conn.transaction(|conn| service::finish(conn, &clock, &attempt, &ended))?)).await?;
+    Ok(outcome.map(|user| (user, organisation)).map_err(|failure| failure.refusal))
+}
+
 pub async fn logout(
     state: web::Data<AppState>,
     session: Session,
     user: Option<CurrentUser>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(CurrentUser(user)) = user {
-        service::sign_out(&state, &user).await?;
+        let clock = state.clock.clone();
+        state.db(move |conn| Ok(conn.transaction(|conn| service::sign_out(conn, &clock, &user))?)).await?;
     }
     session::sign_out(&session);
     session::flash(&session, "You have signed out.");
@@ -127,9 +158,21 @@ pub async fn change_password(
     CurrentUser(user): CurrentUser,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let errors =
-        service::change_password(&state, &user, &form.current_password, &form.new_password, &form.confirm_password)
+    let mut errors = service::check_new_password(&form.new_password, &form.confirm_password);
+    let user_id = user.user_id;
+    let stored = state.db(move |conn| Ok(crate::users::queries::password_hash(conn, user_id)?)).await?;
+    let current = form.current_password.clone();
+    if !(current.len() <= password::MAX_PASSWORD_LENGTH && state.hashing.verify(current, stored).await) {
+        errors.insert(0, service::wrong_current_password());
+    }
+    if errors.is_empty() {
+        let new = form.new_password.clone();
+        let hash = state.hashing.run(move || password::hash(&new)).await.map_err(AppError::internal)?;
+        let (clock, changing) = (state.clock.clone(), user.clone());
+        state
+            .db(move |conn| Ok(conn.transaction(|conn| service::save_password(conn, &clock, &changing, &hash))?))
             .await?;
+    }
     if !errors.is_empty() {
         let refusal = errors.clone();
         let page =

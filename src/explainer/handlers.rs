@@ -2,10 +2,10 @@
 use super::{Answer, Group, Subject, Why};
 use crate::access::{Action, Area, Target};
 use crate::error::AppError;
+use crate::format;
 use crate::records::handlers::Described;
 use crate::users::User;
 use crate::web::AppState;
-use crate::web::format;
 use crate::web::page::Page;
 use crate::web::respond::html;
 use crate::web::session::CurrentUser;

@@ -2,20 +2,21 @@
 use super::queries::{self, ListFilter, ListRow, Order, PAGE_SIZE, Person, Position};
 use super::rules::{self, CONDITIONS, Condition};
 use super::service::{self, COMPONENT_REF, Refusal};
-use super::sla_clock::{Clock, SlaClocks};
+use super::sla_clock::{ClockView, clocks};
 use super::timeline::{self, Entry};
 use super::{Incident, categories};
 use crate::access::{Action, Area, Rows, Sight, Target};
 use crate::domain::enums::*;
 use crate::error::AppError;
+use crate::format;
 use crate::forms::view::{FormField, form_fields};
 use crate::forms::{self, Field, FieldError, FieldKind, RefTable, Values, field};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
+use crate::web::AppState;
 use crate::web::page::Page;
 use crate::web::respond::{after_action, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
-use crate::web::{AppState, format};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -177,33 +178,6 @@ struct Row {
     created: String,
     /// The SLA clock that matters most now, or why there is none.
     clock: ClockView,
-}
-
-/// An SLA clock as pages show it: words, and a class that only adds colour.
-pub struct ClockView {
-    pub text: String,
-    pub class: &'static str,
-}
-
-impl ClockView {
-    fn none() -> Self {
-        ClockView { text: "No applicable SLA".into(), class: "none" }
-    }
-
-    fn of(clock: &Clock) -> Self {
-        ClockView { text: clock.describe(), class: clock.class() }
-    }
-}
-
-/// The clocks of an incident against its client's approved SLA, if one applies.
-pub fn clocks(
-    target: Option<(i32, i32)>,
-    detected: chrono::DateTime<chrono::Utc>,
-    acknowledged: Option<chrono::DateTime<chrono::Utc>>,
-    resolved: Option<chrono::DateTime<chrono::Utc>>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<SlaClocks> {
-    target.map(|(response, resolution)| SlaClocks::of(detected, acknowledged, resolved, response, resolution, now))
 }
 
 #[derive(Template)]

@@ -154,7 +154,7 @@ pub fn export_csv(
         "closed_at",
         "created_at",
     ];
-    if !send(crate::web::csv::line(header.iter().map(|h| h.to_string()))) {
+    if !send(crate::format::csv_line(header.iter().map(|h| h.to_string()))) {
         return Ok(());
     }
     let mut after: Option<(DateTime<Utc>, i32)> = None;
@@ -180,7 +180,7 @@ pub fn export_csv(
         let mut chunk = Vec::new();
         let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
         for (i, client, component, assignee) in &rows {
-            chunk.extend(crate::web::csv::line([
+            chunk.extend(crate::format::csv_line([
                 i.incident_id.to_string(),
                 i.title.clone(),
                 i.category.clone(),

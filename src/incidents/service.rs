@@ -52,7 +52,7 @@ pub fn load_as(conn: &mut PgConnection, actor: &crate::access::Actor, incident_i
 /// Reads a `datetime-local` value typed in the user's time zone.
 pub fn local_to_utc(text: &str, zone: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok()?;
-    crate::web::format::zone(zone).from_local_datetime(&naive).earliest().map(|at| at.with_timezone(&Utc))
+    crate::format::zone(zone).from_local_datetime(&naive).earliest().map(|at| at.with_timezone(&Utc))
 }
 
 /// Reports an incident. Similar open incidents of the same client and component from the last 24 hours halt

@@ -104,6 +104,33 @@ impl SlaClocks {
     }
 }
 
+/// An SLA clock as pages show it: words, and a class that only adds colour.
+pub struct ClockView {
+    pub text: String,
+    pub class: &'static str,
+}
+
+impl ClockView {
+    pub fn none() -> Self {
+        ClockView { text: "No applicable SLA".into(), class: "none" }
+    }
+
+    pub fn of(clock: &Clock) -> Self {
+        ClockView { text: clock.describe(), class: clock.class() }
+    }
+}
+
+/// The clocks of an incident against its client's approved SLA, if one applies.
+pub fn clocks(
+    target: Option<(i32, i32)>,
+    detected: chrono::DateTime<chrono::Utc>,
+    acknowledged: Option<chrono::DateTime<chrono::Utc>>,
+    resolved: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<SlaClocks> {
+    target.map(|(response, resolution)| SlaClocks::of(detected, acknowledged, resolved, response, resolution, now))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,7 +172,7 @@ fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -
             queries::list(conn, resource, Sight::of(&actor), &[], Some(("incident_id = {}", incident_id)), 1)?;
         for record in records {
             let text = |key: &str| record.get(key).and_then(|v| v.as_str()).map(str::to_string);
-            let Some(at) = text("created_at").and_then(|t| crate::web::format::parse(&t)) else { continue };
+            let Some(at) = text("created_at").and_then(|t| crate::format::parse(&t)) else { continue };
             let status = text("status").map(|s| format!(" ({})", words(&s))).unwrap_or_default();
             let id = crate::records::view::id_of(resource, &record);
             entries.push(Entry {

@@ -10,10 +10,10 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
 use crate::error::AppError;
+use crate::format;
 use crate::forms::view::{FormField, form_fields};
 use crate::users::User;
 use crate::web::AppState;
-use crate::web::format;
 use crate::web::page::{FieldError, Page};
 use crate::web::respond::{after_action, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
@@ -970,7 +970,7 @@ pub async fn export<R: Described>(
     crate::web::csv::download(&state.pool, &filename, move |conn, send| {
         let mut header = vec![resource.key.to_string(), "name".to_string()];
         header.extend(fields.iter().map(|f| f.name.to_string()));
-        if !send(crate::web::csv::line(header)) {
+        if !send(crate::format::csv_line(header)) {
             return Ok(());
         }
         for page in 1.. {
@@ -980,7 +980,7 @@ pub async fn export<R: Described>(
                 let mut cells =
                     vec![view::id_of(resource, record).to_string(), view::record_view(resource, record, &zone).title];
                 cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
-                chunk.extend(crate::web::csv::line(cells));
+                chunk.extend(crate::format::csv_line(cells));
             }
             if (!chunk.is_empty() && !send(chunk)) || (records.len() as i64) < PAGE_SIZE {
                 break;

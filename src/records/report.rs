@@ -1,7 +1,7 @@
 //! An incident report's snapshot, read for its printable page. The snapshot was taken when the report was
 //! generated, so the printout says what was known then, whatever changed afterwards.
 use super::queries::Record;
-use crate::web::format;
+use crate::format;
 use serde_json::Value;
 
 pub struct Section {

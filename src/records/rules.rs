@@ -109,7 +109,7 @@ pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<
         "change_request" => {
             if let (Some(start), Some(end)) =
                 (value(values, "scheduled_start_time"), value(values, "scheduled_end_time"))
-                && crate::web::format::parse(end) <= crate::web::format::parse(start)
+                && crate::format::parse(end) <= crate::format::parse(start)
             {
                 fail("scheduled_end_time", "The scheduled end must be after the scheduled start.".into());
             }

@@ -6,9 +6,9 @@ use crate::access::{Action, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
 use crate::domain::enums::{ApprovalStatus, SlaTier, SubscriptionStatus};
+use crate::forms::FieldError;
 use crate::forms::{self as form, Values};
 use crate::users::User;
-use crate::web::page::FieldError;
 use diesel::PgConnection;
 use std::collections::HashMap;
 
@@ -292,7 +292,7 @@ pub fn update(
     }
     if resource.kind == "user" && (changes.has("role") || changes.has("status")) {
         // New rights, or none: the user signs in again.
-        crate::web::session_store::end_sessions_of(conn, id)?;
+        crate::users::queries::end_sessions_of(conn, id)?;
     }
     audit::record(conn, clock, audit_actor(user), "update", resource.kind, id, changes)?;
     // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
@@ -424,7 +424,7 @@ pub fn set_password(
     let resource = &super::resources::USERS;
     may_set_password(conn, user, target_id)?;
     crate::users::queries::set_password_hash(conn, target_id, password_hash, clock.now())?;
-    crate::web::session_store::end_sessions_of(conn, target_id)?;
+    crate::users::queries::end_sessions_of(conn, target_id)?;
     let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
     audit::record(conn, clock, audit_actor(user), "update", resource.kind, target_id, changes)?;
     Ok(())

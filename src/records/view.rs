@@ -2,7 +2,7 @@
 use super::queries::Record;
 use super::spec::{Field, FieldKind, Resource};
 use crate::domain::enums::ApprovalStatus;
-use crate::web::format;
+use crate::format;
 use serde_json::Value;
 
 pub struct FieldView {

@@ -87,3 +87,10 @@ pub fn set_password_hash(
 pub fn password_hash(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<String>> {
     users::table.find(user_id).select(users::password_hash).first(conn)
 }
+
+/// Ends every session of a user (password reset, role or status change), in the caller's transaction: they sign
+/// in again, with their new rights or none.
+pub fn end_sessions_of(conn: &mut PgConnection, user_id: i32) -> QueryResult<usize> {
+    use crate::schema::sessions;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}

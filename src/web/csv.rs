@@ -1,15 +1,4 @@
-//! CSV lines for exports.
-
-/// One CSV line. A cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
-pub fn line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let cells: Vec<String> = cells
-        .into_iter()
-        .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c })
-        .collect();
-    writer.write_record(&cells).expect("writing to memory");
-    writer.into_inner().expect("writing to memory")
-}
+//! Streaming CSV downloads.
 
 /// Streams a CSV download. `write` runs on a blocking thread with a pooled connection taken beforehand (so a
 /// busy or absent database is a 503, not an empty file) and hands each chunk to its sender, which says whether
@@ -37,12 +26,4 @@ pub async fn download(
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
         .streaming(body))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cells_are_quoted_and_formulas_neutralised() {
-        assert_eq!(super::line(["a,b".to_string(), "=1+1".to_string(), "plain".to_string()]), b"\"a,b\",'=1+1,plain\n");
-    }
 }

@@ -2,7 +2,7 @@
 //! domain modules and are the only code that touches actix.
 pub mod csrf;
 pub mod csv;
-pub mod format;
+pub mod error_page;
 pub mod home;
 pub mod page;
 pub mod refusals;
@@ -128,6 +128,12 @@ fn form_error(error: actix_web::error::UrlencodedError, _: &actix_web::HttpReque
         actix_web::error::UrlencodedError::Overflow { .. } => AppError::TooLarge.into(),
         error => AppError::BadRequest(format!("The form could not be read: {error}.")).into(),
     }
+}
+
+/// Serves on `listener` until the process is told to stop (Ctrl-C), signing cookies with `key` (64 bytes or more).
+pub fn run(listener: TcpListener, state: AppState, key: &[u8], cookie_secure: bool) -> std::io::Result<()> {
+    let options = ServerOptions { session_key: Key::from(key), cookie_secure };
+    actix_web::rt::System::new().block_on(async move { server(listener, web::Data::new(state), options)?.await })
 }
 
 /// Builds the server on `listener`; the caller runs it.

@@ -140,8 +140,3 @@ impl SessionStore for PgSessionStore {
             .map(|_| ())
     }
 }
-
-/// Ends every session of a user (password reset, role or status change), in the caller's transaction.
-pub fn end_sessions_of(conn: &mut PgConnection, user_id: i32) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
-}

@@ -17,5 +17,6 @@ mod procedures;
 mod routes;
 mod schema;
 mod scope;
+mod shape;
 mod support;
 mod trust;

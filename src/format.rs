@@ -1,4 +1,4 @@
-//! How times are shown: in the signed-in user's time zone, stored in UTC.
+//! How values are shown to people: times in the viewer's time zone (stored in UTC), and CSV lines for exports.
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -49,6 +49,17 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
         .map(|at| at.with_timezone(&Utc))
 }
 
+/// One CSV line. A cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
+pub fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c })
+        .collect();
+    writer.write_record(&cells).expect("writing to memory");
+    writer.into_inner().expect("writing to memory")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +80,10 @@ mod tests {
             parse("2026-07-01T12:00:00.5+00:00").map(|t| datetime(t, "PST")).as_deref(),
             Some("2026-07-01 05:00 PDT")
         );
+    }
+
+    #[test]
+    fn cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_line(["a,b".to_string(), "=1+1".to_string(), "plain".to_string()]), b"\"a,b\",'=1+1,plain\n");
     }
 }
