@@ -3,13 +3,11 @@
 //! which diesel queries filter by and hand-written SQL embeds (`PreparedSql::fragment`), so the two can never
 //! disagree.
 use super::Actor;
-use crate::db::prepared::{PreparedSql, prepared};
+use crate::db::prepared::{PreparedSql, literal, prepared};
 use crate::domain::enums::Role;
 use crate::schema::{incident_escalations, incidents, infrastructure_components, products, users};
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Integer};
 
 /// Which incidents an actor may see.
@@ -42,7 +40,7 @@ impl Scope {
     /// The incidents this scope may see: the one definition, as a condition on the incidents table.
     pub fn incidents(self) -> IncidentCondition {
         match self {
-            Scope::All => Box::new(Constant(true)),
+            Scope::All => Box::new(literal::<Bool>("TRUE")),
             Scope::Client(client) => Box::new(incidents::client_id.eq(client)),
             Scope::Vendor(vendor) => {
                 let supported = infrastructure_components::table
@@ -55,7 +53,7 @@ impl Scope {
                     .select(incident_escalations::incident_id);
                 Box::new(incidents::component_id.eq_any(supported).or(incidents::incident_id.eq_any(escalated)))
             }
-            Scope::Nothing => Box::new(Constant(false)),
+            Scope::Nothing => Box::new(literal::<Bool>("FALSE")),
         }
     }
 
@@ -228,33 +226,6 @@ impl Sight {
                 Scope::All | Scope::Nothing => false,
             }
     }
-}
-
-/// TRUE or FALSE as SQL text: unlike a literal, it keeps the statement cacheable, and unlike a bound value, the
-/// planner sees it.
-#[derive(Debug, Clone, Copy)]
-struct Constant(bool);
-
-impl Expression for Constant {
-    type SqlType = Bool;
-}
-
-impl QueryFragment<Pg> for Constant {
-    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        pass.push_sql(if self.0 { "TRUE" } else { "FALSE" });
-        Ok(())
-    }
-}
-
-impl QueryId for Constant {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<QS> AppearsOnTable<QS> for Constant {}
-impl<QS> SelectableExpression<QS> for Constant {}
-impl<GB> ValidGrouping<GB> for Constant {
-    type IsAggregate = is_aggregate::Never;
 }
 
 #[cfg(test)]

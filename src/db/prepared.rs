@@ -8,7 +8,8 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{HasSqlType, Untyped};
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
+use diesel::sql_types::{Bool, HasSqlType, Untyped};
 use std::marker::PhantomData;
 
 /// SQL text with bind parameters between its pieces.
@@ -110,3 +111,62 @@ impl Query for PreparedSql<'_> {
 }
 
 impl RunQueryDsl<PgConnection> for PreparedSql<'_> {}
+
+/// SQL text that is a constant, as a diesel expression of type `ST` (`TRUE`, `count(*) OVER ()`): unlike diesel's
+/// `sql()`, which marks its statement unsafe to cache, it keeps the statement prepared. Never for a value.
+pub struct Literal<ST> {
+    sql: &'static str,
+    sql_type: PhantomData<ST>,
+}
+
+/// A constant piece of SQL of type `ST`.
+pub const fn literal<ST>(sql: &'static str) -> Literal<ST> {
+    Literal { sql, sql_type: PhantomData }
+}
+
+impl<ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType> Expression for Literal<ST> {
+    type SqlType = ST;
+}
+
+impl<ST> QueryFragment<Pg> for Literal<ST> {
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        pass.push_sql(self.sql);
+        Ok(())
+    }
+}
+
+impl<ST> QueryId for Literal<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST, QS> AppearsOnTable<QS> for Literal<ST> where Self: Expression {}
+impl<ST, QS> SelectableExpression<QS> for Literal<ST> where Self: Expression {}
+impl<ST, GB> ValidGrouping<GB> for Literal<ST> {
+    type IsAggregate = is_aggregate::Never;
+}
+
+/// Hand-written SQL with its binds as a condition in a diesel query (what an actor sees, a described relation), kept
+/// prepared like the rest of the query.
+pub struct Condition(pub PreparedSql<'static>);
+
+impl Expression for Condition {
+    type SqlType = Bool;
+}
+
+impl QueryFragment<Pg> for Condition {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+}
+
+impl QueryId for Condition {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<QS> AppearsOnTable<QS> for Condition {}
+impl<QS> SelectableExpression<QS> for Condition {}
+impl<GB> ValidGrouping<GB> for Condition {
+    type IsAggregate = is_aggregate::Never;
+}
