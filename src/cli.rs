@@ -3,8 +3,9 @@ use crate::audit::chain;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, embedded::EmbeddedPostgres};
+use crate::delivery::worker::{Policy, Worker};
 use crate::domain::enums::Role;
-use crate::{auth::password, demo, import, users, web};
+use crate::{auth::password, delivery, demo, import, users, web};
 use actix_web::cookie::Key;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
@@ -191,7 +192,11 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     drop(conn);
     let key = session_key(settings)?;
     let pool = db::pool(&database.url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms));
-    let state = actix_web::web::Data::new(web::AppState::new(pool, Clock::system()));
+    let mailer = std::sync::Arc::new(delivery::mail::Mailer::from_settings(settings)?);
+    println!("Email is {}.", mailer.described());
+    let state = actix_web::web::Data::new(
+        web::AppState::new(pool.clone(), Clock::system()).with_mail_destination(mailer.described()),
+    );
     let listener = std::net::TcpListener::bind(settings.bind_addr)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
     println!("Incident Desk is serving on http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
@@ -199,12 +204,14 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
         print_logins();
     }
     let options = web::ServerOptions { session_key: key, cookie_secure: settings.cookie_secure };
-    actix_web::rt::System::new()
-        .block_on(async move {
-            // actix stops on Ctrl-C by itself; the private cluster is stopped after it returns.
-            web::server(listener, state, options)?.await
-        })
-        .map_err(|e| e.to_string())?;
+    // Deliveries are made off the request path, on a thread of their own.
+    let worker = Worker::new(pool, Clock::system(), mailer, Policy::from_settings(settings)).spawn();
+    let served = actix_web::rt::System::new().block_on(async move {
+        // actix stops on Ctrl-C by itself; the private cluster is stopped after it returns.
+        web::server(listener, state, options)?.await
+    });
+    worker.stop();
+    served.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 

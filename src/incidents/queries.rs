@@ -407,6 +407,7 @@ pub struct Person {
     pub status: String,
     pub vendor_id: Option<i32>,
     pub client_id: Option<i32>,
+    pub email: String,
 }
 
 /// The SQL types of a `Person` row.
@@ -417,11 +418,20 @@ type PersonRow = (
     diesel::sql_types::Text,
     diesel::sql_types::Nullable<diesel::sql_types::Integer>,
     diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+    diesel::sql_types::Text,
 );
 
 fn people<'a>() -> users::BoxedQuery<'a, Pg, PersonRow> {
     users::table
-        .select((users::user_id, users::name, users::role, users::status, users::vendor_id, users::client_id))
+        .select((
+            users::user_id,
+            users::name,
+            users::role,
+            users::status,
+            users::vendor_id,
+            users::client_id,
+            users::email,
+        ))
         .into_boxed()
 }
 
@@ -601,7 +611,8 @@ pub fn end_escalation(
 
 pub struct NewCommunication<'a> {
     pub incident_id: i32,
-    pub sender_id: i32,
+    /// `None` for the product's own communications.
+    pub sender_id: Option<i32>,
     pub recipient_id: Option<i32>,
     pub recipient_type: Option<&'a str>,
     pub communication_type: &'a str,
@@ -628,6 +639,53 @@ pub fn insert_communication(conn: &mut PgConnection, new: &NewCommunication<'_>)
         ))
         .returning(communications::communication_id)
         .get_result(conn)
+}
+
+/// How the client asked its contacts be told about its incidents, if it did.
+pub fn incident_notices(conn: &mut PgConnection, client_id: i32) -> QueryResult<Option<String>> {
+    clients::table.find(client_id).select(clients::incident_notices).first(conn)
+}
+
+/// A communication as its page shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct CommunicationRow {
+    pub communication_id: i32,
+    pub sender_id: Option<i32>,
+    pub recipient_id: Option<i32>,
+    pub recipient_type: Option<String>,
+    pub communication_type: String,
+    pub delivery_method: String,
+    pub delivery_status: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failure_reason: Option<String>,
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One of the incident's communications.
+pub fn communication(
+    conn: &mut PgConnection,
+    incident_id: i32,
+    communication_id: i32,
+) -> QueryResult<Option<CommunicationRow>> {
+    communications::table
+        .find(communication_id)
+        .filter(communications::incident_id.eq(incident_id))
+        .select((
+            communications::communication_id,
+            communications::sender_id,
+            communications::recipient_id,
+            communications::recipient_type,
+            communications::communication_type,
+            communications::delivery_method,
+            communications::delivery_status,
+            communications::sent_at,
+            communications::failure_reason,
+            communications::message,
+            communications::created_at,
+        ))
+        .first(conn)
+        .optional()
 }
 
 /// The components of products a vendor supports.

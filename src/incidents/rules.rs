@@ -1,6 +1,6 @@
 //! The incident rules: who may do what, the status lifecycle, severity classification, and who may be assigned
 //! or escalated to. Pure functions returning the reason for a refusal.
-use crate::domain::enums::{EscalationLevel, IncidentStatus, Role, Severity, UserStatus};
+use crate::domain::enums::{EscalationLevel, IncidentStatus, RecipientType, Role, Severity, UserStatus};
 
 /// Which incidents a user may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,6 +86,18 @@ pub fn may(action: Action, role: Role) -> Result<(), String> {
             action.describe(),
             role.label().to_lowercase()
         ))
+    }
+}
+
+/// How a communication's deliveries went (addresses, mail server answers) is for provider staff; contacts see
+/// the communications addressed to them on the incident and their Notifications page.
+pub fn may_read_deliveries(role: Role) -> Result<(), String> {
+    if role.is_staff() {
+        Ok(())
+    } else {
+        Err("Communications: how deliveries went is shown to provider staff only; your communications are on \
+             the incident page and your Notifications page."
+            .into())
     }
 }
 
@@ -219,6 +231,45 @@ pub fn check_recipient(
     }
 }
 
+/// The roles a recipient group names.
+fn group_roles(group: RecipientType) -> &'static [Role] {
+    use Role::*;
+    match group {
+        RecipientType::ClientContacts => &[ClientContact],
+        RecipientType::ExecutiveTeam => &[Executive],
+        RecipientType::TechnicalTeam => &[TechnicalSupport],
+        RecipientType::AllStakeholders => &[
+            SystemAdministrator,
+            IncidentManager,
+            TechnicalSupport,
+            AccountManager,
+            Executive,
+            ClientContact,
+            VendorContact,
+        ],
+    }
+}
+
+/// Who a recipient group reaches about an incident: the active users of the roles it names who may be told about
+/// the incident (`check_recipient`: provider staff not confined to another client, the incident's client's
+/// contacts, the contacts of the vendor that supports its component). So "client contacts" are the contacts of the
+/// incident's client only. With `check_recipient`, this is the one statement of who may be told what; both
+/// belong with the access rules.
+pub fn in_recipient_group(
+    group: RecipientType,
+    role: Role,
+    status: UserStatus,
+    organisation: (Option<i32>, Option<i32>),
+    incident: (i32, Option<i32>),
+) -> bool {
+    group_roles(group).contains(&role) && check_recipient("", status, organisation, incident).is_ok()
+}
+
+/// The roles whose active users `in_recipient_group` chooses among, for loading them.
+pub fn recipient_group_roles(group: RecipientType) -> Vec<&'static str> {
+    group_roles(group).iter().map(|role| role.as_str()).collect()
+}
+
 /// A classification question of the policy, and the severity it points to.
 pub struct Condition {
     pub name: &'static str,
@@ -304,6 +355,37 @@ mod tests {
             }
         }
     }
+    #[test]
+    fn a_recipient_group_reaches_its_roles_within_the_incidents_client_and_vendor() {
+        use RecipientType::*;
+        use Role::*;
+        let incident = (1, Some(7));
+        let active = UserStatus::Active;
+        let table = [
+            (ClientContacts, ClientContact, active, (Some(1), None), true),
+            (ClientContacts, ClientContact, active, (Some(2), None), false),
+            (ClientContacts, ClientContact, UserStatus::Inactive, (Some(1), None), false),
+            (ClientContacts, AccountManager, active, (Some(1), None), false),
+            (ExecutiveTeam, Executive, active, (None, None), true),
+            (ExecutiveTeam, Executive, active, (Some(2), None), false),
+            (ExecutiveTeam, IncidentManager, active, (None, None), false),
+            (TechnicalTeam, TechnicalSupport, active, (None, None), true),
+            (TechnicalTeam, TechnicalSupport, UserStatus::OnLeave, (None, None), false),
+            (AllStakeholders, SystemAdministrator, active, (None, None), true),
+            (AllStakeholders, ClientContact, active, (Some(1), None), true),
+            (AllStakeholders, ClientContact, active, (Some(2), None), false),
+            (AllStakeholders, VendorContact, active, (None, Some(7)), true),
+            (AllStakeholders, VendorContact, active, (None, Some(8)), false),
+        ];
+        for (group, role, status, organisation, expected) in table {
+            assert_eq!(
+                in_recipient_group(group, role, status, organisation, incident),
+                expected,
+                "{group:?} and a {status:?} {role:?} of {organisation:?}"
+            );
+        }
+    }
+
     use IncidentStatus::*;
 
     #[test]

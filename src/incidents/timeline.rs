@@ -73,25 +73,35 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         ))
         .load(conn)?;
     #[allow(clippy::type_complexity)]
-    let messages: Vec<(i32, Option<i32>, Option<String>, String, String, String, Option<String>, DateTime<Utc>)> =
-        communications::table
-            .filter(communications::incident_id.eq(incident.incident_id))
-            .select((
-                communications::sender_id,
-                communications::recipient_id,
-                communications::recipient_type,
-                communications::communication_type,
-                communications::delivery_method,
-                communications::delivery_status,
-                communications::message,
-                communications::created_at,
-            ))
-            .load(conn)?;
+    let messages: Vec<(
+        i32,
+        Option<i32>,
+        Option<i32>,
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        DateTime<Utc>,
+    )> = communications::table
+        .filter(communications::incident_id.eq(incident.incident_id))
+        .select((
+            communications::communication_id,
+            communications::sender_id,
+            communications::recipient_id,
+            communications::recipient_type,
+            communications::communication_type,
+            communications::delivery_method,
+            communications::delivery_status,
+            communications::message,
+            communications::created_at,
+        ))
+        .load(conn)?;
 
     let mut ids = vec![incident.reporter_user_id];
     ids.extend(updates.iter().map(|u| u.0));
     ids.extend(escalations.iter().flat_map(|e| [Some(e.0), Some(e.1), e.7]).flatten());
-    ids.extend(messages.iter().flat_map(|m| [Some(m.0), m.1]).flatten());
+    ids.extend(messages.iter().flat_map(|m| [m.1, m.2]).flatten());
     ids.sort_unstable();
     ids.dedup();
     let names: HashMap<i32, String> = queries::names(conn, &ids)?.into_iter().collect();
@@ -142,7 +152,8 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             });
         }
     }
-    for (sender, recipient, recipient_type, kind, method, status, message, at) in messages {
+    let staff = viewer.role().is_staff();
+    for (communication_id, sender, recipient, recipient_type, kind, method, status, message, at) in messages {
         if !sees_communication(viewer, recipient, recipient_type.as_deref()) {
             continue;
         }
@@ -155,11 +166,13 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         let status = DeliveryStatus::parse(&status).map_or(status.clone(), |s| s.label().to_lowercase());
         entries.push(Entry {
             at,
-            who: name(sender),
+            // The product's own communications (automatic notices) have no sender.
+            who: sender.map_or_else(|| "Incident Desk".to_string(), &name),
             kind: "Communication",
             summary: format!("Sent {} {} to {to} by {method} ({status})", article(&kind), words(&kind)),
             detail: message,
-            href: None,
+            // Staff see how its deliveries went.
+            href: staff.then(|| format!("/incidents/{}/communications/{communication_id}", incident.incident_id)),
         });
     }
     entries.extend(procedure_entries(conn, incident.incident_id, viewer)?);

@@ -31,6 +31,8 @@ pub struct AppState {
     pub hashing: HashingPool,
     pub throttle: LoginThrottle,
     pub history_figures: std::sync::Arc<crate::dashboards::HistoryFigures>,
+    /// Where email goes, in words for the communication page (`delivery::mail::Mailer::described`).
+    pub mail_destination: String,
 }
 
 impl AppState {
@@ -41,7 +43,13 @@ impl AppState {
             hashing: HashingPool::default(),
             throttle: LoginThrottle::default(),
             history_figures: Default::default(),
+            mail_destination: "written as .eml files under the data folder (no mail server is set)".into(),
         }
+    }
+
+    /// The state, saying where email goes.
+    pub fn with_mail_destination(self, described: &str) -> Self {
+        Self { mail_destination: described.to_string(), ..self }
     }
 
     /// Runs blocking database work on a pooled connection, off the async workers.

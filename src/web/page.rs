@@ -30,6 +30,7 @@ const AREAS: &[(&str, &str, &[Role])] = &[
     ("Incidents", "/incidents", EVERYONE),
     ("Procedures", "/procedures", STAFF),
     ("Knowledge base", "/kb", EVERYONE),
+    ("Notifications", "/notifications", EVERYONE),
     ("Clients", "/clients", STAFF),
     ("Users", "/users", STAFF),
     ("Vendors", "/vendors", STAFF),
@@ -51,6 +52,8 @@ pub struct Page {
     pub nav: Vec<NavLink>,
     pub csrf_token: String,
     pub flash: Option<String>,
+    /// The signed-in user's unread notifications, for the header.
+    pub unread: i64,
 }
 
 impl Page {
@@ -71,6 +74,7 @@ impl Page {
             nav,
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),
+            unread: user.unread_notifications,
         }
     }
 
@@ -85,6 +89,7 @@ impl Page {
             nav: Vec::new(),
             csrf_token,
             flash: session::take_flash(session),
+            unread: 0,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! CSRF, access and scope checks.
 use crate::dashboards::handlers as dashboards;
 use crate::incidents::handlers as incidents;
+use crate::notifications::handlers as notifications;
 use crate::records::handlers::{
     self as records, Analyses, Articles, Changes, Clients, Components, Metrics, Problems, Products, Reports, Reviews,
     Rollbacks, Slas, Subscriptions, Users, Vendors, WorkOrders, Workarounds,
@@ -68,6 +69,10 @@ route_table! {
     post "/incidents/{id}/escalations/{escalation_id}/cancel" => incidents::cancel_escalation, "cancel escalation";
     get "/incidents/{id}/communications/new" => incidents::communication_form, "show record communication form";
     post "/incidents/{id}/communications" => incidents::communicate, "record communication";
+    get "/incidents/{id}/communications/{communication_id}" => incidents::communication, "show communication and its deliveries";
+    get "/notifications" => notifications::list, "list own notifications";
+    post "/notifications/read" => notifications::mark_all_read, "mark all own notifications read";
+    post "/notifications/{id}/read" => notifications::mark_read, "mark own notification of a communication read";
     get "/clients" => records::list::<Clients>, "list clients";
     get "/clients.csv" => records::export::<Clients>, "export clients as CSV";
     get "/clients/new" => records::new::<Clients>, "show new client form";
