@@ -93,6 +93,8 @@ const AREAS: &[Area] = &[
         ..area("/kb", &[TechnicalSupport, IncidentManager], &[TechnicalSupport, IncidentManager], true)
     },
     area("/reviews", &[IncidentManager, Executive], &[IncidentManager, Executive], true),
+    // Everyone's own notifications: of the communications of incidents in their scope, addressed to them.
+    Area { readers: Readers::StaffAndContacts(true, true), ..area("/notifications", ALL, ALL, true) },
 ];
 
 const ESCALATORS: &[Role] = &[IncidentManager, TechnicalSupport, AccountManager, Executive];
@@ -159,6 +161,12 @@ fn classify(route: &RouteInfo) -> (Option<&'static Area>, Need) {
         ("GET", "{id}/communications/new") | ("POST", "{id}/communications") if area.path == "/incidents" => {
             RecordRoles(&[IncidentManager, TechnicalSupport, AccountManager])
         }
+        // How a communication's deliveries went is for staff; contacts see their communications elsewhere.
+        ("GET", "{id}/communications/{communication_id}") if area.path == "/incidents" => {
+            RecordRoles(&[SystemAdministrator, IncidentManager, TechnicalSupport, AccountManager, Executive])
+        }
+        ("POST", "read") if area.path == "/notifications" => Roles(ALL),
+        ("POST", "{id}/read") if area.path == "/notifications" => RecordRoles(ALL),
         _ => panic!("the access matrix does not know what {} {} needs", route.method, route.path),
     };
     (Some(area), need)
@@ -255,6 +263,7 @@ impl Records {
             .path
             .replace("{id}", &self.id(area.path, which).to_string())
             .replace("{escalation_id}", &escalation.to_string())
+            .replace("{communication_id}", &self.id("/notifications", which).to_string())
     }
 }
 
@@ -413,6 +422,33 @@ fn side(conn: &mut PgConnection, w: &World, which: Which) -> (Vec<(&'static str,
          VALUES ({incident}, {support}, {manager}, 'management', '{mark} customer impact', now(), 'active') RETURNING escalation_id AS id"
         ),
     );
+    // A communication about the incident: on the notifications of everyone who may see it (in scope: every user
+    // of the world; outside it: the staff not confined to a client).
+    let communication = sql_id(
+        conn,
+        &format!(
+            "INSERT INTO communications (incident_id, sender_id, recipient_type, communication_type, delivery_method, message) \
+         VALUES ({incident}, {manager}, 'all_stakeholders', 'update', 'email', '{mark} status update') RETURNING communication_id AS id"
+        ),
+    );
+    let told = if ours {
+        "TRUE"
+    } else {
+        "role IN ('system_administrator', 'incident_manager', 'technical_support', 'account_manager', 'executive') AND client_id IS NULL"
+    };
+    diesel::sql_query(format!(
+        "INSERT INTO notifications (user_id, communication_id, created_at) SELECT user_id, {communication}, now() FROM users WHERE {told}"
+    ))
+    .execute(conn)
+    .expect("notifications");
+    diesel::sql_query(format!(
+        "INSERT INTO deliveries (communication_id, recipient_user_id, channel, address, status, next_attempt_at, created_at) \
+         SELECT {communication}, user_id, 'email', email, 'pending', now(), now() FROM users WHERE {told}"
+    ))
+    .execute(conn)
+    .expect("deliveries");
+    let mut records = records;
+    records.push(("/notifications", communication));
     (records, escalation)
 }
 
