@@ -137,13 +137,7 @@ fn read_filter(query: &HashMap<String, String>, user: &User) -> Result<(ListFilt
     if let Some(error) = errors.first() {
         return Err(AppError::BadRequest(format!("{} Change the filter and try again.", error.message)));
     }
-    let page =
-        match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-            None => 1,
-            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-            })?,
-        };
+    let page = crate::web::respond::page_number(query)?;
     let get = |name: &str| values.get(name).cloned().flatten();
     let filter = ListFilter {
         status: get("status"),

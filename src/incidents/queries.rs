@@ -646,8 +646,9 @@ pub fn incident_notices(conn: &mut PgConnection, client_id: i32) -> QueryResult<
     clients::table.find(client_id).select(clients::incident_notices).first(conn)
 }
 
-/// A communication as its page shows it.
-#[derive(Debug, Clone, Queryable)]
+/// A communication as its page and the timeline show it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = communications, check_for_backend(Pg))]
 pub struct CommunicationRow {
     pub communication_id: i32,
     pub sender_id: Option<i32>,
@@ -662,6 +663,14 @@ pub struct CommunicationRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// The incident's communications.
+pub fn communications_of(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Vec<CommunicationRow>> {
+    communications::table
+        .filter(communications::incident_id.eq(incident_id))
+        .select(CommunicationRow::as_select())
+        .load(conn)
+}
+
 /// One of the incident's communications.
 pub fn communication(
     conn: &mut PgConnection,
@@ -671,19 +680,7 @@ pub fn communication(
     communications::table
         .find(communication_id)
         .filter(communications::incident_id.eq(incident_id))
-        .select((
-            communications::communication_id,
-            communications::sender_id,
-            communications::recipient_id,
-            communications::recipient_type,
-            communications::communication_type,
-            communications::delivery_method,
-            communications::delivery_status,
-            communications::sent_at,
-            communications::failure_reason,
-            communications::message,
-            communications::created_at,
-        ))
+        .select(CommunicationRow::as_select())
         .first(conn)
         .optional()
 }

@@ -1,6 +1,7 @@
 //! The incident rules: who may do what, the status lifecycle, severity classification, and who may be assigned
 //! or escalated to. Pure functions returning the reason for a refusal.
 use crate::domain::enums::{EscalationLevel, IncidentStatus, RecipientType, Role, Severity, UserStatus};
+use strum::IntoEnumIterator;
 
 /// Which incidents a user may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,21 +233,12 @@ pub fn check_recipient(
 }
 
 /// The roles a recipient group names.
-fn group_roles(group: RecipientType) -> &'static [Role] {
-    use Role::*;
+fn group_roles(group: RecipientType) -> Vec<Role> {
     match group {
-        RecipientType::ClientContacts => &[ClientContact],
-        RecipientType::ExecutiveTeam => &[Executive],
-        RecipientType::TechnicalTeam => &[TechnicalSupport],
-        RecipientType::AllStakeholders => &[
-            SystemAdministrator,
-            IncidentManager,
-            TechnicalSupport,
-            AccountManager,
-            Executive,
-            ClientContact,
-            VendorContact,
-        ],
+        RecipientType::ClientContacts => vec![Role::ClientContact],
+        RecipientType::ExecutiveTeam => vec![Role::Executive],
+        RecipientType::TechnicalTeam => vec![Role::TechnicalSupport],
+        RecipientType::AllStakeholders => Role::iter().collect(),
     }
 }
 

@@ -3,7 +3,7 @@ use super::queries::{self, Row};
 use crate::domain::enums::DeliveryMethod;
 use crate::error::AppError;
 use crate::web::page::Page;
-use crate::web::respond::{after_action, html};
+use crate::web::respond::{after_action, html, page_number};
 use crate::web::session::CurrentUser;
 use crate::web::{AppState, format};
 use actix_session::Session;
@@ -58,13 +58,7 @@ pub async fn list(
     CurrentUser(user): CurrentUser,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let number =
-        match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-            None => 1,
-            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-            })?,
-        };
+    let number = page_number(&query)?;
     let (user_id, scope) = (user.user_id, crate::incidents::service::scope_of(&user));
     let (rows, more) = state.db(move |conn| Ok(queries::page(conn, user_id, scope, number)?)).await?;
     let notifications: Vec<NotificationView> = rows.into_iter().map(|row| view(row, &user.timezone)).collect();
