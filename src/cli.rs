@@ -3,8 +3,9 @@ use crate::audit::chain;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, embedded::EmbeddedPostgres};
+use crate::delivery::worker::{Policy, Worker};
 use crate::domain::enums::Role;
-use crate::{auth::password, demo, import, users, web};
+use crate::{auth::password, delivery, demo, import, users, web};
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 use std::path::PathBuf;
@@ -190,15 +191,24 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     drop(conn);
     let key = session_key(settings)?;
     let pool = db::pool(&database.url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms));
-    let state = web::AppState { trusted_proxy: settings.trusted_proxy, ..web::AppState::new(pool, Clock::system()) };
+    let mailer = std::sync::Arc::new(delivery::mail::Mailer::from_settings(settings)?);
+    println!("Email is {}.", mailer.described());
+    let state = web::AppState {
+        trusted_proxy: settings.trusted_proxy,
+        ..web::AppState::new(pool.clone(), Clock::system()).with_mail_destination(mailer.described())
+    };
     let listener = std::net::TcpListener::bind(settings.bind_addr)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind_addr))?;
     println!("Incident Desk is serving on http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
     if settings.database_url.is_none() {
         print_logins();
     }
+    // Deliveries are made off the request path, on a thread of their own.
+    let worker = Worker::new(pool, Clock::system(), mailer, Policy::from_settings(settings)).spawn();
     // The server stops on Ctrl-C by itself; the private cluster is stopped after it returns.
-    web::run(listener, state, &key, settings.cookie_secure).map_err(|e| e.to_string())?;
+    let served = web::run(listener, state, &key, settings.cookie_secure);
+    worker.stop();
+    served.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,7 @@
 //! Settings from the environment.
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -20,6 +21,39 @@ pub struct Settings {
     pub pool_wait_ms: u64,
     /// `TRUSTED_PROXY`: the address of a reverse proxy in front; its `X-Forwarded-For` names the client.
     pub trusted_proxy: Option<std::net::IpAddr>,
+    /// `SMTP_URL`, e.g. `smtp://user:pass@host:587`; when unset, mail is written as `.eml` files under
+    /// `data_dir/mail`.
+    pub smtp_url: Option<SecretUrl>,
+    /// `MAIL_FROM`, default `Incident Desk <incident-desk@localhost>`.
+    pub mail_from: String,
+    /// `PUBLIC_URL`: the address people open the product at, for links in mail; default `http://BIND_ADDR`.
+    pub public_url: String,
+    /// `MAIL_RETRY_SECONDS` (default 30): the wait before the first retry of a delivery; each later one doubles.
+    pub mail_retry_first: Duration,
+    /// `MAIL_GIVE_UP_MINUTES` (default 1440): how long after its first attempt a delivery is given up.
+    pub mail_give_up_after: Duration,
+    /// `MAIL_TIMEOUT_SECONDS` (default 60): how long the worker waits for the mail server.
+    pub mail_timeout: Duration,
+}
+
+/// A URL that may hold a password: shown and logged without it.
+#[derive(Clone)]
+pub struct SecretUrl(pub url::Url);
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl std::fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.clone();
+        if shown.password().is_some() {
+            let _ = shown.set_password(Some("********"));
+        }
+        write!(f, "{shown}")
+    }
 }
 
 impl Settings {
@@ -45,6 +79,35 @@ impl Settings {
                     v.trim().parse().map_err(|e| format!("TRUSTED_PROXY must be an IP address, e.g. 10.0.0.2 ({e})"))
                 })
                 .transpose()?,
+            smtp_url: var("SMTP_URL").map(|text| smtp_url(&text)).transpose()?,
+            mail_from: parse("MAIL_FROM", "Incident Desk <incident-desk@localhost>"),
+            public_url: var("PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://{}", parse("BIND_ADDR", "127.0.0.1:8080")))
+                .trim_end_matches('/')
+                .to_string(),
+            mail_retry_first: seconds("MAIL_RETRY_SECONDS", &parse("MAIL_RETRY_SECONDS", "30"))?,
+            mail_give_up_after: seconds("MAIL_GIVE_UP_MINUTES", &parse("MAIL_GIVE_UP_MINUTES", "1440"))? * 60,
+            mail_timeout: seconds("MAIL_TIMEOUT_SECONDS", &parse("MAIL_TIMEOUT_SECONDS", "60"))?,
         })
     }
+}
+
+fn seconds(name: &str, text: &str) -> Result<Duration, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| Duration::from_secs(n.into()))
+        .ok_or_else(|| format!("{name} must be a whole number from 1"))
+}
+
+/// Reads `SMTP_URL`; the message never repeats it, as it may hold a password.
+fn smtp_url(text: &str) -> Result<SecretUrl, String> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| format!("SMTP_URL is not a URL ({e}); e.g. smtp://user:pass@host:587"))?;
+    if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none_or(str::is_empty) {
+        return Err(
+            "SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…, e.g. smtp://user:pass@host:587".into()
+        );
+    }
+    Ok(SecretUrl(url))
 }

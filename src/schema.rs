@@ -58,6 +58,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         lock_version -> Int4,
+        incident_notices -> Nullable<Text>,
     }
 }
 
@@ -68,7 +69,7 @@ diesel::table! {
     communications (communication_id) {
         communication_id -> Int4,
         incident_id -> Int4,
-        sender_id -> Int4,
+        sender_id -> Nullable<Int4>,
         recipient_id -> Nullable<Int4>,
         recipient_type -> Nullable<Text>,
         communication_type -> Text,
@@ -79,6 +80,28 @@ diesel::table! {
         lock_version -> Int4,
         message -> Nullable<Text>,
         message_search -> Tsvector,
+        failure_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deliveries (delivery_id) {
+        delivery_id -> Int4,
+        communication_id -> Int4,
+        recipient_user_id -> Int4,
+        channel -> Text,
+        address -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        first_attempt_at -> Nullable<Timestamptz>,
+        claimed_until -> Nullable<Timestamptz>,
+        message_id -> Nullable<Text>,
+        accepted_as -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -391,9 +414,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (user_id, communication_id) {
+        user_id -> Int4,
+        communication_id -> Int4,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(audit_logs -> users (audit_by_user));
 diesel::joinable!(change_requests -> incidents (incident_id));
 diesel::joinable!(communications -> incidents (incident_id));
+diesel::joinable!(deliveries -> communications (communication_id));
+diesel::joinable!(deliveries -> users (recipient_user_id));
+diesel::joinable!(notifications -> communications (communication_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(incident_escalations -> incidents (incident_id));
 diesel::joinable!(incident_reports -> incidents (incident_id));
 diesel::joinable!(incident_reports -> users (generated_by_user));
@@ -433,12 +469,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_requests,
     clients,
     communications,
+    deliveries,
     incident_escalations,
     incident_reports,
     incident_updates,
     incidents,
     infrastructure_components,
     knowledge_base_articles,
+    notifications,
     performance_metrics,
     post_incident_reviews,
     problem_tickets,

@@ -9,20 +9,35 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-/// Who acted. `user_id` is `None` only for events without a known user (a sign-in with an unknown email).
+/// Who acted. `user_id` is `None` for events without a known user (a sign-in with an unknown email) and for the
+/// product itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: Option<i32>,
     pub role: Option<Role>,
+    /// The product acting on its own (the delivery worker, automatic notices): recorded with the role `system`.
+    pub system: bool,
 }
+
+/// The `actor_role` of entries the product writes on its own.
+pub const SYSTEM_ROLE: &str = "system";
 
 impl Actor {
     pub fn user(user_id: i32, role: Role) -> Self {
-        Self { user_id: Some(user_id), role: Some(role) }
+        Self { user_id: Some(user_id), role: Some(role), system: false }
     }
 
     pub fn anonymous() -> Self {
-        Self { user_id: None, role: None }
+        Self { user_id: None, role: None, system: false }
+    }
+
+    pub fn system() -> Self {
+        Self { user_id: None, role: None, system: true }
+    }
+
+    /// The role as the entry records it.
+    fn role_name(&self) -> Option<&'static str> {
+        if self.system { Some(SYSTEM_ROLE) } else { self.role.map(|r| r.as_str()) }
     }
 }
 
@@ -138,7 +153,7 @@ pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<Audit
             "nextval(pg_get_serial_sequence('audit_logs', 'audit_id'))",
         ))
         .get_result(conn)?;
-        let actor_role = entry.actor.role.map(|r| r.as_str());
+        let actor_role = entry.actor.role_name();
         let entry_hash = chain::hash(&prev_hash, &content(audit_id, &entry, actor_role));
         diesel::insert_into(audit_logs::table)
             .values((
@@ -186,7 +201,7 @@ pub fn append_with_ids(conn: &mut PgConnection, entries: &[(i64, NewEntry<'_>)])
             for batch in entries.chunks(BATCH) {
                 let mut text = String::new();
                 for (audit_id, entry) in batch {
-                    let actor_role = entry.actor.role.map(|r| r.as_str());
+                    let actor_role = entry.actor.role_name();
                     let entry_hash = chain::hash(&prev_hash, &content(*audit_id, entry, actor_role));
                     let fields = [
                         audit_id.to_string(),

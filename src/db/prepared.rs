@@ -4,11 +4,11 @@
 //!
 //! Only for SQL whose text is built from constants, integers and described identifiers, so the cache stays
 //! small: values a user chooses go in as binds.
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
 use diesel::sql_types::{Bool, HasSqlType, Untyped};
 use std::marker::PhantomData;
 

@@ -216,7 +216,7 @@ fn load_audit_logs(conn: &mut PgConnection, dataset: &Dataset) -> Result<(), Imp
                 action: text("action"),
                 entity_type: text("entity_type"),
                 entity_id: text("entity_id").to_string(),
-                actor: Actor { user_id: user.parse::<i32>().ok(), role: roles.get(user).copied() },
+                actor: Actor { user_id: user.parse::<i32>().ok(), role: roles.get(user).copied(), system: false },
                 created_at: spec::parse_timestamp(text("created_at")).expect("validated timestamp"),
                 changes: no_changes.clone(),
             };

@@ -390,6 +390,7 @@ pub struct Person {
     pub status: String,
     pub vendor_id: Option<i32>,
     pub client_id: Option<i32>,
+    pub email: String,
 }
 
 /// The SQL types of a `Person` row.
@@ -400,11 +401,20 @@ type PersonRow = (
     diesel::sql_types::Text,
     diesel::sql_types::Nullable<diesel::sql_types::Integer>,
     diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+    diesel::sql_types::Text,
 );
 
 fn people<'a>() -> users::BoxedQuery<'a, Pg, PersonRow> {
     users::table
-        .select((users::user_id, users::name, users::role, users::status, users::vendor_id, users::client_id))
+        .select((
+            users::user_id,
+            users::name,
+            users::role,
+            users::status,
+            users::vendor_id,
+            users::client_id,
+            users::email,
+        ))
         .into_boxed()
 }
 
@@ -584,7 +594,8 @@ pub fn end_escalation(
 
 pub struct NewCommunication<'a> {
     pub incident_id: i32,
-    pub sender_id: i32,
+    /// `None` for the product's own communications.
+    pub sender_id: Option<i32>,
     pub recipient_id: Option<i32>,
     pub recipient_type: Option<&'a str>,
     pub communication_type: &'a str,
@@ -611,6 +622,50 @@ pub fn insert_communication(conn: &mut PgConnection, new: &NewCommunication<'_>)
         ))
         .returning(communications::communication_id)
         .get_result(conn)
+}
+
+/// How the client asked its contacts be told about its incidents, if it did.
+pub fn incident_notices(conn: &mut PgConnection, client_id: i32) -> QueryResult<Option<String>> {
+    clients::table.find(client_id).select(clients::incident_notices).first(conn)
+}
+
+/// A communication as its page and the timeline show it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = communications, check_for_backend(Pg))]
+pub struct CommunicationRow {
+    pub communication_id: i32,
+    pub sender_id: Option<i32>,
+    pub recipient_id: Option<i32>,
+    pub recipient_type: Option<String>,
+    pub communication_type: String,
+    pub delivery_method: String,
+    pub delivery_status: String,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failure_reason: Option<String>,
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The incident's communications.
+pub fn communications_of(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Vec<CommunicationRow>> {
+    communications::table
+        .filter(communications::incident_id.eq(incident_id))
+        .select(CommunicationRow::as_select())
+        .load(conn)
+}
+
+/// One of the incident's communications.
+pub fn communication(
+    conn: &mut PgConnection,
+    incident_id: i32,
+    communication_id: i32,
+) -> QueryResult<Option<CommunicationRow>> {
+    communications::table
+        .find(communication_id)
+        .filter(communications::incident_id.eq(incident_id))
+        .select(CommunicationRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The incident's active escalations: id, level and the target's name.

@@ -1,6 +1,8 @@
-//! The incident rules: the status lifecycle, severity classification, and who may be assigned or escalated to.
-//! Pure functions returning the reason for a refusal; who may act at all is `access::may`'s.
-use crate::domain::enums::{EscalationLevel, IncidentStatus, Role, Severity, UserStatus};
+//! The incident rules: the status lifecycle, severity classification, who may be assigned or escalated to, and
+//! whom a communication reaches. Pure functions returning the reason for a refusal; who may act at all is
+//! `access::may`'s.
+use crate::domain::enums::{EscalationLevel, IncidentStatus, RecipientType, Role, Severity, UserStatus};
+use strum::IntoEnumIterator;
 
 /// The moves the lifecycle allows from a status.
 pub fn next_statuses(from: IncidentStatus) -> &'static [IncidentStatus] {
@@ -129,6 +131,36 @@ pub fn check_recipient(
     }
 }
 
+/// The roles a recipient group names.
+fn group_roles(group: RecipientType) -> Vec<Role> {
+    match group {
+        RecipientType::ClientContacts => vec![Role::ClientContact],
+        RecipientType::ExecutiveTeam => vec![Role::Executive],
+        RecipientType::TechnicalTeam => vec![Role::TechnicalSupport],
+        RecipientType::AllStakeholders => Role::iter().collect(),
+    }
+}
+
+/// Who a recipient group reaches about an incident: the active users of the roles it names who may be told about
+/// the incident (`check_recipient`: provider staff not confined to another client, the incident's client's
+/// contacts, the contacts of the vendor that supports its component). So "client contacts" are the contacts of the
+/// incident's client only. With `check_recipient`, this is the one statement of who may be told what; both
+/// belong with the access rules.
+pub fn in_recipient_group(
+    group: RecipientType,
+    role: Role,
+    status: UserStatus,
+    organisation: (Option<i32>, Option<i32>),
+    incident: (i32, Option<i32>),
+) -> bool {
+    group_roles(group).contains(&role) && check_recipient("", status, organisation, incident).is_ok()
+}
+
+/// The roles whose active users `in_recipient_group` chooses among, for loading them.
+pub fn recipient_group_roles(group: RecipientType) -> Vec<&'static str> {
+    group_roles(group).iter().map(|role| role.as_str()).collect()
+}
+
 /// A classification question of the policy, and the severity it points to.
 pub struct Condition {
     pub name: &'static str,
@@ -214,6 +246,37 @@ mod tests {
             }
         }
     }
+    #[test]
+    fn a_recipient_group_reaches_its_roles_within_the_incidents_client_and_vendor() {
+        use RecipientType::*;
+        use Role::*;
+        let incident = (1, Some(7));
+        let active = UserStatus::Active;
+        let table = [
+            (ClientContacts, ClientContact, active, (Some(1), None), true),
+            (ClientContacts, ClientContact, active, (Some(2), None), false),
+            (ClientContacts, ClientContact, UserStatus::Inactive, (Some(1), None), false),
+            (ClientContacts, AccountManager, active, (Some(1), None), false),
+            (ExecutiveTeam, Executive, active, (None, None), true),
+            (ExecutiveTeam, Executive, active, (Some(2), None), false),
+            (ExecutiveTeam, IncidentManager, active, (None, None), false),
+            (TechnicalTeam, TechnicalSupport, active, (None, None), true),
+            (TechnicalTeam, TechnicalSupport, UserStatus::OnLeave, (None, None), false),
+            (AllStakeholders, SystemAdministrator, active, (None, None), true),
+            (AllStakeholders, ClientContact, active, (Some(1), None), true),
+            (AllStakeholders, ClientContact, active, (Some(2), None), false),
+            (AllStakeholders, VendorContact, active, (None, Some(7)), true),
+            (AllStakeholders, VendorContact, active, (None, Some(8)), false),
+        ];
+        for (group, role, status, organisation, expected) in table {
+            assert_eq!(
+                in_recipient_group(group, role, status, organisation, incident),
+                expected,
+                "{group:?} and a {status:?} {role:?} of {organisation:?}"
+            );
+        }
+    }
+
     use IncidentStatus::*;
 
     #[test]

@@ -1,18 +1,20 @@
 //! Incident use cases: each loads within scope, checks the rules, writes, logs and audits in the caller's
 //! transaction.
 use super::Incident;
+use super::queries::Person;
 use super::queries::{self, IncidentChanges, NewCommunication, NewEscalation, NewIncident, UpdateLog};
 use super::rules;
 use crate::access::{Action, Area, Rows, Scope, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
-use crate::domain::enums::{DeliveryStatus, EscalationLevel, IncidentStatus, Role, UserStatus};
+use crate::delivery::{self, Channel, Recipient};
+use crate::domain::enums::{DeliveryStatus, EscalationLevel, IncidentStatus, RecipientType, Role, UserStatus};
 use crate::forms::RefTable;
 use crate::forms::{FieldError, Values};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use diesel::PgConnection;
+use diesel::{PgConnection, QueryResult};
 
 pub type Refusal = crate::error::Refusal<Incident>;
 
@@ -166,6 +168,7 @@ pub fn report(
     .field("details", None::<String>, value(values, "details"))
     .field("detection_timestamp", None::<String>, Some(incident.detection_timestamp.to_rfc3339()));
     audit::record(conn, clock, actor(user), "create", "incident", incident.incident_id, changes)?;
+    notify_client(conn, clock, &incident, Notice::Reported)?;
     Ok(incident)
 }
 
@@ -281,6 +284,9 @@ pub fn update(
         audit_changes = audit_changes.field(field, Some(old), Some(new));
     }
     audit::record(conn, clock, actor(user), "update", "incident", incident_id, audit_changes)?;
+    if updated.status != current.status {
+        notify_client(conn, clock, &updated, Notice::StatusChanged(updated.status()))?;
+    }
     Ok(updated)
 }
 
@@ -410,7 +416,9 @@ pub fn end_escalation(
     Ok(())
 }
 
-/// Records a communication about the incident, to a user or to a kind of recipient.
+/// Records a communication about the incident, to a user or to a kind of recipient. Email and dashboard
+/// notifications go into the outbox, one delivery per person they reach, and stay pending until the worker has
+/// tried them; SMS, phone and chat are recorded by hand with the status the recorder gives.
 pub fn communicate(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -421,50 +429,190 @@ pub fn communicate(
     let incident = load(conn, user, incident_id)?;
     allowed(user, Action::Communicate)?;
     let recipient_id = id(values, "recipient_id");
-    let recipient_type = value(values, "recipient_type");
-    if recipient_id.is_none() && recipient_type.is_none() {
+    let group = value(values, "recipient_type").and_then(RecipientType::parse);
+    if recipient_id.is_none() && group.is_none() {
         return Err(Refusal::field("recipient_id", "Choose a recipient, or a kind of recipient."));
     }
-    if let Some(recipient) = recipient_id {
-        let person = queries::person(conn, recipient)?
-            .ok_or_else(|| Refusal::field("recipient_id", "Choose a recipient from the list."))?;
-        let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
-        rules::check_recipient(
-            &person.name,
-            UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
-            (person.client_id, person.vendor_id),
-            (incident.client_id, supporting_vendor),
-        )
-        .map_err(|message| Refusal::field("recipient_id", message))?;
+    let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
+    let named = match recipient_id {
+        None => None,
+        Some(recipient) => {
+            let person = queries::person(conn, recipient)?
+                .ok_or_else(|| Refusal::field("recipient_id", "Choose a recipient from the list."))?;
+            rules::check_recipient(
+                &person.name,
+                UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
+                (person.client_id, person.vendor_id),
+                (incident.client_id, supporting_vendor),
+            )
+            .map_err(|message| Refusal::field("recipient_id", message))?;
+            Some(person)
+        }
+    };
+    let method = value(values, "delivery_method").unwrap_or_default();
+    let delivered_by_us = Channel::parse(method).is_some();
+    let status = match value(values, "delivery_status") {
+        Some(status) if delivered_by_us && status != DeliveryStatus::Pending.as_str() => {
+            return Err(Refusal::field(
+                "delivery_status",
+                "Delivery status: Incident Desk sends email and dashboard notifications itself and sets their \
+                 status from the outcome; leave it empty.",
+            ));
+        }
+        status => status.unwrap_or(DeliveryStatus::Pending.as_str()),
+    };
+    let recipients = reached(conn, &incident, supporting_vendor, named, group)?;
+    if delivered_by_us && recipients.is_empty() {
+        return Err(Refusal::field(
+            "recipient_type",
+            "Communication: nobody active in this group may be told about this incident, so there is no one to \
+             send it to; choose a recipient or another group.",
+        ));
     }
-    let status = value(values, "delivery_status").unwrap_or("pending");
-    let now = clock.now();
-    let sent = matches!(DeliveryStatus::parse(status), Some(DeliveryStatus::Sent | DeliveryStatus::Delivered));
     let text = |name: &str| value(values, name).unwrap_or_default();
+    let outgoing = Outgoing {
+        sender_id: Some(user.user_id),
+        recipient_id,
+        recipient_type: group,
+        communication_type: text("communication_type"),
+        delivery_method: method,
+        delivery_status: status,
+        message: text("message"),
+    };
+    Ok(record_communication(conn, clock, actor(user), &incident, &outgoing, &recipients)?)
+}
+
+/// Who a communication reaches: the named recipient and the people of the recipient group, each once.
+fn reached(
+    conn: &mut PgConnection,
+    incident: &Incident,
+    supporting_vendor: Option<i32>,
+    named: Option<Person>,
+    group: Option<RecipientType>,
+) -> QueryResult<Vec<Person>> {
+    let mut people: Vec<Person> = named.into_iter().collect();
+    if let Some(group) = group {
+        let candidates = queries::active_people(conn, &rules::recipient_group_roles(group), None)?;
+        people.extend(candidates.into_iter().filter(|person| {
+            rules::in_recipient_group(
+                group,
+                Role::parse(&person.role).unwrap_or(Role::ClientContact),
+                UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
+                (person.client_id, person.vendor_id),
+                (incident.client_id, supporting_vendor),
+            )
+        }));
+    }
+    people.sort_by_key(|person| person.user_id);
+    people.dedup_by_key(|person| person.user_id);
+    Ok(people)
+}
+
+/// A communication about to be recorded.
+struct Outgoing<'a> {
+    /// `None`: the product's own (an automatic notice).
+    sender_id: Option<i32>,
+    recipient_id: Option<i32>,
+    recipient_type: Option<RecipientType>,
+    communication_type: &'a str,
+    delivery_method: &'a str,
+    delivery_status: &'a str,
+    message: &'a str,
+}
+
+/// Records the communication with its audit entry, and puts it in front of the people it reaches: into the
+/// outbox when the product delivers it, else straight onto their Notifications pages.
+fn record_communication(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    actor: Actor,
+    incident: &Incident,
+    outgoing: &Outgoing<'_>,
+    recipients: &[Person],
+) -> QueryResult<i32> {
+    let now = clock.now();
+    let channel = Channel::parse(outgoing.delivery_method);
+    let sent = matches!(
+        DeliveryStatus::parse(outgoing.delivery_status),
+        Some(DeliveryStatus::Sent | DeliveryStatus::Delivered)
+    );
     let communication_id = queries::insert_communication(
         conn,
         &NewCommunication {
-            incident_id,
-            sender_id: user.user_id,
-            recipient_id,
-            recipient_type,
-            communication_type: text("communication_type"),
-            delivery_method: text("delivery_method"),
-            delivery_status: status,
-            sent_at: sent.then_some(now),
-            message: text("message"),
+            incident_id: incident.incident_id,
+            sender_id: outgoing.sender_id,
+            recipient_id: outgoing.recipient_id,
+            recipient_type: outgoing.recipient_type.map(RecipientType::as_str),
+            communication_type: outgoing.communication_type,
+            delivery_method: outgoing.delivery_method,
+            delivery_status: outgoing.delivery_status,
+            sent_at: (sent && channel.is_none()).then_some(now),
+            message: outgoing.message,
             now,
         },
     )?;
-    // The message itself is part of the record: what was told to whom is what an auditor asks.
-    let changes =
-        ["recipient_id", "recipient_type", "communication_type", "delivery_method", "delivery_status", "message"]
-            .iter()
-            .fold(Changes::new().field("incident_id", None::<String>, Some(incident_id)), |changes, field| {
-                changes.field(field, None::<String>, value(values, field))
-            });
-    audit::record(conn, clock, actor(user), "create", "communication", communication_id, changes)?;
+    match channel {
+        Some(channel) => {
+            let recipients: Vec<Recipient> =
+                recipients.iter().map(|p| Recipient { user_id: p.user_id, email: p.email.clone() }).collect();
+            delivery::enqueue(conn, communication_id, channel, &recipients, now)?;
+        }
+        None => {
+            let users: Vec<i32> = recipients.iter().map(|p| p.user_id).collect();
+            crate::notifications::queries::add(conn, communication_id, &users, now)?;
+        }
+    }
+    let changes = Changes::new()
+        .field("incident_id", None::<String>, Some(incident.incident_id))
+        .field("recipient_id", None::<String>, outgoing.recipient_id)
+        .field("recipient_type", None::<String>, outgoing.recipient_type.map(RecipientType::as_str))
+        .field("communication_type", None::<String>, Some(outgoing.communication_type))
+        .field("delivery_method", None::<String>, Some(outgoing.delivery_method))
+        .field("delivery_status", None::<String>, Some(outgoing.delivery_status))
+        // The message itself is part of the record: what was told to whom is what an auditor asks.
+        .field("message", None::<String>, Some(outgoing.message))
+        .field("recipients", None::<String>, Some(recipients.len()));
+    audit::record(conn, clock, actor, "create", "communication", communication_id, changes)?;
     Ok(communication_id)
+}
+
+/// What happened to an incident that its client may ask to be told about.
+#[derive(Debug, Clone, Copy)]
+enum Notice {
+    Reported,
+    StatusChanged(IncidentStatus),
+}
+
+/// Tells the incident's client's contacts what happened, when the client asked for it (`incident_notices`):
+/// a communication from the product itself, through the same outbox.
+fn notify_client(conn: &mut PgConnection, clock: &Clock, incident: &Incident, notice: Notice) -> QueryResult<()> {
+    let Some(method) = queries::incident_notices(conn, incident.client_id)? else { return Ok(()) };
+    let group = RecipientType::ClientContacts;
+    let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
+    let recipients = reached(conn, incident, supporting_vendor, None, Some(group))?;
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let id = incident.incident_id;
+    let (communication_type, message) = match notice {
+        Notice::Reported => ("notification", format!("Incident {id} was reported: {}.", incident.title)),
+        Notice::StatusChanged(IncidentStatus::Resolved) => {
+            ("resolution", format!("Incident {id} is resolved: {}.", incident.title))
+        }
+        Notice::StatusChanged(status) => {
+            ("update", format!("Incident {id} is now {}: {}.", status.label().to_lowercase(), incident.title))
+        }
+    };
+    let outgoing = Outgoing {
+        sender_id: None,
+        recipient_id: None,
+        recipient_type: Some(group),
+        communication_type,
+        delivery_method: &method,
+        delivery_status: DeliveryStatus::Pending.as_str(),
+        message: &message,
+    };
+    record_communication(conn, clock, Actor::system(), incident, &outgoing, &recipients).map(|_| ())
 }
 
 #[cfg(test)]

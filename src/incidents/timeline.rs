@@ -1,9 +1,9 @@
 //! One timeline of everything that happened to an incident, newest first.
 use super::Incident;
 use super::queries;
-use crate::access::{Action, Sight, Target};
+use crate::access::{Action, Area, Sight, Target};
 use crate::domain::enums::{DeliveryMethod, DeliveryStatus, EscalationLevel, RecipientType};
-use crate::schema::{communications, incident_escalations, incident_updates};
+use crate::schema::{incident_escalations, incident_updates};
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -61,25 +61,12 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         ))
         .load(conn)?;
     #[allow(clippy::type_complexity)]
-    let messages: Vec<(i32, Option<i32>, Option<String>, String, String, String, Option<String>, DateTime<Utc>)> =
-        communications::table
-            .filter(communications::incident_id.eq(incident.incident_id))
-            .select((
-                communications::sender_id,
-                communications::recipient_id,
-                communications::recipient_type,
-                communications::communication_type,
-                communications::delivery_method,
-                communications::delivery_status,
-                communications::message,
-                communications::created_at,
-            ))
-            .load(conn)?;
+    let messages = queries::communications_of(conn, incident.incident_id)?;
 
     let mut ids = vec![incident.reporter_user_id];
     ids.extend(updates.iter().map(|u| u.0));
     ids.extend(escalations.iter().flat_map(|e| [Some(e.0), Some(e.1), e.7]).flatten());
-    ids.extend(messages.iter().flat_map(|m| [Some(m.0), m.1]).flatten());
+    ids.extend(messages.iter().flat_map(|m| [m.sender_id, m.recipient_id]).flatten());
     ids.sort_unstable();
     ids.dedup();
     let names: HashMap<i32, String> = queries::names(conn, &ids)?.into_iter().collect();
@@ -130,24 +117,32 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
             });
         }
     }
-    for (sender, recipient, recipient_type, kind, method, status, message, at) in messages {
-        if !Sight::of(&viewer.actor()).sees_communication(viewer.user_id, recipient, recipient_type.as_deref()) {
+    let sight = Sight::of(&viewer.actor());
+    // How each delivery went is the provider's to see.
+    let staff = viewer.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
+    for message in messages {
+        let (recipient, recipient_type) = (message.recipient_id, message.recipient_type.as_deref());
+        if !sight.sees_communication(viewer.user_id, recipient, recipient_type) {
             continue;
         }
-        let to = match (recipient, recipient_type.as_deref().and_then(RecipientType::parse)) {
+        let (kind, method, status) = (&message.communication_type, &message.delivery_method, &message.delivery_status);
+        let to = match (recipient, recipient_type.and_then(RecipientType::parse)) {
             (Some(id), _) => name(id),
             (None, Some(group)) => group.label().to_lowercase(),
             (None, None) => "nobody".into(),
         };
-        let method = DeliveryMethod::parse(&method).map_or(method.clone(), |m| m.label().to_string());
-        let status = DeliveryStatus::parse(&status).map_or(status.clone(), |s| s.label().to_lowercase());
+        let method = DeliveryMethod::parse(method).map_or(method.clone(), |m| m.label().to_string());
+        let status = DeliveryStatus::parse(status).map_or(status.clone(), |s| s.label().to_lowercase());
+        let href = format!("/incidents/{}/communications/{}", incident.incident_id, message.communication_id);
         entries.push(Entry {
-            at,
-            who: name(sender),
+            at: message.created_at,
+            // The product's own communications (automatic notices) have no sender.
+            who: message.sender_id.map_or_else(|| "Incident Desk".to_string(), &name),
             kind: "Communication",
-            summary: format!("Sent {} {} to {to} by {method} ({status})", article(&kind), words(&kind)),
-            detail: message,
-            href: None,
+            summary: format!("Sent {} {} to {to} by {method} ({status})", article(kind), words(kind)),
+            detail: message.message,
+            // Staff see how its deliveries went.
+            href: staff.then_some(href),
         });
     }
     entries.extend(procedure_entries(conn, incident.incident_id, viewer)?);

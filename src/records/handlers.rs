@@ -125,13 +125,7 @@ fn read_filters(resource: &'static Resource, query: &HashMap<String, String>) ->
         }
         filters.push((*name, value.to_string()));
     }
-    let page =
-        match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-            None => 1,
-            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-            })?,
-        };
+    let page = crate::web::respond::page_number(query)?;
     Ok((filters, page))
 }
 

@@ -8,6 +8,12 @@ fn timezones() -> Vec<(&'static str, &'static str)> {
     vec![("UTC", "UTC"), ("GMT", "GMT"), ("CET", "CET"), ("EST", "EST"), ("CST", "CST"), ("PST", "PST")]
 }
 
+/// How a client's contacts may be told about its incidents without anyone writing (the methods the product
+/// delivers itself).
+fn notice_methods() -> Vec<(&'static str, &'static str)> {
+    [DeliveryMethod::Email, DeliveryMethod::DashboardNotification].map(|m| (m.as_str(), m.label())).to_vec()
+}
+
 pub static CLIENT_REF: RefTable = RefTable {
     table: "clients",
     key: "client_id",
@@ -58,6 +64,10 @@ pub static CLIENTS: Resource = Resource {
         field("industry", "Industry", Text).optional(),
         field("country", "Country", Text).optional(),
         field("status", "Status", Choice(OrganisationStatus::choices)).default("active"),
+        field("incident_notices", "Incident notices to contacts", Choice(notice_methods)).optional().hint(
+            "Tell this client's contacts, without anyone writing, when one of its incidents is reported, changes \
+             status or is resolved. Leave empty for no automatic notices",
+        ),
     ],
     columns: &["client_type", "industry", "status"],
     filters: &["status", "client_type"],

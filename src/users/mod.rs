@@ -23,7 +23,16 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub lock_version: i32,
+    /// Notifications not yet read. Read with the user on every request, so the header's count costs no
+    /// statement of its own.
+    #[diesel(select_expression = diesel::dsl::sql::<diesel::sql_types::BigInt>(UNREAD_NOTIFICATIONS))]
+    #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>)]
+    pub unread_notifications: i64,
 }
+
+/// The user's unread notifications, beside the columns of `users`.
+const UNREAD_NOTIFICATIONS: &str =
+    "(SELECT count(*) FROM notifications n WHERE n.user_id = users.user_id AND n.read_at IS NULL)";
 
 impl User {
     /// The role; the database only holds valid values, so an unknown one is treated as a contact (least access).

@@ -32,11 +32,20 @@ pub struct AppState {
     /// A reverse proxy whose `X-Forwarded-For` names the client (`TRUSTED_PROXY`); without one, the peer is.
     pub trusted_proxy: Option<std::net::IpAddr>,
     pub history_figures: std::sync::Arc<crate::dashboards::HistoryFigures>,
+    /// Where email goes, in words for the communication page (`delivery::mail::Mailer::described`).
+    pub mail_destination: String,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, clock: Clock) -> Self {
-        Self { pool, clock, hashing: HashingPool::default(), trusted_proxy: None, history_figures: Default::default() }
+        Self {
+            pool,
+            clock,
+            hashing: HashingPool::default(),
+            trusted_proxy: None,
+            history_figures: Default::default(),
+            mail_destination: "written as .eml files under the data folder (no mail server is set)".into(),
+        }
     }
 
     /// The address a request came from: the peer's, or the one a trusted proxy forwards.
@@ -48,6 +57,11 @@ impl AppState {
             return forwarded.rsplit(',').next().map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
         }
         Some(peer.to_string())
+    }
+
+    /// The state, saying where email goes.
+    pub fn with_mail_destination(self, described: &str) -> Self {
+        Self { mail_destination: described.to_string(), ..self }
     }
 
     /// Runs blocking database work on a pooled connection, off the async workers.

@@ -18,6 +18,7 @@ const AREAS: &[(&str, &str, Option<Action>)] = &[
     ("Incidents", "/incidents", Some(Action::Read(Area::Incidents))),
     ("Procedures", "/procedures", Some(Action::Read(Area::Problems))),
     ("Knowledge base", "/kb", Some(Action::Read(Area::Articles))),
+    ("Notifications", "/notifications", None),
     ("Clients", "/clients", Some(Action::Read(Area::Clients))),
     ("Users", "/users", Some(Action::Read(Area::Users))),
     ("Vendors", "/vendors", Some(Action::Read(Area::Vendors))),
@@ -37,6 +38,8 @@ pub struct Page {
     pub nav: Vec<NavLink>,
     pub csrf_token: String,
     pub flash: Option<String>,
+    /// The signed-in user's unread notifications, for the header.
+    pub unread: i64,
 }
 
 impl Page {
@@ -57,6 +60,7 @@ impl Page {
             nav,
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),
+            unread: user.unread_notifications,
         }
     }
 
@@ -70,6 +74,7 @@ impl Page {
             nav: Vec::new(),
             csrf_token,
             flash: session::take_flash(session),
+            unread: 0,
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::access::Area as A;
 use crate::dashboards::handlers as dashboards;
 use crate::explainer::handlers as explainer;
 use crate::incidents::handlers as incidents;
+use crate::notifications::handlers as notifications;
 use crate::records::handlers::{
     self as records, Analyses, Articles, Changes, Clients, Components, Metrics, Problems, Products, Reports, Reviews,
     Rollbacks, Slas, Subscriptions, Users, Vendors, WorkOrders, Workarounds,
@@ -72,6 +73,9 @@ route_table! {
     get "/" => dashboards::home, "dashboard for the signed-in role", SignedIn;
     get "/account/password" => auth::handlers::password_form, "show change own password form", SignedIn;
     post "/account/password" => auth::handlers::change_password, "change own password", SignedIn;
+    get "/notifications" => notifications::list, "list own notifications", SignedIn;
+    post "/notifications/read" => notifications::mark_all_read, "mark all own notifications read", SignedIn;
+    post "/notifications/{id}/read" => notifications::mark_read, "mark own notification of a communication read", SignedIn;
     get "/incidents" => incidents::list, "list incidents", Do(Read(A::Incidents));
     get "/incidents.csv" => incidents::export, "export incidents as CSV", Do(Read(A::Incidents));
     get "/incidents/new" => incidents::new, "show report incident form", Do(Create(A::Incidents));
@@ -88,6 +92,7 @@ route_table! {
     post "/incidents/{id}/escalations/{escalation_id}/cancel" => incidents::cancel_escalation, "cancel escalation", Do(Escalate);
     get "/incidents/{id}/communications/new" => incidents::communication_form, "show record communication form", Do(Communicate);
     post "/incidents/{id}/communications" => incidents::communicate, "record communication", Do(Communicate);
+    get "/incidents/{id}/communications/{communication_id}" => incidents::communication, "show communication and its deliveries", Do(ReadInternal(A::Incidents));
     get "/clients" => records::list::<Clients>, "list clients", Do(Read(A::Clients));
     get "/clients.csv" => records::export::<Clients>, "export clients as CSV", Do(Read(A::Clients));
     get "/clients/new" => records::new::<Clients>, "show new client form", Do(Create(A::Clients));

@@ -103,6 +103,24 @@ fn load(conn: &mut PgConnection, path: &str, id: i32, actor: &rules::Actor) -> R
     }
 }
 
+/// Whether `actor` has a notification of this communication, on an incident they see (the route's own
+/// confinement), or it does not exist for them.
+fn own_notification(conn: &mut PgConnection, actor: &rules::Actor, communication: i32) -> Expect {
+    use incident_desk::schema::{communications, notifications};
+    let told: Option<i32> = notifications::table
+        .inner_join(communications::table)
+        .filter(notifications::user_id.eq(actor.user_id))
+        .filter(notifications::communication_id.eq(communication))
+        .select(communications::incident_id)
+        .first(conn)
+        .optional()
+        .unwrap();
+    match told.map(|incident| incident_desk::incidents::service::load_as(conn, actor, incident)) {
+        Some(Ok(_)) => Expect::Allowed,
+        _ => Expect::NotFound,
+    }
+}
+
 /// The expected outcome of a route, from the route table's access and the single rule set: a role that may not
 /// read the area is refused (403); a record outside the actor's scope does not exist for them (404); then the
 /// action's rule decides.
@@ -116,6 +134,11 @@ pub fn expect(
     let action = match (route.access, actor) {
         (Access::Public, _) => return Expect::Allowed,
         (_, None) => return Expect::SignIn,
+        // One's own notification: the one of a communication addressed to them, on an incident they see.
+        (Access::SignedIn, Some(actor)) if route.path.contains("{id}") => {
+            let actor = actor.rules_actor(conn);
+            return own_notification(conn, &actor, records.id("/notifications", which));
+        }
         (Access::SignedIn, _) => return Expect::Allowed,
         (Access::Do(action), Some(_)) => action,
     };
@@ -155,12 +178,18 @@ impl Records {
     }
 
     pub fn path(&self, route: &RouteInfo, which: Which) -> String {
-        let Some(&(area, _, _)) = area_of(route) else { return route.path.to_string() };
+        // One's own notifications are named by their communication.
+        let area = match area_of(route) {
+            Some(&(area, _, _)) => area,
+            None if route.path.starts_with("/notifications/") => "/notifications",
+            None => return route.path.to_string(),
+        };
         let escalation = if which == Which::InScope { self.escalation_in } else { self.escalation_out };
         route
             .path
             .replace("{id}", &self.id(area, which).to_string())
             .replace("{escalation_id}", &escalation.to_string())
+            .replace("{communication_id}", &self.id("/notifications", which).to_string())
     }
 }
 
@@ -319,6 +348,33 @@ fn side(conn: &mut PgConnection, w: &World, which: Which) -> (Vec<(&'static str,
          VALUES ({incident}, {support}, {manager}, 'management', '{mark} customer impact', now(), 'active') RETURNING escalation_id AS id"
         ),
     );
+    // A communication about the incident: on the notifications of everyone who may see it (in scope: every user
+    // of the world; outside it: the staff not confined to a client).
+    let communication = sql_id(
+        conn,
+        &format!(
+            "INSERT INTO communications (incident_id, sender_id, recipient_type, communication_type, delivery_method, message) \
+         VALUES ({incident}, {manager}, 'all_stakeholders', 'update', 'email', '{mark} status update') RETURNING communication_id AS id"
+        ),
+    );
+    let told = if ours {
+        "TRUE"
+    } else {
+        "role IN ('system_administrator', 'incident_manager', 'technical_support', 'account_manager', 'executive') AND client_id IS NULL"
+    };
+    diesel::sql_query(format!(
+        "INSERT INTO notifications (user_id, communication_id, created_at) SELECT user_id, {communication}, now() FROM users WHERE {told}"
+    ))
+    .execute(conn)
+    .expect("notifications");
+    diesel::sql_query(format!(
+        "INSERT INTO deliveries (communication_id, recipient_user_id, channel, address, status, next_attempt_at, created_at) \
+         SELECT {communication}, user_id, 'email', email, 'pending', now(), now() FROM users WHERE {told}"
+    ))
+    .execute(conn)
+    .expect("deliveries");
+    let mut records = records;
+    records.push(("/notifications", communication));
     (records, escalation)
 }
 

@@ -44,7 +44,16 @@ fn grow(conn: &mut diesel::PgConnection, incident: i32, n: usize) {
          INSERT INTO knowledge_base_articles (incident_id, title, article_type, category, created_by_user, status)
          SELECT {incident}, 'Article ' || g, 'faq', 'process', (SELECT min(user_id) FROM users), 'published' FROM generate_series(1, {n}) g;
          INSERT INTO post_incident_reviews (incident_id, facilitator_user, scheduled_date, overall_rating)
-         SELECT {incident}, (SELECT min(user_id) FROM users), now(), 'good' FROM generate_series(1, {n}) g;"
+         SELECT {incident}, (SELECT min(user_id) FROM users), now(), 'good' FROM generate_series(1, {n}) g;
+         INSERT INTO users (name, email, role) SELECT 'Grown user ' || g, 'grown' || g || '@provider.example', 'technical_support' FROM generate_series(1, {n}) g;
+         INSERT INTO notifications (user_id, communication_id, created_at)
+         SELECT u.user_id, c.communication_id, now() FROM users u, communications c WHERE c.incident_id = {incident}
+         ON CONFLICT DO NOTHING;
+         INSERT INTO deliveries (communication_id, recipient_user_id, channel, address, status, next_attempt_at, created_at)
+         SELECT (SELECT min(communication_id) FROM communications WHERE incident_id = {incident}), user_id, 'email',
+                'grown.' || user_id || '@example.com', 'pending', now(), now()
+         FROM (SELECT user_id FROM users u WHERE NOT EXISTS (SELECT FROM deliveries d WHERE d.recipient_user_id = u.user_id
+               AND d.communication_id = (SELECT min(communication_id) FROM communications WHERE incident_id = {incident}))) u;"
     ))
     .expect("grow the data");
 }

@@ -356,6 +356,8 @@ fn table_of(path: &str) -> Option<(&'static str, &'static str)> {
 fn instances(conn: &mut PgConnection, pattern: &str) -> Vec<String> {
     let sql = if pattern.contains("{escalation_id}") {
         "SELECT escalation_id AS id, incident_id AS parent FROM incident_escalations ORDER BY 1 DESC".to_string()
+    } else if pattern.starts_with("/notifications/{id}") {
+        "SELECT DISTINCT communication_id AS id, NULL::integer AS parent FROM notifications ORDER BY 1 DESC".to_string()
     } else if let Some((table, key)) = table_of(pattern).filter(|_| pattern.contains("{id}")) {
         format!("SELECT {key} AS id, NULL::integer AS parent FROM {table} ORDER BY 1 DESC")
     } else {
@@ -428,6 +430,13 @@ impl Harness {
             .execute(&mut conn)
             .expect("records waiting for approval");
         }
+        // Nor notifications: the latest communications are on everyone's, to mark read.
+        diesel::sql_query(
+            "INSERT INTO notifications (user_id, communication_id, created_at) SELECT user_id, communication_id, now() \
+             FROM users, (SELECT communication_id FROM communications ORDER BY 1 DESC LIMIT 3) latest",
+        )
+        .execute(&mut conn)
+        .expect("notifications to read");
         #[derive(QueryableByName)]
         struct Table {
             #[diesel(sql_type = diesel::sql_types::Text)]
