@@ -73,6 +73,54 @@ impl Scope {
     }
 }
 
+/// What decides whether a scope sees an incident, known without asking the database again: its client, the vendor
+/// that supports its component, and the vendors it was escalated to. `Scope::sees` reads the same definition as
+/// `Scope::incidents` over these facts, to decide about people other than the actor (whom a communication may
+/// reach); tests/app/scope.rs holds the two to the same answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentFacts {
+    pub client_id: i32,
+    pub supporting_vendor: Option<i32>,
+    pub escalated_vendors: Vec<i32>,
+}
+
+impl Scope {
+    /// Whether this scope sees the incident these facts describe.
+    pub fn sees(self, incident: &IncidentFacts) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Client(client) => client == incident.client_id,
+            Scope::Vendor(vendor) => {
+                incident.supporting_vendor == Some(vendor) || incident.escalated_vendors.contains(&vendor)
+            }
+            Scope::Nothing => false,
+        }
+    }
+}
+
+/// The facts that decide who sees an incident, read from the database.
+pub fn incident_facts(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Option<IncidentFacts>> {
+    let Some((client_id, supporting_vendor)) = incidents::table
+        .find(incident_id)
+        .inner_join(infrastructure_components::table.left_join(products::table))
+        .select((incidents::client_id, products::support_vendor_id.nullable()))
+        .first::<(i32, Option<i32>)>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let escalated_vendors: Vec<Option<i32>> = vendor_escalations()
+        .inner_join(users::table.on(users::user_id.eq(incident_escalations::escalated_to_user)))
+        .filter(incident_escalations::incident_id.eq(incident_id))
+        .select(users::vendor_id)
+        .load(conn)?;
+    Ok(Some(IncidentFacts {
+        client_id,
+        supporting_vendor,
+        escalated_vendors: escalated_vendors.into_iter().flatten().collect(),
+    }))
+}
+
 /// The escalations that bring an incident into a vendor's scope: those at the vendor level, to whichever vendor
 /// the person escalated to works for.
 pub fn vendor_escalations() -> incident_escalations::BoxedQuery<'static, Pg> {

@@ -393,6 +393,20 @@ pub struct Person {
     pub email: String,
 }
 
+impl Person {
+    /// The person as the access rules see them.
+    pub fn actor(&self) -> crate::access::Actor {
+        crate::access::Actor {
+            user_id: self.user_id,
+            role: crate::domain::enums::Role::parse(&self.role).unwrap_or(crate::domain::enums::Role::ClientContact),
+            client_id: self.client_id,
+            vendor_id: self.vendor_id,
+            status: crate::domain::enums::UserStatus::parse(&self.status)
+                .unwrap_or(crate::domain::enums::UserStatus::Inactive),
+        }
+    }
+}
+
 /// The SQL types of a `Person` row.
 type PersonRow = (
     diesel::sql_types::Integer,

@@ -107,21 +107,12 @@ pub fn check_escalation_target(
     ))
 }
 
-/// Whom a communication about an incident may go to: provider staff, the incident's client's people and the
-/// contacts of the vendor that supports its component; never another client's or another vendor's people.
-pub fn check_recipient(
-    name: &str,
-    status: UserStatus,
-    (client, vendor): (Option<i32>, Option<i32>),
-    (incident_client, supporting_vendor): (i32, Option<i32>),
-) -> Result<(), String> {
+/// Whom a communication about an incident may go to: an active person who may see the incident (their scope, as
+/// `access::Scope::sees` decides it: provider staff, the incident's client's people, the contacts of the vendors
+/// that support it or that it was escalated to); never another client's or another vendor's people.
+pub fn check_recipient(name: &str, status: UserStatus, sees_the_incident: bool) -> Result<(), String> {
     check_active("Communication", name, status)?;
-    let theirs = match (client, vendor) {
-        (Some(client), _) => client == incident_client,
-        (None, Some(vendor)) => Some(vendor) == supporting_vendor,
-        (None, None) => true,
-    };
-    if theirs {
+    if sees_the_incident {
         Ok(())
     } else {
         Err(format!(
@@ -141,19 +132,10 @@ fn group_roles(group: RecipientType) -> Vec<Role> {
     }
 }
 
-/// Who a recipient group reaches about an incident: the active users of the roles it names who may be told about
-/// the incident (`check_recipient`: provider staff not confined to another client, the incident's client's
-/// contacts, the contacts of the vendor that supports its component). So "client contacts" are the contacts of the
-/// incident's client only. With `check_recipient`, this is the one statement of who may be told what; both
-/// belong with the access rules.
-pub fn in_recipient_group(
-    group: RecipientType,
-    role: Role,
-    status: UserStatus,
-    organisation: (Option<i32>, Option<i32>),
-    incident: (i32, Option<i32>),
-) -> bool {
-    group_roles(group).contains(&role) && check_recipient("", status, organisation, incident).is_ok()
+/// Who a recipient group reaches about an incident: the active users of the roles it names who may see the
+/// incident. So "client contacts" are the contacts of the incident's client only.
+pub fn in_recipient_group(group: RecipientType, role: Role, status: UserStatus, sees_the_incident: bool) -> bool {
+    group_roles(group).contains(&role) && check_recipient("", status, sees_the_incident).is_ok()
 }
 
 /// The roles whose active users `in_recipient_group` chooses among, for loading them.
@@ -228,52 +210,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn communications_go_to_staff_and_the_incidents_own_client_and_vendor() {
-        let incident = (1, Some(7));
+    fn communications_go_to_active_people_who_see_the_incident() {
         let table = [
-            ((None, None), UserStatus::Active, Ok(())),
-            ((Some(1), None), UserStatus::Active, Ok(())),
-            ((None, Some(7)), UserStatus::Active, Ok(())),
-            ((Some(2), None), UserStatus::Active, Err("works for another client or vendor")),
-            ((None, Some(8)), UserStatus::Active, Err("works for another client or vendor")),
-            ((Some(1), None), UserStatus::OnLeave, Err("is on leave")),
+            (UserStatus::Active, true, Ok(())),
+            (UserStatus::Active, false, Err("works for another client or vendor")),
+            (UserStatus::OnLeave, true, Err("is on leave")),
         ];
-        for (organisation, status, expected) in table {
-            let result = check_recipient("Kim", status, organisation, incident);
+        for (status, sees, expected) in table {
+            let result = check_recipient("Kim", status, sees);
             match expected {
-                Ok(()) => assert_eq!(result, Ok(()), "{organisation:?}"),
-                Err(words) => assert!(result.unwrap_err().contains(words), "{organisation:?} {status:?}"),
+                Ok(()) => assert_eq!(result, Ok(()), "{status:?} {sees}"),
+                Err(words) => assert!(result.unwrap_err().contains(words), "{status:?} {sees}"),
             }
         }
     }
+
     #[test]
-    fn a_recipient_group_reaches_its_roles_within_the_incidents_client_and_vendor() {
+    fn a_recipient_group_reaches_its_active_roles_who_see_the_incident() {
         use RecipientType::*;
         use Role::*;
-        let incident = (1, Some(7));
         let active = UserStatus::Active;
         let table = [
-            (ClientContacts, ClientContact, active, (Some(1), None), true),
-            (ClientContacts, ClientContact, active, (Some(2), None), false),
-            (ClientContacts, ClientContact, UserStatus::Inactive, (Some(1), None), false),
-            (ClientContacts, AccountManager, active, (Some(1), None), false),
-            (ExecutiveTeam, Executive, active, (None, None), true),
-            (ExecutiveTeam, Executive, active, (Some(2), None), false),
-            (ExecutiveTeam, IncidentManager, active, (None, None), false),
-            (TechnicalTeam, TechnicalSupport, active, (None, None), true),
-            (TechnicalTeam, TechnicalSupport, UserStatus::OnLeave, (None, None), false),
-            (AllStakeholders, SystemAdministrator, active, (None, None), true),
-            (AllStakeholders, ClientContact, active, (Some(1), None), true),
-            (AllStakeholders, ClientContact, active, (Some(2), None), false),
-            (AllStakeholders, VendorContact, active, (None, Some(7)), true),
-            (AllStakeholders, VendorContact, active, (None, Some(8)), false),
+            (ClientContacts, ClientContact, active, true, true),
+            (ClientContacts, ClientContact, active, false, false),
+            (ClientContacts, ClientContact, UserStatus::Inactive, true, false),
+            (ClientContacts, AccountManager, active, true, false),
+            (ExecutiveTeam, Executive, active, true, true),
+            (ExecutiveTeam, IncidentManager, active, true, false),
+            (TechnicalTeam, TechnicalSupport, UserStatus::OnLeave, true, false),
+            (AllStakeholders, SystemAdministrator, active, true, true),
+            (AllStakeholders, VendorContact, active, true, true),
+            (AllStakeholders, VendorContact, active, false, false),
         ];
-        for (group, role, status, organisation, expected) in table {
-            assert_eq!(
-                in_recipient_group(group, role, status, organisation, incident),
-                expected,
-                "{group:?} and a {status:?} {role:?} of {organisation:?}"
-            );
+        for (group, role, status, sees, expected) in table {
+            assert_eq!(in_recipient_group(group, role, status, sees), expected, "{group:?} and a {status:?} {role:?}");
         }
     }
 

@@ -433,7 +433,7 @@ pub fn communicate(
     if recipient_id.is_none() && group.is_none() {
         return Err(Refusal::field("recipient_id", "Choose a recipient, or a kind of recipient."));
     }
-    let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
+    let facts = crate::access::scope::incident_facts(conn, incident.incident_id)?.ok_or(Refusal::NotFound)?;
     let named = match recipient_id {
         None => None,
         Some(recipient) => {
@@ -442,8 +442,7 @@ pub fn communicate(
             rules::check_recipient(
                 &person.name,
                 UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
-                (person.client_id, person.vendor_id),
-                (incident.client_id, supporting_vendor),
+                person.actor().scope().sees(&facts),
             )
             .map_err(|message| Refusal::field("recipient_id", message))?;
             Some(person)
@@ -461,7 +460,7 @@ pub fn communicate(
         }
         status => status.unwrap_or(DeliveryStatus::Pending.as_str()),
     };
-    let recipients = reached(conn, &incident, supporting_vendor, named, group)?;
+    let recipients = reached(conn, &facts, named, group)?;
     if delivered_by_us && recipients.is_empty() {
         return Err(Refusal::field(
             "recipient_type",
@@ -485,8 +484,7 @@ pub fn communicate(
 /// Who a communication reaches: the named recipient and the people of the recipient group, each once.
 fn reached(
     conn: &mut PgConnection,
-    incident: &Incident,
-    supporting_vendor: Option<i32>,
+    incident: &crate::access::scope::IncidentFacts,
     named: Option<Person>,
     group: Option<RecipientType>,
 ) -> QueryResult<Vec<Person>> {
@@ -498,8 +496,7 @@ fn reached(
                 group,
                 Role::parse(&person.role).unwrap_or(Role::ClientContact),
                 UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
-                (person.client_id, person.vendor_id),
-                (incident.client_id, supporting_vendor),
+                person.actor().scope().sees(incident),
             )
         }));
     }
@@ -588,8 +585,8 @@ enum Notice {
 fn notify_client(conn: &mut PgConnection, clock: &Clock, incident: &Incident, notice: Notice) -> QueryResult<()> {
     let Some(method) = queries::incident_notices(conn, incident.client_id)? else { return Ok(()) };
     let group = RecipientType::ClientContacts;
-    let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
-    let recipients = reached(conn, incident, supporting_vendor, None, Some(group))?;
+    let Some(facts) = crate::access::scope::incident_facts(conn, incident.incident_id)? else { return Ok(()) };
+    let recipients = reached(conn, &facts, None, Some(group))?;
     if recipients.is_empty() {
         return Ok(());
     }

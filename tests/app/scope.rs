@@ -2,7 +2,8 @@
 //! hand-written SQL (dashboards), in the described-records engine (incident summaries, reports, procedure records,
 //! reference choices), and behind the pages (list, search, CSV export, incident pages, print views). Every
 //! rendering returns the same incidents, for a client contact, a vendor contact with and without an escalation to
-//! their vendor, staff, and a contact without an organisation.
+//! their vendor, staff, and a contact without an organisation. `Scope::sees`, which decides over an incident's
+//! facts whom a communication may reach, gives the same answers.
 use crate::fixtures::{self, World, world};
 use crate::support::*;
 use diesel::prelude::*;
@@ -102,6 +103,15 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
         .chain([i32::MAX])
         .filter(|id| records::reference_exists(conn, &procedures::INCIDENT_REF, &id.to_string(), sight).unwrap())
         .collect();
+    // Decided over the facts, as for whom a communication may reach.
+    let all_ids: Vec<i32> = incident_desk::schema::incidents::table
+        .select(incident_desk::schema::incidents::incident_id)
+        .load(conn)
+        .unwrap();
+    let by_facts = all_ids
+        .into_iter()
+        .filter(|id| scope.sees(&incident_desk::access::scope::incident_facts(conn, *id).unwrap().unwrap()))
+        .collect();
     let condition: Vec<Id> = match sight.rows(Rows::Incidents, "incidents") {
         Some(condition) => prepared("SELECT incident_id AS id FROM incidents WHERE ").append(condition).load(conn),
         None => prepared("SELECT incident_id AS id FROM incidents").load(conn),
@@ -118,6 +128,7 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
         ("problem tickets", problems),
         ("reference choices", choices),
         ("reference checks", reference_checked),
+        ("decisions over the facts", by_facts),
     ]
 }
 
