@@ -139,7 +139,7 @@ pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<Audit
         ))
         .get_result(conn)?;
         let actor_role = entry.actor.role.map(|r| r.as_str());
-        let entry_hash = chain::hash(&prev_hash, &content(audit_id, &entry, actor_role));
+        let entry_hash = hash_of(&prev_hash, audit_id, &entry);
         diesel::insert_into(audit_logs::table)
             .values((
                 audit_logs::audit_id.eq(audit_id),
@@ -156,6 +156,11 @@ pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<Audit
             .returning(AuditEntry::as_returning())
             .get_result(conn)
     })
+}
+
+/// The hash `entry` gets as entry `audit_id` after the entry whose hash is `prev_hash`.
+pub fn hash_of(prev_hash: &str, audit_id: i64, entry: &NewEntry<'_>) -> String {
+    chain::hash(prev_hash, &content(audit_id, entry, entry.actor.role.map(|r| r.as_str())))
 }
 
 fn content<'a>(audit_id: i64, entry: &'a NewEntry<'_>, actor_role: Option<&'a str>) -> chain::Content<'a> {
@@ -187,7 +192,7 @@ pub fn append_with_ids(conn: &mut PgConnection, entries: &[(i64, NewEntry<'_>)])
                 let mut text = String::new();
                 for (audit_id, entry) in batch {
                     let actor_role = entry.actor.role.map(|r| r.as_str());
-                    let entry_hash = chain::hash(&prev_hash, &content(*audit_id, entry, actor_role));
+                    let entry_hash = hash_of(&prev_hash, *audit_id, entry);
                     let fields = [
                         audit_id.to_string(),
                         copy_text(entry.action),
