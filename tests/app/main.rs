@@ -8,6 +8,7 @@ mod budget;
 mod concurrency;
 mod dashboards;
 mod demo;
+mod export;
 mod faults;
 mod fixtures;
 mod hostile;

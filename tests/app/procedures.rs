@@ -748,20 +748,19 @@ async fn reviews_cannot_be_bypassed_and_contacts_see_no_history() {
 async fn imported_reports_print_their_incident() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference-data");
+    // The demo data set is in the reference's format: its reports carry no snapshot, and the import takes one.
     let hash = incident_desk::auth::password::hash(PASSWORD).unwrap();
     conn.transaction(|conn| {
         incident_desk::import::load(
             conn,
-            &incident_desk::import::read_dir(&dir).unwrap(),
+            &crate::import::demo_dataset(),
             &incident_desk::import::LoadOptions { password_hash: Some(&hash) },
         )
     })
     .unwrap();
     let app = TestApp::spawn_with(db);
-    // User 10 is the reference data's active incident manager.
-    let email = text(&mut conn, "SELECT email AS value FROM users WHERE user_id = 10");
-    let manager = app.signed_in(&email).await;
+    let login = incident_desk::demo::logins().into_iter().find(|l| l.role == Role::IncidentManager).unwrap();
+    let manager = app.signed_in(login.email).await;
     let (status, print) = manager.text("/reports/1/print").await;
     assert_eq!(status, 200);
     let incident = text(
