@@ -1,6 +1,10 @@
 //! The audit trail: one append-only, hash-chained log. `record` is the one way services write to it, inside the
 //! caller's transaction, so a change and its entry are kept or lost together.
 pub mod chain;
+pub mod handlers;
+pub mod rules;
+pub mod trail;
+pub mod verification;
 
 use crate::clock::Clock;
 use crate::domain::enums::Role;

@@ -309,6 +309,8 @@ struct DetailPage {
     print_href: Option<String>,
     /// The statuses a work order may move to, for the assignee's quick form.
     status_choices: Vec<(&'static str, &'static str)>,
+    /// The record's entries in the whole audit trail, for those who may read it.
+    audit_href: Option<String>,
 }
 
 fn history_view(entries: Vec<(AuditEntry, Option<String>)>, zone: &str) -> Vec<HistoryView> {
@@ -412,6 +414,7 @@ pub async fn detail<R: Described>(
             && record.get("completed_at").is_none_or(|v| v.is_null())
             && rules::may_update(resource, user.role()).is_ok(),
         print_href: (resource.kind == "incident_report").then(|| format!("/reports/{id}/print")),
+        audit_href: crate::audit::handlers::record_href(user.role(), resource.kind, id),
         status_choices: if resource.kind == "work_order"
             && (rules::may_update(resource, user.role()).is_ok()
                 || record.get("assigned_to_user").and_then(|v| v.as_i64()) == Some(i64::from(user.user_id)))

@@ -57,11 +57,16 @@ impl Page {
     /// A page for a signed-in user; `current` is the href of the area it belongs to.
     pub fn for_user(session: &Session, user: &User, title: impl Into<String>, current: &str) -> Self {
         let role = user.role();
-        let nav = AREAS
+        let mut nav: Vec<NavLink> = AREAS
             .iter()
             .filter(|(_, _, roles)| roles.contains(&role))
             .map(|(label, href, _)| NavLink { label, href, current: *href == current })
             .collect();
+        // Before "My password": the trail is for the roles its rule names.
+        if crate::audit::rules::may_read_trail(role).is_ok() {
+            let at = nav.len().saturating_sub(1);
+            nav.insert(at, NavLink { label: "Audit trail", href: "/audit", current: current == "/audit" });
+        }
         Self {
             title: title.into(),
             user_name: Some(user.name.clone()),

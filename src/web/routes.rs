@@ -1,5 +1,6 @@
 //! Every route, in one table. The router is built from it, and the tests walk it, so no route escapes the
 //! CSRF, access and scope checks.
+use crate::audit::handlers as audit;
 use crate::dashboards::handlers as dashboards;
 use crate::incidents::handlers as incidents;
 use crate::records::handlers::{
@@ -203,4 +204,7 @@ route_table! {
     get "/reviews/{id}" => records::detail::<Reviews>, "show post-incident review";
     get "/reviews/{id}/edit" => records::edit::<Reviews>, "show edit post-incident review form";
     post "/reviews/{id}" => records::update::<Reviews>, "update post-incident review";
+    get "/audit" => audit::trail, "read the audit trail";
+    get "/audit.csv" => audit::export, "export the audit trail as CSV";
+    post "/audit/verify" => audit::verify, "verify the audit chain";
 }

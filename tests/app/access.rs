@@ -122,6 +122,8 @@ fn classify(route: &RouteInfo) -> (Option<&'static Area>, Need) {
         ("GET", "/healthz" | "/static/app.css" | "/login") | ("POST", "/login") => Some(Public),
         // The procedures index lists only the procedures the role may read.
         ("POST", "/logout") | ("GET", "/" | "/procedures") | (_, "/account/password") => Some(SignedIn),
+        // permissions.md: "audit log, read all": reading the whole trail, and checking its chain.
+        ("GET", "/audit" | "/audit.csv") | ("POST", "/audit/verify") => Some(Roles(&[SystemAdministrator, Executive])),
         _ => None,
     };
     if let Some(need) = special {

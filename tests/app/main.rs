@@ -2,6 +2,7 @@
 mod access;
 mod admin;
 mod audit;
+mod audit_desk;
 mod auth;
 mod browser;
 mod budget;

@@ -1,0 +1,584 @@
+//! The auditors' desk: the whole trail for system administrators and executives, filtered by who, role, action,
+//! record and time (every filter in the address), newest first a page at a time, as CSV, and a panel with the
+//! chain's state and a check that runs in the background.
+use super::AuditEntry;
+use super::rules::may_read_trail;
+use super::trail::{self, Cursor, Filter, Lookups};
+use super::verification::{self, Run};
+use crate::domain::enums::{Choices, Role};
+use crate::error::{AppError, Refusal};
+use crate::forms::view::{FormField, form_fields};
+use crate::forms::{self, Field, FieldKind, field};
+use crate::records::procedures::{INCIDENT_REF, PROCEDURES, USER_REF};
+use crate::records::queries::Record;
+use crate::records::resources::{ADMINISTERED, INCIDENT_SUMMARY};
+use crate::records::{Viewer, queries as record_queries, view as record_view};
+use crate::users::User;
+use crate::web::page::Page;
+use crate::web::respond::{html, see_other};
+use crate::web::session::{self, CurrentUser};
+use crate::web::{AppState, format};
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Entries per page.
+const PAGE_SIZE: i64 = 50;
+
+/// The actions entries record, in words. Entries may hold others (imported ones); they read as their words.
+const ACTIONS: &[(&str, &str)] = &[
+    ("create", "Created"),
+    ("update", "Updated"),
+    ("approve", "Approved"),
+    ("reject", "Rejected"),
+    ("execute", "Carried out"),
+    ("delete", "Deleted"),
+    ("refuse", "Refused"),
+    ("login", "Signed in"),
+    ("login_failed", "Failed to sign in"),
+    ("logout", "Signed out"),
+    ("escalate", "Escalated"),
+    ("view", "Viewed"),
+    ("export", "Exported"),
+];
+
+fn actions() -> Vec<(&'static str, &'static str)> {
+    ACTIONS.to_vec()
+}
+
+/// The kinds of record an entry is about that have no description of their own among the records.
+const OTHER_KINDS: &[(&str, &str)] = &[
+    ("incident_update", "Progress update"),
+    ("incident_escalation", "Escalation"),
+    ("communication", "Communication"),
+    ("audit_verification", "Audit chain check"),
+];
+
+fn record_types() -> Vec<(&'static str, &'static str)> {
+    let mut kinds: Vec<(&str, &str)> = ADMINISTERED
+        .iter()
+        .chain(std::iter::once(&&INCIDENT_SUMMARY))
+        .chain(PROCEDURES)
+        .map(|r| (r.kind, r.noun))
+        .chain(OTHER_KINDS.iter().copied())
+        .collect();
+    kinds.sort_by_key(|(_, noun)| *noun);
+    kinds
+}
+
+static FILTERS: &[Field] = &[
+    field("user", "Who", FieldKind::Reference(&USER_REF)).optional(),
+    field("role", "Their role", FieldKind::Choice(Role::choices)).optional(),
+    field("action", "Action", FieldKind::Choice(actions)).optional(),
+    field("entity_type", "Record type", FieldKind::Choice(record_types)).optional(),
+    field("entity_id", "Record number", FieldKind::Text).optional().hint("e.g. 41"),
+    field("from", "From", FieldKind::Date).optional(),
+    field("to", "To", FieldKind::Date).optional().hint("Days in your time zone, this one included"),
+];
+
+/// The trail filtered to one record, for a record's page: only for those who may read the trail.
+pub fn record_href(role: Role, entity_type: &str, id: i32) -> Option<String> {
+    may_read_trail(role).ok()?;
+    let query = serde_urlencoded::to_string([("entity_type", entity_type), ("entity_id", &id.to_string())]).ok()?;
+    Some(format!("/audit?{query}"))
+}
+
+/// Lets only readers of the trail on; a refusal is audited like every refused action.
+async fn check_reader(state: &AppState, user: &User) -> Result<(), AppError> {
+    let outcome: Result<(), Refusal<()>> = may_read_trail(user.role()).map_err(Refusal::Forbidden);
+    Ok(state.audit_refusal(user, "audit_trail", None, outcome).await??)
+}
+
+/// The filters as the address gives them; a value that cannot be right is a clear 400.
+fn read_filter(query: &HashMap<String, String>, zone: &str) -> Result<(Filter, forms::Values), AppError> {
+    let (values, errors) = forms::parse(FILTERS, query, true);
+    if let Some(error) = errors.first() {
+        return Err(AppError::BadRequest(format!("{} Change the filter and try again.", error.message)));
+    }
+    let get = |name: &str| values.get(name).cloned().flatten();
+    // A day runs from midnight to midnight in the viewer's zone.
+    let midnight = |date: Option<String>, days: i64| {
+        date.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).and_then(|d| {
+            let day = d.checked_add_signed(chrono::Duration::days(days))?;
+            crate::incidents::service::local_to_utc(&format!("{day}T00:00"), zone)
+        })
+    };
+    let filter = Filter {
+        user: get("user").and_then(|v| v.parse().ok()),
+        role: get("role"),
+        action: get("action"),
+        entity_type: get("entity_type"),
+        entity_id: get("entity_id"),
+        from: midnight(get("from"), 0),
+        until: midnight(get("to"), 1),
+    };
+    if let (Some(from), Some(until)) = (filter.from, filter.until)
+        && until <= from
+    {
+        return Err(AppError::BadRequest("The date range ends before it starts; change From or To.".into()));
+    }
+    Ok((filter, values))
+}
+
+/// The page's place: which entries (before or after one, or the newest) and its number, for "entries 51–100"
+/// (unknown for a link straight to an entry).
+fn read_cursor(query: &HashMap<String, String>) -> Result<(Cursor, Option<i64>), AppError> {
+    let number = |name: &str, most: i64| -> Result<Option<i64>, AppError> {
+        match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(text) => text.parse::<i64>().ok().filter(|n| (1..=most).contains(n)).map(Some).ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "The address's {name} \"{text}\" is not one this page made; go back to the newest entries."
+                ))
+            }),
+        }
+    };
+    let cursor = match (number("before", i64::MAX)?, number("at", i64::MAX)?, number("after", i64::MAX)?) {
+        (None, None, None) => Cursor::Newest,
+        (Some(id), None, None) => Cursor::Before(id),
+        (None, Some(id), None) => Cursor::At(id),
+        (None, None, Some(id)) => Cursor::After(id),
+        _ => {
+            return Err(AppError::BadRequest(
+                "The address asks for more than one place in the trail; choose one.".into(),
+            ));
+        }
+    };
+    let page = number("page", 1_000_000_000)?;
+    Ok((cursor, if cursor == Cursor::Newest { Some(1) } else { page }))
+}
+
+// ---- entries in words ----------------------------------------------------------------------------------
+
+pub struct ChangeView {
+    pub field: String,
+    /// None for a field that was set (a record made); then only the new value is shown.
+    pub old: Option<String>,
+    pub new: String,
+}
+
+pub struct EntryView {
+    pub id: i64,
+    pub when: String,
+    pub who: String,
+    pub role: String,
+    pub action: String,
+    pub record: String,
+    pub href: Option<String>,
+    pub changes: Vec<ChangeView>,
+    pub hash: String,
+}
+
+impl EntryView {
+    /// The changes on one line, for the CSV.
+    fn changes_text(&self) -> String {
+        self.changes
+            .iter()
+            .map(|c| match &c.old {
+                Some(old) => format!("{}: {old} → {}", c.field, c.new),
+                None => format!("{}: {}", c.field, c.new),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// What a kind of record is called, where its pages are, and the descriptions of its fields.
+struct Described {
+    noun: &'static str,
+    path: Option<&'static str>,
+    fields: Vec<&'static [Field]>,
+}
+
+fn described(entity_type: &str) -> Option<Described> {
+    use crate::incidents::handlers as incidents;
+    if let Some(resource) = ADMINISTERED.iter().chain(PROCEDURES).find(|r| r.kind == entity_type) {
+        return Some(Described { noun: resource.noun, path: Some(resource.path), fields: vec![resource.fields] });
+    }
+    let (noun, path, fields): (&str, Option<&str>, Vec<&'static [Field]>) = match entity_type {
+        "incident" => (
+            INCIDENT_SUMMARY.noun,
+            Some(INCIDENT_SUMMARY.path),
+            vec![INCIDENT_SUMMARY.fields, incidents::EDIT_FIELDS, incidents::REPORT_FIELDS],
+        ),
+        "incident_escalation" => ("Escalation", None, vec![incidents::ESCALATION_FIELDS, ESCALATION_PARTS]),
+        "communication" => ("Communication", None, vec![incidents::COMMUNICATION_FIELDS, PARTS]),
+        "incident_update" => ("Progress update", None, vec![PARTS]),
+        _ => OTHER_KINDS.iter().find(|(kind, _)| *kind == entity_type).map(|(_, noun)| (*noun, None, Vec::new()))?,
+    };
+    Some(Described { noun, path, fields })
+}
+
+/// What entries about an incident's parts hold besides their forms' fields.
+static PARTS: &[Field] = &[field("incident_id", "Incident", FieldKind::Reference(&INCIDENT_REF))];
+static ESCALATION_PARTS: &[Field] = &[
+    field("incident_id", "Incident", FieldKind::Reference(&INCIDENT_REF)),
+    field("status", "Status", FieldKind::Choice(crate::domain::enums::EscalationStatus::choices)),
+];
+
+/// The incident's change log calls the assignee `assigned_to`; its form `assigned_to_user_id`.
+fn field_name(name: &str) -> &str {
+    if name == "assigned_to" { "assigned_to_user_id" } else { name }
+}
+
+fn find_field(described: Option<&Described>, name: &str) -> Option<&'static Field> {
+    let name = field_name(name);
+    described?.fields.iter().flat_map(|fields| fields.iter()).find(|f| f.name == name)
+}
+
+/// "in_progress" → "In progress"; a key without a description reads as its words.
+fn words(text: &str) -> String {
+    let spaced = text.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn is_code(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+/// A value in words: a choice's label, a person's name, a time in the viewer's zone.
+fn value_words(field: Option<&Field>, name: &str, value: &str, lookups: &Lookups, zone: &str) -> String {
+    if value == "[redacted]" {
+        return "(not shown)".into();
+    }
+    match field {
+        Some(field) => {
+            let mut record = Record::new();
+            record.insert(field.name.into(), Value::String(value.into()));
+            if let FieldKind::Reference(target) = field.kind
+                && target.table == "users"
+                && let Some(person) = value.parse().ok().and_then(|id: i32| lookups.names.get(&id))
+            {
+                record.insert(format!("{}__label", field.name), Value::String(person.clone()));
+            }
+            record_view::field_view(field, &record, zone).value
+        }
+        None if name.ends_with("_at") || name.ends_with("timestamp") || name.ends_with("_time") => {
+            format::parse(value).map_or_else(|| value.to_string(), |at| format::datetime(at, zone))
+        }
+        None if is_code(value) => words(value),
+        None => value.to_string(),
+    }
+}
+
+fn entry_view(entry: &AuditEntry, name: Option<&str>, lookups: &Lookups, zone: &str) -> EntryView {
+    let kind = described(&entry.entity_type);
+    let noun = kind.as_ref().map_or_else(|| words(&entry.entity_type), |k| k.noun.to_string());
+    let id: Option<i32> = entry.entity_id.parse().ok();
+    let incident = id.and_then(|id| lookups.incidents.get(&(entry.entity_type.clone(), id)));
+    let href = match (kind.as_ref().and_then(|k| k.path), id, incident) {
+        (Some(path), Some(id), _) => Some(format!("{path}/{id}")),
+        (None, _, Some(incident)) => Some(format!("/incidents/{incident}")),
+        _ => None,
+    };
+    let record = match incident {
+        _ if entry.entity_id.is_empty() => noun,
+        Some(incident) => format!("{noun} {} of incident {incident}", entry.entity_id),
+        None => format!("{noun} {}", entry.entity_id),
+    };
+    let changes = entry
+        .changes
+        .as_object()
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|(name, change)| {
+                    let field = find_field(kind.as_ref(), name);
+                    let side = |key: &str| {
+                        change
+                            .get(key)
+                            .and_then(Value::as_str)
+                            .map(|value| value_words(field, name, value, lookups, zone))
+                    };
+                    let label = field.map_or_else(|| words(name.trim_end_matches("_id")), |f| f.label.to_string());
+                    ChangeView { field: label, old: side("old"), new: side("new").unwrap_or_else(|| "(none)".into()) }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    EntryView {
+        id: entry.audit_id,
+        when: format::datetime(entry.created_at, zone),
+        who: match (entry.audit_by_user, name) {
+            (None, _) => "Someone not signed in".into(),
+            (Some(_), Some(name)) => name.to_string(),
+            (Some(id), None) => format!("User {id}"),
+        },
+        role: entry.actor_role.as_deref().and_then(Role::parse).map_or_else(String::new, |r| r.label().to_string()),
+        action: ACTIONS
+            .iter()
+            .find(|(code, _)| *code == entry.action)
+            .map_or_else(|| words(&entry.action), |(_, label)| label.to_string()),
+        record,
+        href,
+        changes,
+        hash: entry.entry_hash.clone(),
+    }
+}
+
+/// Reads a page of entries and what they name, and puts them in words.
+fn entry_views(
+    conn: &mut diesel::PgConnection,
+    filter: &Filter,
+    cursor: Cursor,
+    limit: i64,
+    zone: &str,
+) -> diesel::QueryResult<Vec<EntryView>> {
+    let entries = trail::page(conn, filter, cursor, limit)?;
+    let mut people = Vec::new();
+    let mut parts = Vec::new();
+    for (entry, _) in &entries {
+        let kind = described(&entry.entity_type);
+        if let Ok(id) = entry.entity_id.parse::<i32>()
+            && trail::PARTS_OF_INCIDENTS.iter().any(|(k, ..)| *k == entry.entity_type)
+        {
+            parts.push((entry.entity_type.as_str(), id));
+        }
+        for (name, change) in entry.changes.as_object().into_iter().flatten() {
+            if let Some(FieldKind::Reference(target)) = find_field(kind.as_ref(), name).map(|f| f.kind)
+                && target.table == "users"
+            {
+                people.extend(["old", "new"].iter().filter_map(|side| change.get(side)?.as_str()?.parse::<i32>().ok()));
+            }
+        }
+    }
+    let lookups = trail::lookups(conn, &people, &parts)?;
+    Ok(entries.iter().map(|(entry, name)| entry_view(entry, name.as_deref(), &lookups, zone)).collect())
+}
+
+// ---- the page -------------------------------------------------------------------------------------------
+
+/// The chain's state for the panel.
+pub struct ChainPanel {
+    pub head_hash: String,
+    pub entries: i64,
+    /// Whether `entries` is counted (else it is the newest entry's number, until a check counts them).
+    pub exact: bool,
+    /// The newest check: running (with its progress), or its result.
+    pub latest: Option<RunView>,
+    /// When the newest check is not a finished walk: the newest that is.
+    pub last_result: Option<RunView>,
+}
+
+pub struct RunView {
+    pub id: i64,
+    pub status: String,
+    pub started: String,
+    pub finished: Option<String>,
+    pub by: Option<String>,
+    pub checked: i64,
+    pub total: i64,
+    pub percent: i64,
+    pub intact: bool,
+    pub running: bool,
+    pub broken_id: Option<i64>,
+    pub problem: Option<String>,
+}
+
+fn run_view(run: &Run, by: Option<String>, zone: &str, now: chrono::DateTime<chrono::Utc>) -> RunView {
+    let status = if run.stalled(now) {
+        "Stopped: it has made no progress for a minute (its server may have stopped). Start it again."
+    } else {
+        match run.status.as_str() {
+            "running" => "Running",
+            "intact" => "Intact: every entry matches its hash and the one before it",
+            "broken" => "BROKEN",
+            "interrupted" => "Stopped before the end",
+            _ => "Failed",
+        }
+    };
+    RunView {
+        id: run.verification_id,
+        status: status.to_string(),
+        started: format::datetime(run.started_at, zone),
+        finished: run.finished_at.map(|at| format::datetime(at, zone)),
+        by,
+        checked: run.checked,
+        total: run.total,
+        percent: if run.total > 0 { (run.checked * 100 / run.total).min(100) } else { 0 },
+        intact: run.status == "intact",
+        running: run.running() && !run.stalled(now),
+        broken_id: run.broken_id,
+        problem: run.problem.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit/trail.html")]
+struct TrailPage {
+    page: Page,
+    filters: Vec<FormField>,
+    entries: Vec<EntryView>,
+    panel: ChainPanel,
+    export_href: String,
+    /// The entries' places in the filtered trail, when known: (first, last).
+    places: Option<(i64, i64)>,
+    newer: Option<String>,
+    older: Option<String>,
+    newest: Option<String>,
+    filtered: bool,
+}
+
+/// The address of the trail with these filters, and a page.
+fn trail_link(path: &str, values: &forms::Values, place: &[(&str, String)]) -> String {
+    let mut pairs: Vec<(&str, String)> = values.iter().filter_map(|(k, v)| Some((*k, v.clone()?))).collect();
+    pairs.extend(place.iter().cloned());
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
+}
+
+pub async fn trail(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    check_reader(&state, &user).await?;
+    let zone = user.timezone.clone();
+    let (filter, values) = read_filter(&query, &zone)?;
+    let (cursor, number) = read_cursor(&query)?;
+    let now = state.clock.now();
+    let (mut entries, people, panel) = {
+        let (filter, zone) = (filter.clone(), zone.clone());
+        state
+            .db(move |conn| {
+                // One more than a page says whether there are more beyond it.
+                let entries = entry_views(conn, &filter, cursor, PAGE_SIZE + 1, &zone)?;
+                let people = record_queries::choices(conn, &USER_REF, Viewer::EVERYTHING)?;
+                let recent = verification::recent(conn)?;
+                let (head_hash, size, exact) = verification::size(conn, recent.intact.as_ref())?;
+                // The newest finished walk, when the newest check is something else (running, stopped).
+                let finished = recent.finished.filter(|run| {
+                    recent.latest.as_ref().is_none_or(|(latest, _)| latest.verification_id != run.verification_id)
+                });
+                let panel = ChainPanel {
+                    head_hash,
+                    entries: size,
+                    exact,
+                    latest: recent.latest.map(|(run, by)| run_view(&run, Some(by), &zone, now)),
+                    last_result: finished.map(|run| run_view(&run, None, &zone, now)),
+                };
+                Ok((entries, people, panel))
+            })
+            .await?
+    };
+    let more = entries.len() as i64 > PAGE_SIZE;
+    if more {
+        // The extra entry lies beyond the page: the oldest one, or the newest when reading towards newer ones.
+        if let Cursor::After(_) = cursor {
+            entries.remove(0);
+        } else {
+            entries.pop();
+        }
+    }
+    let (has_older, has_newer) = match cursor {
+        Cursor::Newest => (more, false),
+        Cursor::Before(_) | Cursor::At(_) => (more, true),
+        Cursor::After(_) => (true, more),
+    };
+    let place = |cursor: (&'static str, i64), page: Option<i64>| {
+        let mut place = vec![(cursor.0, cursor.1.to_string())];
+        place.extend(page.map(|page| ("page", page.to_string())));
+        trail_link("/audit", &values, &place)
+    };
+    let older = entries.last().filter(|_| has_older).map(|e| place(("before", e.id), number.map(|n| n + 1)));
+    let newer = entries
+        .first()
+        .filter(|_| has_newer && number != Some(2))
+        .map(|e| place(("after", e.id), number.map(|n| n - 1)));
+    let places = number.map(|n| {
+        let first = (n - 1) * PAGE_SIZE + 1;
+        (first, first + entries.len() as i64 - 1)
+    });
+    let typed = |name: &str| values.get(name).cloned().flatten();
+    let body = TrailPage {
+        page: Page::for_user(&session, &user, "Audit trail", "/audit"),
+        filters: form_fields(FILTERS, true, &typed, &|_| people.clone(), &[]),
+        export_href: trail_link("/audit.csv", &values, &[]),
+        places,
+        newest: (cursor != Cursor::Newest).then(|| trail_link("/audit", &values, &[])),
+        older,
+        newer,
+        filtered: values.values().any(Option::is_some),
+        entries,
+        panel,
+    };
+    html(body, StatusCode::OK)
+}
+
+/// The filtered trail as CSV, newest first, every entry (not a page), streamed a batch at a time.
+pub async fn export(
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    check_reader(&state, &user).await?;
+    let zone = user.timezone.clone();
+    let (filter, _) = read_filter(&query, &zone)?;
+    const BATCH: i64 = 1_000;
+    crate::web::csv::download(&state.pool, "audit_trail.csv", move |conn, send| {
+        let header = ["entry", "time", "who", "role", "action", "record", "link", "changes", "entry hash"];
+        if !send(crate::web::csv::line(header.map(String::from))) {
+            return Ok(());
+        }
+        let mut cursor = Cursor::Newest;
+        loop {
+            let entries = entry_views(conn, &filter, cursor, BATCH, &zone)?;
+            let mut chunk = Vec::new();
+            for entry in &entries {
+                let changes = entry.changes_text();
+                chunk.extend(crate::web::csv::line([
+                    entry.id.to_string(),
+                    entry.when.clone(),
+                    entry.who.clone(),
+                    entry.role.clone(),
+                    entry.action.clone(),
+                    entry.record.clone(),
+                    entry.href.clone().unwrap_or_default(),
+                    changes,
+                    entry.hash.clone(),
+                ]));
+            }
+            match entries.last() {
+                Some(last) if (!chunk.is_empty() && send(chunk)) && entries.len() as i64 == BATCH => {
+                    cursor = Cursor::Before(last.id);
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Starts a check of the whole chain on a thread of its own, unless one is running, and shows the trail's page,
+/// where its progress and then its result appear.
+pub async fn verify(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    check_reader(&state, &user).await?;
+    let (clock, actor) = (state.clock.clone(), super::Actor::user(user.user_id, user.role()));
+    let (id, started) =
+        state.db(move |conn| Ok(conn.transaction(|conn| verification::start(conn, &clock, actor))?)).await?;
+    if started {
+        let (pool, clock) = (state.pool.clone(), state.clock.clone());
+        std::thread::Builder::new()
+            .name(format!("audit-check-{id}"))
+            .spawn(move || verification::run(&pool, &clock, id))
+            .map_err(AppError::internal)?;
+        session::flash(&session, format!("Check {id} of the audit chain started; its progress shows below."));
+    } else {
+        session::flash(
+            &session,
+            format!("Check {id} of the audit chain is running already; its progress shows below."),
+        );
+    }
+    Ok(see_other("/audit"))
+}
