@@ -5,7 +5,9 @@ use super::queries::{Extra, Record};
 use super::spec::Resource;
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
-use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel};
+use crate::domain::enums::{
+    AnalysisStatus, ArticleStatus, ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel, RollbackStatus,
+};
 use crate::error::Refusal as RefusalOf;
 use crate::forms::Values;
 use crate::schema::{change_requests, incident_escalations, incidents, rollback_requests};
@@ -35,7 +37,9 @@ fn text(value: impl ToString, sql_type: &'static str, column: &'static str) -> E
 }
 
 /// Columns a new procedure record gets besides its form: the actor, computed values, a snapshot, an
-/// immediate approval. Returns them and whether the record was approved on submission.
+/// approval on submission, the time a given status was entered. Returns them and whether the record was
+/// approved on submission. A status given at submission is honoured where the policy lists it as an input; where
+/// honouring it would break a rule, the form says so.
 pub fn creation_extras(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -48,6 +52,7 @@ pub fn creation_extras(
         extras.push(text(user.user_id, "integer", column));
     }
     let incident_id = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok());
+    let status = value(values, "status");
     let mut approved = false;
     match resource.kind {
         "performance_metric" => {
@@ -58,11 +63,17 @@ pub fn creation_extras(
             let (times, client_id, severity) = incident_times(conn, incident_id)?;
             let minutes = procedure_rules::metric_minutes(metric, &times)
                 .map_err(|message| Refusal::field("metric_type", message))?;
-            let sla = crate::service_levels::target(conn, client_id, &severity)?;
-            let target = match (metric, sla) {
-                (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
-                (MetricType::ResolutionTime, Some(sla)) => Some(i64::from(sla.resolution_time_hours) * 60),
-                _ => value(values, "target_minutes").and_then(|v| v.parse().ok()),
+            let given = value(values, "calculated_value_minutes").and_then(|v| v.parse().ok());
+            procedure_rules::check_given_value(metric, given, minutes)
+                .map_err(|message| Refusal::field("calculated_value_minutes", message))?;
+            // The recorder's target when given ("if specified"); else the SLA's, where it has one for the metric.
+            let target = match value(values, "target_minutes").and_then(|v| v.parse::<i64>().ok()) {
+                Some(target) => Some(target),
+                None => match (metric, crate::service_levels::target(conn, client_id, &severity)?) {
+                    (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
+                    (MetricType::ResolutionTime, Some(sla)) => Some(i64::from(sla.resolution_time_hours) * 60),
+                    _ => None,
+                },
             };
             extras.push(text(minutes, "integer", "calculated_value_minutes"));
             extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
@@ -72,6 +83,15 @@ pub fn creation_extras(
             let reviewer = value(values, "reviewer_user");
             procedure_rules::check_reviewer_change("draft", None, reviewer, Some(&user.user_id.to_string()))
                 .map_err(|message| Refusal::field("reviewer_user", message))?;
+            if let Some(status) = status.and_then(ArticleStatus::parse) {
+                procedure_rules::check_article_submission(status)
+                    .map_err(|message| Refusal::field("status", message))?;
+            }
+        }
+        "root_cause_analysis" => {
+            let status = status.and_then(AnalysisStatus::parse).unwrap_or(AnalysisStatus::InProgress);
+            procedure_rules::check_analysis_submission(status, value(values, "completed_at").is_some())
+                .map_err(|message| Refusal::field("completed_at", message))?;
         }
         "incident_report" => {
             extras.push(text(snapshot(conn, incident_id.unwrap_or_default())?, "jsonb", "snapshot"));
@@ -80,15 +100,35 @@ pub fn creation_extras(
         "change_request" => {
             let risk = value(values, "risk_level").and_then(RiskLevel::parse);
             let change_type = value(values, "change_type").and_then(ChangeType::parse);
-            // An approver's own submission is approved at once, unless it needs a role they lack.
-            if procedure_rules::may_approve_change(user.role(), risk, change_type).is_ok() {
-                approved = true;
-                extras.push(text("approved", "text", "status"));
-                extras.push(text(user.user_id, "integer", "approved_by_user"));
-                extras.push(text(clock.now().to_rfc3339(), "timestamptz", "decided_at"));
-            }
+            let status = status.and_then(ChangeStatus::parse).unwrap_or(ChangeStatus::Requested);
+            approved = procedure_rules::change_submitted_as(
+                status,
+                procedure_rules::may_approve_change(user.role(), risk, change_type),
+            )
+            .map_err(|message| Refusal::field("status", message))?;
+        }
+        "rollback_request" => {
+            let status = status.and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
+            approved = procedure_rules::rollback_submitted_as(
+                status,
+                procedure_rules::may_approve_rollback(user.role()),
+                value(values, "completed_at").is_some(),
+            )
+            .map_err(|(field, message)| Refusal::field(field, message))?;
         }
         _ => {}
+    }
+    let now = clock.now().to_rfc3339();
+    if approved {
+        // Submitted by one who may approve it, already approved: recorded as approved by them.
+        extras.push(text(user.user_id, "integer", "approved_by_user"));
+        extras.push(text(&now, "timestamptz", "decided_at"));
+    }
+    // A status given at submission is entered as an edit enters it: its time is stamped, unless the form gave it.
+    for (_, column) in resource.stamps.iter().filter(|(stamped, _)| Some(*stamped) == status) {
+        if value(values, column).is_none() && !resource.fields.iter().any(|f| f.name == *column) {
+            extras.push(text(&now, "timestamptz", column));
+        }
     }
     Ok((extras, approved))
 }

@@ -428,6 +428,14 @@ impl Harness {
             .execute(&mut conn)
             .expect("records waiting for approval");
         }
+        // Rollback requests the forms make may be submitted already decided (the first role tried may approve
+        // them): two of the demo's wait here too.
+        diesel::sql_query(
+            "UPDATE rollback_requests SET status = 'requested', approved_by_user = NULL, completed_at = NULL \
+             WHERE rollback_id IN (SELECT rollback_id FROM rollback_requests ORDER BY rollback_id DESC LIMIT 2)",
+        )
+        .execute(&mut conn)
+        .expect("rollbacks waiting for approval");
         #[derive(QueryableByName)]
         struct Table {
             #[diesel(sql_type = diesel::sql_types::Text)]
@@ -861,7 +869,7 @@ async fn attempt(h: &Harness, form: &RefCell<Form>, case: &Case) -> Result<Outco
         return match status {
             _ if !written.is_empty() => fail("a page wrote data"),
             // A read refused by a rule is audited, like every refusal (the audit trail's), and writes nothing else.
-            _ if !audited.is_empty() && !(status == 403 && audited == ["refuse"]) => fail("a page wrote data"),
+            _ if !(audited.is_empty() || status == 403 && audited == ["refuse"]) => fail("a page wrote data"),
             200 => Ok(Outcome::Shown),
             400..=499 if says_what_is_wrong(&content_type, &body) => Ok(Outcome::Refused(status)),
             _ => fail("a page must answer or refuse with a message"),

@@ -15,6 +15,7 @@ mod fixtures;
 mod hostile;
 mod import;
 mod incidents;
+mod policy_inputs;
 mod procedures;
 mod routes;
 mod schema;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use incident_desk::domain::enums::Role;
 
 /// A closed incident with every time a metric needs except an escalation.
-fn closed_incident(conn: &mut PgConnection, w: &World) -> i32 {
+pub(crate) fn closed_incident(conn: &mut PgConnection, w: &World) -> i32 {
     let id = incident(conn, "Closed outage", w.client_a, w.component, "closed");
     diesel::sql_query(format!(
         "UPDATE incidents SET detection_timestamp = now() - interval '10 hours', created_at = now() - interval '9 hours 50 minutes', \
@@ -27,7 +27,7 @@ fn last_audit(conn: &mut PgConnection) -> (String, String, String, serde_json::V
         .unwrap()
 }
 
-fn text(conn: &mut PgConnection, sql: &str) -> String {
+pub(crate) fn text(conn: &mut PgConnection, sql: &str) -> String {
     #[derive(QueryableByName)]
     struct Text {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -181,7 +181,7 @@ fn cases(w: &World, open: i32, closed: i32, failed_change: i32, support: i32) ->
     ]
 }
 
-fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
+pub(crate) fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
     text(conn, &format!("INSERT INTO change_requests (title, change_type, risk_level, status, requesting_user, justification) VALUES ('Patch 2.1', 'normal', 'low', 'failed', {requester}, 'x') RETURNING change_id::text AS value")).parse().unwrap()
 }
 
@@ -404,36 +404,37 @@ async fn metrics_are_computed_from_the_incident_and_a_missing_time_is_named() {
     let closed = closed_incident(&mut conn, &w).to_string();
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
     for (metric, minutes) in [("detection_time", "10"), ("response_time", "30"), ("resolution_time", "240")] {
-        let response = manager
-            .post("/metrics", &[("incident_id", &closed), ("metric_type", metric), ("calculated_value_minutes", "1")])
-            .await;
+        let response = manager.post("/metrics", &[("incident_id", &closed), ("metric_type", metric)]).await;
         assert_eq!(response.status(), 303, "{metric}");
         let stored = text(
             &mut conn,
             "SELECT calculated_value_minutes::text AS value FROM performance_metrics ORDER BY metric_id DESC LIMIT 1",
         );
-        assert_eq!(stored, minutes, "{metric}: computed, not typed");
+        assert_eq!(stored, minutes, "{metric}: computed from the incident's times");
+        // A value the recorder gives must agree with the incident's times.
+        let typed = [("incident_id", closed.as_str()), ("metric_type", metric), ("calculated_value_minutes", "1")];
+        let refused = manager.post("/metrics", &typed).await;
+        assert_eq!(refused.status(), 422, "{metric}");
+        assert!(refused.text().await.unwrap().contains(&format!("{minutes} minutes, not 1")), "{metric}");
     }
     let missing = manager.post("/metrics", &[("incident_id", &closed), ("metric_type", "escalation_time")]).await;
     assert_eq!(missing.status(), 422);
     assert!(missing.text().await.unwrap().contains("the incident has no first escalation time"));
 
-    // With an approved SLA for the client and severity, the target comes from it.
+    // With an approved SLA for the client and severity, the target comes from it unless the recorder gives one.
     diesel::sql_query(format!("INSERT INTO service_level_agreements (subscription_id, severity_level, response_time_minutes, resolution_time_hours) VALUES ({}, 'P2', 60, 8)", w.subscription_a)).execute(&mut conn).unwrap();
-    assert_eq!(
-        manager
-            .post("/metrics", &[("incident_id", &closed), ("metric_type", "resolution_time"), ("target_minutes", "5")])
-            .await
-            .status(),
-        303
-    );
-    assert_eq!(
+    let last_target = |conn: &mut PgConnection| {
         text(
-            &mut conn,
-            "SELECT target_minutes::text AS value FROM performance_metrics ORDER BY metric_id DESC LIMIT 1"
-        ),
-        "480"
-    );
+            conn,
+            "SELECT coalesce(target_minutes::text, '') AS value FROM performance_metrics ORDER BY metric_id DESC LIMIT 1",
+        )
+    };
+    for (given, stored) in [(None, "480"), (Some("5"), "5")] {
+        let mut form = vec![("incident_id", closed.as_str()), ("metric_type", "resolution_time")];
+        form.extend(given.map(|target| ("target_minutes", target)));
+        assert_eq!(manager.post("/metrics", &form).await.status(), 303);
+        assert_eq!(last_target(&mut conn), stored, "target given: {given:?}");
+    }
 }
 
 #[tokio::test]
@@ -525,7 +526,7 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
     );
     assert_eq!(last_audit(&mut conn).0, "reject");
 
-    // An incident manager's own low-risk change is approved at once: create and approve.
+    // An incident manager may submit their own low-risk change already approved: create and approve.
     let before = audit_count(&mut conn);
     assert_eq!(
         manager
@@ -535,7 +536,8 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
                     ("title", "Rotate logs"),
                     ("change_type", "standard"),
                     ("risk_level", "low"),
-                    ("justification", "Disk")
+                    ("justification", "Disk"),
+                    ("status", "approved")
                 ]
             )
             .await
