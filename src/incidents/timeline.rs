@@ -22,7 +22,7 @@ pub struct Entry {
 
 /// Which communications a viewer sees: staff see all; contacts see those addressed to them, and client
 /// contacts also those to their client's contacts or to all stakeholders.
-fn sees_communication(viewer: &User, recipient_id: Option<i32>, recipient_type: Option<&str>) -> bool {
+pub fn sees_communication(viewer: &User, recipient_id: Option<i32>, recipient_type: Option<&str>) -> bool {
     match viewer.role() {
         Role::ClientContact => {
             recipient_id == Some(viewer.user_id)

@@ -940,7 +940,7 @@ pub async fn print_report(
         .unwrap_or("not recorded")
         .to_string();
     let zone = user.timezone.clone();
-    let snapshot = super::report::Snapshot::read(&record, &zone);
+    let snapshot = super::report::Snapshot::read(&record, &zone, &user);
     let report_type = record
         .get("report_type")
         .and_then(|v| v.as_str())

@@ -1,6 +1,7 @@
 //! The policy's ten procedures end to end: happy paths with defaults and audit, halts, roles, and their rules.
 use crate::fixtures::{World, incident, user_id, world};
 use crate::support::*;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use incident_desk::domain::enums::Role;
 
@@ -481,6 +482,73 @@ async fn a_report_is_a_snapshot_that_later_changes_do_not_rewrite() {
         200,
         "a client contact reads a published report of their incident"
     );
+}
+
+#[tokio::test]
+async fn a_report_names_its_problems_work_orders_articles_and_each_reader_sees_only_their_communications() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let closed = closed_incident(&mut conn, &w);
+    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    let contact = user_id(&mut conn, w.emails[&Role::ClientContact]);
+    let problem = text(
+        &mut conn,
+        &format!(
+            "INSERT INTO problem_tickets (incident_id, title, issued_by_user) VALUES ({closed}, 'Broker disks fill up', {support}) RETURNING problem_id::text AS value"
+        ),
+    );
+    conn.batch_execute(&format!(
+        "INSERT INTO work_orders (incident_id, title, work_type, created_by_user, assigned_to_user) VALUES ({closed}, 'Replace broker disk', 'repair', {support}, {support});
+         INSERT INTO work_orders (problem_id, title, work_type, created_by_user) VALUES ({problem}, 'Add disk alerts', 'configuration', {support});
+         INSERT INTO knowledge_base_articles (incident_id, title, article_type, category, created_by_user, status) VALUES
+           ({closed}, 'Freeing broker disk space', 'troubleshooting', 'technical', {support}, 'published'),
+           ({closed}, 'Unfinished draft about disks', 'faq', 'technical', {support}, 'draft');
+         INSERT INTO communications (incident_id, sender_id, recipient_id, recipient_type, communication_type, delivery_method, message) VALUES
+           ({closed}, {support}, {support}, 'technical_team', 'update', 'chat', 'Staff only: the vendor patch is late'),
+           ({closed}, {support}, NULL, 'client_contacts', 'update', 'email', 'To all of Acme: queues are back'),
+           ({closed}, {support}, {contact}, NULL, 'resolution', 'email', 'To you: your orders went through')"
+    ))
+    .unwrap();
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let response = manager
+        .post(
+            "/reports",
+            &[("incident_id", &closed.to_string()), ("report_type", "post_mortem"), ("status", "published")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let print = format!("{}/print", location(&response));
+    let (_, staff) = manager.text(&print).await;
+    for words in [
+        "Problem tickets",
+        "Broker disks fill up",
+        "Work orders",
+        "Replace broker disk",
+        "Add disk alerts",
+        "Knowledge base articles",
+        "Freeing broker disk space",
+        "Staff only: the vendor patch is late",
+        "To all of Acme: queues are back",
+        "To you: your orders went through",
+    ] {
+        assert!(staff.contains(words), "the report shows «{words}»: {staff}");
+    }
+    assert!(!staff.contains("Unfinished draft"), "a report cites published articles only");
+    // The snapshot names the problem ticket and the work orders of its incident, its own and its problem's.
+    let named: Vec<String> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Array<diesel::sql_types::Text>>(
+        "(SELECT ARRAY[snapshot->'problem_tickets'->0->>'title', snapshot->'work_orders'->0->>'title', \
+          snapshot->'work_orders'->1->>'title'] FROM incident_reports)",
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(named, ["Broker disks fill up", "Replace broker disk", "Add disk alerts"]);
+
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (status, theirs) = client.text(&print).await;
+    assert_eq!(status, 200);
+    assert!(theirs.contains("To all of Acme: queues are back") && theirs.contains("To you: your orders went through"));
+    assert!(!theirs.contains("Staff only"), "a contact's print shows no staff-only communication: {theirs}");
 }
 
 #[tokio::test]
