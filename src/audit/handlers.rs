@@ -75,9 +75,9 @@ static FILTERS: &[Field] = &[
     field("role", "Their role", FieldKind::Choice(Role::choices)).optional(),
     field("action", "Action", FieldKind::Choice(actions)).optional(),
     field("entity_type", "Record type", FieldKind::Choice(record_types)).optional(),
-    field("entity_id", "Record number", FieldKind::Text).optional().hint("e.g. 41"),
+    field("entity_id", "Record number", FieldKind::Text).optional(),
     field("from", "From", FieldKind::Date).optional(),
-    field("to", "To", FieldKind::Date).optional().hint("Days in your time zone, this one included"),
+    field("to", "To", FieldKind::Date).optional(),
 ];
 
 /// The trail filtered to one record, for a record's page: only for those who may read the trail.
@@ -321,7 +321,7 @@ fn entry_view(entry: &AuditEntry, name: Option<&str>, lookups: &Lookups, zone: &
     }
 }
 
-/// Reads a page of entries and what they name, and puts them in words.
+/// Reads a page of entries and puts them in words.
 fn entry_views(
     conn: &mut diesel::PgConnection,
     filter: &Filter,
@@ -330,9 +330,18 @@ fn entry_views(
     zone: &str,
 ) -> diesel::QueryResult<Vec<EntryView>> {
     let entries = trail::page(conn, filter, cursor, limit)?;
+    in_words(conn, &entries, zone)
+}
+
+/// Entries in words, with the people and incidents they name looked up (one statement, when they name any).
+pub fn in_words(
+    conn: &mut diesel::PgConnection,
+    entries: &[trail::Named],
+    zone: &str,
+) -> diesel::QueryResult<Vec<EntryView>> {
     let mut people = Vec::new();
     let mut parts = Vec::new();
-    for (entry, _) in &entries {
+    for (entry, _) in entries {
         let kind = described(&entry.entity_type);
         if let Ok(id) = entry.entity_id.parse::<i32>()
             && trail::PARTS_OF_INCIDENTS.iter().any(|(k, ..)| *k == entry.entity_type)
@@ -347,7 +356,8 @@ fn entry_views(
             }
         }
     }
-    let lookups = trail::lookups(conn, &people, &parts)?;
+    let lookups =
+        if people.is_empty() && parts.is_empty() { Lookups::default() } else { trail::lookups(conn, &people, &parts)? };
     Ok(entries.iter().map(|(entry, name)| entry_view(entry, name.as_deref(), &lookups, zone)).collect())
 }
 

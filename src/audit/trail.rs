@@ -109,8 +109,7 @@ pub const PARTS_OF_INCIDENTS: [(&str, &str, &str); 3] = [
     ("communication", "communications", "communication_id"),
 ];
 
-/// Looks up people and incidents for a page in one statement (run even when there is nothing to look up, so a
-/// page always takes as many statements).
+/// Looks up people and incidents for a page of entries in one statement.
 pub fn lookups(conn: &mut PgConnection, people: &[i32], parts: &[(&str, i32)]) -> QueryResult<Lookups> {
     use diesel::sql_types::{Array, Integer, Text};
     #[derive(QueryableByName)]

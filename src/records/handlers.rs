@@ -5,7 +5,7 @@ use super::service::{self, Refusal, viewer_of};
 use super::spec::{FieldKind, Resource};
 use super::view::{self, RecordView, RowView};
 use super::{procedures, resources};
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
 use crate::error::AppError;
@@ -284,13 +284,6 @@ struct RelatedView {
     total: i64,
 }
 
-struct HistoryView {
-    when: String,
-    who: String,
-    action: String,
-    changes: Vec<(String, String, String)>,
-}
-
 #[derive(Template)]
 #[template(path = "records/detail.html")]
 struct DetailPage {
@@ -298,7 +291,8 @@ struct DetailPage {
     resource: &'static Resource,
     record: RecordView,
     related: Vec<RelatedView>,
-    history: Vec<HistoryView>,
+    /// The record's audit entries in words, newest first.
+    history: Vec<crate::audit::handlers::EntryView>,
     can_edit: bool,
     can_decide: bool,
     can_set_password: bool,
@@ -313,34 +307,6 @@ struct DetailPage {
     audit_href: Option<String>,
 }
 
-fn history_view(entries: Vec<(AuditEntry, Option<String>)>, zone: &str) -> Vec<HistoryView> {
-    entries
-        .into_iter()
-        .rev()
-        .map(|(entry, name)| {
-            let changes = entry
-                .changes
-                .as_object()
-                .map(|fields| {
-                    fields
-                        .iter()
-                        .map(|(field, change)| {
-                            let side = |key: &str| change.get(key).and_then(|v| v.as_str()).unwrap_or("—").to_string();
-                            (field.clone(), side("old"), side("new"))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            HistoryView {
-                when: format::datetime(entry.created_at, zone),
-                who: name.unwrap_or_else(|| "Unknown user".into()),
-                action: entry.action,
-                changes,
-            }
-        })
-        .collect()
-}
-
 pub async fn detail<R: Described>(
     state: web::Data<AppState>,
     session: Session,
@@ -350,7 +316,7 @@ pub async fn detail<R: Described>(
     let resource = R::resource();
     let id = id.into_inner();
     let scope = viewer_of(&user);
-    let actor = user.clone();
+    let (actor, zone) = (user.clone(), user.timezone.clone());
     let (record, related, history) = state
         .db(move |conn| {
             let record = service::load(conn, &actor, resource, id)?;
@@ -362,7 +328,9 @@ pub async fn detail<R: Described>(
             }
             // A record's history is for staff: it names records and people outside a contact's scope.
             let history = if actor.role().is_staff() {
-                audit::history_with_names(conn, resource.kind, &id.to_string())?
+                let mut entries = audit::history_with_names(conn, resource.kind, &id.to_string())?;
+                entries.reverse();
+                audit::handlers::in_words(conn, &entries, &zone)?
             } else {
                 Vec::new()
             };
@@ -392,7 +360,7 @@ pub async fn detail<R: Described>(
                 total,
             })
             .collect(),
-        history: history_view(history, &user.timezone),
+        history,
         can_edit: rules::may_update(resource, user.role()).is_ok(),
         can_decide: rules::waiting(resource, &values) && rules::may_decide(resource, user.role(), &values).is_ok(),
         can_set_password: resource.kind == "user"

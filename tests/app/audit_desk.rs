@@ -1,5 +1,6 @@
 //! The auditors' desk, `/audit`: filters, keyset pages, CSV, the chain's panel and its background check.
-use crate::fixtures::{self, user_id, world};
+use crate::fixtures::{self, World, user_id, world};
+use crate::hostile::unescape;
 use crate::support::*;
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
@@ -54,6 +55,17 @@ fn seed_grid(conn: &mut PgConnection, people: [(i32, Role); 2]) {
     }
 }
 
+/// The app with the fixtures' world and a grid of entries by its incident manager and its technical support.
+async fn seeded() -> (TestApp, World, i32, i32) {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let manager = user_id(&mut conn, w.emails[&Role::IncidentManager]);
+    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    seed_grid(&mut conn, [(manager, Role::IncidentManager), (support, Role::TechnicalSupport)]);
+    (app, w, manager, support)
+}
+
 /// The entry numbers a trail page lists, in its order.
 fn listed(page: &str) -> Vec<i64> {
     page.split("<tr class=\"timeline-entry\">")
@@ -63,14 +75,6 @@ fn listed(page: &str) -> Vec<i64> {
 }
 
 /// The address of the next older page, if the page has one.
-fn unescape(html: &str) -> String {
-    html.replace("&#38;", "&")
-        .replace("&amp;", "&")
-        .replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-}
-
 fn older_link(page: &str) -> Option<String> {
     let before = page.split("rel=\"next\"").next()?;
     let href = before.rsplit("href=\"").next()?.split('"').next()?;
@@ -97,12 +101,8 @@ fn expected(conn: &mut PgConnection, condition: &str) -> Vec<i64> {
 
 #[tokio::test]
 async fn each_filter_alone_and_combined_lists_exactly_the_matching_entries() {
-    let app = TestApp::spawn().await;
+    let (app, w, manager, support) = seeded().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let manager = user_id(&mut conn, w.emails[&Role::IncidentManager]);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
-    seed_grid(&mut conn, [(manager, Role::IncidentManager), (support, Role::TechnicalSupport)]);
     let auditor = app.signed_in(w.emails[&Role::Executive]).await;
     let cases = [
         (format!("user={manager}"), format!("audit_by_user = {manager}")),
@@ -221,12 +221,8 @@ fn page_rows(page: &str) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn the_csv_holds_exactly_the_entries_of_the_filtered_page() {
-    let app = TestApp::spawn().await;
+    let (app, w, manager, _) = seeded().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let manager = user_id(&mut conn, w.emails[&Role::IncidentManager]);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
-    seed_grid(&mut conn, [(manager, Role::IncidentManager), (support, Role::TechnicalSupport)]);
     let seed = Seed {
         user: manager,
         role: Role::IncidentManager,
@@ -370,11 +366,8 @@ async fn keyset_pages_walk_ten_thousand_entries_newest_first_without_gaps() {
 
 #[tokio::test]
 async fn verify_now_runs_in_the_background_and_reports_a_row_altered_behind_the_apps_back() {
-    let app = TestApp::spawn().await;
+    let (app, w, _, _) = seeded().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let manager = user_id(&mut conn, w.emails[&Role::IncidentManager]);
-    seed_grid(&mut conn, [(manager, Role::IncidentManager), (manager, Role::IncidentManager)]);
     let auditor = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
     let (_, before) = auditor.text("/audit").await;
     assert!(before.contains("by the newest entry's number (a check counts them exactly)"), "{before}");

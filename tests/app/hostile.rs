@@ -196,12 +196,14 @@ impl Tag<'_> {
     }
 }
 
-fn unescape(text: &str) -> String {
+pub(crate) fn unescape(text: &str) -> String {
     text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
         .replace("&#x27;", "'")
         .replace("&#39;", "'")
+        .replace("&#38;", "&")
         .replace("&amp;", "&")
 }
 

@@ -1,8 +1,8 @@
 //! The procedures' inputs as the policy writes them: its required inputs are enough and each is required; each
 //! optional input is accepted when given as the policy allows and stored as given; where honouring one would
 //! break a rule, the form says so on its field.
-use crate::fixtures::{incident, user_id, world};
-use crate::procedures::{closed_incident, failed_change, text};
+use crate::fixtures::user_id;
+use crate::procedures::{Scene, scene, text};
 use crate::support::*;
 use diesel::prelude::*;
 use incident_desk::domain::enums::Role;
@@ -15,26 +15,20 @@ struct Procedure {
     role: Role,
 }
 
-const PROBLEMS: Procedure =
-    Procedure { path: "/problems", table: "problem_tickets", key: "problem_id", role: Role::TechnicalSupport };
-const WORK_ORDERS: Procedure =
-    Procedure { path: "/work-orders", table: "work_orders", key: "workorder_id", role: Role::TechnicalSupport };
-const WORKAROUNDS: Procedure =
-    Procedure { path: "/workarounds", table: "workarounds", key: "workaround_id", role: Role::TechnicalSupport };
-const ANALYSES: Procedure =
-    Procedure { path: "/analyses", table: "root_cause_analysis", key: "analysis_id", role: Role::TechnicalSupport };
-const CHANGES: Procedure =
-    Procedure { path: "/changes", table: "change_requests", key: "change_id", role: Role::TechnicalSupport };
-const ROLLBACKS: Procedure =
-    Procedure { path: "/rollbacks", table: "rollback_requests", key: "rollback_id", role: Role::TechnicalSupport };
-const METRICS: Procedure =
-    Procedure { path: "/metrics", table: "performance_metrics", key: "metric_id", role: Role::IncidentManager };
-const REPORTS: Procedure =
-    Procedure { path: "/reports", table: "incident_reports", key: "report_id", role: Role::IncidentManager };
-const ARTICLES: Procedure =
-    Procedure { path: "/kb", table: "knowledge_base_articles", key: "article_id", role: Role::TechnicalSupport };
-const REVIEWS: Procedure =
-    Procedure { path: "/reviews", table: "post_incident_reviews", key: "review_id", role: Role::IncidentManager };
+const fn procedure(path: &'static str, table: &'static str, key: &'static str, role: Role) -> Procedure {
+    Procedure { path, table, key, role }
+}
+
+const PROBLEMS: Procedure = procedure("/problems", "problem_tickets", "problem_id", Role::TechnicalSupport);
+const WORK_ORDERS: Procedure = procedure("/work-orders", "work_orders", "workorder_id", Role::TechnicalSupport);
+const WORKAROUNDS: Procedure = procedure("/workarounds", "workarounds", "workaround_id", Role::TechnicalSupport);
+const ANALYSES: Procedure = procedure("/analyses", "root_cause_analysis", "analysis_id", Role::TechnicalSupport);
+const CHANGES: Procedure = procedure("/changes", "change_requests", "change_id", Role::TechnicalSupport);
+const ROLLBACKS: Procedure = procedure("/rollbacks", "rollback_requests", "rollback_id", Role::TechnicalSupport);
+const METRICS: Procedure = procedure("/metrics", "performance_metrics", "metric_id", Role::IncidentManager);
+const REPORTS: Procedure = procedure("/reports", "incident_reports", "report_id", Role::IncidentManager);
+const ARTICLES: Procedure = procedure("/kb", "knowledge_base_articles", "article_id", Role::TechnicalSupport);
+const REVIEWS: Procedure = procedure("/reviews", "post_incident_reviews", "review_id", Role::IncidentManager);
 
 /// The records the forms point to.
 struct Setting {
@@ -51,12 +45,8 @@ struct Setting {
 async fn setting() -> Setting {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let open = incident(&mut conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
-    let closed = closed_incident(&mut conn, &w);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    let Scene { w, open, closed, support, change: failed_change } = scene(&mut conn);
     let manager = user_id(&mut conn, w.emails[&Role::IncidentManager]);
-    let failed_change = failed_change(&mut conn, support);
     let problem = text(
         &mut conn,
         &format!(

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use incident_desk::domain::enums::Role;
 
 /// A closed incident with every time a metric needs except an escalation.
-pub(crate) fn closed_incident(conn: &mut PgConnection, w: &World) -> i32 {
+fn closed_incident(conn: &mut PgConnection, w: &World) -> i32 {
     let id = incident(conn, "Closed outage", w.client_a, w.component, "closed");
     diesel::sql_query(format!(
         "UPDATE incidents SET detection_timestamp = now() - interval '10 hours', created_at = now() - interval '9 hours 50 minutes', \
@@ -182,7 +182,26 @@ fn cases(w: &World, open: i32, closed: i32, failed_change: i32, support: i32) ->
     ]
 }
 
-pub(crate) fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
+/// What the procedures' forms point to: the fixtures' world, an incident under way, a closed one, and a failed
+/// change requested by technical support.
+pub(crate) struct Scene {
+    pub w: World,
+    pub open: i32,
+    pub closed: i32,
+    pub support: i32,
+    pub change: i32,
+}
+
+pub(crate) fn scene(conn: &mut PgConnection) -> Scene {
+    let w = world(conn);
+    let open = incident(conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
+    let closed = closed_incident(conn, &w);
+    let support = user_id(conn, w.emails[&Role::TechnicalSupport]);
+    let change = failed_change(conn, support);
+    Scene { w, open, closed, support, change }
+}
+
+fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
     text(conn, &format!("INSERT INTO change_requests (title, change_type, risk_level, status, requesting_user, justification) VALUES ('Patch 2.1', 'normal', 'low', 'failed', {requester}, 'x') RETURNING change_id::text AS value")).parse().unwrap()
 }
 
@@ -190,11 +209,7 @@ pub(crate) fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
 async fn each_procedure_creates_its_record_with_defaults_an_audit_entry_and_a_timeline_entry() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let open = incident(&mut conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
-    let closed = closed_incident(&mut conn, &w);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
-    let change = failed_change(&mut conn, support);
+    let Scene { w, open, closed, support, change } = scene(&mut conn);
     for case in cases(&w, open, closed, change, support) {
         let actor = user_id(&mut conn, w.emails[&case.role]);
         let browser = app.signed_in(w.emails[&case.role]).await;
@@ -256,11 +271,7 @@ async fn each_procedure_creates_its_record_with_defaults_an_audit_entry_and_a_ti
 async fn each_procedure_refuses_a_role_that_may_not_act_and_audits_the_refusal() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let open = incident(&mut conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
-    let closed = closed_incident(&mut conn, &w);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
-    let change = failed_change(&mut conn, support);
+    let Scene { w, open, closed, support, change } = scene(&mut conn);
     for case in cases(&w, open, closed, change, support) {
         let browser = app.signed_in(w.emails[&case.refused_role]).await;
         let before = (count(&mut conn, case.table), audit_count(&mut conn));
