@@ -38,6 +38,12 @@ enum Command {
         #[arg(long)]
         initial_password: Option<String>,
     },
+    /// Write the whole database into a folder in the 22-table JSON format that `import` reads (without password
+    /// hashes: give imported users a password with `import --initial-password`).
+    Export {
+        /// The folder to write the 22 JSON files into (made if missing; files already there are not overwritten).
+        dir: PathBuf,
+    },
     /// Load the generated demo data set into an empty database and print its logins.
     Demo {
         /// Generate this many incidents, with their records and audit trail, spread over a longer history
@@ -127,6 +133,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { dir, initial_password } => import_dir(&database, &dir, initial_password.as_deref()),
+        Command::Export { dir } => {
+            let counts = crate::export::write_dir(&mut database.connect()?, &dir).map_err(|e| e.to_string())?;
+            print_counts(&counts);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { scale } => {
             let dataset = demo::dataset(chrono::Utc::now(), scale);
             let loaded = load_demo(&database, &dataset);

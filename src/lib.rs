@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod explainer;
+pub mod export;
 pub mod format;
 pub mod forms;
 pub mod import;

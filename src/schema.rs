@@ -22,6 +22,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_verifications (verification_id) {
+        verification_id -> Int8,
+        requested_by -> Int4,
+        started_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        status -> Text,
+        total -> Int8,
+        checked -> Int8,
+        last_id -> Nullable<Int8>,
+        head_hash -> Nullable<Text>,
+        broken_id -> Nullable<Int8>,
+        problem -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     change_requests (change_id) {
         change_id -> Int4,
         incident_id -> Nullable<Int4>,
@@ -424,6 +441,7 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_logs -> users (audit_by_user));
+diesel::joinable!(audit_verifications -> users (requested_by));
 diesel::joinable!(change_requests -> incidents (incident_id));
 diesel::joinable!(communications -> incidents (incident_id));
 diesel::joinable!(deliveries -> communications (communication_id));
@@ -466,6 +484,7 @@ diesel::joinable!(workarounds -> users (implemented_by_user));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_logs,
+    audit_verifications,
     change_requests,
     clients,
     communications,

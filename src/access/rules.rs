@@ -257,13 +257,20 @@ fn by_role(actor: &Actor, name: &'static str, area: Area, roles: &[Role], what: 
         Err(Rule {
             name,
             text: format!(
-                "{}: only {} may {what}; you are signed in as a {}.",
+                "{}: only {} may {what}; you are signed in as {}.",
                 area.title(),
                 role_list(roles),
-                actor.role.label().to_lowercase()
+                signed_in_as(actor.role)
             ),
         })
     }
+}
+
+/// "a technical support", "an incident manager": the role with its article, for refusals.
+fn signed_in_as(role: Role) -> String {
+    let role = role.label().to_lowercase();
+    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {role}")
 }
 
 fn capitalised(text: &str) -> String {
@@ -330,7 +337,7 @@ pub fn may(actor: &Actor, action: Action, target: &Target) -> Decision {
                     "Work orders: only {} and the vendor contact it is assigned to may change its status; you are \
                          signed in as a {}.",
                     role_list(editors(area, true)),
-                    actor.role.label().to_lowercase()
+                    signed_in_as(actor.role)
                 ),
             }),
         },
@@ -431,8 +438,8 @@ fn decide(actor: &Actor, area: Area, target: &Target) -> Decision {
     }
     let text = match area {
         Area::Changes if major => format!(
-            "Change approval: high-risk and emergency changes need an executive; you are signed in as a {}.",
-            actor.role.label().to_lowercase()
+            "Change approval: high-risk and emergency changes need an executive; you are signed in as {}.",
+            signed_in_as(actor.role)
         ),
         _ => {
             let (request, what) = match area {
@@ -446,9 +453,9 @@ fn decide(actor: &Actor, area: Area, target: &Target) -> Decision {
                 other => (other.title(), other.noun()),
             };
             format!(
-                "{request} approval: only {} may approve or reject {what}; you are signed in as a {}.",
+                "{request} approval: only {} may approve or reject {what}; you are signed in as {}.",
                 role_list(roles),
-                actor.role.label().to_lowercase()
+                signed_in_as(actor.role)
             )
         }
     };

@@ -1,6 +1,10 @@
 //! The audit trail: one append-only, hash-chained log. `record` is the one way services write to it, inside the
 //! caller's transaction, so a change and its entry are kept or lost together.
 pub mod chain;
+pub mod handlers;
+pub mod trail;
+pub mod verification;
+pub mod words;
 
 use crate::clock::Clock;
 use crate::domain::enums::Role;
@@ -154,7 +158,7 @@ pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<Audit
         ))
         .get_result(conn)?;
         let actor_role = entry.actor.role_name();
-        let entry_hash = chain::hash(&prev_hash, &content(audit_id, &entry, actor_role));
+        let entry_hash = hash_of(&prev_hash, audit_id, &entry);
         diesel::insert_into(audit_logs::table)
             .values((
                 audit_logs::audit_id.eq(audit_id),
@@ -171,6 +175,11 @@ pub fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> QueryResult<Audit
             .returning(AuditEntry::as_returning())
             .get_result(conn)
     })
+}
+
+/// The hash `entry` gets as entry `audit_id` after the entry whose hash is `prev_hash`.
+pub fn hash_of(prev_hash: &str, audit_id: i64, entry: &NewEntry<'_>) -> String {
+    chain::hash(prev_hash, &content(audit_id, entry, entry.actor.role_name()))
 }
 
 fn content<'a>(audit_id: i64, entry: &'a NewEntry<'_>, actor_role: Option<&'a str>) -> chain::Content<'a> {
@@ -202,7 +211,7 @@ pub fn append_with_ids(conn: &mut PgConnection, entries: &[(i64, NewEntry<'_>)])
                 let mut text = String::new();
                 for (audit_id, entry) in batch {
                     let actor_role = entry.actor.role_name();
-                    let entry_hash = chain::hash(&prev_hash, &content(*audit_id, entry, actor_role));
+                    let entry_hash = hash_of(&prev_hash, *audit_id, entry);
                     let fields = [
                         audit_id.to_string(),
                         copy_text(entry.action),
@@ -283,6 +292,14 @@ pub fn history_with_names(
         .load(conn)
 }
 
+/// The trail filtered to one record, for the record's page: only for those who may read the trail.
+pub fn trail_href(actor: &crate::access::Actor, entity_type: &str, id: i32) -> Option<String> {
+    use crate::access::{Action, Area, Target};
+    actor.may(Action::Read(Area::AuditTrail), &Target::Any).ok()?;
+    let query = serde_urlencoded::to_string([("entity_type", entity_type), ("entity_id", &id.to_string())]).ok()?;
+    Some(format!("/audit?{query}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,3 +318,4 @@ mod tests {
         assert!(!changes.to_string().contains("argon2id"));
     }
 }
+

@@ -80,11 +80,22 @@ pub struct Field {
     pub editable: Editable,
     /// The value a new record's form starts with.
     pub default: Option<&'static str>,
+    /// Required when editing, but may be left empty when creating: the record then starts at the default.
+    pub optional_on_create: bool,
 }
 
 /// A required field that is always on the form; the methods below adjust it.
 pub const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
-    Field { name, label, kind, required: true, hint: None, editable: Editable::Always, default: None }
+    Field {
+        name,
+        label,
+        kind,
+        required: true,
+        hint: None,
+        editable: Editable::Always,
+        default: None,
+        optional_on_create: false,
+    }
 }
 
 impl Field {
@@ -111,6 +122,15 @@ impl Field {
     pub const fn read_only(mut self) -> Self {
         self.editable = Editable::Never;
         self
+    }
+    /// An input the policy makes optional when a record is made (a status with a default), which its edits keep.
+    pub const fn optional_on_create(mut self) -> Self {
+        self.optional_on_create = true;
+        self
+    }
+    /// Whether a value must be given on the form that creates (or edits) a record.
+    pub fn required_on(&self, creating: bool) -> bool {
+        self.required && !(creating && self.optional_on_create)
     }
 }
 
@@ -150,7 +170,9 @@ pub fn parse(fields: &'static [Field], input: &HashMap<String, String>, creating
             Ok(Some(value)) => {
                 values.insert(field.name, Some(value));
             }
-            Ok(None) if field.required => errors.push(FieldError { field: field.name, message: missing(field) }),
+            Ok(None) if field.required_on(creating) => {
+                errors.push(FieldError { field: field.name, message: missing(field) })
+            }
             Ok(None) => {
                 values.insert(field.name, None);
             }

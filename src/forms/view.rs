@@ -72,7 +72,7 @@ pub fn form_fields(
                 name: field.name,
                 label: field.label,
                 hint: field.hint,
-                required: field.required,
+                required: field.required_on(creating),
                 input,
                 value,
                 options,

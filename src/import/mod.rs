@@ -78,13 +78,21 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
         restart_sequence(conn, table)?;
         counts.push((table.name, records));
     }
-    // Before the indexes are back, so the incidents' rows are rewritten without updating them.
-    derive_lifecycle_times(conn)?;
+    // Before the indexes are back, so the incidents' rows are rewritten without updating them. An export carries
+    // the times itself.
+    if !carries(dataset, "incidents", "acknowledged_at") {
+        derive_lifecycle_times(conn)?;
+    }
     deferred.restore(conn)?;
     // Statistics first, so the queries below, and the first ones on a large import, are planned well.
     diesel::sql_query("ANALYZE").execute(conn)?;
-    snapshot_reports(conn)?;
+    snapshot_reports(conn, carries(dataset, "incident_reports", "snapshot"))?;
     Ok(counts)
+}
+
+/// Whether the file of `table` carries a product column.
+fn carries(dataset: &Dataset, table: &str, column: &str) -> bool {
+    dataset.get(table).is_some_and(|records| records.values().any(|record| record.get(column).is_some()))
 }
 
 /// The foreign keys, unique constraints and secondary indexes of the format's tables (all but the primary keys),
@@ -176,10 +184,10 @@ const BATCH: usize = 10_000;
 /// Inserts the table's domain fields with PostgreSQL's own JSON reader; the product's added columns keep
 /// their defaults.
 fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Value>) -> Result<(), ImportError> {
-    let columns = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
+    let given = validate::read_columns(table, records);
+    let columns = given.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
     // A target of 0 means none: the reference's own convention.
-    let values = table
-        .columns
+    let values = given
         .iter()
         .map(|c| if matches!(c.kind, Kind::Target) { format!("NULLIF({0}, 0)", c.name) } else { c.name.to_string() })
         .collect::<Vec<_>>()
@@ -200,31 +208,70 @@ fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Va
 }
 
 /// Audit entries are hash-chained in id order as they are written, so the imported history is chained too.
+/// Entries of the reference carry no role and no changes: the role is their user's, and the changes are empty.
+/// An export carries both, and the hashes: those must come out the same, else the trail was altered.
 fn load_audit_logs(conn: &mut PgConnection, dataset: &Dataset) -> Result<(), ImportError> {
     let roles: BTreeMap<&str, Role> = dataset["users"]
         .iter()
         .filter_map(|(id, user)| Some((id.as_str(), Role::parse(user.get("role")?.as_str()?)?)))
         .collect();
     let no_changes = Value::Object(Map::new());
-    let mut entries: Vec<(i64, NewEntry<'_>)> = dataset["audit_logs"]
-        .values()
-        .filter_map(Value::as_object)
-        .map(|entry| {
+    let mut entries: Vec<(&str, i64, NewEntry<'_>)> = dataset["audit_logs"]
+        .iter()
+        .filter_map(|(key, entry)| Some((key.as_str(), entry.as_object()?)))
+        .map(|(key, entry)| {
             let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default();
             let user = text("audit_by_user");
+            let role = match entry.get("actor_role") {
+                Some(role) => role.as_str().and_then(Role::parse),
+                None => roles.get(user).copied(),
+            };
+            // The product itself acts too (deliveries, automatic notices); its entries name no user.
+            let system = entry.get("actor_role").and_then(Value::as_str) == Some(crate::audit::SYSTEM_ROLE);
             let new_entry = NewEntry {
                 action: text("action"),
                 entity_type: text("entity_type"),
                 entity_id: text("entity_id").to_string(),
-                actor: Actor { user_id: user.parse::<i32>().ok(), role: roles.get(user).copied(), system: false },
+                actor: Actor { user_id: user.parse::<i32>().ok(), role, system },
                 created_at: spec::parse_timestamp(text("created_at")).expect("validated timestamp"),
-                changes: no_changes.clone(),
+                changes: entry.get("changes").cloned().unwrap_or_else(|| no_changes.clone()),
             };
-            (spec::id_of(entry.get("audit_id")), new_entry)
+            (key, spec::id_of(entry.get("audit_id")), new_entry)
         })
         .collect();
-    entries.sort_by_key(|(id, _)| *id);
+    entries.sort_by_key(|(_, id, _)| *id);
+    check_carried_hashes(&dataset["audit_logs"], &entries)?;
+    let entries: Vec<(i64, NewEntry<'_>)> = entries.into_iter().map(|(_, id, entry)| (id, entry)).collect();
     audit::append_with_ids(conn, &entries)?;
+    Ok(())
+}
+
+/// An exported trail carries each entry's hashes; chained anew from the start they must come out the same. Else
+/// an entry was altered, removed or added since it was written, and importing would hide it under a new chain.
+fn check_carried_hashes(
+    records: &Map<String, Value>,
+    entries: &[(&str, i64, NewEntry<'_>)],
+) -> Result<(), ImportError> {
+    let mut prev_hash = audit::chain::GENESIS.to_string();
+    for (key, id, entry) in entries {
+        let entry_hash = audit::hash_of(&prev_hash, *id, entry);
+        for (field, computed) in [("prev_hash", &prev_hash), ("entry_hash", &entry_hash)] {
+            if let Some(given) = records[*key].get(field).and_then(Value::as_str)
+                && given != computed
+            {
+                return Err(ImportError::Record {
+                    file: "audit_logs.json".into(),
+                    record: key.to_string(),
+                    field: field.into(),
+                    message: format!(
+                        "is {given}, but the trail chained from its first entry gives {computed}: an entry was altered, \
+                         removed or added after it was written, so the trail is not imported"
+                    ),
+                });
+            }
+        }
+        prev_hash = entry_hash;
+    }
     Ok(())
 }
 
@@ -255,13 +302,15 @@ fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// Reports in the format carry no snapshot; each gets one of its incident as imported, so it can be printed.
-/// Every report is in the import, so no condition on the snapshot itself: one the statistics misjudged would
-/// turn the join into a loop over every incident per report.
-fn snapshot_reports(conn: &mut PgConnection) -> Result<(), ImportError> {
+/// Reports in the reference's format carry no snapshot; each gets one of its incident as imported, so it can be
+/// printed. Then every report is in the import, so no condition on the snapshot itself: one the statistics
+/// misjudged would turn the join into a loop over every incident per report. An export carries the snapshots
+/// taken when its reports were generated, which are kept; only reports without one get one.
+fn snapshot_reports(conn: &mut PgConnection, carried: bool) -> Result<(), ImportError> {
     diesel::sql_query(format!(
-        "UPDATE incident_reports r SET snapshot = s.snapshot::jsonb FROM ({}) s WHERE s.incident_id = r.incident_id",
-        crate::records::procedure_service::snapshots()
+        "UPDATE incident_reports r SET snapshot = s.snapshot::jsonb FROM ({}) s WHERE s.incident_id = r.incident_id{}",
+        crate::records::procedure_service::snapshots(),
+        if carried { " AND r.snapshot IS NULL" } else { "" }
     ))
     .execute(conn)?;
     Ok(())

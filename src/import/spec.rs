@@ -20,13 +20,19 @@ pub enum Kind {
     Enum(&'static [&'static str]),
     /// A reference to another table's id.
     Ref(&'static str),
+    /// A JSON object (a report's snapshot, an audit entry's changes).
+    Json,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub name: &'static str,
     pub kind: Kind,
+    /// For a product column: required on every record once a file carries the column at all.
     pub required: bool,
+    /// A PRODUCT ADDITION, absent from the reference's files. An export carries it, so that exporting and
+    /// importing keeps every record as it was; a file without it leaves the column at its default.
+    pub product: bool,
 }
 
 #[derive(Debug)]
@@ -38,13 +44,22 @@ pub struct Table {
 }
 
 const fn req(name: &'static str, kind: Kind) -> Column {
-    Column { name, kind, required: true }
+    Column { name, kind, required: true, product: false }
 }
 const fn opt(name: &'static str, kind: Kind) -> Column {
-    Column { name, kind, required: false }
+    Column { name, kind, required: false, product: false }
 }
+/// A product column that may be null.
+const fn added(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind, required: false, product: true }
+}
+/// A product column that is never null (it has a default): a file that carries it gives it on every record.
+const fn added_req(name: &'static str, kind: Kind) -> Column {
+    Column { name, kind, required: true, product: true }
+}
+const LOCK_VERSION: Column = added_req("lock_version", Int);
 
-use Kind::{Date, Float, Id, Int, Ref, Target, Text, Timestamp};
+use Kind::{Date, Float, Id, Int, Json, Ref, Target, Text, Timestamp};
 const fn one_of(values: &'static [&'static str]) -> Kind {
     Kind::Enum(values)
 }
@@ -63,6 +78,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(OrganisationStatus::VARIANTS)),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            LOCK_VERSION,
+            added("incident_notices", one_of(&["email", "dashboard_notification"])),
         ],
         unique: &[&["registration_number"], &["contact_email"]],
     },
@@ -76,6 +93,7 @@ pub const TABLES: &[Table] = &[
             req("contact_phone", Text),
             req("status", one_of(OrganisationStatus::VARIANTS)),
             req("created_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[&["vendor_name"], &["contact_email"], &["contact_phone"]],
     },
@@ -93,6 +111,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(UserStatus::VARIANTS)),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            // The password hash stays behind: an export is not a place for secrets.
+            LOCK_VERSION,
         ],
         unique: &[&["email"]],
     },
@@ -107,6 +127,7 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(ProductStatus::VARIANTS)),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[&["product_name"]],
     },
@@ -123,6 +144,7 @@ pub const TABLES: &[Table] = &[
             req("operational_status", one_of(OperationalStatus::VARIANTS)),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[&["product_id", "component_name"]],
     },
@@ -140,6 +162,11 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(SubscriptionStatus::VARIANTS)),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            LOCK_VERSION,
+            added_req("approval_status", one_of(ApprovalStatus::VARIANTS)),
+            added("approval_decided_by", Ref("users")),
+            added("approval_decided_at", Timestamp),
+            added("rejection_reason", Text),
         ],
         unique: &[],
     },
@@ -153,6 +180,11 @@ pub const TABLES: &[Table] = &[
             req("resolution_time_hours", Int),
             opt("availability_percentage", Float),
             req("created_at", Timestamp),
+            LOCK_VERSION,
+            added_req("approval_status", one_of(ApprovalStatus::VARIANTS)),
+            added("approval_decided_by", Ref("users")),
+            added("approval_decided_at", Timestamp),
+            added("rejection_reason", Text),
         ],
         unique: &[],
     },
@@ -174,6 +206,9 @@ pub const TABLES: &[Table] = &[
             opt("resolution_timestamp", Timestamp),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            added("acknowledged_at", Timestamp),
+            added("closed_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -204,6 +239,8 @@ pub const TABLES: &[Table] = &[
             req("escalated_at", Timestamp),
             opt("resolved_at", Timestamp),
             req("created_at", Timestamp),
+            added("resolved_by_user", Ref("users")),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -212,14 +249,19 @@ pub const TABLES: &[Table] = &[
         columns: &[
             req("communication_id", Id),
             req("incident_id", Ref("incidents")),
-            req("sender_id", Ref("users")),
-            req("recipient_id", Ref("users")),
+            // The reference always names a sender; the product's own notices have none.
+            opt("sender_id", Ref("users")),
+            // The reference always names a user; the product may address a kind of recipient instead.
+            opt("recipient_id", Ref("users")),
             opt("recipient_type", one_of(RecipientType::VARIANTS)),
             req("communication_type", Text),
             req("delivery_method", one_of(DeliveryMethod::VARIANTS)),
             req("delivery_status", one_of(DeliveryStatus::VARIANTS)),
             opt("sent_at", Timestamp),
             req("created_at", Timestamp),
+            added("message", Text),
+            LOCK_VERSION,
+            added("failure_reason", Text),
         ],
         unique: &[],
     },
@@ -233,6 +275,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(WorkaroundStatus::VARIANTS)),
             req("implemented_at", Timestamp),
             req("created_at", Timestamp),
+            added("description", Text),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -246,6 +290,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(AnalysisStatus::VARIANTS)),
             opt("completed_at", Timestamp),
             req("created_at", Timestamp),
+            added("findings", Text),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -266,6 +312,11 @@ pub const TABLES: &[Table] = &[
             opt("actual_end_time", Timestamp),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            added("justification", Text),
+            added("rejected_by_user", Ref("users")),
+            added("rejection_reason", Text),
+            added("decided_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -280,6 +331,11 @@ pub const TABLES: &[Table] = &[
             opt("approved_by_user", Ref("users")),
             opt("completed_at", Timestamp),
             req("created_at", Timestamp),
+            added("justification", Text),
+            added("rejected_by_user", Ref("users")),
+            added("rejection_reason", Text),
+            added("decided_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -307,6 +363,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(ReportStatus::VARIANTS)),
             req("generated_at", Timestamp),
             req("created_at", Timestamp),
+            added("snapshot", Json),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -323,6 +381,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(ArticleStatus::VARIANTS)),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            added("body", Text),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -337,6 +397,8 @@ pub const TABLES: &[Table] = &[
             req("status", one_of(ReviewStatus::VARIANTS)),
             opt("completed_at", Timestamp),
             req("created_at", Timestamp),
+            added("notes", Text),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -350,6 +412,7 @@ pub const TABLES: &[Table] = &[
             req("issued_by_user", Ref("users")),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -367,6 +430,7 @@ pub const TABLES: &[Table] = &[
             req("created_by_user", Ref("users")),
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
+            LOCK_VERSION,
         ],
         unique: &[],
     },
@@ -377,8 +441,13 @@ pub const TABLES: &[Table] = &[
             req("action", Text),
             req("entity_type", Text),
             req("entity_id", Text),
-            req("audit_by_user", Ref("users")),
+            // The product records events of no known user (a sign-in with an unknown email) without one.
+            opt("audit_by_user", Ref("users")),
             req("created_at", Timestamp),
+            added("actor_role", one_of(Role::VARIANTS)),
+            added_req("changes", Json),
+            added("prev_hash", Text),
+            added("entry_hash", Text),
         ],
         unique: &[],
     },

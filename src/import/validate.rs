@@ -1,5 +1,5 @@
 //! Checks a data set before anything is written: every error names the file, the record id and the field.
-use super::spec::{Kind, TABLES, Table, parse_date, parse_timestamp};
+use super::spec::{Column, Kind, TABLES, Table, parse_date, parse_timestamp};
 use super::{Dataset, ImportError};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -25,6 +25,7 @@ fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&st
     let records = dataset
         .get(table.name)
         .ok_or_else(|| ImportError::File { file: file_of(table), message: "is missing from the data set".into() })?;
+    let columns = read_columns(table, records);
     let mut seen: Vec<HashMap<String, &str>> = vec![HashMap::new(); table.unique.len()];
     let mut sorted: Vec<(&String, &Value)> = records.iter().collect();
     sorted.sort_by_cached_key(|(key, _)| key.parse::<i64>().unwrap_or(i64::MIN));
@@ -32,7 +33,7 @@ fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&st
         let Value::Object(record) = record else {
             return Err(error(table, key, "(record)", "must be a JSON object"));
         };
-        check_record(table, key, record, ids)?;
+        check_record(table, &columns, key, record, ids)?;
         check_rules(table, key, record)?;
         for (group, seen) in table.unique.iter().zip(seen.iter_mut()) {
             let value =
@@ -50,13 +51,23 @@ fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&st
     Ok(())
 }
 
+/// The columns a table's file gives: the format's, and the product's that any of its records carries.
+pub fn read_columns<'a>(table: &'a Table, records: &Map<String, Value>) -> Vec<&'a Column> {
+    table
+        .columns
+        .iter()
+        .filter(|column| !column.product || records.values().any(|record| record.get(column.name).is_some()))
+        .collect()
+}
+
 fn check_record(
     table: &Table,
+    columns: &[&Column],
     key: &str,
     record: &Map<String, Value>,
     ids: &HashMap<&str, HashSet<&str>>,
 ) -> Result<(), ImportError> {
-    for column in table.columns {
+    for column in columns {
         let value = record.get(column.name).filter(|v| !v.is_null());
         let Some(value) = value else {
             if column.required {
@@ -115,6 +126,11 @@ fn check_record(
                     return fail(format!("{value} is not one of: {}", allowed.join(", ")));
                 }
             }
+            Kind::Json => {
+                if !value.is_object() {
+                    return fail(format!("must be a JSON object, not {value}"));
+                }
+            }
             Kind::Ref(target) => {
                 let Some(id) = value.as_str() else {
                     return fail(format!("must be a record id as text, not {value}"));
@@ -137,6 +153,9 @@ fn check_rules(table: &Table, key: &str, record: &Map<String, Value>) -> Result<
         }
         "users" if text("role") == "vendor_contact" && text("vendor_id").is_empty() => {
             Err(error(table, key, "vendor_id", "is required for a vendor_contact"))
+        }
+        "communications" if text("recipient_id").is_empty() && text("recipient_type").is_empty() => {
+            Err(error(table, key, "recipient_id", "is required when there is no recipient_type"))
         }
         "subscriptions" if text("end_date") <= text("start_date") => {
             Err(error(table, key, "end_date", "must be after start_date"))

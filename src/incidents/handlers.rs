@@ -39,7 +39,7 @@ fn communication_types() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-static REPORT_FIELDS: &[Field] = &[
+pub(crate) static REPORT_FIELDS: &[Field] = &[
     field("title", "Title", FieldKind::Text).hint("What is wrong, in a few words, e.g. Payment API timeouts"),
     field("category", "Category", FieldKind::Choice(categories)),
     field("severity", "Severity", FieldKind::Choice(Severity::choices))
@@ -53,7 +53,7 @@ static REPORT_FIELDS: &[Field] = &[
     field("details", "Details", FieldKind::LongText).optional().hint("Posted as the first progress update"),
 ];
 
-static EDIT_FIELDS: &[Field] = &[
+pub(crate) static EDIT_FIELDS: &[Field] = &[
     field("status", "Status", FieldKind::Choice(IncidentStatus::choices))
         .hint("Open → investigating → in progress → resolved → closed; a resolved incident may be reopened"),
     field("severity", "Severity", FieldKind::Choice(Severity::choices)),
@@ -62,7 +62,7 @@ static EDIT_FIELDS: &[Field] = &[
     field("assigned_to_user_id", "Assigned to", FieldKind::Reference(&USER_REF)).optional(),
 ];
 
-static ESCALATION_FIELDS: &[Field] = &[
+pub(crate) static ESCALATION_FIELDS: &[Field] = &[
     field("escalation_level", "Level", FieldKind::Choice(EscalationLevel::choices)).hint(
         "Management: an incident manager or executive. Technical: technical support or a system administrator. \
          Executive: an executive. Vendor: a contact of the vendor that supports the component",
@@ -71,7 +71,7 @@ static ESCALATION_FIELDS: &[Field] = &[
     field("reason", "Reason", FieldKind::Text).optional().hint("e.g. customer impact, technical complexity"),
 ];
 
-static COMMUNICATION_FIELDS: &[Field] = &[
+pub(crate) static COMMUNICATION_FIELDS: &[Field] = &[
     field("recipient_id", "Recipient", FieldKind::Reference(&USER_REF))
         .optional()
         .hint("A person, or choose a group below"),
@@ -485,6 +485,8 @@ struct DetailPage {
     procedures: Vec<(String, String)>,
     note: String,
     errors: Vec<FieldError>,
+    /// The incident's entries in the whole audit trail, for those who may read it.
+    audit_href: Option<String>,
 }
 
 impl DetailPage {
@@ -575,6 +577,7 @@ async fn detail_page(
         .map(|c| (ClockView::of(&c.response), ClockView::of(&c.resolution))),
         note: note.text,
         errors: note.error.into_iter().map(|message| FieldError { field: "note", message }).collect(),
+        audit_href: crate::audit::trail_href(&actor, "incident", incident.incident_id),
         incident,
         context,
     };

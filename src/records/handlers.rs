@@ -6,7 +6,7 @@ use super::spec::{FieldKind, Resource};
 use super::view::{self, RecordView, RowView};
 use super::{procedures, resources};
 use crate::access::{Action, Sight, Target};
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
 use crate::error::AppError;
@@ -280,13 +280,6 @@ struct RelatedView {
     total: i64,
 }
 
-struct HistoryView {
-    when: String,
-    who: String,
-    action: String,
-    changes: Vec<(String, String, String)>,
-}
-
 #[derive(Template)]
 #[template(path = "records/detail.html")]
 struct DetailPage {
@@ -294,7 +287,8 @@ struct DetailPage {
     resource: &'static Resource,
     record: RecordView,
     related: Vec<RelatedView>,
-    history: Vec<HistoryView>,
+    /// The record's audit entries in words, newest first.
+    history: Vec<crate::audit::words::EntryView>,
     can_edit: bool,
     can_decide: bool,
     can_set_password: bool,
@@ -309,34 +303,8 @@ struct DetailPage {
     print_href: Option<String>,
     /// The statuses a work order may move to, for the assignee's quick form.
     status_choices: Vec<(&'static str, &'static str)>,
-}
-
-fn history_view(entries: Vec<(AuditEntry, Option<String>)>, zone: &str) -> Vec<HistoryView> {
-    entries
-        .into_iter()
-        .rev()
-        .map(|(entry, name)| {
-            let changes = entry
-                .changes
-                .as_object()
-                .map(|fields| {
-                    fields
-                        .iter()
-                        .map(|(field, change)| {
-                            let side = |key: &str| change.get(key).and_then(|v| v.as_str()).unwrap_or("—").to_string();
-                            (field.clone(), side("old"), side("new"))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            HistoryView {
-                when: format::datetime(entry.created_at, zone),
-                who: name.unwrap_or_else(|| "Unknown user".into()),
-                action: entry.action,
-                changes,
-            }
-        })
-        .collect()
+    /// The record's entries in the whole audit trail, for those who may read it.
+    audit_href: Option<String>,
 }
 
 pub async fn detail<R: Described>(
@@ -348,7 +316,7 @@ pub async fn detail<R: Described>(
     let resource = R::resource();
     let id = id.into_inner();
     let scope = sight_of(&user);
-    let (viewer, actor) = (user.clone(), user.actor());
+    let (viewer, actor, zone) = (user.clone(), user.actor(), user.timezone.clone());
     let internal = actor.can(Action::ReadInternal(resource.area), &Target::Any);
     let (record, related, history) = state
         .db(move |conn| {
@@ -360,8 +328,13 @@ pub async fn detail<R: Described>(
                 related.push((relation, rows, total));
             }
             // A record's history names records and people outside a contact's scope.
-            let history =
-                if internal { audit::history_with_names(conn, resource.kind, &id.to_string())? } else { Vec::new() };
+            let history = if internal {
+                let mut entries = audit::history_with_names(conn, resource.kind, &id.to_string())?;
+                entries.reverse();
+                audit::words::in_words(conn, &entries, &zone)?
+            } else {
+                Vec::new()
+            };
             Ok((record, related, history))
         })
         .await?;
@@ -389,7 +362,7 @@ pub async fn detail<R: Described>(
                 total,
             })
             .collect(),
-        history: history_view(history, &user.timezone),
+        history,
         can_edit: actor.can(Action::Update(resource.area), &target),
         can_decide: rules::waiting(resource, &values) && actor.can(Action::Decide(resource.area), &target),
         can_set_password: resource.kind == "user" && actor.can(Action::SetPassword, &target),
@@ -401,6 +374,7 @@ pub async fn detail<R: Described>(
         can_explain: actor.can(Action::ExplainAccess, &target) && crate::explainer::EXPLAINED.contains(&resource.area),
         show_history: internal,
         print_href: (resource.kind == "incident_report").then(|| format!("/reports/{id}/print")),
+        audit_href: crate::audit::trail_href(&actor, resource.kind, id),
         status_choices: if resource.kind == "work_order" && actor.can(Action::SetWorkOrderStatus, &target) {
             let from = values.get("status").cloned().flatten().unwrap_or_default();
             <crate::domain::enums::WorkOrderStatus as crate::domain::enums::Choices>::choices()
@@ -916,7 +890,7 @@ pub async fn print_report(
         .unwrap_or("not recorded")
         .to_string();
     let zone = user.timezone.clone();
-    let snapshot = super::report::Snapshot::read(&record, &zone);
+    let snapshot = super::report::Snapshot::read(&record, &zone, &user);
     let report_type = record
         .get("report_type")
         .and_then(|v| v.as_str())

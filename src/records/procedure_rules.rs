@@ -1,7 +1,7 @@
 //! Rules of the procedures that the record descriptions cannot say: status moves, closed incidents, metric
 //! computations, publishing and change approvals. Pure functions returning the reason for a refusal.
 use super::spec::Resource;
-use crate::domain::enums::{ChangeStatus, IncidentStatus, MetricType};
+use crate::domain::enums::{AnalysisStatus, ArticleStatus, ChangeStatus, IncidentStatus, MetricType, RollbackStatus};
 use chrono::{DateTime, Utc};
 
 fn words(value: &str) -> String {
@@ -108,6 +108,97 @@ pub fn back_to_review(from: &str, to: &str, text_changed: bool, reviewer: Option
     from == "published" && to == "published" && text_changed && reviewer != Some(editor)
 }
 
+// ---- statuses given at submission (the policy lists each record's status as an optional input) ----
+
+/// An analysis submitted as completed or reviewed says when it was completed; one in progress has no such time.
+pub fn check_analysis_submission(status: AnalysisStatus, completed_at_given: bool) -> Result<(), String> {
+    match (status, completed_at_given) {
+        (AnalysisStatus::InProgress, true) => Err(
+            "Root cause analysis: an analysis in progress has no completion time; leave Completed at empty, or submit it as completed."
+                .into(),
+        ),
+        (AnalysisStatus::Completed | AnalysisStatus::Reviewed, false) => Err(format!(
+            "Root cause analysis: an analysis submitted as {} needs the time it was completed.",
+            status.label().to_lowercase()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a change submitted with this status is approved as it is submitted: any status after approval needs
+/// the submitter to be its approver (`approver` says whether they are, or why not). Rolled back and rejected
+/// come only from their own actions.
+pub fn change_submitted_as(status: ChangeStatus, approver: Result<(), String>) -> Result<bool, String> {
+    match status {
+        ChangeStatus::Requested => Ok(false),
+        ChangeStatus::RolledBack => Err(
+            "Change request status: a change becomes rolled back when a rollback of it is carried out; submit it as requested or approved."
+                .into(),
+        ),
+        ChangeStatus::Rejected => Err(
+            "Change request status: a change is rejected by deciding on it, with a reason; submit it as requested.".into(),
+        ),
+        _ => approver.map(|()| true).map_err(|reason| {
+            format!(
+                "A change submitted as {} is approved as it is submitted, which you may not do. {reason} Submit it as requested.",
+                status.label().to_lowercase()
+            )
+        }),
+    }
+}
+
+/// Whether a rollback submitted with this status is approved as it is submitted, as for changes; a time it was
+/// carried out goes only with a failed one (an approved rollback is carried out with its own action, which also
+/// rolls its change back). Errors name the field to correct.
+pub fn rollback_submitted_as(
+    status: RollbackStatus,
+    approver: Result<(), String>,
+    completed_at_given: bool,
+) -> Result<bool, (&'static str, String)> {
+    if completed_at_given && status != RollbackStatus::Failed {
+        return Err((
+            "completed_at",
+            "Rollback: only a rollback submitted as failed has a time it was carried out; an approved rollback is carried out with its Carry out button, which also marks its change rolled back."
+                .into(),
+        ));
+    }
+    match status {
+        RollbackStatus::Requested => Ok(false),
+        RollbackStatus::Rejected => {
+            Err(("status", "Rollback status: a rollback is rejected by deciding on it, with a reason; submit it as requested.".into()))
+        }
+        _ => approver.map(|()| true).map_err(|reason| {
+            (
+                "status",
+                format!(
+                    "A rollback submitted as {} is approved as it is submitted, which you may not do. {reason} Submit it as requested.",
+                    status.label().to_lowercase()
+                ),
+            )
+        }),
+    }
+}
+
+/// An article is published by its reviewer after review, never as it is submitted (its reviewer is not its author).
+pub fn check_article_submission(status: ArticleStatus) -> Result<(), String> {
+    if status == ArticleStatus::Published {
+        Err("Knowledge base: an article is published by its reviewer once reviewed; submit it as a draft or for review.".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// A metric's value, when the recorder gives one, must be what the incident's times give.
+pub fn check_given_value(metric: MetricType, given: Option<i64>, computed: i64) -> Result<(), String> {
+    match given {
+        Some(given) if given != computed => Err(format!(
+            "Performance metric: the incident's times give a {} of {computed} minutes, not {given}; leave the value empty to use it.",
+            metric.label().to_lowercase()
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +290,66 @@ mod tests {
         for (from, to, text_changed, reviewer, editor, back) in table {
             assert_eq!(back_to_review(from, to, text_changed, reviewer, editor), back, "{from} → {to} {reviewer:?}");
         }
+    }
+
+    #[test]
+    fn statuses_given_at_submission_are_honoured_unless_a_rule_says_otherwise() {
+        use AnalysisStatus as A;
+        for (status, completed_at, ok) in [
+            (A::InProgress, false, true),
+            (A::InProgress, true, false),
+            (A::Completed, true, true),
+            (A::Completed, false, false),
+            (A::Reviewed, true, true),
+            (A::Reviewed, false, false),
+        ] {
+            assert_eq!(check_analysis_submission(status, completed_at).is_ok(), ok, "{status:?} {completed_at}");
+        }
+        let approver = || Ok(());
+        let not_approver = || Err("Only incident managers and executives approve changes.".to_string());
+        use ChangeStatus as C;
+        for (status, may, expected) in [
+            (C::Requested, false, Ok(false)),
+            (C::Requested, true, Ok(false)),
+            (C::Approved, true, Ok(true)),
+            (C::Approved, false, Err("submitted as approved")),
+            (C::Scheduled, true, Ok(true)),
+            (C::InProgress, false, Err("submitted as in progress")),
+            (C::Completed, true, Ok(true)),
+            (C::Failed, true, Ok(true)),
+            (C::RolledBack, true, Err("rollback of it is carried out")),
+            (C::Rejected, true, Err("rejected by deciding on it")),
+        ] {
+            let outcome = change_submitted_as(status, if may { approver() } else { not_approver() });
+            match expected {
+                Ok(approved) => assert_eq!(outcome, Ok(approved), "{status:?}"),
+                Err(words) => assert!(outcome.unwrap_err().contains(words), "{status:?}"),
+            }
+        }
+        use RollbackStatus as R;
+        for (status, may, completed_at, expected) in [
+            (R::Requested, false, false, Ok(false)),
+            (R::Approved, true, false, Ok(true)),
+            (R::Approved, false, false, Err("status")),
+            (R::InProgress, true, false, Ok(true)),
+            (R::Failed, true, true, Ok(true)),
+            (R::Failed, false, true, Err("status")),
+            (R::Approved, true, true, Err("completed_at")),
+            (R::Requested, false, true, Err("completed_at")),
+            (R::Rejected, true, false, Err("status")),
+        ] {
+            let outcome = rollback_submitted_as(status, if may { approver() } else { not_approver() }, completed_at);
+            match expected {
+                Ok(approved) => assert_eq!(outcome, Ok(approved), "{status:?}"),
+                Err(field) => assert_eq!(outcome.unwrap_err().0, field, "{status:?}"),
+            }
+        }
+        assert!(check_article_submission(ArticleStatus::UnderReview).is_ok());
+        assert!(check_article_submission(ArticleStatus::Published).unwrap_err().contains("by its reviewer"));
+        assert!(check_given_value(MetricType::ResolutionTime, None, 240).is_ok());
+        assert!(check_given_value(MetricType::ResolutionTime, Some(240), 240).is_ok());
+        assert!(
+            check_given_value(MetricType::ResolutionTime, Some(200), 240).unwrap_err().contains("240 minutes, not 200")
+        );
     }
 }

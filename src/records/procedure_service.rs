@@ -6,7 +6,9 @@ use super::spec::Resource;
 use crate::access::{Action, Area, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
-use crate::domain::enums::{ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel};
+use crate::domain::enums::{
+    AnalysisStatus, ArticleStatus, ChangeStatus, ChangeType, IncidentStatus, MetricType, RiskLevel, RollbackStatus,
+};
 use crate::error::Refusal as RefusalOf;
 use crate::forms::Values;
 use crate::schema::{change_requests, incident_escalations, incidents, rollback_requests};
@@ -36,7 +38,9 @@ fn text(value: impl ToString, sql_type: &'static str, column: &'static str) -> E
 }
 
 /// Columns a new procedure record gets besides its form: the actor, computed values, a snapshot, an
-/// immediate approval. Returns them and whether the record was approved on submission.
+/// approval on submission, the time a given status was entered. Returns them and whether the record was
+/// approved on submission. A status given at submission is honoured where the policy lists it as an input; where
+/// honouring it would break a rule, the form says so.
 pub fn creation_extras(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -49,6 +53,7 @@ pub fn creation_extras(
         extras.push(text(user.user_id, "integer", column));
     }
     let incident_id = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok());
+    let status = value(values, "status");
     let mut approved = false;
     match resource.kind {
         "performance_metric" => {
@@ -59,11 +64,17 @@ pub fn creation_extras(
             let (times, client_id, severity) = incident_times(conn, incident_id)?;
             let minutes = procedure_rules::metric_minutes(metric, &times)
                 .map_err(|message| Refusal::field("metric_type", message))?;
-            let sla = crate::service_levels::target(conn, client_id, &severity)?;
-            let target = match (metric, sla) {
-                (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
-                (MetricType::ResolutionTime, Some(sla)) => Some(i64::from(sla.resolution_time_hours) * 60),
-                _ => value(values, "target_minutes").and_then(|v| v.parse().ok()),
+            let given = value(values, "calculated_value_minutes").and_then(|v| v.parse().ok());
+            procedure_rules::check_given_value(metric, given, minutes)
+                .map_err(|message| Refusal::field("calculated_value_minutes", message))?;
+            // The recorder's target when given ("if specified"); else the SLA's, where it has one for the metric.
+            let target = match value(values, "target_minutes").and_then(|v| v.parse::<i64>().ok()) {
+                Some(target) => Some(target),
+                None => match (metric, crate::service_levels::target(conn, client_id, &severity)?) {
+                    (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
+                    (MetricType::ResolutionTime, Some(sla)) => Some(i64::from(sla.resolution_time_hours) * 60),
+                    _ => None,
+                },
             };
             extras.push(text(minutes, "integer", "calculated_value_minutes"));
             extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
@@ -73,6 +84,15 @@ pub fn creation_extras(
             let reviewer = value(values, "reviewer_user");
             procedure_rules::check_reviewer_change("draft", None, reviewer, Some(&user.user_id.to_string()))
                 .map_err(|message| Refusal::field("reviewer_user", message))?;
+            if let Some(status) = status.and_then(ArticleStatus::parse) {
+                procedure_rules::check_article_submission(status)
+                    .map_err(|message| Refusal::field("status", message))?;
+            }
+        }
+        "root_cause_analysis" => {
+            let status = status.and_then(AnalysisStatus::parse).unwrap_or(AnalysisStatus::InProgress);
+            procedure_rules::check_analysis_submission(status, value(values, "completed_at").is_some())
+                .map_err(|message| Refusal::field("completed_at", message))?;
         }
         "incident_report" => {
             extras.push(text(snapshot(conn, incident_id.unwrap_or_default())?, "jsonb", "snapshot"));
@@ -81,15 +101,38 @@ pub fn creation_extras(
         "change_request" => {
             let risk = value(values, "risk_level").and_then(RiskLevel::parse);
             let change_type = value(values, "change_type").and_then(ChangeType::parse);
-            // An approver's own submission is approved at once, unless it needs a role they lack.
-            if user.actor().can(Action::Decide(Area::Changes), &Target::change(risk, change_type)) {
-                approved = true;
-                extras.push(text("approved", "text", "status"));
-                extras.push(text(user.user_id, "integer", "approved_by_user"));
-                extras.push(text(clock.now().to_rfc3339(), "timestamptz", "decided_at"));
-            }
+            let status = status.and_then(ChangeStatus::parse).unwrap_or(ChangeStatus::Requested);
+            approved = procedure_rules::change_submitted_as(
+                status,
+                user.actor()
+                    .may(Action::Decide(Area::Changes), &Target::change(risk, change_type))
+                    .map(drop)
+                    .map_err(|rule| rule.text),
+            )
+            .map_err(|message| Refusal::field("status", message))?;
+        }
+        "rollback_request" => {
+            let status = status.and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
+            approved = procedure_rules::rollback_submitted_as(
+                status,
+                user.actor().may(Action::Decide(Area::Rollbacks), &Target::Any).map(drop).map_err(|rule| rule.text),
+                value(values, "completed_at").is_some(),
+            )
+            .map_err(|(field, message)| Refusal::field(field, message))?;
         }
         _ => {}
+    }
+    let now = clock.now().to_rfc3339();
+    if approved {
+        // Submitted by one who may approve it, already approved: recorded as approved by them.
+        extras.push(text(user.user_id, "integer", "approved_by_user"));
+        extras.push(text(&now, "timestamptz", "decided_at"));
+    }
+    // A status given at submission is entered as an edit enters it: its time is stamped, unless the form gave it.
+    for (_, column) in resource.stamps.iter().filter(|(stamped, _)| Some(*stamped) == status) {
+        if value(values, column).is_none() && !resource.fields.iter().any(|f| f.name == *column) {
+            extras.push(text(&now, "timestamptz", column));
+        }
     }
     Ok((extras, approved))
 }
@@ -184,6 +227,13 @@ pub fn snapshot(conn: &mut PgConnection, incident_id: i32) -> QueryResult<String
 /// A query of every incident's snapshot as `(incident_id, snapshot json)`. The related records are grouped per
 /// incident in one pass each, so the import snapshots tens of thousands of reports at once; a condition on
 /// `incident_id` reaches into every group, so one incident's snapshot reads only its own rows.
+///
+/// What the snapshot holds and who reads it: a report is read by staff, and once published by the contacts of
+/// its incident's client or vendor. Staff see every communication; a contact sees only those addressed to them
+/// or to their kind of recipient, which depends on who reads, not on the report. So the communications are kept
+/// whole with their addressees, and the printable page shows each reader only theirs (by the rule the incident's
+/// own timeline uses): the snapshot holds nothing that none of its readers may see. Knowledge base articles are
+/// kept only once published: drafts are work in progress, and a published report cites what was published.
 pub fn snapshots() -> String {
     // Records of the same moment keep the order they were written in.
     let related = |table: &str, order: &str, key: &str| {
@@ -216,6 +266,10 @@ pub fn snapshots() -> String {
            'updates', coalesce(updates.records, '[]'), \
            {related_fields}\
            'rollbacks', coalesce(rollbacks.records, '[]'), \
+           'problem_tickets', coalesce(problems.records, '[]'), \
+           'work_orders', coalesce(orders.records, '[]'), \
+           'communications', coalesce(messages.records, '[]'), \
+           'knowledge_base_articles', coalesce(articles.records, '[]'), \
            'audit_head', (SELECT entry_hash FROM audit_logs ORDER BY audit_id DESC LIMIT 1) \
          ) AS snapshot \
          FROM incidents i \
@@ -232,12 +286,46 @@ pub fn snapshots() -> String {
          {} \
          LEFT JOIN (SELECT c.incident_id, json_agg(row_to_json(r) ORDER BY r.created_at, r.rollback_id) AS records \
                     FROM rollback_requests r JOIN change_requests c ON c.change_id = r.change_id \
-                    GROUP BY c.incident_id) rollbacks ON rollbacks.incident_id = i.incident_id",
+                    GROUP BY c.incident_id) rollbacks ON rollbacks.incident_id = i.incident_id \
+         LEFT JOIN (SELECT p.incident_id, json_agg(json_build_object('problem_id', p.problem_id, 'title', p.title, \
+                      'status', p.status, 'issued_by', who.name, 'created_at', p.created_at) \
+                      ORDER BY p.created_at, p.problem_id) AS records \
+                    FROM problem_tickets p LEFT JOIN users who ON who.user_id = p.issued_by_user \
+                    GROUP BY p.incident_id) problems ON problems.incident_id = i.incident_id \
+         LEFT JOIN (SELECT w.incident_id, json_agg(json_build_object('workorder_id', w.workorder_id, 'title', w.title, \
+                      'work_type', w.work_type, 'status', w.status, 'assignee', who.name, 'created_at', w.created_at) \
+                      ORDER BY w.created_at, w.workorder_id) AS records \
+                    FROM ({WORK_ORDERS_OF_INCIDENTS}) w LEFT JOIN users who ON who.user_id = w.assigned_to_user \
+                    GROUP BY w.incident_id) orders ON orders.incident_id = i.incident_id \
+         LEFT JOIN (SELECT m.incident_id, json_agg(json_build_object('communication_id', m.communication_id, \
+                      'sender', sender.name, 'recipient_id', m.recipient_id, 'recipient_type', m.recipient_type, \
+                      'to', coalesce(recipient.name, m.recipient_type), 'communication_type', m.communication_type, \
+                      'delivery_method', m.delivery_method, 'delivery_status', m.delivery_status, \
+                      'sent_at', m.sent_at, 'created_at', m.created_at, 'message', m.message) \
+                      ORDER BY m.created_at, m.communication_id) AS records \
+                    FROM communications m LEFT JOIN users sender ON sender.user_id = m.sender_id \
+                    LEFT JOIN users recipient ON recipient.user_id = m.recipient_id \
+                    GROUP BY m.incident_id) messages ON messages.incident_id = i.incident_id \
+         LEFT JOIN (SELECT a.incident_id, json_agg(json_build_object('article_id', a.article_id, 'title', a.title, \
+                      'article_type', a.article_type, 'category', a.category, 'status', a.status) \
+                      ORDER BY a.created_at, a.article_id) AS records \
+                    FROM knowledge_base_articles a WHERE a.status = 'published' \
+                    GROUP BY a.incident_id) articles ON articles.incident_id = i.incident_id",
         related_joins.join(" "),
         person_old = person("old_value", "old_person"),
         person_new = person("new_value", "new_person"),
     )
 }
+
+/// Each incident's work orders, with the incident's id: those for the incident itself, and those for its problem
+/// tickets and change requests (procedure 2 links an order to any of the three). Each branch reads only the
+/// incident's own orders when the snapshot is of one incident.
+const WORK_ORDERS_OF_INCIDENTS: &str = "SELECT w.incident_id, w.workorder_id, w.title, w.work_type, w.status, \
+       w.assigned_to_user, w.created_at FROM work_orders w WHERE w.incident_id IS NOT NULL \
+     UNION SELECT p.incident_id, w.workorder_id, w.title, w.work_type, w.status, w.assigned_to_user, w.created_at \
+       FROM work_orders w JOIN problem_tickets p ON p.problem_id = w.problem_id \
+     UNION SELECT c.incident_id, w.workorder_id, w.title, w.work_type, w.status, w.assigned_to_user, w.created_at \
+       FROM work_orders w JOIN change_requests c ON c.change_id = w.change_id WHERE c.incident_id IS NOT NULL";
 
 fn actor(user: &User) -> Actor {
     Actor::user(user.user_id, user.role())

@@ -64,7 +64,7 @@ pub static PROBLEM_TICKETS: Resource = Resource {
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("title", "Title", Text).hint("e.g. Root cause investigation for recurring performance issues"),
-        field("status", "Status", Choice(IncidentStatus::choices)).default("open").only_on_update(),
+        field("status", "Status", Choice(IncidentStatus::choices)).default("open").optional_on_create(),
     ],
     columns: &["incident_id", "status"],
     filters: &["status"],
@@ -91,7 +91,7 @@ pub static WORK_ORDERS: Resource = Resource {
         field("problem_id", "Problem ticket", Reference(&PROBLEM_REF)).optional(),
         field("change_id", "Change request", Reference(&CHANGE_REF)).optional(),
         field("assigned_to_user", "Assigned to", Reference(&USER_REF)).optional().hint("An active user"),
-        field("status", "Status", Choice(WorkOrderStatus::choices)).default("created").only_on_update(),
+        field("status", "Status", Choice(WorkOrderStatus::choices)).default("created").optional_on_create(),
     ],
     columns: &["work_type", "assigned_to_user", "status"],
     filters: &["status", "work_type", "assigned_to_user"],
@@ -123,8 +123,8 @@ pub static WORKAROUNDS: Resource = Resource {
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("effectiveness_level", "Effectiveness", Choice(Effectiveness::choices)),
         field("implemented_at", "Implemented at", DateTime).hint("In your own time zone"),
-        field("description", "What was done", LongText),
-        field("status", "Status", Choice(WorkaroundStatus::choices)).default("active").only_on_update(),
+        field("description", "What was done", LongText).optional(),
+        field("status", "Status", Choice(WorkaroundStatus::choices)).default("active").optional_on_create(),
     ],
     columns: &["incident_id", "effectiveness_level", "status"],
     filters: &["status", "effectiveness_level"],
@@ -148,7 +148,11 @@ pub static ANALYSES: Resource = Resource {
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("analysis_method", "Method", Choice(AnalysisMethod::choices)),
         field("findings", "Findings", LongText).optional().hint("What caused it, and why"),
-        field("status", "Status", Choice(AnalysisStatus::choices)).default("in_progress").only_on_update(),
+        field("status", "Status", Choice(AnalysisStatus::choices)).default("in_progress").optional_on_create(),
+        field("completed_at", "Completed at", DateTime)
+            .optional()
+            .only_on_create()
+            .hint("For an analysis submitted as completed or reviewed; in your own time zone"),
     ],
     columns: &["incident_id", "analysis_method", "status"],
     filters: &["status", "analysis_method"],
@@ -176,13 +180,15 @@ pub static CHANGES: Resource = Resource {
             .only_on_create()
             .hint("High-risk and emergency changes need an executive's approval"),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
-        field("justification", "Justification", LongText).hint("Why the change is needed, and what happens without it"),
+        field("justification", "Justification", LongText)
+            .optional()
+            .hint("Why the change is needed, and what happens without it"),
         field("scheduled_start_time", "Scheduled start", DateTime).optional().hint("In your own time zone"),
         field("scheduled_end_time", "Scheduled end", DateTime).optional(),
         field("status", "Status", Choice(ChangeStatus::choices))
             .default("requested")
-            .only_on_update()
-            .hint("Approval and rejection have their own buttons; rollbacks set rolled back"),
+            .optional_on_create()
+            .hint("Approved or later only for those who may approve the change, who then approve it as they submit it; otherwise approval and rejection have their own buttons, and rollbacks set rolled back"),
         field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
         field("actual_start_time", "Started", DateTime).optional().read_only(),
         field("actual_end_time", "Ended", DateTime).optional().read_only(),
@@ -220,9 +226,16 @@ pub static ROLLBACKS: Resource = Resource {
         field("change_id", "Change request", Reference(&CHANGE_REF)).only_on_create(),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
         field("justification", "Justification", LongText).hint("Why the change must be reverted"),
-        field("status", "Status", Choice(RollbackStatus::choices)).read_only(),
+        field("status", "Status", Choice(RollbackStatus::choices))
+            .default("requested")
+            .optional()
+            .only_on_create()
+            .hint("Approved, in progress or failed only for those who may approve rollbacks, who then approve it as they submit it"),
         field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
-        field("completed_at", "Carried out", DateTime).optional().read_only(),
+        field("completed_at", "Carried out", DateTime)
+            .optional()
+            .only_on_create()
+            .hint("Only for a rollback submitted as failed; an approved one is carried out with its own button"),
         field("rejection_reason", "Reason for rejection", LongText).optional().read_only(),
     ],
     columns: &["change_id", "status"],
@@ -250,8 +263,11 @@ pub static METRICS: Resource = Resource {
         field("target_minutes", "Target (minutes)", Integer { min: 1, max: 1_000_000 })
             .optional()
             .only_on_create()
-            .hint("Used only when the client has no approved SLA for the incident's severity"),
-        field("calculated_value_minutes", "Value (minutes)", Integer { min: 0, max: i32::MAX as i64 }).read_only(),
+            .hint("Left empty, the target of the client's approved SLA for the incident's severity, if there is one"),
+        field("calculated_value_minutes", "Value (minutes)", Integer { min: 0, max: i32::MAX as i64 })
+            .optional()
+            .only_on_create()
+            .hint("Left empty, it is computed from the incident's times; if given, it must agree with them"),
     ],
     columns: &["incident_id", "calculated_value_minutes", "target_minutes"],
     filters: &["metric_type"],
@@ -308,7 +324,7 @@ pub static ARTICLES: Resource = Resource {
         field("title", "Title", Text).hint("e.g. How to handle data issues"),
         field("article_type", "Type", Choice(ArticleType::choices)),
         field("category", "Category", Choice(ArticleCategory::choices)),
-        field("body", "Article", LongText),
+        field("body", "Article", LongText).optional(),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional(),
         field("reviewer_user", "Reviewer", Reference(&USER_REF))
             .optional()
@@ -316,8 +332,8 @@ pub static ARTICLES: Resource = Resource {
         field("created_by_user", "Author", Reference(&USER_REF)).optional().read_only(),
         field("status", "Status", Choice(ArticleStatus::choices))
             .default("draft")
-            .only_on_update()
-            .hint("Draft → under review → published → archived"),
+            .optional_on_create()
+            .hint("Draft → under review → published (by its reviewer) → archived"),
     ],
     columns: &["article_type", "category", "status"],
     filters: &["status", "article_type", "category"],
@@ -349,7 +365,7 @@ pub static REVIEWS: Resource = Resource {
         field("scheduled_date", "Scheduled for", DateTime).hint("In your own time zone"),
         field("overall_rating", "Overall rating", Choice(ReviewRating::choices)),
         field("notes", "Notes", LongText).optional().hint("What went well, what did not, and the actions agreed"),
-        field("status", "Status", Choice(ReviewStatus::choices)).default("scheduled").only_on_update(),
+        field("status", "Status", Choice(ReviewStatus::choices)).default("scheduled").optional_on_create(),
     ],
     columns: &["incident_id", "overall_rating", "status"],
     filters: &["status", "overall_rating"],

@@ -2,6 +2,7 @@
 //! generated, so the printout says what was known then, whatever changed afterwards.
 use super::queries::Record;
 use crate::format;
+use crate::users::User;
 use serde_json::Value;
 
 pub struct Section {
@@ -59,6 +60,19 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         ],
     ),
     (
+        "communications",
+        "Communications",
+        &[
+            ("Sent", "created_at", Show::Time),
+            ("From", "sender", Show::Text),
+            ("To", "to", Show::Words),
+            ("Type", "communication_type", Show::Words),
+            ("By", "delivery_method", Show::Words),
+            ("Delivery", "delivery_status", Show::Words),
+            ("Message", "message", Show::Text),
+        ],
+    ),
+    (
         "workarounds",
         "Workarounds",
         &[
@@ -76,6 +90,26 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
             ("Status", "status", Show::Words),
             ("Completed", "completed_at", Show::Time),
             ("Findings", "findings", Show::Text),
+        ],
+    ),
+    (
+        "problem_tickets",
+        "Problem tickets",
+        &[
+            ("Problem", "title", Show::Text),
+            ("Status", "status", Show::Words),
+            ("Issued by", "issued_by", Show::Text),
+            ("Opened", "created_at", Show::Time),
+        ],
+    ),
+    (
+        "work_orders",
+        "Work orders",
+        &[
+            ("Order", "title", Show::Text),
+            ("Type", "work_type", Show::Words),
+            ("Status", "status", Show::Words),
+            ("Assigned to", "assignee", Show::Text),
         ],
     ),
     (
@@ -118,10 +152,31 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
             ("Notes", "notes", Show::Text),
         ],
     ),
+    (
+        "knowledge_base_articles",
+        "Knowledge base articles",
+        &[
+            ("Article", "title", Show::Text),
+            ("Type", "article_type", Show::Words),
+            ("Category", "category", Show::Words),
+        ],
+    ),
 ];
 
+/// Whether the reader may see a row of a section: communications only where they are addressed to them or to
+/// their kind of recipient (the snapshot keeps them all, with their addressees; see `snapshots`).
+fn shown_to(reader: &User, section: &str, row: &Value) -> bool {
+    section != "communications"
+        || crate::access::Sight::of(&reader.actor()).sees_communication(
+            reader.user_id,
+            row.get("recipient_id").and_then(Value::as_i64).and_then(|id| i32::try_from(id).ok()),
+            row.get("recipient_type").and_then(Value::as_str),
+        )
+}
+
 impl Snapshot {
-    pub fn read(report: &Record, zone: &str) -> Snapshot {
+    /// The snapshot as `reader` may see it, with times in `zone`.
+    pub fn read(report: &Record, zone: &str, reader: &User) -> Snapshot {
         let empty = Value::Null;
         let snapshot = report.get("snapshot").unwrap_or(&empty);
         let incident = &snapshot["incident"];
@@ -168,6 +223,7 @@ impl Snapshot {
                     .as_array()
                     .map(|rows| {
                         rows.iter()
+                            .filter(|row| shown_to(reader, key, row))
                             .map(|row| columns.iter().map(|(_, name, how)| show(row.get(*name), *how, zone)).collect())
                             .collect()
                     })

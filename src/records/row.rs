@@ -303,5 +303,24 @@ mod tests {
     fn names_are_checked_against_the_schema() {
         assert_eq!(crate::column!(clients, client_name), "client_name");
         assert_eq!(crate::table!(clients), "clients");
+        let row = ClientRow {
+            client_id: 7,
+            client_name: "Acme".into(),
+            registration_number: "REG1".into(),
+            contact_email: "a@example.org".into(),
+            client_type: "startup".into(),
+            industry: None,
+            country: None,
+            status: "active".into(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            lock_version: 0,
+        };
+        use super::{Cell, Row};
+        assert_eq!(
+            (row.id(), row.cell("client_name"), row.cell("industry")),
+            (7, Cell::Text("Acme".into()), Cell::Null)
+        );
+        assert_eq!(row.cell("no_such_column"), Cell::Absent);
     }
 }

@@ -47,11 +47,16 @@ impl Page {
     pub fn for_user(session: &Session, user: &User, title: impl Into<String>, current: &str) -> Self {
         let actor = user.actor();
         let role = actor.role;
-        let nav = AREAS
+        let mut nav: Vec<NavLink> = AREAS
             .iter()
             .filter(|(_, _, action)| action.is_none_or(|action| actor.can(action, &Target::Any)))
             .map(|(label, href, _)| NavLink { label, href, current: *href == current })
             .collect();
+        // Before "My password": the trail is for the roles its rule names.
+        if actor.can(Action::Read(Area::AuditTrail), &Target::Any) {
+            let at = nav.len().saturating_sub(1);
+            nav.insert(at, NavLink { label: "Audit trail", href: "/audit", current: current == "/audit" });
+        }
         Self {
             title: title.into(),
             user_name: Some(user.name.clone()),

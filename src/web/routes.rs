@@ -2,6 +2,7 @@
 //! CSRF, access and scope checks.
 use crate::access::Action::{self, *};
 use crate::access::Area as A;
+use crate::audit::handlers as audit;
 use crate::dashboards::handlers as dashboards;
 use crate::explainer::handlers as explainer;
 use crate::incidents::handlers as incidents;
@@ -73,6 +74,9 @@ route_table! {
     get "/" => dashboards::home, "dashboard for the signed-in role", SignedIn;
     get "/account/password" => auth::handlers::password_form, "show change own password form", SignedIn;
     post "/account/password" => auth::handlers::change_password, "change own password", SignedIn;
+    get "/audit" => audit::trail, "read the audit trail", Do(Read(A::AuditTrail));
+    get "/audit.csv" => audit::export, "export the audit trail as CSV", Do(Read(A::AuditTrail));
+    post "/audit/verify" => audit::verify, "verify the audit chain", Do(Read(A::AuditTrail));
     get "/notifications" => notifications::list, "list own notifications", SignedIn;
     post "/notifications/read" => notifications::mark_all_read, "mark all own notifications read", SignedIn;
     post "/notifications/{id}/read" => notifications::mark_read, "mark own notification of a communication read", SignedIn;

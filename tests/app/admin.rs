@@ -138,7 +138,7 @@ async fn each_form_creates_its_record_with_one_audit_entry() {
         assert_eq!(status, 200);
         assert!(page.contains("was created"), "{path}: flash");
         assert!(
-            page.contains("<h2 id=\"history-title\">History</h2>") && page.contains("<strong>create</strong>"),
+            page.contains("<h2 id=\"history-title\">History</h2>") && page.contains("<strong>Created</strong>"),
             "{path}: history shown"
         );
     }

@@ -1,25 +1,34 @@
-//! Import of the reference data set, and every kind of bad file.
+//! Import of data sets in the 22-table format, and every kind of bad file. The data sets come from the project
+//! itself: the demo data as the format writes it (as the reference's files look), and the demo data written out
+//! by `export` (with the product's own columns), spoiled for each bad case. Nothing here reads outside the
+//! repository.
 use crate::support::*;
 use diesel::prelude::*;
 use incident_desk::audit::chain;
 use incident_desk::import::{self, Dataset, ImportError, LoadOptions};
-use std::path::{Path, PathBuf};
+use incident_desk::{demo, export};
+use std::path::Path;
 
-fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference-data")
+/// The demo data set, made anew (the same `now` gives the same records).
+pub fn demo_dataset() -> Dataset {
+    demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS)
 }
 
-/// The counts SOURCE.md gives, read from its table.
-fn expected_counts() -> Vec<(String, i64)> {
-    std::fs::read_to_string(reference_dir().join("SOURCE.md"))
-        .expect("SOURCE.md")
-        .lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let file = cells.get(1)?.strip_suffix(".json")?;
-            Some((file.to_string(), cells.get(2)?.parse().ok()?))
-        })
-        .collect()
+/// Writes a data set as the format's 22 files, as the reference's look (no product columns).
+pub fn write_dataset(dataset: &Dataset, dir: &Path) {
+    for (table, records) in dataset {
+        std::fs::write(dir.join(format!("{table}.json")), serde_json::to_string_pretty(records).unwrap()).unwrap();
+    }
+}
+
+/// The demo data loaded into a database and written out by `export`.
+pub fn exported_demo() -> tempfile::TempDir {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    load(&mut conn, &demo_dataset()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    export::write_dir(&mut conn, dir.path()).unwrap();
+    dir
 }
 
 fn total_rows(conn: &mut PgConnection) -> i64 {
@@ -50,10 +59,13 @@ fn catalog(conn: &mut PgConnection) -> Vec<String> {
 }
 
 #[test]
-fn the_reference_data_set_imports_with_the_counts_of_its_source_and_a_valid_chain() {
+fn a_data_set_in_the_reference_format_imports_with_its_counts_ids_and_a_valid_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = demo_dataset();
+    write_dataset(&written, dir.path());
     let db = TestDb::new();
     let mut conn = db.conn();
-    let dataset = import::read_dir(&reference_dir()).unwrap();
+    let dataset = import::read_dir(dir.path()).unwrap();
     let migrated = catalog(&mut conn);
     let counts = load(&mut conn, &dataset).unwrap();
     // The load sets keys, unique constraints and indexes aside and makes them again: all of them.
@@ -61,22 +73,23 @@ fn the_reference_data_set_imports_with_the_counts_of_its_source_and_a_valid_chai
     assert!(migrated.iter().any(|d| d.starts_with("users_email_key: CREATE UNIQUE INDEX")), "{migrated:?}");
     assert_eq!(catalog(&mut conn), migrated);
 
-    let expected = expected_counts();
-    assert_eq!(expected.len(), 22, "SOURCE.md lists 22 tables");
-    for (table, records) in &expected {
-        assert_eq!(count(&mut conn, table), *records, "{table}");
-        assert!(counts.iter().any(|(t, n)| t == table && *n as i64 == *records), "{table} reported");
+    assert_eq!(counts.len(), 22, "every table of the format");
+    for (table, records) in &written {
+        let records = records.len() as i64;
+        assert!(records > 0, "{table} has records");
+        assert_eq!(count(&mut conn, table), records, "{table}");
+        assert!(counts.iter().any(|(t, n)| t == table && *n as i64 == records), "{table} reported");
     }
     let verification = chain::verify(&mut conn).unwrap();
     assert_eq!(verification.broken, None);
-    assert_eq!(verification.entries, 100);
+    assert_eq!(verification.entries as usize, written["audit_logs"].len());
 
     // Ids are kept, and new records continue after them.
     let title: String = diesel::sql_query("SELECT title FROM incidents WHERE incident_id = 1")
         .get_result::<Title>(&mut conn)
         .unwrap()
         .title;
-    assert_eq!(title, "Performance issue in staging");
+    assert_eq!(title, written["incidents"]["1"]["title"].as_str().unwrap());
     let next: i32 = diesel::sql_query(
         "INSERT INTO clients (client_name, registration_number, contact_email, client_type) \
          VALUES ('New', 'REG00000000', 'new@example.com', 'startup') RETURNING client_id AS id",
@@ -84,7 +97,22 @@ fn the_reference_data_set_imports_with_the_counts_of_its_source_and_a_valid_chai
     .get_result::<Id>(&mut conn)
     .unwrap()
     .id;
-    assert_eq!(next, 16);
+    assert_eq!(next as usize, written["clients"].len() + 1);
+    // What the format lacks, the import derives: each report's snapshot, and when incidents were acknowledged.
+    assert_eq!(count_where(&mut conn, "incident_reports", "snapshot IS NULL"), 0);
+    assert!(count_where(&mut conn, "incidents", "acknowledged_at IS NOT NULL") > 0);
+}
+
+fn count_where(conn: &mut PgConnection, table: &str, condition: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT count(*) AS n FROM {table} WHERE {condition}"))
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
 }
 
 #[derive(QueryableByName)]
@@ -103,21 +131,22 @@ struct Id {
 fn the_initial_password_lets_imported_users_sign_in_and_is_not_stored_in_the_clear() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    let dataset = import::read_dir(&reference_dir()).unwrap();
+    let exported = exported_demo();
+    let dataset = import::read_dir(exported.path()).unwrap();
     let hash = incident_desk::auth::password::hash("imported password 1").unwrap();
     conn.transaction(|conn| import::load(conn, &dataset, &LoadOptions { password_hash: Some(&hash) })).unwrap();
     let stored: Vec<Option<String>> = incident_desk::schema::users::table
         .select(incident_desk::schema::users::password_hash)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(stored.len(), 50);
+    assert_eq!(stored.len(), dataset["users"].len());
     assert!(stored.iter().all(|h| h.as_deref() == Some(hash.as_str())));
 }
 
-/// Copies the reference data set, lets `change` spoil one file, and imports it.
-fn import_spoiled(file: &str, change: impl FnOnce(&mut serde_json::Value)) -> (String, i64) {
+/// Lets `change` spoil one file of an exported data set, and imports it.
+fn import_spoiled(exported: &Path, file: &str, change: impl FnOnce(&mut serde_json::Value)) -> (String, i64) {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(reference_dir()).unwrap().flatten() {
+    for entry in std::fs::read_dir(exported).unwrap().flatten() {
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
     }
     let path = dir.path().join(file);
@@ -132,10 +161,7 @@ fn import_spoiled(file: &str, change: impl FnOnce(&mut serde_json::Value)) -> (S
 
 #[test]
 fn malformed_json_names_the_file_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(reference_dir()).unwrap().flatten() {
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
+    let dir = exported_demo();
     std::fs::write(dir.path().join("vendors.json"), "{\"1\": {\"vendor_id\": ").unwrap();
     let error = import::read_dir(dir.path()).unwrap_err().to_string();
     assert!(error.starts_with("vendors.json: is not valid JSON"), "{error}");
@@ -180,9 +206,45 @@ fn each_bad_record_is_named_by_file_record_and_field_and_nothing_is_written() {
             Box::new(|v| v["9"]["created_at"] = "yesterday".into()),
             "audit_logs.json, record 9, field created_at: must be an ISO 8601 date and time",
         ),
+        // The product's own columns, which an export carries, are checked as closely.
+        (
+            "incident_reports.json",
+            Box::new(|v| v["1"]["snapshot"] = "not a snapshot".into()),
+            "incident_reports.json, record 1, field snapshot: must be a JSON object",
+        ),
+        (
+            "clients.json",
+            Box::new(|v| {
+                v["2"].as_object_mut().unwrap().remove("lock_version");
+            }),
+            "clients.json, record 2, field lock_version: is required but missing",
+        ),
+        (
+            "communications.json",
+            Box::new(|v| {
+                v["3"].as_object_mut().unwrap().remove("recipient_id");
+                v["3"]["recipient_type"] = serde_json::Value::Null;
+            }),
+            "communications.json, record 3, field recipient_id: is required when there is no recipient_type",
+        ),
+        // An entry altered after it was written no longer matches the hash it carries: importing it would
+        // chain it anew and hide the change.
+        (
+            "audit_logs.json",
+            Box::new(|v| v["9"]["action"] = "approve".into()),
+            "audit_logs.json, record 9, field entry_hash: is ",
+        ),
+        (
+            "audit_logs.json",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("9");
+            }),
+            "audit_logs.json, record 10, field prev_hash: is ",
+        ),
     ];
+    let exported = exported_demo();
     for (file, change, expected) in cases {
-        let (error, rows) = import_spoiled(file, change);
+        let (error, rows) = import_spoiled(exported.path(), file, change);
         assert!(error.starts_with(expected), "expected «{expected}», got «{error}»");
         assert_eq!(rows, 0, "{file}: nothing written");
     }
@@ -200,55 +262,73 @@ fn importing_into_a_database_with_records_is_refused() {
         None,
         None,
     );
-    let dataset = import::read_dir(&reference_dir()).unwrap();
-    let error = load(&mut conn, &dataset).unwrap_err();
+    let error = load(&mut conn, &demo_dataset()).unwrap_err();
     assert!(matches!(error, ImportError::NotEmpty(ref tables) if tables == "users"), "{error}");
     assert_eq!(total_rows(&mut conn), 1);
 }
 
+/// The command line's words for each table: `table count` lines.
+fn printed_counts(stdout: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+            [table, count] if count.parse::<u64>().is_ok() => Some((table.to_string(), count.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn the_command_line_import_prints_counts_and_verify_passes() {
-    let db = TestDb::new();
+fn the_command_line_exports_the_demo_imports_the_folder_and_verify_passes() {
     let binary = env!("CARGO_BIN_EXE_incident-desk");
-    let output = std::process::Command::new(binary)
-        .args(["import", reference_dir().to_str().unwrap(), "--initial-password", "imported password 1"])
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["performance_metrics", "103"]),
-        "{stdout}"
-    );
+    let run = |db: &TestDb, args: &[&str]| {
+        let output = std::process::Command::new(binary).args(args).env("DATABASE_URL", &db.url).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        (output, stderr)
+    };
+    let source = TestDb::new();
+    let (demo, stderr) = run(&source, &["demo"]);
+    assert!(demo.status.success(), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("export");
+    let (exported, stderr) = run(&source, &["export", folder.to_str().unwrap()]);
+    assert!(exported.status.success(), "{stderr}");
+    let written = printed_counts(&exported.stdout);
+    assert_eq!(written.len(), 22, "a count per table");
+    assert_eq!(written, printed_counts(&demo.stdout), "the export holds what the demo loaded");
+    let (again, stderr) = run(&source, &["export", folder.to_str().unwrap()]);
+    assert!(!again.status.success() && stderr.contains("already exists"), "nothing is overwritten: {stderr}");
 
-    let again = std::process::Command::new(binary)
-        .args(["import", reference_dir().to_str().unwrap()])
-        .env("DATABASE_URL", &db.url)
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds records"));
+    let target = TestDb::new();
+    let (imported, stderr) =
+        run(&target, &["import", folder.to_str().unwrap(), "--initial-password", "imported password 1"]);
+    assert!(imported.status.success(), "{stderr}");
+    assert_eq!(printed_counts(&imported.stdout), written);
+    let (again, stderr) = run(&target, &["import", folder.to_str().unwrap()]);
+    assert!(!again.status.success() && stderr.contains("already holds records"), "{stderr}");
 
-    let verify =
-        std::process::Command::new(binary).args(["audit", "verify"]).env("DATABASE_URL", &db.url).output().unwrap();
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("audit chain intact: 100 entries"));
+    let heads: Vec<String> = [&source, &target]
+        .map(|db| {
+            let (verify, _) = run(db, &["audit", "verify"]);
+            let stdout = String::from_utf8_lossy(&verify.stdout).to_string();
+            assert!(verify.status.success(), "{stdout}");
+            assert!(stdout.starts_with("audit chain intact: "), "{stdout}");
+            stdout
+        })
+        .to_vec();
+    assert_eq!(heads[0], heads[1], "the same entries and the same head");
 }
 
 #[test]
 fn a_target_of_zero_means_none_and_impossible_years_are_named() {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(reference_dir()).unwrap().flatten() {
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    let path = dir.path().join("performance_metrics.json");
+    let exported = exported_demo();
+    let path = exported.path().join("performance_metrics.json");
     let mut metrics: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     metrics["3"]["target_minutes"] = 0.into();
     std::fs::write(&path, metrics.to_string()).unwrap();
     let db = TestDb::new();
     let mut conn = db.conn();
-    load(&mut conn, &import::read_dir(dir.path()).unwrap()).unwrap();
+    load(&mut conn, &import::read_dir(exported.path()).unwrap()).unwrap();
     let target: Option<i32> = incident_desk::schema::performance_metrics::table
         .find(3)
         .select(incident_desk::schema::performance_metrics::target_minutes)
@@ -256,7 +336,8 @@ fn a_target_of_zero_means_none_and_impossible_years_are_named() {
         .unwrap();
     assert_eq!(target, None);
 
-    let (error, rows) = import_spoiled("incidents.json", |v| v["2"]["created_at"] = "0000-01-01T00:00:00".into());
+    let (error, rows) =
+        import_spoiled(exported.path(), "incidents.json", |v| v["2"]["created_at"] = "0000-01-01T00:00:00".into());
     assert!(error.starts_with("incidents.json, record 2, field created_at: must be an ISO 8601 date and time between the years 1900 and 2200"), "{error}");
     assert_eq!(rows, 0);
 }

@@ -1,6 +1,7 @@
 //! The policy's ten procedures end to end: happy paths with defaults and audit, halts, roles, and their rules.
 use crate::fixtures::{World, incident, user_id, world};
 use crate::support::*;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use incident_desk::domain::enums::Role;
 
@@ -27,7 +28,7 @@ fn last_audit(conn: &mut PgConnection) -> (String, String, String, serde_json::V
         .unwrap()
 }
 
-fn text(conn: &mut PgConnection, sql: &str) -> String {
+pub(crate) fn text(conn: &mut PgConnection, sql: &str) -> String {
     #[derive(QueryableByName)]
     struct Text {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -181,6 +182,25 @@ fn cases(w: &World, open: i32, closed: i32, failed_change: i32, support: i32) ->
     ]
 }
 
+/// What the procedures' forms point to: the fixtures' world, an incident under way, a closed one, and a failed
+/// change requested by technical support.
+pub(crate) struct Scene {
+    pub w: World,
+    pub open: i32,
+    pub closed: i32,
+    pub support: i32,
+    pub change: i32,
+}
+
+pub(crate) fn scene(conn: &mut PgConnection) -> Scene {
+    let w = world(conn);
+    let open = incident(conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
+    let closed = closed_incident(conn, &w);
+    let support = user_id(conn, w.emails[&Role::TechnicalSupport]);
+    let change = failed_change(conn, support);
+    Scene { w, open, closed, support, change }
+}
+
 fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
     text(conn, &format!("INSERT INTO change_requests (title, change_type, risk_level, status, requesting_user, justification) VALUES ('Patch 2.1', 'normal', 'low', 'failed', {requester}, 'x') RETURNING change_id::text AS value")).parse().unwrap()
 }
@@ -189,11 +209,7 @@ fn failed_change(conn: &mut PgConnection, requester: i32) -> i32 {
 async fn each_procedure_creates_its_record_with_defaults_an_audit_entry_and_a_timeline_entry() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let open = incident(&mut conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
-    let closed = closed_incident(&mut conn, &w);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
-    let change = failed_change(&mut conn, support);
+    let Scene { w, open, closed, support, change } = scene(&mut conn);
     for case in cases(&w, open, closed, change, support) {
         let actor = user_id(&mut conn, w.emails[&case.role]);
         let browser = app.signed_in(w.emails[&case.role]).await;
@@ -255,11 +271,7 @@ async fn each_procedure_creates_its_record_with_defaults_an_audit_entry_and_a_ti
 async fn each_procedure_refuses_a_role_that_may_not_act_and_audits_the_refusal() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
-    let w = world(&mut conn);
-    let open = incident(&mut conn, "Queue broker stalls", w.client_a, w.component, "in_progress");
-    let closed = closed_incident(&mut conn, &w);
-    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
-    let change = failed_change(&mut conn, support);
+    let Scene { w, open, closed, support, change } = scene(&mut conn);
     for case in cases(&w, open, closed, change, support) {
         let browser = app.signed_in(w.emails[&case.refused_role]).await;
         let before = (count(&mut conn, case.table), audit_count(&mut conn));
@@ -404,36 +416,37 @@ async fn metrics_are_computed_from_the_incident_and_a_missing_time_is_named() {
     let closed = closed_incident(&mut conn, &w).to_string();
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
     for (metric, minutes) in [("detection_time", "10"), ("response_time", "30"), ("resolution_time", "240")] {
-        let response = manager
-            .post("/metrics", &[("incident_id", &closed), ("metric_type", metric), ("calculated_value_minutes", "1")])
-            .await;
+        let response = manager.post("/metrics", &[("incident_id", &closed), ("metric_type", metric)]).await;
         assert_eq!(response.status(), 303, "{metric}");
         let stored = text(
             &mut conn,
             "SELECT calculated_value_minutes::text AS value FROM performance_metrics ORDER BY metric_id DESC LIMIT 1",
         );
-        assert_eq!(stored, minutes, "{metric}: computed, not typed");
+        assert_eq!(stored, minutes, "{metric}: computed from the incident's times");
+        // A value the recorder gives must agree with the incident's times.
+        let typed = [("incident_id", closed.as_str()), ("metric_type", metric), ("calculated_value_minutes", "1")];
+        let refused = manager.post("/metrics", &typed).await;
+        assert_eq!(refused.status(), 422, "{metric}");
+        assert!(refused.text().await.unwrap().contains(&format!("{minutes} minutes, not 1")), "{metric}");
     }
     let missing = manager.post("/metrics", &[("incident_id", &closed), ("metric_type", "escalation_time")]).await;
     assert_eq!(missing.status(), 422);
     assert!(missing.text().await.unwrap().contains("the incident has no first escalation time"));
 
-    // With an approved SLA for the client and severity, the target comes from it.
+    // With an approved SLA for the client and severity, the target comes from it unless the recorder gives one.
     diesel::sql_query(format!("INSERT INTO service_level_agreements (subscription_id, severity_level, response_time_minutes, resolution_time_hours) VALUES ({}, 'P2', 60, 8)", w.subscription_a)).execute(&mut conn).unwrap();
-    assert_eq!(
-        manager
-            .post("/metrics", &[("incident_id", &closed), ("metric_type", "resolution_time"), ("target_minutes", "5")])
-            .await
-            .status(),
-        303
-    );
-    assert_eq!(
+    let last_target = |conn: &mut PgConnection| {
         text(
-            &mut conn,
-            "SELECT target_minutes::text AS value FROM performance_metrics ORDER BY metric_id DESC LIMIT 1"
-        ),
-        "480"
-    );
+            conn,
+            "SELECT coalesce(target_minutes::text, '') AS value FROM performance_metrics ORDER BY metric_id DESC LIMIT 1",
+        )
+    };
+    for (given, stored) in [(None, "480"), (Some("5"), "5")] {
+        let mut form = vec![("incident_id", closed.as_str()), ("metric_type", "resolution_time")];
+        form.extend(given.map(|target| ("target_minutes", target)));
+        assert_eq!(manager.post("/metrics", &form).await.status(), 303);
+        assert_eq!(last_target(&mut conn), stored, "target given: {given:?}");
+    }
 }
 
 #[tokio::test]
@@ -483,6 +496,73 @@ async fn a_report_is_a_snapshot_that_later_changes_do_not_rewrite() {
 }
 
 #[tokio::test]
+async fn a_report_names_its_problems_work_orders_articles_and_each_reader_sees_only_their_communications() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let closed = closed_incident(&mut conn, &w);
+    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    let contact = user_id(&mut conn, w.emails[&Role::ClientContact]);
+    let problem = text(
+        &mut conn,
+        &format!(
+            "INSERT INTO problem_tickets (incident_id, title, issued_by_user) VALUES ({closed}, 'Broker disks fill up', {support}) RETURNING problem_id::text AS value"
+        ),
+    );
+    conn.batch_execute(&format!(
+        "INSERT INTO work_orders (incident_id, title, work_type, created_by_user, assigned_to_user) VALUES ({closed}, 'Replace broker disk', 'repair', {support}, {support});
+         INSERT INTO work_orders (problem_id, title, work_type, created_by_user) VALUES ({problem}, 'Add disk alerts', 'configuration', {support});
+         INSERT INTO knowledge_base_articles (incident_id, title, article_type, category, created_by_user, status) VALUES
+           ({closed}, 'Freeing broker disk space', 'troubleshooting', 'technical', {support}, 'published'),
+           ({closed}, 'Unfinished draft about disks', 'faq', 'technical', {support}, 'draft');
+         INSERT INTO communications (incident_id, sender_id, recipient_id, recipient_type, communication_type, delivery_method, message) VALUES
+           ({closed}, {support}, {support}, 'technical_team', 'update', 'chat', 'Staff only: the vendor patch is late'),
+           ({closed}, {support}, NULL, 'client_contacts', 'update', 'email', 'To all of Acme: queues are back'),
+           ({closed}, {support}, {contact}, NULL, 'resolution', 'email', 'To you: your orders went through')"
+    ))
+    .unwrap();
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let response = manager
+        .post(
+            "/reports",
+            &[("incident_id", &closed.to_string()), ("report_type", "post_mortem"), ("status", "published")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let print = format!("{}/print", location(&response));
+    let (_, staff) = manager.text(&print).await;
+    for words in [
+        "Problem tickets",
+        "Broker disks fill up",
+        "Work orders",
+        "Replace broker disk",
+        "Add disk alerts",
+        "Knowledge base articles",
+        "Freeing broker disk space",
+        "Staff only: the vendor patch is late",
+        "To all of Acme: queues are back",
+        "To you: your orders went through",
+    ] {
+        assert!(staff.contains(words), "the report shows «{words}»: {staff}");
+    }
+    assert!(!staff.contains("Unfinished draft"), "a report cites published articles only");
+    // The snapshot names the problem ticket and the work orders of its incident, its own and its problem's.
+    let named: Vec<String> = diesel::select(diesel::dsl::sql::<diesel::sql_types::Array<diesel::sql_types::Text>>(
+        "(SELECT ARRAY[snapshot->'problem_tickets'->0->>'title', snapshot->'work_orders'->0->>'title', \
+          snapshot->'work_orders'->1->>'title'] FROM incident_reports)",
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(named, ["Broker disks fill up", "Replace broker disk", "Add disk alerts"]);
+
+    let client = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (status, theirs) = client.text(&print).await;
+    assert_eq!(status, 200);
+    assert!(theirs.contains("To all of Acme: queues are back") && theirs.contains("To you: your orders went through"));
+    assert!(!theirs.contains("Staff only"), "a contact's print shows no staff-only communication: {theirs}");
+}
+
+#[tokio::test]
 async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_changes_back() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.conn();
@@ -525,7 +605,7 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
     );
     assert_eq!(last_audit(&mut conn).0, "reject");
 
-    // An incident manager's own low-risk change is approved at once: create and approve.
+    // An incident manager may submit their own low-risk change already approved: create and approve.
     let before = audit_count(&mut conn);
     assert_eq!(
         manager
@@ -535,7 +615,8 @@ async fn change_approvals_need_an_executive_for_high_risk_and_rollbacks_roll_cha
                     ("title", "Rotate logs"),
                     ("change_type", "standard"),
                     ("risk_level", "low"),
-                    ("justification", "Disk")
+                    ("justification", "Disk"),
+                    ("status", "approved")
                 ]
             )
             .await
@@ -748,20 +829,19 @@ async fn reviews_cannot_be_bypassed_and_contacts_see_no_history() {
 async fn imported_reports_print_their_incident() {
     let db = TestDb::new();
     let mut conn = db.conn();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference-data");
+    // The demo data set is in the reference's format: its reports carry no snapshot, and the import takes one.
     let hash = incident_desk::auth::password::hash(PASSWORD).unwrap();
     conn.transaction(|conn| {
         incident_desk::import::load(
             conn,
-            &incident_desk::import::read_dir(&dir).unwrap(),
+            &crate::import::demo_dataset(),
             &incident_desk::import::LoadOptions { password_hash: Some(&hash) },
         )
     })
     .unwrap();
     let app = TestApp::spawn_with(db);
-    // User 10 is the reference data's active incident manager.
-    let email = text(&mut conn, "SELECT email AS value FROM users WHERE user_id = 10");
-    let manager = app.signed_in(&email).await;
+    let login = incident_desk::demo::logins().into_iter().find(|l| l.role == Role::IncidentManager).unwrap();
+    let manager = app.signed_in(login.email).await;
     let (status, print) = manager.text("/reports/1/print").await;
     assert_eq!(status, 200);
     let incident = text(
