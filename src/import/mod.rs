@@ -1,6 +1,8 @@
 //! Loading a data set in the reference's 22-table JSON format (one file per table, an object keyed by id).
 //! Every record is checked before anything is written; then all tables are written in one transaction.
+//! Generated data too large to hold is written as it is made instead (`load_streamed`).
 pub mod spec;
+mod stream;
 pub mod validate;
 
 use crate::audit::{self, Actor, NewEntry};
@@ -10,6 +12,7 @@ use serde_json::{Map, Value};
 use spec::{Kind, TABLES, Table};
 use std::collections::BTreeMap;
 use std::path::Path;
+pub use stream::{Sink, load_streamed};
 
 /// A data set: table name → records keyed by id, exactly as in the files.
 pub type Dataset = BTreeMap<String, Map<String, Value>>;
@@ -57,26 +60,35 @@ pub struct LoadOptions<'a> {
 /// Checks the whole data set, then writes it into an empty database in the caller's transaction.
 pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_>) -> Result<Counts, ImportError> {
     validate::check(dataset)?;
-    refuse_if_not_empty(conn)?;
-    diesel::sql_query("SET LOCAL TIME ZONE 'UTC'").execute(conn)?;
-    let deferred = Deferred::drop(conn)?;
-    let mut counts = Counts::new();
+    let deferred = begin(conn)?;
     for table in TABLES {
-        let records = dataset.get(table.name).map(|r| r.len()).unwrap_or(0);
         if table.name == "audit_logs" {
             load_audit_logs(conn, dataset)?;
         } else {
             insert_table(conn, table, &dataset[table.name])?;
         }
-        if table.name == "users"
-            && let Some(hash) = options.password_hash
-        {
-            diesel::sql_query("UPDATE users SET password_hash = $1")
-                .bind::<diesel::sql_types::Text, _>(hash)
-                .execute(conn)?;
-        }
+    }
+    finish(conn, deferred, options)?;
+    Ok(TABLES.iter().map(|table| (table.name, dataset.get(table.name).map_or(0, |r| r.len()))).collect())
+}
+
+/// Makes an empty database ready for a bulk load in the caller's transaction; `finish` completes it.
+fn begin(conn: &mut PgConnection) -> Result<Deferred, ImportError> {
+    refuse_if_not_empty(conn)?;
+    diesel::sql_query("SET LOCAL TIME ZONE 'UTC'").execute(conn)?;
+    Deferred::drop(conn)
+}
+
+/// After the records of a bulk load: passwords, sequences, what the product derives, and the constraints and
+/// indexes that `begin` set aside.
+fn finish(conn: &mut PgConnection, deferred: Deferred, options: &LoadOptions<'_>) -> Result<(), ImportError> {
+    if let Some(hash) = options.password_hash {
+        diesel::sql_query("UPDATE users SET password_hash = $1")
+            .bind::<diesel::sql_types::Text, _>(hash)
+            .execute(conn)?;
+    }
+    for table in TABLES {
         restart_sequence(conn, table)?;
-        counts.push((table.name, records));
     }
     // Before the indexes are back, so the incidents' rows are rewritten without updating them.
     derive_lifecycle_times(conn)?;
@@ -84,7 +96,7 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
     // Statistics first, so the queries below, and the first ones on a large import, are planned well.
     diesel::sql_query("ANALYZE").execute(conn)?;
     snapshot_reports(conn)?;
-    Ok(counts)
+    Ok(())
 }
 
 /// The foreign keys, unique constraints and secondary indexes of the format's tables (all but the primary keys),
@@ -176,6 +188,13 @@ const BATCH: usize = 10_000;
 /// Inserts the table's domain fields with PostgreSQL's own JSON reader; the product's added columns keep
 /// their defaults.
 fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Value>) -> Result<(), ImportError> {
+    let records: Vec<&Value> = records.values().collect();
+    let batches = records.chunks(BATCH).map(|batch| serde_json::to_string(batch).expect("JSON values serialize"));
+    crate::db::execute_batches(conn, &insert_sql(table), batches).map_err(|e| refused(table, e))
+}
+
+/// The statement that inserts a batch of the table's records, given as a JSON array in `$1`.
+fn insert_sql(table: &Table) -> String {
     let columns = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
     // A target of 0 means none: the reference's own convention.
     let values = table
@@ -184,48 +203,51 @@ fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Va
         .map(|c| if matches!(c.kind, Kind::Target) { format!("NULLIF({0}, 0)", c.name) } else { c.name.to_string() })
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
+    format!(
         "INSERT INTO {name} ({columns}) SELECT {values} FROM json_populate_recordset(NULL::{name}, $1::json)",
         name = table.name
-    );
-    let records: Vec<&Value> = records.values().collect();
-    let batches = records.chunks(BATCH).map(|batch| serde_json::to_string(batch).expect("JSON values serialize"));
-    crate::db::execute_batches(conn, &sql, batches).map_err(|e| match e {
+    )
+}
+
+/// A refused record names the table's file.
+fn refused(table: &Table, error: diesel::result::Error) -> ImportError {
+    match error {
         diesel::result::Error::DatabaseError(_, info) => ImportError::File {
             file: format!("{}.json", table.name),
             message: format!("the database refused a record: {}", info.message()),
         },
         other => other.into(),
-    })
+    }
 }
 
 /// Audit entries are hash-chained in id order as they are written, so the imported history is chained too.
 fn load_audit_logs(conn: &mut PgConnection, dataset: &Dataset) -> Result<(), ImportError> {
-    let roles: BTreeMap<&str, Role> = dataset["users"]
-        .iter()
-        .filter_map(|(id, user)| Some((id.as_str(), Role::parse(user.get("role")?.as_str()?)?)))
-        .collect();
-    let no_changes = Value::Object(Map::new());
-    let mut entries: Vec<(i64, NewEntry<'_>)> = dataset["audit_logs"]
-        .values()
-        .filter_map(Value::as_object)
-        .map(|entry| {
-            let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default();
-            let user = text("audit_by_user");
-            let new_entry = NewEntry {
-                action: text("action"),
-                entity_type: text("entity_type"),
-                entity_id: text("entity_id").to_string(),
-                actor: Actor { user_id: user.parse::<i32>().ok(), role: roles.get(user).copied() },
-                created_at: spec::parse_timestamp(text("created_at")).expect("validated timestamp"),
-                changes: no_changes.clone(),
-            };
-            (spec::id_of(entry.get("audit_id")), new_entry)
-        })
-        .collect();
+    let roles: BTreeMap<i32, Role> = dataset["users"].values().filter_map(user_role).collect();
+    let mut entries: Vec<(i64, NewEntry<'_>)> =
+        dataset["audit_logs"].values().filter_map(Value::as_object).map(|entry| audit_entry(entry, &roles)).collect();
     entries.sort_by_key(|(id, _)| *id);
     audit::append_with_ids(conn, &entries)?;
     Ok(())
+}
+
+/// A user record's id and role, for the role its audit entries name.
+fn user_role(user: &Value) -> Option<(i32, Role)> {
+    Some((spec::id_of(user.get("user_id")).try_into().ok()?, Role::parse(user.get("role")?.as_str()?)?))
+}
+
+/// An audit record of the format as an entry of the chain, with its id; `roles` gives each actor's role.
+fn audit_entry<'a>(entry: &'a Map<String, Value>, roles: &BTreeMap<i32, Role>) -> (i64, NewEntry<'a>) {
+    let text = |field: &str| entry.get(field).and_then(Value::as_str).unwrap_or_default();
+    let user_id = text("audit_by_user").parse::<i32>().ok();
+    let new_entry = NewEntry {
+        action: text("action"),
+        entity_type: text("entity_type"),
+        entity_id: text("entity_id").to_string(),
+        actor: Actor { user_id, role: user_id.and_then(|id| roles.get(&id).copied()) },
+        created_at: spec::parse_timestamp(text("created_at")).expect("validated timestamp"),
+        changes: Value::Object(Map::new()),
+    };
+    (spec::id_of(entry.get("audit_id")), new_entry)
 }
 
 /// New records continue after the highest imported id.
