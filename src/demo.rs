@@ -3,15 +3,25 @@
 //! (60 incidents) lets a fresh installation be explored at once; larger sizes (`demo --scale N`) are bench data.
 //!
 //! Deterministic: a fixed-seed PRNG makes every choice and every timestamp is an offset from the `now` passed in,
-//! so the same `now` always gives byte-identical output. All names are made up from the word lists below; all
-//! email addresses use reserved domains (`example.com`, `.example`).
+//! so the same `now` always gives byte-identical output. Each incident draws from a stream of its own, seeded by its
+//! rank, so it comes out the same whatever was made before it. All names are made up from the word lists below;
+//! all email addresses use reserved domains (`example.com`, `.example`).
+//!
+//! Streamed: `generate` hands each record to a sink as soon as it is made and keeps nothing that grows with the
+//! size. Ids are counted per table; a user is picked by arithmetic over the roster and the pattern of extra users
+//! (`People`); what each component needs (its incidents' count and its last) comes from a
+//! first pass that draws only where each incident happens. Audit entries wait in a queue in time order until no
+//! incident still to come can add an earlier one: everything an incident brings lies at most `LOOKBACK` before its
+//! detection, so the trail comes out in time order and the queue holds about a week of entries.
+
 use crate::domain::enums::Role::{self, *};
 use crate::domain::enums::{ChangeStatus, IncidentStatus};
-use crate::import::Dataset;
 use crate::import::spec::{Kind, TABLES};
+use crate::import::{Dataset, Sink};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 /// The password every demo login gets (printed with the logins; demo only).
 pub const DEMO_PASSWORD: &str = "incident-desk-demo";
@@ -33,30 +43,20 @@ pub fn logins() -> Vec<DemoLogin> {
 /// The number of incidents of the default demo data set.
 pub const DEMO_INCIDENTS: usize = 60;
 
-/// Generates a data set with `incidents` incidents (at least `DEMO_INCIDENTS`); `now` anchors all timestamps.
-/// Incidents and all their records lie in a window before `now`: ~120 days for the default size, longer for
-/// more, at most about 50 incidents a day. Clients, users, products and subscriptions were set up before it, as in
-/// a system that has been running for a while. Larger data sets also have more users, one per 500 incidents.
+/// The data set of `generate`, held in memory: for small sizes.
 pub fn dataset(now: DateTime<Utc>, incidents: usize) -> Dataset {
-    let incidents = incidents.max(DEMO_INCIDENTS);
-    let window_days = WINDOW_DAYS.max((incidents / INCIDENTS_PER_DAY) as i64);
-    let mut demo = Demo {
-        now: now.trunc_subsecs(0),
-        rng: Rng(SEED),
-        incident_count: incidents,
-        window_minutes: window_days * DAY,
-        history_days: window_days - WINDOW_DAYS,
-        ..Demo::default()
-    };
-    demo.organisations();
-    demo.users();
-    demo.catalogue();
-    demo.subscriptions();
-    demo.incidents();
-    demo.planned_work();
-    demo.problems();
-    demo.write_audit_log();
-    demo.data
+    let mut data = Dataset::new();
+    generate(now, incidents, &mut data);
+    data
+}
+
+/// Generates a data set with `incidents` incidents (at least `DEMO_INCIDENTS`) into `sink`, record by record;
+/// `now` anchors all timestamps. Incidents and all their records lie in a window before `now`: ~120 days for the
+/// default size, longer for more, at most about 50 incidents a day. Clients, users, products and subscriptions
+/// were set up before it, as in a system that has been running for a while. Larger data sets also have more users,
+/// one per 500 incidents. Stops early when the sink is closed.
+pub fn generate(now: DateTime<Utc>, incidents: usize, sink: &mut dyn Sink) {
+    Demo::new(now, incidents, sink).run();
 }
 
 // ---- Word lists and plans (all made up) ----
@@ -69,6 +69,10 @@ const WINDOW_DAYS: i64 = 118;
 const INCIDENTS_PER_DAY: usize = 50;
 /// Larger data sets have one more user per this many incidents.
 const INCIDENTS_PER_EXTRA_USER: usize = 500;
+/// An incident is detected up to this many minutes before its place in the window, and everything it brings
+/// lies at most `LOOKBACK` before its detection: audit entries older than that can be written out.
+const DETECTION_JITTER: (i64, i64) = (90, 600);
+const LOOKBACK: Duration = Duration::days(7);
 /// The roles of the extra users, in turn: mostly support staff, and contacts of every client and vendor.
 const EXTRA_ROLES: [Role; 8] = [
     TechnicalSupport,
@@ -318,10 +322,13 @@ fn term(subscription: usize, rng: &mut Rng) -> (&'static str, i64) {
 // ---- Machinery ----
 
 /// splitmix64: tiny and good enough for demo data; the fixed seed makes the output reproducible.
-#[derive(Default)]
 struct Rng(u64);
 
 impl Rng {
+    /// The stream of the incident of rank `rank`.
+    fn stream(rank: usize) -> Self {
+        Rng(SEED ^ (rank as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03))
+    }
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let z = (self.0 ^ (self.0 >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -374,23 +381,79 @@ fn id_of(index: usize) -> String {
     (index + 1).to_string()
 }
 
-fn primary_key(table: &str) -> &'static str {
-    let table = TABLES.iter().find(|t| t.name == table).expect("a table of the import format");
-    table.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name
+/// Everyone with an account, by index (user id − 1): the roster, then the extra users of larger data sets, whose
+/// role and scope follow from their place so that picking one takes arithmetic instead of a list.
+struct People {
+    extra: usize,
 }
 
-struct User {
-    id: String,
-    role: Role,
-    active: bool,
-    scope: Scope,
+impl People {
+    /// Extra user `n`: roles in turn from `EXTRA_ROLES`; each round of them has contacts of the next client and
+    /// vendor.
+    fn extra(n: usize) -> (Role, Scope) {
+        let (role, round) = (EXTRA_ROLES[n % EXTRA_ROLES.len()], n / EXTRA_ROLES.len());
+        let scope = match role {
+            ClientContact => Scope::Client(round % CLIENT_STEMS.len()),
+            VendorContact => Scope::Vendor(round % VENDORS.len()),
+            _ => Scope::Staff,
+        };
+        (role, scope)
+    }
+
+    /// The active users `wanted` accepts, as runs of indices (first, step, how many), until `visit` says stop.
+    fn runs(&self, wanted: &impl Fn(Role, Scope) -> bool, mut visit: impl FnMut(usize, usize, usize) -> bool) {
+        for (index, &(role, status, scope, _)) in ROSTER.iter().enumerate() {
+            if status == "active" && wanted(role, scope) && !visit(index, 1, 1) {
+                return;
+            }
+        }
+        // The extra users of one place in `EXTRA_ROLES` have one role; contacts' scopes come round with the rounds.
+        let places = EXTRA_ROLES.len();
+        for (place, &role) in EXTRA_ROLES.iter().enumerate() {
+            let rounds = (self.extra + places - 1 - place) / places;
+            let period = match role {
+                ClientContact => CLIENT_STEMS.len(),
+                VendorContact => VENDORS.len(),
+                _ => 1,
+            };
+            for first_round in 0..period.min(rounds) {
+                let first = first_round * places + place;
+                let count = (rounds - first_round).div_ceil(period);
+                if wanted(role, Self::extra(first).1) && !visit(ROSTER.len() + first, places * period, count) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A user id drawn evenly from the active users `wanted` accepts, if there are any.
+    fn pick(&self, rng: &mut Rng, wanted: impl Fn(Role, Scope) -> bool) -> Option<String> {
+        let mut total = 0;
+        self.runs(&wanted, |_, _, count| {
+            total += count;
+            true
+        });
+        let mut nth = (total > 0).then(|| rng.below(total))?;
+        let mut picked = None;
+        self.runs(&wanted, |first, step, count| {
+            if nth < count {
+                picked = Some(id_of(first + step * nth));
+                return false;
+            }
+            nth -= count;
+            true
+        });
+        picked
+    }
 }
+
 struct Product {
     vendor: usize,
     components: Vec<Component>,
 }
 struct Component {
-    id: String,
+    /// Its place among all components (its id − 1).
+    index: usize,
     name: String,
     kind: &'static str,
 }
@@ -411,12 +474,32 @@ struct Target {
     product: usize,
     component: usize,
 }
+
+/// An audit entry waiting to be written; entries are ordered by time, and by the order they were made in.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct AuditEntry {
     at: Time,
+    made: u64,
     action: &'static str,
     entity: &'static str,
     id: String,
     by: String,
+}
+
+/// The audit entries made but not yet written, earliest first.
+#[derive(Default)]
+struct Timeline {
+    waiting: BinaryHeap<Reverse<AuditEntry>>,
+    made: u64,
+    /// Everything before this has been written out: no entry may come before it any more.
+    written_before: Option<Time>,
+}
+
+/// What the incidents on one component come to, from the first pass.
+#[derive(Clone, Copy, Default)]
+struct ComponentTally {
+    incidents: usize,
+    last_rank: usize,
 }
 
 struct Incident {
@@ -447,37 +530,87 @@ impl Incident {
     }
 }
 
-#[derive(Default)]
-struct Demo {
+struct Demo<'a> {
     now: Time,
     rng: Rng,
-    data: Dataset,
+    sink: &'a mut dyn Sink,
+    /// How many records each table of `TABLES` has so far: the next one's id follows.
+    records: Vec<usize>,
     incident_count: usize,
     window_minutes: i64,
     /// How many days further back than the default the set-up lies, to make room for a longer window.
     history_days: i64,
-    audit: Vec<AuditEntry>,
-    users: Vec<User>,
+    timeline: Timeline,
+    people: People,
     products: Vec<Product>,
     subscriptions: Vec<Subscription>,
-    incidents: Vec<Incident>,
     /// How many changes for settled incidents there are so far (picks from `SETTLED_CHANGES` in turn).
     settled_changes: usize,
 }
 
-impl Demo {
+impl<'a> Demo<'a> {
+    fn new(now: DateTime<Utc>, incidents: usize, sink: &'a mut dyn Sink) -> Self {
+        let incidents = incidents.max(DEMO_INCIDENTS);
+        let window_days = WINDOW_DAYS.max((incidents / INCIDENTS_PER_DAY) as i64);
+        Demo {
+            now: now.trunc_subsecs(0),
+            rng: Rng(SEED),
+            sink,
+            records: vec![0; TABLES.len()],
+            incident_count: incidents,
+            window_minutes: window_days * DAY,
+            history_days: window_days - WINDOW_DAYS,
+            timeline: Timeline::default(),
+            people: People { extra: incidents / INCIDENTS_PER_EXTRA_USER },
+            products: Vec::new(),
+            subscriptions: Vec::new(),
+            settled_changes: 0,
+        }
+    }
+
+    fn run(&mut self) {
+        self.organisations();
+        self.users();
+        self.catalogue();
+        self.subscriptions();
+        self.planned_work();
+        self.incidents();
+        self.write_audit(None);
+    }
+
     /// Adds a record under the table's next id, which it returns.
-    fn add(&mut self, table: &str, record: Value) -> String {
+    fn add(&mut self, table: &'static str, record: Value) -> String {
         let Value::Object(mut record) = record else { unreachable!("records are JSON objects") };
-        let records = self.data.entry(table.to_string()).or_default();
-        let id = id_of(records.len());
-        record.insert(primary_key(table).to_string(), Value::String(id.clone()));
-        records.insert(id.clone(), Value::Object(record));
+        let index = TABLES.iter().position(|t| t.name == table).expect("a table of the import format");
+        self.records[index] += 1;
+        let id = self.records[index].to_string();
+        let key = TABLES[index].columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id");
+        record.insert(key.name.to_string(), Value::String(id.clone()));
+        self.sink.add(table, &id, Value::Object(record));
         id
     }
 
     fn audit(&mut self, at: Time, action: &'static str, entity: &'static str, id: &str, by: &str) {
-        self.audit.push(AuditEntry { at, action, entity, id: id.to_string(), by: by.to_string() });
+        if let Some(written) = self.timeline.written_before {
+            assert!(at >= written, "an audit entry of {at} came after the trail was written up to {written}");
+        }
+        let made = self.timeline.made;
+        self.timeline.made += 1;
+        let entry = AuditEntry { at, made, action, entity, id: id.to_string(), by: by.to_string() };
+        self.timeline.waiting.push(Reverse(entry));
+    }
+
+    /// Writes the waiting audit entries from before `before` (all of them with `None`), in time order; the import
+    /// chains them in id order.
+    fn write_audit(&mut self, before: Option<Time>) {
+        while let Some(Reverse(first)) = self.timeline.waiting.peek()
+            && before.is_none_or(|before| first.at < before)
+        {
+            let Reverse(e) = self.timeline.waiting.pop().expect("an entry was peeked");
+            let record = json!({ "action": e.action, "entity_type": e.entity, "entity_id": e.id, "audit_by_user": e.by, "created_at": ts(e.at) });
+            self.add("audit_logs", record);
+        }
+        self.timeline.written_before = before;
     }
 
     /// A moment between `lo` and `hi` days ago.
@@ -506,20 +639,16 @@ impl Demo {
         a + Duration::seconds((b - a).num_seconds() * self.rng.range(10, 60) / 100)
     }
 
-    fn pick_user(&mut self, wanted: impl Fn(&User) -> bool) -> Option<String> {
-        let pool: Vec<&String> = self.users.iter().filter(|u| u.active && wanted(u)).map(|u| &u.id).collect();
-        (!pool.is_empty()).then(|| self.rng.pick(&pool).to_string())
-    }
-
     /// An active provider-staff user with one of `roles`.
     fn staff(&mut self, roles: &[Role]) -> String {
-        self.pick_user(|u| u.scope == Scope::Staff && roles.contains(&u.role))
+        self.people
+            .pick(&mut self.rng, |role, scope| scope == Scope::Staff && roles.contains(&role))
             .expect("the roster has active staff in every role")
     }
 
     /// An active contact of the client or vendor, if it has one.
-    fn contact(&mut self, scope: Scope) -> Option<String> {
-        self.pick_user(|u| matches!(u.role, ClientContact | VendorContact) && u.scope == scope)
+    fn contact(&mut self, of: Scope) -> Option<String> {
+        self.people.pick(&mut self.rng, |role, scope| matches!(role, ClientContact | VendorContact) && scope == of)
     }
 
     fn component(&self, target: Target) -> &Component {
@@ -577,13 +706,8 @@ impl Demo {
             self.user((name, email.map_or(generated, str::to_string)), (role, status, scope), created);
         }
         // Extra users of larger data sets: numbered emails keep them unique whatever names are drawn.
-        for n in 0..self.incident_count / INCIDENTS_PER_EXTRA_USER {
-            let role = EXTRA_ROLES[n % EXTRA_ROLES.len()];
-            let scope = match role {
-                ClientContact => Scope::Client(n % CLIENT_STEMS.len()),
-                VendorContact => Scope::Vendor(n % VENDORS.len()),
-                _ => Scope::Staff,
-            };
+        for n in 0..self.people.extra {
+            let (role, scope) = People::extra(n);
             let (first, last) = (*self.rng.pick(&FIRST_NAMES), *self.rng.pick(&LAST_NAMES));
             let email = format!("{}.{}.{}@example.com", first.to_lowercase(), last.to_lowercase(), n + 1);
             let created = self.set_up(0, 500);
@@ -610,10 +734,9 @@ impl Demo {
             "created_at": ts(created), "updated_at": ts(self.later(created, 60, 300 * DAY)),
         });
         let id = self.add("users", record);
-        if !self.users.is_empty() {
+        if id != "1" {
             self.audit(created, "create", "user", &id, "1");
         }
-        self.users.push(User { id, role, active: status == "active", scope });
     }
 
     fn catalogue(&mut self) {
@@ -653,7 +776,8 @@ impl Demo {
             "operational_status": self.rng.pick(&["operational", "operational", "operational", "operational", "degraded", "maintenance", "offline"]),
             "created_at": ts(created), "updated_at": ts(self.later(created, DAY, 400 * DAY)),
         });
-        Component { id: self.add("infrastructure_components", record), name, kind }
+        let index = self.add("infrastructure_components", record).parse::<usize>().expect("a numeric id") - 1;
+        Component { index, name, kind }
     }
 
     fn subscriptions(&mut self) {
@@ -718,7 +842,37 @@ impl Demo {
     // ---- Incidents and what hangs off them ----
 
     fn incidents(&mut self) {
-        // The default plan grows with the square root of the size: a queue grows slower than its history.
+        let recent = self.recent_statuses();
+        let history = self.incident_count - recent.len();
+        let running: Vec<usize> =
+            (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
+        let tallies = self.tally_components(&running);
+        let last = (self.incident_count - 1) as i64;
+        for rank in 0..self.incident_count {
+            if self.sink.is_closed() {
+                return;
+            }
+            // Oldest first, evenly over the window; the newest at least 90 minutes ago.
+            let place = self.now - Duration::minutes(self.window_minutes * (last - rank as i64) / last);
+            // No incident still to come brings anything from before this.
+            self.write_audit(Some(place - Duration::minutes(DETECTION_JITTER.1) - LOOKBACK));
+            let (rng, subscription, target) = self.draw_target(rank, &running);
+            self.rng = rng;
+            let status = if rank < history { IncidentStatus::Closed } else { recent[rank - history] };
+            let detected = place - Duration::minutes(self.rng.range(DETECTION_JITTER.0, DETECTION_JITTER.1));
+            let incident = self.incident(subscription, target, status, detected);
+            let component = self.component(target).index;
+            self.follow_ups(&incident);
+            let tally = tallies[component];
+            if tally.last_rank == rank && tally.incidents >= 3 {
+                self.problem(&incident, tally.incidents);
+            }
+        }
+    }
+
+    /// The statuses of the newest incidents, oldest first; all before them are closed. The default plan grows
+    /// with the square root of the size: a queue grows slower than its history.
+    fn recent_statuses(&mut self) -> Vec<IncidentStatus> {
         let growth = (self.incident_count as f64 / DEMO_INCIDENTS as f64).sqrt();
         let mut recent = Vec::new();
         for bucket in INCIDENT_PLAN {
@@ -729,25 +883,31 @@ impl Demo {
             self.rng.shuffle(&mut statuses);
             recent.extend(statuses);
         }
-        // Closed incidents fill the history before the plan, up to the size asked for.
-        let mut plan = vec![IncidentStatus::Closed; self.incident_count - recent.len()];
-        plan.extend(recent);
-        let running: Vec<usize> =
-            (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
-        let last = (plan.len() - 1) as i64;
-        for (rank, status) in plan.into_iter().enumerate() {
-            // Oldest first, evenly over the window; the newest at least 90 minutes ago.
-            let age = self.window_minutes * (last - rank as i64) / last + self.rng.range(90, 600);
-            let subscription = *self.rng.pick(&running);
-            let incident = self.incident(subscription, status, self.now - Duration::minutes(age));
-            self.follow_ups(&incident);
-            self.incidents.push(incident);
-        }
+        recent
     }
 
-    fn incident(&mut self, subscription: usize, status: IncidentStatus, detected: Time) -> Incident {
+    /// The first draws of the incident of `rank`: its subscription and component, and its stream to go on with.
+    fn draw_target(&self, rank: usize, running: &[usize]) -> (Rng, usize, Target) {
+        let mut rng = Rng::stream(rank);
+        let subscription = *rng.pick(running);
+        let product = self.subscriptions[subscription].product;
+        let target = Target { product, component: rng.below(self.products[product].components.len()) };
+        (rng, subscription, target)
+    }
+
+    /// The first pass: how many incidents each component (by index) will have, and its last.
+    fn tally_components(&self, running: &[usize]) -> Vec<ComponentTally> {
+        let mut tallies = vec![ComponentTally::default(); self.products.iter().map(|p| p.components.len()).sum()];
+        for rank in 0..self.incident_count {
+            let tally = &mut tallies[self.component(self.draw_target(rank, running).2).index];
+            tally.incidents += 1;
+            tally.last_rank = rank;
+        }
+        tallies
+    }
+
+    fn incident(&mut self, subscription: usize, target: Target, status: IncidentStatus, detected: Time) -> Incident {
         let Subscription { client, product, .. } = self.subscriptions[subscription];
-        let target = Target { product, component: self.rng.below(self.products[product].components.len()) };
         let severity = *self.rng.pick(&SEVERITY_MIX);
         let slas = &self.subscriptions[subscription].slas;
         // Targets come from the client's SLA for the severity, or the least strict one it has.
@@ -769,7 +929,7 @@ impl Demo {
             };
             reached.push((next, self.after(from, minutes.max(5))));
         }
-        let id = id_of(self.incidents.len());
+        let id = id_of(self.records[TABLES.iter().position(|t| t.name == "incidents").expect("a table")]);
         let incident = Incident { id, client, target, severity, category, detected, sla, reached };
         let reporter = match self.rng.below(10) {
             0..=2 => self.contact(Scope::Client(client)),
@@ -782,7 +942,7 @@ impl Demo {
         let record = json!({
             "title": title, "category": category, "severity": SEVERITIES[severity],
             "impact_level": LEVELS[(severity + self.rng.below(2)).min(3)], "urgency_level": LEVELS[(severity + self.rng.below(2)).min(3)],
-            "status": status.as_str(), "client_id": id_of(client), "component_id": self.component(target).id,
+            "status": status.as_str(), "client_id": id_of(client), "component_id": id_of(self.component(target).index),
             "reporter_user_id": reporter, "assigned_to_user_id": assignee, "detection_timestamp": ts(detected),
             "resolution_timestamp": incident.at(IncidentStatus::Resolved).map(ts), "created_at": ts(incident.created()), "updated_at": ts(updated),
         });
@@ -1199,39 +1359,28 @@ impl Demo {
     }
 
     /// Components with three or more incidents have a recurring problem, filed against the latest of them.
-    fn problems(&mut self) {
-        let mut by_component: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
-        for (n, incident) in self.incidents.iter().enumerate() {
-            by_component.entry((incident.target.product, incident.target.component)).or_default().push(n);
-        }
-        let incidents = std::mem::take(&mut self.incidents);
-        for group in by_component.into_values().filter(|group| group.len() >= 3) {
-            let incident = &incidents[*group.last().expect("a group has incidents")];
-            let (status, work_status) = match incident.status() {
-                IncidentStatus::Open => ("open", "created"),
-                IncidentStatus::Investigating | IncidentStatus::InProgress => ("investigating", "in_progress"),
-                IncidentStatus::Resolved => ("in_progress", "in_progress"),
-                IncidentStatus::Closed => *self.rng.pick(&[
-                    ("in_progress", "in_progress"),
-                    ("resolved", "completed"),
-                    ("closed", "completed"),
-                ]),
-            };
-            let (component, category) = (&self.component(incident.target).name, incident.category.to_lowercase());
-            let title = format!("Recurring {category} issues on {component} ({} incidents)", group.len());
-            let (created, by) = (
-                self.later(incident.created(), 60, DAY),
-                self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]),
-            );
-            let record = json!({
-                "incident_id": incident.id, "title": title, "status": status, "issued_by_user": by,
-                "created_at": ts(created), "updated_at": ts(self.later(created, 60, 3 * DAY)),
-            });
-            let id = self.add("problem_tickets", record);
-            self.audit(created, "create", "problem_ticket", &id, &by);
-            self.work_order(Some(("problem_id", id.as_str())), incident.target, "investigation", work_status, created);
-        }
-        self.incidents = incidents;
+    fn problem(&mut self, incident: &Incident, incidents: usize) {
+        let (status, work_status) = match incident.status() {
+            IncidentStatus::Open => ("open", "created"),
+            IncidentStatus::Investigating | IncidentStatus::InProgress => ("investigating", "in_progress"),
+            IncidentStatus::Resolved => ("in_progress", "in_progress"),
+            IncidentStatus::Closed => {
+                *self.rng.pick(&[("in_progress", "in_progress"), ("resolved", "completed"), ("closed", "completed")])
+            }
+        };
+        let (component, category) = (&self.component(incident.target).name, incident.category.to_lowercase());
+        let title = format!("Recurring {category} issues on {component} ({incidents} incidents)");
+        let (created, by) = (
+            self.later(incident.created(), 60, DAY),
+            self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]),
+        );
+        let record = json!({
+            "incident_id": incident.id, "title": title, "status": status, "issued_by_user": by,
+            "created_at": ts(created), "updated_at": ts(self.later(created, 60, 3 * DAY)),
+        });
+        let id = self.add("problem_tickets", record);
+        self.audit(created, "create", "problem_ticket", &id, &by);
+        self.work_order(Some(("problem_id", id.as_str())), incident.target, "investigation", work_status, created);
     }
 
     /// A knowledge base article, written by support and reviewed by an incident manager once out of draft.
@@ -1254,16 +1403,6 @@ impl Demo {
         self.audit(created, "create", "knowledge_base_article", &id, &author);
         if let Some(reviewer) = reviewer.filter(|_| sent_back) {
             self.audit(updated, "reject", "knowledge_base_article", &id, &reviewer);
-        }
-    }
-
-    /// The audit trail in time order (ties keep the order they happened in): the import chains it in id order.
-    fn write_audit_log(&mut self) {
-        let mut entries = std::mem::take(&mut self.audit);
-        entries.sort_by_key(|e| e.at);
-        for e in entries {
-            let record = json!({ "action": e.action, "entity_type": e.entity, "entity_id": e.id, "audit_by_user": e.by, "created_at": ts(e.at) });
-            self.add("audit_logs", record);
         }
     }
 }
@@ -1417,5 +1556,84 @@ mod tests {
             s["status"] == "active" && s["end_date"].as_str() > Some(&today) && s["end_date"].as_str() <= Some(&soon)
         };
         assert!(data["subscriptions"].values().filter(ends_soon).count() >= 2);
+    }
+
+    #[test]
+    fn the_audit_trail_comes_in_time_order() {
+        let data = dataset(now(), LARGER);
+        let mut entries: Vec<&Value> = data["audit_logs"].values().collect();
+        entries.sort_by_key(|e| e["audit_id"].as_str().unwrap().parse::<usize>().unwrap());
+        assert!(entries.windows(2).all(|pair| pair[0]["created_at"].as_str() <= pair[1]["created_at"].as_str()));
+    }
+
+    /// Takes records and keeps none.
+    struct Discard;
+
+    impl Sink for Discard {
+        fn add(&mut self, _table: &'static str, _id: &str, _record: Value) {}
+    }
+
+    #[test]
+    fn the_generator_holds_back_about_a_week_of_audit_entries_whatever_the_size() {
+        // The queue of waiting entries is all the generator keeps that depends on the data; its allocation is the
+        // most it ever held. A week at 50 incidents a day, about 12 entries each, plus the set-up's entries.
+        let most_waiting = |size| {
+            let mut sink = Discard;
+            let mut demo = Demo::new(now(), size, &mut sink);
+            demo.run();
+            demo.timeline.waiting.capacity()
+        };
+        let (small, large) = (most_waiting(LARGER), most_waiting(10 * LARGER));
+        assert!(large <= 8_192, "{large} audit entries held back at {} incidents", 10 * LARGER);
+        assert!(large <= 2 * small, "{small} held back at {LARGER} incidents, {large} at ten times as many");
+    }
+
+    #[test]
+    fn people_are_picked_evenly_from_everyone_who_fits_and_nobody_else() {
+        for extra in [0, 1, 7, 8, 9, 37, 100] {
+            let people = People { extra };
+            let everyone: Vec<(Role, bool, Scope)> = ROSTER
+                .iter()
+                .map(|&(role, status, scope, _)| (role, status == "active", scope))
+                .chain((0..extra).map(|n| {
+                    let (role, scope) = People::extra(n);
+                    (role, true, scope)
+                }))
+                .collect();
+            let mut wanted: Vec<Box<dyn Fn(Role, Scope) -> bool>> = vec![
+                Box::new(|role, scope| scope == Scope::Staff && role == TechnicalSupport),
+                Box::new(|role, scope| scope == Scope::Staff && [IncidentManager, Executive].contains(&role)),
+                Box::new(|role, _| role == Executive),
+                Box::new(|_, _| false),
+            ];
+            for c in 0..CLIENT_STEMS.len() {
+                wanted.push(Box::new(move |role, scope| role == ClientContact && scope == Scope::Client(c)));
+            }
+            for v in 0..VENDORS.len() {
+                wanted.push(Box::new(move |role, scope| role == VendorContact && scope == Scope::Vendor(v)));
+            }
+            let mut rng = Rng(SEED);
+            for wanted in &wanted {
+                let fitting: BTreeSet<String> = (everyone.iter().enumerate())
+                    .filter(|(_, (role, active, scope))| *active && wanted(*role, *scope))
+                    .map(|(index, _)| id_of(index))
+                    .collect();
+                let mut picked = std::collections::BTreeMap::<String, usize>::new();
+                for _ in 0..50 * fitting.len().max(1) {
+                    if let Some(id) = people.pick(&mut rng, wanted) {
+                        *picked.entry(id).or_default() += 1;
+                    }
+                }
+                assert_eq!(picked.keys().cloned().collect::<BTreeSet<_>>(), fitting, "{extra} extra users");
+                assert!(picked.values().all(|&n| n >= 15), "{extra} extra users, uneven picks: {picked:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn extra_users_bring_contacts_of_every_client_and_vendor() {
+        let scopes: Vec<Scope> = (0..CLIENT_STEMS.len() * EXTRA_ROLES.len()).map(|n| People::extra(n).1).collect();
+        assert!((0..CLIENT_STEMS.len()).all(|c| scopes.contains(&Scope::Client(c))));
+        assert!((0..VENDORS.len()).all(|v| scopes.contains(&Scope::Vendor(v))));
     }
 }
