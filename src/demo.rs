@@ -9,7 +9,7 @@
 //!
 //! Streamed: `generate` hands each record to a sink as soon as it is made and keeps nothing that grows with the
 //! size. Ids are counted per table; a user is picked by arithmetic over the roster and the pattern of extra users
-//! (`People`); what each component needs (its incidents' count and its last) comes from a
+//! (`People`); what each component needs (its incidents' count, its last and previous incident) comes from a
 //! first pass that draws only where each incident happens. Audit entries wait in a queue in time order until no
 //! incident still to come can add an earlier one: everything an incident brings lies at most `LOOKBACK` before its
 //! detection, so the trail comes out in time order and the queue holds about a week of entries.
@@ -24,6 +24,11 @@
 //! incidents, 9 % of the resolved ones, a third of premium clients' P1s and a fifth of their P2s, hardly any of
 //! standard clients' (before, resolution was drawn as 30–120 % of the SLA's deadline: 22 % breached, on any
 //! component alike).
+//!
+//! What changed before it broke: some incidents (`CHANGED_BEFORE` %) follow a change on their component whose
+//! window opened in the 72 hours before the incident was detected. It is the kind of change the component's previous
+//! incident called for, and links to that incident, so that until change requests have a component of their own,
+//! the link says which component the change was on (see `change`).
 use crate::domain::enums::Role::{self, *};
 use crate::domain::enums::{ChangeStatus, IncidentStatus};
 use crate::import::spec::{Kind, TABLES};
@@ -80,9 +85,12 @@ const INCIDENTS_PER_DAY: usize = 50;
 /// Larger data sets have one more user per this many incidents.
 const INCIDENTS_PER_EXTRA_USER: usize = 500;
 /// An incident is detected up to this many minutes before its place in the window, and everything it brings
-/// lies at most `LOOKBACK` before its detection: audit entries older than that can be written out.
+/// (changes before it included) lies at most `LOOKBACK` before its detection: audit entries older than that can
+/// be written out.
 const DETECTION_JITTER: (i64, i64) = (90, 600);
 const LOOKBACK: Duration = Duration::days(7);
+/// The share of incidents (%) that follow a change on their component made in the 72 hours before detection.
+const CHANGED_BEFORE: u64 = 15;
 /// The roles of the extra users, in turn: mostly support staff, and contacts of every client and vendor.
 const EXTRA_ROLES: [Role; 8] = [
     TechnicalSupport,
@@ -892,6 +900,8 @@ impl<'a> Demo<'a> {
         let running: Vec<usize> =
             (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
         let tallies = self.tally_components(&running);
+        // Each component's latest incident so far: its id and when it was opened.
+        let mut previous: Vec<Option<(String, Time)>> = vec![None; tallies.len()];
         let last = (self.incident_count - 1) as i64;
         for rank in 0..self.incident_count {
             if self.sink.is_closed() {
@@ -907,11 +917,15 @@ impl<'a> Demo<'a> {
             let detected = place - Duration::minutes(self.rng.range(DETECTION_JITTER.0, DETECTION_JITTER.1));
             let incident = self.incident(subscription, target, status, detected);
             let component = self.component(target).index;
+            if let Some(previous) = &previous[component] {
+                self.change_before(&incident, previous);
+            }
             self.follow_ups(&incident);
             let tally = tallies[component];
             if tally.last_rank == rank && tally.incidents >= 3 {
                 self.problem(&incident, tally.incidents);
             }
+            previous[component] = Some((incident.id.clone(), incident.created()));
         }
     }
 
@@ -1264,8 +1278,7 @@ impl<'a> Demo<'a> {
     /// A change prompted by the incident: settled once the incident is over, else still on its way.
     fn incident_change(&mut self, incident: &Incident, started: Time) {
         let status = if incident.at(IncidentStatus::Resolved).is_some() {
-            self.settled_changes += 1;
-            SETTLED_CHANGES[(self.settled_changes - 1) % SETTLED_CHANGES.len()]
+            self.settled_change()
         } else {
             *self.rng.pick(&[
                 ChangeStatus::Requested,
@@ -1275,7 +1288,31 @@ impl<'a> Demo<'a> {
             ])
         };
         let created = self.between(started, incident.end(self.now));
-        self.change(Some(incident.id.as_str()), incident.severity == 0, incident.target, status, created);
+        self.change(Some(incident.id.as_str()), incident.severity == 0, incident.target, status, created, None);
+    }
+
+    /// The status of the next change that is over, in turn from `SETTLED_CHANGES`.
+    fn settled_change(&mut self) -> ChangeStatus {
+        self.settled_changes += 1;
+        SETTLED_CHANGES[(self.settled_changes - 1) % SETTLED_CHANGES.len()]
+    }
+
+    /// Some incidents follow a change on their component whose window opened in the 72 hours before detection
+    /// (and at least two hours after the component's previous incident): a change that incident called for, linked
+    /// to it, so that the link names the component. It was requested up to three days before it started.
+    fn change_before(&mut self, incident: &Incident, (previous, previous_created): &(String, Time)) {
+        if !self.rng.chance(CHANGED_BEFORE) {
+            return;
+        }
+        let earliest = (incident.detected - Duration::hours(72)).max(*previous_created + Duration::hours(2));
+        let minutes = (incident.detected - Duration::hours(1) - earliest).num_minutes();
+        if minutes <= 0 {
+            return;
+        }
+        let opened = earliest + Duration::minutes(self.rng.range(0, minutes));
+        let created = self.between((opened - Duration::days(3)).max(*previous_created), opened);
+        let status = self.settled_change();
+        self.change(Some(previous.as_str()), false, incident.target, status, created, Some(opened));
     }
 
     /// Work no incident prompted: planned changes, routine maintenance and general articles.
@@ -1288,7 +1325,7 @@ impl<'a> Demo<'a> {
                 ChangeStatus::Scheduled,
                 ChangeStatus::Completed,
             ]);
-            self.change(None, false, target, status, created);
+            self.change(None, false, target, status, created, None);
         }
         for _ in 0..3 {
             let (target, after) = (self.random_target(), self.ago(2, 60));
@@ -1302,19 +1339,37 @@ impl<'a> Demo<'a> {
         }
     }
 
-    fn change(&mut self, incident: Option<&str>, emergency: bool, target: Target, status: ChangeStatus, created: Time) {
+    /// A change on `target`'s component, linked to `incident` if any. A change that has started started at `opened`
+    /// if given, else some time after its approval.
+    fn change(
+        &mut self,
+        incident: Option<&str>,
+        emergency: bool,
+        target: Target,
+        status: ChangeStatus,
+        created: Time,
+        opened: Option<Time>,
+    ) {
         let change_type = if emergency { "emergency" } else { *self.rng.pick(&["normal", "standard", "upgrade"]) };
         let risk = if emergency { "high" } else { *self.rng.pick(&["low", "medium", "medium", "high"]) };
         let title = format!("{} {}", self.rng.pick(&CHANGE_ACTIONS), self.component(target).name);
         let requester = self.staff(&[TechnicalSupport, SystemAdministrator, IncidentManager]);
         // High-risk changes need an executive; approval is recorded only once given.
         let approvers: &[Role] = if risk == "high" { &[Executive] } else { &[IncidentManager, Executive] };
-        let approval =
-            (status != ChangeStatus::Requested).then(|| (self.staff(approvers), self.later(created, 30, 720)));
+        let approval = (status != ChangeStatus::Requested).then(|| {
+            let approved = match opened {
+                Some(opened) => self.between(created, opened),
+                None => self.later(created, 30, 720),
+            };
+            (self.staff(approvers), approved)
+        });
         let [start, planned_end, actual_start, actual_end] =
-            self.schedule(status, approval.as_ref().map_or(created, |a| a.1));
+            self.schedule(status, approval.as_ref().map_or(created, |a| a.1), opened);
         let updated =
             [Some(created), approval.as_ref().map(|a| a.1), actual_start, actual_end].into_iter().flatten().max();
+        // The change is on `target`'s component. Change requests have no component of their own yet (issue 19 adds
+        // one): until then every change on a component links to an incident on it, and this is where the
+        // component would be written.
         let record = json!({
             "incident_id": incident, "title": title, "change_type": change_type, "risk_level": risk, "status": status.as_str(),
             "requesting_user": requester, "approved_by_user": approval.as_ref().map(|a| &a.0),
@@ -1337,8 +1392,9 @@ impl<'a> Demo<'a> {
         }
     }
 
-    /// Scheduled start and end, actual start and end, as far as the change has got.
-    fn schedule(&mut self, status: ChangeStatus, approved: Time) -> [Option<Time>; 4] {
+    /// Scheduled start and end, actual start and end, as far as the change has got; one that has started started
+    /// at `opened` if given.
+    fn schedule(&mut self, status: ChangeStatus, approved: Time, opened: Option<Time>) -> [Option<Time>; 4] {
         match status {
             ChangeStatus::Requested | ChangeStatus::Approved => [None; 4],
             ChangeStatus::Scheduled => {
@@ -1346,7 +1402,7 @@ impl<'a> Demo<'a> {
                 [Some(start), Some(start + Duration::hours(self.rng.range(1, 4))), None, None]
             }
             _ => {
-                let start = self.later(approved, 60, 2 * DAY);
+                let start = opened.unwrap_or_else(|| self.later(approved, 60, 2 * DAY));
                 let planned_end = start + Duration::hours(self.rng.range(1, 4));
                 let end = (status != ChangeStatus::InProgress).then(|| self.later(start, 30, 300));
                 [Some(start), Some(planned_end), Some(start), end]
@@ -1769,5 +1825,37 @@ mod tests {
             .count();
         let share = breached as f64 / resolutions.len() as f64;
         assert!((0.05..0.25).contains(&share), "{breached} of {} closed incidents breached", resolutions.len());
+    }
+
+    #[test]
+    fn some_incidents_follow_a_change_on_their_component_in_the_72_hours_before() {
+        for size in [DEMO_INCIDENTS, LARGER] {
+            let data = dataset(now(), size);
+            let component_of = |incident_id: &Value| &get(&data, "incidents", incident_id)["component_id"];
+            for change in data["change_requests"].values().filter(|c| c["incident_id"].is_string()) {
+                // A change names its component and links to an incident on it opened before the change was asked for.
+                let (linked, component) =
+                    (get(&data, "incidents", &change["incident_id"]), component_of(&change["incident_id"]));
+                let name = get(&data, "infrastructure_components", component)["component_name"].as_str().unwrap();
+                assert!(change["title"].as_str().unwrap().ends_with(name), "{change}");
+                assert!(change["created_at"].as_str() >= linked["created_at"].as_str(), "{change}");
+            }
+            let started: Vec<(&Value, Time)> = data["change_requests"]
+                .values()
+                .filter(|c| c["actual_start_time"].is_string() && c["incident_id"].is_string())
+                .map(|c| (component_of(&c["incident_id"]), time(&c["actual_start_time"])))
+                .collect();
+            let incidents = &data["incidents"];
+            let followed = incidents.values().filter(|incident| {
+                let detected = time(&incident["detection_timestamp"]);
+                started.iter().any(|&(component, start)| {
+                    *component == incident["component_id"]
+                        && start < detected
+                        && detected - start <= Duration::hours(72)
+                })
+            });
+            let share = followed.count() as f64 / incidents.len() as f64;
+            assert!(share >= 0.10, "{share} of {size} incidents follow a change on their component");
+        }
     }
 }
