@@ -3,6 +3,7 @@
 pub mod chain;
 
 use crate::clock::Clock;
+use crate::db::{COPY_NULL, copy_text};
 use crate::domain::enums::Role;
 use crate::schema::audit_logs;
 use chrono::{DateTime, Utc};
@@ -257,24 +258,6 @@ pub fn copy_rows(conn: &mut PgConnection, pieces: impl IntoIterator<Item = Strin
         })
         .execute(conn)?;
     Ok(())
-}
-
-/// NULL in COPY's text format.
-const COPY_NULL: &str = "\\N";
-
-/// A value in COPY's text format: backslash, tab and line breaks escaped.
-fn copy_text(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => escaped.push_str("\\\\"),
-            '\t' => escaped.push_str("\\t"),
-            '\n' => escaped.push_str("\\n"),
-            '\r' => escaped.push_str("\\r"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 /// A record's history, oldest first, with each actor's name (absent for unknown actors).

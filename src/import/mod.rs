@@ -1,6 +1,7 @@
 //! Loading a data set in the reference's 22-table JSON format (one file per table, an object keyed by id).
 //! Every record is checked before anything is written; then all tables are written in one transaction.
 //! Generated data too large to hold is written as it is made instead (`load_streamed`).
+mod copy;
 pub mod spec;
 mod stream;
 pub mod validate;
@@ -182,31 +183,21 @@ fn refuse_if_not_empty(conn: &mut PgConnection) -> Result<(), ImportError> {
     }
 }
 
-/// Records per INSERT: large data sets go in several statements, so no single JSON text grows huge.
+/// Records per piece of COPY text, and per batch of a streamed load.
 const BATCH: usize = 10_000;
 
-/// Inserts the table's domain fields with PostgreSQL's own JSON reader; the product's added columns keep
-/// their defaults.
+/// Writes the table's domain fields; the product's added columns keep their defaults.
 fn insert_table(conn: &mut PgConnection, table: &Table, records: &Map<String, Value>) -> Result<(), ImportError> {
     let records: Vec<&Value> = records.values().collect();
-    let batches = records.chunks(BATCH).map(|batch| serde_json::to_string(batch).expect("JSON values serialize"));
-    crate::db::execute_batches(conn, &insert_sql(table), batches).map_err(|e| refused(table, e))
-}
-
-/// The statement that inserts a batch of the table's records, given as a JSON array in `$1`.
-fn insert_sql(table: &Table) -> String {
-    let columns = table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
-    // A target of 0 means none: the reference's own convention.
-    let values = table
-        .columns
-        .iter()
-        .map(|c| if matches!(c.kind, Kind::Target) { format!("NULLIF({0}, 0)", c.name) } else { c.name.to_string() })
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "INSERT INTO {name} ({columns}) SELECT {values} FROM json_populate_recordset(NULL::{name}, $1::json)",
-        name = table.name
-    )
+    let pieces = records.chunks(BATCH).map(|batch| {
+        let mut text = String::new();
+        for record in batch {
+            copy::add_row(table, record, &mut text);
+        }
+        text
+    });
+    copy::copy_rows(conn, table.name, pieces).map_err(|e| refused(table, e))?;
+    Ok(())
 }
 
 /// A refused record names the table's file.

@@ -1,6 +1,6 @@
 //! Loading records as they are made, for data sets too large to hold: a producer thread makes the records and
-//! gathers them into batches per table while this thread writes the batches, and audit entries are chained as
-//! they come. Memory stays the same whatever the size: a batch per table, and two on their way.
+//! gathers them into batches of COPY rows per table while this thread writes the batches, and audit entries are
+//! chained as they come. Memory stays the same whatever the size: a batch per table, and two on their way.
 use super::spec::{TABLES, Table};
 use super::{Counts, Dataset, ImportError, LoadOptions, audit_entry, user_role};
 use crate::audit::ChainedRows;
@@ -8,7 +8,6 @@ use crate::domain::enums::Role;
 use diesel::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Receives records in the import's format, table by table in the order they are made, each with its id.
@@ -38,7 +37,6 @@ pub fn load_streamed(
 ) -> Result<Counts, ImportError> {
     let deferred = super::begin(conn)?;
     let chain = ChainedRows::after_head(conn)?;
-    let statements: Vec<String> = TABLES.iter().map(super::insert_sql).collect();
     let counts = std::thread::scope(|scope| {
         // Two batches on their way keep both threads busy; more would only hold memory.
         let (sender, receiver) = sync_channel(2);
@@ -47,7 +45,7 @@ pub fn load_streamed(
             produce(&mut batches);
             batches.finish()
         });
-        let written = write(conn, receiver, &statements);
+        let written = write(conn, receiver);
         let counts = producer.join().expect("the producer does not panic");
         written.map(|_| counts)
     })?;
@@ -55,22 +53,19 @@ pub fn load_streamed(
     Ok(TABLES.iter().map(|table| table.name).zip(counts).collect())
 }
 
-/// A batch of one table's records: a JSON array for the table's insert, or COPY rows of chained audit entries.
-enum Batch {
-    Records { table: usize, json: String },
-    AuditRows(String),
+/// A batch of one table's records (by its place in `TABLES`) as COPY rows.
+struct Batch {
+    table: usize,
+    text: String,
 }
 
-fn write(conn: &mut PgConnection, receiver: Receiver<Batch>, statements: &[String]) -> Result<(), ImportError> {
-    for batch in receiver {
-        match batch {
-            Batch::Records { table, json } => {
-                diesel::sql_query(&statements[table])
-                    .bind::<diesel::sql_types::Text, _>(json)
-                    .execute(conn)
-                    .map_err(|e| super::refused(&TABLES[table], e))?;
-            }
-            Batch::AuditRows(text) => crate::audit::copy_rows(conn, [text])?,
+fn write(conn: &mut PgConnection, receiver: Receiver<Batch>) -> Result<(), ImportError> {
+    for Batch { table, text } in receiver {
+        let table = &TABLES[table];
+        if is_audit(table) {
+            crate::audit::copy_rows(conn, [text])?;
+        } else {
+            super::copy::copy_rows(conn, table.name, [text]).map_err(|e| super::refused(table, e))?;
         }
     }
     Ok(())
@@ -113,10 +108,8 @@ impl Batches {
         if count == 0 || self.closed {
             return;
         }
-        let batch =
-            if is_audit(&TABLES[table]) { Batch::AuditRows(text) } else { Batch::Records { table, json: text + "]" } };
         // The receiver is gone only when a statement failed.
-        self.closed = self.sender.send(batch).is_err();
+        self.closed = self.sender.send(Batch { table, text }).is_err();
     }
 }
 
@@ -138,8 +131,7 @@ impl Sink for Batches {
             let (audit_id, entry) = audit_entry(entry, &self.roles);
             self.chain.push(audit_id, &entry, text);
         } else {
-            text.push(if *count == 0 { '[' } else { ',' });
-            write!(text, "{record}").expect("writing to a string succeeds");
+            super::copy::add_row(&TABLES[table], &record, text);
         }
         *count += 1;
         self.counts[table] += 1;
