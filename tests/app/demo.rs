@@ -117,3 +117,27 @@ fn the_demo_command_streams_into_the_database_exactly_the_data_set_the_import_lo
     // Every table's rows, audit hashes and report snapshots included.
     assert_eq!(digests(&mut conn), digests(&mut other));
 }
+
+#[test]
+fn a_streamed_load_that_the_database_refuses_stops_its_producer_and_writes_nothing() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let mut made = 0;
+    let result = conn.transaction(|conn| {
+        import::load_streamed(conn, &import::LoadOptions::default(), |sink| {
+            // Ids that are no number: the first batch of incidents is refused.
+            while !sink.is_closed() && made < 1_000_000 {
+                made += 1;
+                sink.add(
+                    "incidents",
+                    &made.to_string(),
+                    serde_json::json!({ "incident_id": "one", "title": "Refused" }),
+                );
+            }
+        })
+    });
+    let error = result.unwrap_err().to_string();
+    assert!(error.contains("incidents.json") && error.contains("the database refused a record"), "{error}");
+    assert!(made < 100_000, "the producer went on for {made} records");
+    assert_eq!(count(&mut conn, "incidents"), 0);
+}
