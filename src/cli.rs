@@ -138,16 +138,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
             print_counts(&counts);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { scale } => {
-            let dataset = demo::dataset(chrono::Utc::now(), scale);
-            let loaded = load_demo(&database, &dataset);
-            // The process ends next: freeing bench data's millions of small records one by one takes seconds.
-            std::mem::forget(dataset);
-            loaded.map(|_| {
-                print_logins();
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Demo { scale } => load_demo(&database, scale).map(|_| {
+            print_logins();
+            ExitCode::SUCCESS
+        }),
         Command::User { command: UserCommand::Create { name, email, role, password } } => {
             create_user(&database, &name, &email, &role, &password)
         }
@@ -197,7 +191,7 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     let mut conn = database.connect()?;
     db::migrate(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
     if settings.database_url.is_none() && (database.embedded_created || is_empty(&mut conn)?) {
-        load_demo(database, &demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS))?;
+        load_demo(database, demo::DEMO_INCIDENTS)?;
     }
     drop(conn);
     let key = session_key(settings)?;
@@ -264,24 +258,35 @@ fn import_dir(database: &Database, dir: &std::path::Path, initial_password: Opti
         .transpose()
         .map_err(|e| format!("--initial-password: {e}"))?;
     let counts = load(database, &dataset, hash.as_deref());
-    // As for the demo: the process ends next, and freeing a large data set one record at a time takes seconds.
+    // The process ends next, and freeing a large data set one record at a time takes seconds.
     std::mem::forget(dataset);
     print_counts(&counts?);
     Ok(ExitCode::SUCCESS)
 }
 
 fn load(database: &Database, dataset: &import::Dataset, password_hash: Option<&str>) -> Result<import::Counts, String> {
-    let mut conn = database.connect()?;
-    db::migrate(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    let mut conn = migrated(database)?;
     conn.transaction(|conn| import::load(conn, dataset, &import::LoadOptions { password_hash }))
         .map_err(|e| format!("nothing was imported: {e}"))
 }
 
-fn load_demo(database: &Database, dataset: &import::Dataset) -> Result<(), String> {
+/// Loads the demo data set with `incidents` incidents as it is generated, so memory does not grow with its size.
+fn load_demo(database: &Database, incidents: usize) -> Result<(), String> {
     let hash = password::hash(demo::DEMO_PASSWORD)?;
-    let counts = load(database, dataset, Some(&hash))?;
+    let options = import::LoadOptions { password_hash: Some(&hash) };
+    let now = chrono::Utc::now();
+    let counts = migrated(database)?
+        .transaction(|conn| import::load_streamed(conn, &options, |sink| demo::generate(now, incidents, sink)))
+        .map_err(|e| format!("nothing was loaded: {e}"))?;
     print_counts(&counts);
     Ok(())
+}
+
+/// A connection to the database, with every migration applied.
+fn migrated(database: &Database) -> Result<PgConnection, String> {
+    let mut conn = database.connect()?;
+    db::migrate(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    Ok(conn)
 }
 
 fn print_counts(counts: &import::Counts) {

@@ -3,15 +3,40 @@
 //! (60 incidents) lets a fresh installation be explored at once; larger sizes (`demo --scale N`) are bench data.
 //!
 //! Deterministic: a fixed-seed PRNG makes every choice and every timestamp is an offset from the `now` passed in,
-//! so the same `now` always gives byte-identical output. All names are made up from the word lists below; all
-//! email addresses use reserved domains (`example.com`, `.example`).
+//! so the same `now` always gives byte-identical output. Each incident draws from a stream of its own, seeded by its
+//! rank, so it comes out the same whatever was made before it. All names are made up from the word lists below;
+//! all email addresses use reserved domains (`example.com`, `.example`).
+//!
+//! Streamed: `generate` hands each record to a sink as soon as it is made and keeps nothing that grows with the
+//! size. Ids are counted per table; a user is picked by arithmetic over the roster and the pattern of extra users
+//! (`People`); what each component needs (its incidents' count, its last and previous incident) comes from a
+//! first pass that draws only where each incident happens. Audit entries wait in a queue in time order until no
+//! incident still to come can add an earlier one: everything an incident brings lies at most `LOOKBACK` before its
+//! detection, so the trail comes out in time order and the queue holds about a week of entries.
+//!
+//! Resolution times depend on the component and the severity, as real ones do, so that a forecast from history
+//! means something (issue 19). Each component type has a difficulty (a database is harder to mend than a cache),
+//! which each component varies by a factor of its own between 0.75 and 1.35; each severity has a median time to
+//! resolve on a component of difficulty 1, shorter for the more severe because they are worked first (P1 2.5 h,
+//! P2 10 h, P3 30 h, P4 72 h). An incident takes median × difficulty × e^(0.6·Z), Z standard normal: a log-normal
+//! spread. Acknowledgement and the start of work come early in that time. The SLA does not enter, so the
+//! incidents that breach their resolution deadline are those on hard components under tight terms: of 6,000
+//! incidents, 9 % of the resolved ones, a third of premium clients' P1s and a fifth of their P2s, hardly any of
+//! standard clients' (before, resolution was drawn as 30–120 % of the SLA's deadline: 22 % breached, on any
+//! component alike).
+//!
+//! What changed before it broke: some incidents (`CHANGED_BEFORE` %) follow a change on their component whose
+//! window opened in the 72 hours before the incident was detected. It is the kind of change the component's previous
+//! incident called for, and links to that incident, so that until change requests have a component of their own,
+//! the link says which component the change was on (see `change`).
 use crate::domain::enums::Role::{self, *};
 use crate::domain::enums::{ChangeStatus, IncidentStatus};
-use crate::import::Dataset;
 use crate::import::spec::{Kind, TABLES};
+use crate::import::{Dataset, Sink};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 /// The password every demo login gets (printed with the logins; demo only).
 pub const DEMO_PASSWORD: &str = "incident-desk-demo";
@@ -33,30 +58,20 @@ pub fn logins() -> Vec<DemoLogin> {
 /// The number of incidents of the default demo data set.
 pub const DEMO_INCIDENTS: usize = 60;
 
-/// Generates a data set with `incidents` incidents (at least `DEMO_INCIDENTS`); `now` anchors all timestamps.
-/// Incidents and all their records lie in a window before `now`: ~120 days for the default size, longer for
-/// more, at most about 50 incidents a day. Clients, users, products and subscriptions were set up before it, as in
-/// a system that has been running for a while. Larger data sets also have more users, one per 500 incidents.
+/// The data set of `generate`, held in memory: for small sizes.
 pub fn dataset(now: DateTime<Utc>, incidents: usize) -> Dataset {
-    let incidents = incidents.max(DEMO_INCIDENTS);
-    let window_days = WINDOW_DAYS.max((incidents / INCIDENTS_PER_DAY) as i64);
-    let mut demo = Demo {
-        now: now.trunc_subsecs(0),
-        rng: Rng(SEED),
-        incident_count: incidents,
-        window_minutes: window_days * DAY,
-        history_days: window_days - WINDOW_DAYS,
-        ..Demo::default()
-    };
-    demo.organisations();
-    demo.users();
-    demo.catalogue();
-    demo.subscriptions();
-    demo.incidents();
-    demo.planned_work();
-    demo.problems();
-    demo.write_audit_log();
-    demo.data
+    let mut data = Dataset::new();
+    generate(now, incidents, &mut data);
+    data
+}
+
+/// Generates a data set with `incidents` incidents (at least `DEMO_INCIDENTS`) into `sink`, record by record;
+/// `now` anchors all timestamps. Incidents and all their records lie in a window before `now`: ~120 days for the
+/// default size, longer for more, at most about 50 incidents a day. Clients, users, products and subscriptions
+/// were set up before it, as in a system that has been running for a while. Larger data sets also have more users,
+/// one per 500 incidents. Stops early when the sink is closed.
+pub fn generate(now: DateTime<Utc>, incidents: usize, sink: &mut dyn Sink) {
+    Demo::new(now, incidents, sink).run();
 }
 
 // ---- Word lists and plans (all made up) ----
@@ -69,6 +84,13 @@ const WINDOW_DAYS: i64 = 118;
 const INCIDENTS_PER_DAY: usize = 50;
 /// Larger data sets have one more user per this many incidents.
 const INCIDENTS_PER_EXTRA_USER: usize = 500;
+/// An incident is detected up to this many minutes before its place in the window, and everything it brings
+/// (changes before it included) lies at most `LOOKBACK` before its detection: audit entries older than that can
+/// be written out.
+const DETECTION_JITTER: (i64, i64) = (90, 600);
+const LOOKBACK: Duration = Duration::days(7);
+/// The share of incidents (%) that follow a change on their component made in the 72 hours before detection.
+const CHANGED_BEFORE: u64 = 15;
 /// The roles of the extra users, in turn: mostly support staff, and contacts of every client and vendor.
 const EXTRA_ROLES: [Role; 8] = [
     TechnicalSupport,
@@ -183,6 +205,21 @@ const CATEGORIES: [(&str, [&str; 2]); 7] = [
 /// Severities P1..P4 weighted like a real queue: few critical, many medium and low.
 const SEVERITY_MIX: [usize; 10] = [0, 1, 1, 2, 2, 2, 2, 3, 3, 3];
 const SEVERITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
+/// Median hours to resolve per severity, on a component of difficulty 1: the more severe, the sooner it is done.
+const MEDIAN_RESOLUTION_HOURS: [f64; 4] = [2.5, 10.0, 30.0, 72.0];
+/// The spread of resolution times around the median: the standard deviation of their logarithm.
+const RESOLUTION_SPREAD: f64 = 0.6;
+/// How hard a component of each type is to mend.
+const DIFFICULTY: [(&str, f64); 8] = [
+    ("Database", 1.6),
+    ("Storage", 1.4),
+    ("Network", 1.3),
+    ("Server", 1.1),
+    ("Service", 1.0),
+    ("Application", 0.9),
+    ("Cache", 0.7),
+    ("API", 0.6),
+];
 /// Impact and urgency, most severe first, so that a P1 is critical or high and a P4 low.
 const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
 const ESCALATION_REASONS: [&str; 4] = [
@@ -304,6 +341,18 @@ fn sla_terms(tier: &str) -> (f64, &'static [SlaBounds]) {
     }
 }
 
+/// How hard a component of type `kind` is to mend: its type's difficulty times a factor of its own, 0.75–1.35,
+/// spread evenly over the components by the golden ratio.
+fn difficulty(kind: &str, index: usize) -> f64 {
+    let of_type = DIFFICULTY.iter().find(|d| d.0 == kind).expect("every component type has a difficulty").1;
+    of_type * (0.75 + 0.6 * (index as f64 * 0.618_033_988_75).fract())
+}
+
+/// The median minutes to resolve an incident of `severity` (0 = P1) on a component of `difficulty`.
+fn median_resolution_minutes(severity: usize, difficulty: f64) -> f64 {
+    MEDIAN_RESOLUTION_HOURS[severity] * 60.0 * difficulty
+}
+
 /// A subscription's status and end date in days ago (negative: ahead). Most run on; two end within 30 days, two
 /// have expired and one was cancelled; each of those clients keeps a running subscription.
 fn term(subscription: usize, rng: &mut Rng) -> (&'static str, i64) {
@@ -318,10 +367,13 @@ fn term(subscription: usize, rng: &mut Rng) -> (&'static str, i64) {
 // ---- Machinery ----
 
 /// splitmix64: tiny and good enough for demo data; the fixed seed makes the output reproducible.
-#[derive(Default)]
 struct Rng(u64);
 
 impl Rng {
+    /// The stream of the incident of rank `rank`.
+    fn stream(rank: usize) -> Self {
+        Rng(SEED ^ (rank as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03))
+    }
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let z = (self.0 ^ (self.0 >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -341,6 +393,12 @@ impl Rng {
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
+    }
+    /// A number from the standard normal distribution (Box-Muller).
+    fn normal(&mut self) -> f64 {
+        let unit = |bits: u64| (bits >> 11) as f64 / (1u64 << 53) as f64;
+        let (u, v) = (1.0 - unit(self.next()), unit(self.next()));
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
@@ -374,25 +432,83 @@ fn id_of(index: usize) -> String {
     (index + 1).to_string()
 }
 
-fn primary_key(table: &str) -> &'static str {
-    let table = TABLES.iter().find(|t| t.name == table).expect("a table of the import format");
-    table.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name
+/// Everyone with an account, by index (user id − 1): the roster, then the extra users of larger data sets, whose
+/// role and scope follow from their place so that picking one takes arithmetic instead of a list.
+struct People {
+    extra: usize,
 }
 
-struct User {
-    id: String,
-    role: Role,
-    active: bool,
-    scope: Scope,
+impl People {
+    /// Extra user `n`: roles in turn from `EXTRA_ROLES`; each round of them has contacts of the next client and
+    /// vendor.
+    fn extra(n: usize) -> (Role, Scope) {
+        let (role, round) = (EXTRA_ROLES[n % EXTRA_ROLES.len()], n / EXTRA_ROLES.len());
+        let scope = match role {
+            ClientContact => Scope::Client(round % CLIENT_STEMS.len()),
+            VendorContact => Scope::Vendor(round % VENDORS.len()),
+            _ => Scope::Staff,
+        };
+        (role, scope)
+    }
+
+    /// The active users `wanted` accepts, as runs of indices (first, step, how many), until `visit` says stop.
+    fn runs(&self, wanted: &impl Fn(Role, Scope) -> bool, mut visit: impl FnMut(usize, usize, usize) -> bool) {
+        for (index, &(role, status, scope, _)) in ROSTER.iter().enumerate() {
+            if status == "active" && wanted(role, scope) && !visit(index, 1, 1) {
+                return;
+            }
+        }
+        // The extra users of one place in `EXTRA_ROLES` have one role; contacts' scopes come round with the rounds.
+        let places = EXTRA_ROLES.len();
+        for (place, &role) in EXTRA_ROLES.iter().enumerate() {
+            let rounds = (self.extra + places - 1 - place) / places;
+            let period = match role {
+                ClientContact => CLIENT_STEMS.len(),
+                VendorContact => VENDORS.len(),
+                _ => 1,
+            };
+            for first_round in 0..period.min(rounds) {
+                let first = first_round * places + place;
+                let count = (rounds - first_round).div_ceil(period);
+                if wanted(role, Self::extra(first).1) && !visit(ROSTER.len() + first, places * period, count) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A user id drawn evenly from the active users `wanted` accepts, if there are any.
+    fn pick(&self, rng: &mut Rng, wanted: impl Fn(Role, Scope) -> bool) -> Option<String> {
+        let mut total = 0;
+        self.runs(&wanted, |_, _, count| {
+            total += count;
+            true
+        });
+        let mut nth = (total > 0).then(|| rng.below(total))?;
+        let mut picked = None;
+        self.runs(&wanted, |first, step, count| {
+            if nth < count {
+                picked = Some(id_of(first + step * nth));
+                return false;
+            }
+            nth -= count;
+            true
+        });
+        picked
+    }
 }
+
 struct Product {
     vendor: usize,
     components: Vec<Component>,
 }
 struct Component {
-    id: String,
+    /// Its place among all components (its id − 1).
+    index: usize,
     name: String,
     kind: &'static str,
+    /// How hard it is to mend: its type's difficulty, varied per component.
+    difficulty: f64,
 }
 #[derive(Clone, Copy)]
 struct Sla {
@@ -411,12 +527,32 @@ struct Target {
     product: usize,
     component: usize,
 }
+
+/// An audit entry waiting to be written; entries are ordered by time, and by the order they were made in.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct AuditEntry {
     at: Time,
+    made: u64,
     action: &'static str,
     entity: &'static str,
     id: String,
     by: String,
+}
+
+/// The audit entries made but not yet written, earliest first.
+#[derive(Default)]
+struct Timeline {
+    waiting: BinaryHeap<Reverse<AuditEntry>>,
+    made: u64,
+    /// Everything before this has been written out: no entry may come before it any more.
+    written_before: Option<Time>,
+}
+
+/// What the incidents on one component come to, from the first pass.
+#[derive(Clone, Copy, Default)]
+struct ComponentTally {
+    incidents: usize,
+    last_rank: usize,
 }
 
 struct Incident {
@@ -447,37 +583,87 @@ impl Incident {
     }
 }
 
-#[derive(Default)]
-struct Demo {
+struct Demo<'a> {
     now: Time,
     rng: Rng,
-    data: Dataset,
+    sink: &'a mut dyn Sink,
+    /// How many records each table of `TABLES` has so far: the next one's id follows.
+    records: Vec<usize>,
     incident_count: usize,
     window_minutes: i64,
     /// How many days further back than the default the set-up lies, to make room for a longer window.
     history_days: i64,
-    audit: Vec<AuditEntry>,
-    users: Vec<User>,
+    timeline: Timeline,
+    people: People,
     products: Vec<Product>,
     subscriptions: Vec<Subscription>,
-    incidents: Vec<Incident>,
     /// How many changes for settled incidents there are so far (picks from `SETTLED_CHANGES` in turn).
     settled_changes: usize,
 }
 
-impl Demo {
+impl<'a> Demo<'a> {
+    fn new(now: DateTime<Utc>, incidents: usize, sink: &'a mut dyn Sink) -> Self {
+        let incidents = incidents.max(DEMO_INCIDENTS);
+        let window_days = WINDOW_DAYS.max((incidents / INCIDENTS_PER_DAY) as i64);
+        Demo {
+            now: now.trunc_subsecs(0),
+            rng: Rng(SEED),
+            sink,
+            records: vec![0; TABLES.len()],
+            incident_count: incidents,
+            window_minutes: window_days * DAY,
+            history_days: window_days - WINDOW_DAYS,
+            timeline: Timeline::default(),
+            people: People { extra: incidents / INCIDENTS_PER_EXTRA_USER },
+            products: Vec::new(),
+            subscriptions: Vec::new(),
+            settled_changes: 0,
+        }
+    }
+
+    fn run(&mut self) {
+        self.organisations();
+        self.users();
+        self.catalogue();
+        self.subscriptions();
+        self.planned_work();
+        self.incidents();
+        self.write_audit(None);
+    }
+
     /// Adds a record under the table's next id, which it returns.
-    fn add(&mut self, table: &str, record: Value) -> String {
+    fn add(&mut self, table: &'static str, record: Value) -> String {
         let Value::Object(mut record) = record else { unreachable!("records are JSON objects") };
-        let records = self.data.entry(table.to_string()).or_default();
-        let id = id_of(records.len());
-        record.insert(primary_key(table).to_string(), Value::String(id.clone()));
-        records.insert(id.clone(), Value::Object(record));
+        let index = TABLES.iter().position(|t| t.name == table).expect("a table of the import format");
+        self.records[index] += 1;
+        let id = self.records[index].to_string();
+        let key = TABLES[index].columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id");
+        record.insert(key.name.to_string(), Value::String(id.clone()));
+        self.sink.add(table, &id, Value::Object(record));
         id
     }
 
     fn audit(&mut self, at: Time, action: &'static str, entity: &'static str, id: &str, by: &str) {
-        self.audit.push(AuditEntry { at, action, entity, id: id.to_string(), by: by.to_string() });
+        if let Some(written) = self.timeline.written_before {
+            assert!(at >= written, "an audit entry of {at} came after the trail was written up to {written}");
+        }
+        let made = self.timeline.made;
+        self.timeline.made += 1;
+        let entry = AuditEntry { at, made, action, entity, id: id.to_string(), by: by.to_string() };
+        self.timeline.waiting.push(Reverse(entry));
+    }
+
+    /// Writes the waiting audit entries from before `before` (all of them with `None`), in time order; the import
+    /// chains them in id order.
+    fn write_audit(&mut self, before: Option<Time>) {
+        while let Some(Reverse(first)) = self.timeline.waiting.peek()
+            && before.is_none_or(|before| first.at < before)
+        {
+            let Reverse(e) = self.timeline.waiting.pop().expect("an entry was peeked");
+            let record = json!({ "action": e.action, "entity_type": e.entity, "entity_id": e.id, "audit_by_user": e.by, "created_at": ts(e.at) });
+            self.add("audit_logs", record);
+        }
+        self.timeline.written_before = before;
     }
 
     /// A moment between `lo` and `hi` days ago.
@@ -506,20 +692,16 @@ impl Demo {
         a + Duration::seconds((b - a).num_seconds() * self.rng.range(10, 60) / 100)
     }
 
-    fn pick_user(&mut self, wanted: impl Fn(&User) -> bool) -> Option<String> {
-        let pool: Vec<&String> = self.users.iter().filter(|u| u.active && wanted(u)).map(|u| &u.id).collect();
-        (!pool.is_empty()).then(|| self.rng.pick(&pool).to_string())
-    }
-
     /// An active provider-staff user with one of `roles`.
     fn staff(&mut self, roles: &[Role]) -> String {
-        self.pick_user(|u| u.scope == Scope::Staff && roles.contains(&u.role))
+        self.people
+            .pick(&mut self.rng, |role, scope| scope == Scope::Staff && roles.contains(&role))
             .expect("the roster has active staff in every role")
     }
 
     /// An active contact of the client or vendor, if it has one.
-    fn contact(&mut self, scope: Scope) -> Option<String> {
-        self.pick_user(|u| matches!(u.role, ClientContact | VendorContact) && u.scope == scope)
+    fn contact(&mut self, of: Scope) -> Option<String> {
+        self.people.pick(&mut self.rng, |role, scope| matches!(role, ClientContact | VendorContact) && scope == of)
     }
 
     fn component(&self, target: Target) -> &Component {
@@ -577,13 +759,8 @@ impl Demo {
             self.user((name, email.map_or(generated, str::to_string)), (role, status, scope), created);
         }
         // Extra users of larger data sets: numbered emails keep them unique whatever names are drawn.
-        for n in 0..self.incident_count / INCIDENTS_PER_EXTRA_USER {
-            let role = EXTRA_ROLES[n % EXTRA_ROLES.len()];
-            let scope = match role {
-                ClientContact => Scope::Client(n % CLIENT_STEMS.len()),
-                VendorContact => Scope::Vendor(n % VENDORS.len()),
-                _ => Scope::Staff,
-            };
+        for n in 0..self.people.extra {
+            let (role, scope) = People::extra(n);
             let (first, last) = (*self.rng.pick(&FIRST_NAMES), *self.rng.pick(&LAST_NAMES));
             let email = format!("{}.{}.{}@example.com", first.to_lowercase(), last.to_lowercase(), n + 1);
             let created = self.set_up(0, 500);
@@ -610,10 +787,9 @@ impl Demo {
             "created_at": ts(created), "updated_at": ts(self.later(created, 60, 300 * DAY)),
         });
         let id = self.add("users", record);
-        if !self.users.is_empty() {
+        if id != "1" {
             self.audit(created, "create", "user", &id, "1");
         }
-        self.users.push(User { id, role, active: status == "active", scope });
     }
 
     fn catalogue(&mut self) {
@@ -653,7 +829,8 @@ impl Demo {
             "operational_status": self.rng.pick(&["operational", "operational", "operational", "operational", "degraded", "maintenance", "offline"]),
             "created_at": ts(created), "updated_at": ts(self.later(created, DAY, 400 * DAY)),
         });
-        Component { id: self.add("infrastructure_components", record), name, kind }
+        let index = self.add("infrastructure_components", record).parse::<usize>().expect("a numeric id") - 1;
+        Component { index, name, kind, difficulty: difficulty(kind, index) }
     }
 
     fn subscriptions(&mut self) {
@@ -718,7 +895,43 @@ impl Demo {
     // ---- Incidents and what hangs off them ----
 
     fn incidents(&mut self) {
-        // The default plan grows with the square root of the size: a queue grows slower than its history.
+        let recent = self.recent_statuses();
+        let history = self.incident_count - recent.len();
+        let running: Vec<usize> =
+            (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
+        let tallies = self.tally_components(&running);
+        // Each component's latest incident so far: its id and when it was opened.
+        let mut previous: Vec<Option<(String, Time)>> = vec![None; tallies.len()];
+        let last = (self.incident_count - 1) as i64;
+        for rank in 0..self.incident_count {
+            if self.sink.is_closed() {
+                return;
+            }
+            // Oldest first, evenly over the window; the newest at least 90 minutes ago.
+            let place = self.now - Duration::minutes(self.window_minutes * (last - rank as i64) / last);
+            // No incident still to come brings anything from before this.
+            self.write_audit(Some(place - Duration::minutes(DETECTION_JITTER.1) - LOOKBACK));
+            let (rng, subscription, target) = self.draw_target(rank, &running);
+            self.rng = rng;
+            let status = if rank < history { IncidentStatus::Closed } else { recent[rank - history] };
+            let detected = place - Duration::minutes(self.rng.range(DETECTION_JITTER.0, DETECTION_JITTER.1));
+            let incident = self.incident(subscription, target, status, detected);
+            let component = self.component(target).index;
+            if let Some(previous) = &previous[component] {
+                self.change_before(&incident, previous);
+            }
+            self.follow_ups(&incident);
+            let tally = tallies[component];
+            if tally.last_rank == rank && tally.incidents >= 3 {
+                self.problem(&incident, tally.incidents);
+            }
+            previous[component] = Some((incident.id.clone(), incident.created()));
+        }
+    }
+
+    /// The statuses of the newest incidents, oldest first; all before them are closed. The default plan grows
+    /// with the square root of the size: a queue grows slower than its history.
+    fn recent_statuses(&mut self) -> Vec<IncidentStatus> {
         let growth = (self.incident_count as f64 / DEMO_INCIDENTS as f64).sqrt();
         let mut recent = Vec::new();
         for bucket in INCIDENT_PLAN {
@@ -729,30 +942,38 @@ impl Demo {
             self.rng.shuffle(&mut statuses);
             recent.extend(statuses);
         }
-        // Closed incidents fill the history before the plan, up to the size asked for.
-        let mut plan = vec![IncidentStatus::Closed; self.incident_count - recent.len()];
-        plan.extend(recent);
-        let running: Vec<usize> =
-            (0..self.subscriptions.len()).filter(|&s| !self.subscriptions[s].slas.is_empty()).collect();
-        let last = (plan.len() - 1) as i64;
-        for (rank, status) in plan.into_iter().enumerate() {
-            // Oldest first, evenly over the window; the newest at least 90 minutes ago.
-            let age = self.window_minutes * (last - rank as i64) / last + self.rng.range(90, 600);
-            let subscription = *self.rng.pick(&running);
-            let incident = self.incident(subscription, status, self.now - Duration::minutes(age));
-            self.follow_ups(&incident);
-            self.incidents.push(incident);
-        }
+        recent
     }
 
-    fn incident(&mut self, subscription: usize, status: IncidentStatus, detected: Time) -> Incident {
+    /// The first draws of the incident of `rank`: its subscription and component, and its stream to go on with.
+    fn draw_target(&self, rank: usize, running: &[usize]) -> (Rng, usize, Target) {
+        let mut rng = Rng::stream(rank);
+        let subscription = *rng.pick(running);
+        let product = self.subscriptions[subscription].product;
+        let target = Target { product, component: rng.below(self.products[product].components.len()) };
+        (rng, subscription, target)
+    }
+
+    /// The first pass: how many incidents each component (by index) will have, and its last.
+    fn tally_components(&self, running: &[usize]) -> Vec<ComponentTally> {
+        let mut tallies = vec![ComponentTally::default(); self.products.iter().map(|p| p.components.len()).sum()];
+        for rank in 0..self.incident_count {
+            let tally = &mut tallies[self.component(self.draw_target(rank, running).2).index];
+            tally.incidents += 1;
+            tally.last_rank = rank;
+        }
+        tallies
+    }
+
+    fn incident(&mut self, subscription: usize, target: Target, status: IncidentStatus, detected: Time) -> Incident {
         let Subscription { client, product, .. } = self.subscriptions[subscription];
-        let target = Target { product, component: self.rng.below(self.products[product].components.len()) };
         let severity = *self.rng.pick(&SEVERITY_MIX);
         let slas = &self.subscriptions[subscription].slas;
         // Targets come from the client's SLA for the severity, or the least strict one it has.
         let sla =
             *slas.iter().find(|s| s.severity == severity).or(slas.last()).expect("running subscriptions have SLAs");
+        let spread = (RESOLUTION_SPREAD * self.rng.normal()).exp();
+        let resolution = (median_resolution_minutes(severity, self.component(target).difficulty) * spread) as i64;
         let (category, titles) = *self.rng.pick(&CATEGORIES);
         let title = self.rng.pick(&titles).replace("{c}", &self.component(target).name);
         let mut reached = vec![(IncidentStatus::Open, detected + Duration::minutes(self.rng.range(2, 40)))];
@@ -760,16 +981,20 @@ impl Demo {
         for &next in &STATUS_PATH[1..=stage] {
             let from = reached.last().expect("open").1;
             let elapsed = (from - detected).num_minutes();
-            // Response and resolution mostly meet the SLA, sometimes not; closing waits for the client's word.
+            // Resolution takes what the component and severity take; response mostly meets the SLA, sometimes not,
+            // and comes early in that time, as does the start of work; closing waits for the client's word.
             let minutes = match next {
-                IncidentStatus::Investigating => sla.response_minutes * self.rng.range(30, 140) / 100 - elapsed,
-                IncidentStatus::InProgress => self.rng.range(15, 180),
-                IncidentStatus::Resolved => sla.resolution_hours * 60 * self.rng.range(30, 120) / 100 - elapsed,
+                IncidentStatus::Investigating => {
+                    let response = sla.response_minutes * self.rng.range(30, 140) / 100;
+                    response.min(resolution * self.rng.range(10, 30) / 100) - elapsed
+                }
+                IncidentStatus::InProgress => self.rng.range(15, 180).min((resolution - elapsed) / 3),
+                IncidentStatus::Resolved => resolution - elapsed,
                 _ => self.rng.range(240, 3 * DAY),
             };
             reached.push((next, self.after(from, minutes.max(5))));
         }
-        let id = id_of(self.incidents.len());
+        let id = id_of(self.records[TABLES.iter().position(|t| t.name == "incidents").expect("a table")]);
         let incident = Incident { id, client, target, severity, category, detected, sla, reached };
         let reporter = match self.rng.below(10) {
             0..=2 => self.contact(Scope::Client(client)),
@@ -782,7 +1007,7 @@ impl Demo {
         let record = json!({
             "title": title, "category": category, "severity": SEVERITIES[severity],
             "impact_level": LEVELS[(severity + self.rng.below(2)).min(3)], "urgency_level": LEVELS[(severity + self.rng.below(2)).min(3)],
-            "status": status.as_str(), "client_id": id_of(client), "component_id": self.component(target).id,
+            "status": status.as_str(), "client_id": id_of(client), "component_id": id_of(self.component(target).index),
             "reporter_user_id": reporter, "assigned_to_user_id": assignee, "detection_timestamp": ts(detected),
             "resolution_timestamp": incident.at(IncidentStatus::Resolved).map(ts), "created_at": ts(incident.created()), "updated_at": ts(updated),
         });
@@ -1053,8 +1278,7 @@ impl Demo {
     /// A change prompted by the incident: settled once the incident is over, else still on its way.
     fn incident_change(&mut self, incident: &Incident, started: Time) {
         let status = if incident.at(IncidentStatus::Resolved).is_some() {
-            self.settled_changes += 1;
-            SETTLED_CHANGES[(self.settled_changes - 1) % SETTLED_CHANGES.len()]
+            self.settled_change()
         } else {
             *self.rng.pick(&[
                 ChangeStatus::Requested,
@@ -1064,7 +1288,31 @@ impl Demo {
             ])
         };
         let created = self.between(started, incident.end(self.now));
-        self.change(Some(incident.id.as_str()), incident.severity == 0, incident.target, status, created);
+        self.change(Some(incident.id.as_str()), incident.severity == 0, incident.target, status, created, None);
+    }
+
+    /// The status of the next change that is over, in turn from `SETTLED_CHANGES`.
+    fn settled_change(&mut self) -> ChangeStatus {
+        self.settled_changes += 1;
+        SETTLED_CHANGES[(self.settled_changes - 1) % SETTLED_CHANGES.len()]
+    }
+
+    /// Some incidents follow a change on their component whose window opened in the 72 hours before detection
+    /// (and at least two hours after the component's previous incident): a change that incident called for, linked
+    /// to it, so that the link names the component. It was requested up to three days before it started.
+    fn change_before(&mut self, incident: &Incident, (previous, previous_created): &(String, Time)) {
+        if !self.rng.chance(CHANGED_BEFORE) {
+            return;
+        }
+        let earliest = (incident.detected - Duration::hours(72)).max(*previous_created + Duration::hours(2));
+        let minutes = (incident.detected - Duration::hours(1) - earliest).num_minutes();
+        if minutes <= 0 {
+            return;
+        }
+        let opened = earliest + Duration::minutes(self.rng.range(0, minutes));
+        let created = self.between((opened - Duration::days(3)).max(*previous_created), opened);
+        let status = self.settled_change();
+        self.change(Some(previous.as_str()), false, incident.target, status, created, Some(opened));
     }
 
     /// Work no incident prompted: planned changes, routine maintenance and general articles.
@@ -1077,7 +1325,7 @@ impl Demo {
                 ChangeStatus::Scheduled,
                 ChangeStatus::Completed,
             ]);
-            self.change(None, false, target, status, created);
+            self.change(None, false, target, status, created, None);
         }
         for _ in 0..3 {
             let (target, after) = (self.random_target(), self.ago(2, 60));
@@ -1091,19 +1339,37 @@ impl Demo {
         }
     }
 
-    fn change(&mut self, incident: Option<&str>, emergency: bool, target: Target, status: ChangeStatus, created: Time) {
+    /// A change on `target`'s component, linked to `incident` if any. A change that has started started at `opened`
+    /// if given, else some time after its approval.
+    fn change(
+        &mut self,
+        incident: Option<&str>,
+        emergency: bool,
+        target: Target,
+        status: ChangeStatus,
+        created: Time,
+        opened: Option<Time>,
+    ) {
         let change_type = if emergency { "emergency" } else { *self.rng.pick(&["normal", "standard", "upgrade"]) };
         let risk = if emergency { "high" } else { *self.rng.pick(&["low", "medium", "medium", "high"]) };
         let title = format!("{} {}", self.rng.pick(&CHANGE_ACTIONS), self.component(target).name);
         let requester = self.staff(&[TechnicalSupport, SystemAdministrator, IncidentManager]);
         // High-risk changes need an executive; approval is recorded only once given.
         let approvers: &[Role] = if risk == "high" { &[Executive] } else { &[IncidentManager, Executive] };
-        let approval =
-            (status != ChangeStatus::Requested).then(|| (self.staff(approvers), self.later(created, 30, 720)));
+        let approval = (status != ChangeStatus::Requested).then(|| {
+            let approved = match opened {
+                Some(opened) => self.between(created, opened),
+                None => self.later(created, 30, 720),
+            };
+            (self.staff(approvers), approved)
+        });
         let [start, planned_end, actual_start, actual_end] =
-            self.schedule(status, approval.as_ref().map_or(created, |a| a.1));
+            self.schedule(status, approval.as_ref().map_or(created, |a| a.1), opened);
         let updated =
             [Some(created), approval.as_ref().map(|a| a.1), actual_start, actual_end].into_iter().flatten().max();
+        // The change is on `target`'s component. Change requests have no component of their own yet (issue 19 adds
+        // one): until then every change on a component links to an incident on it, and this is where the
+        // component would be written.
         let record = json!({
             "incident_id": incident, "title": title, "change_type": change_type, "risk_level": risk, "status": status.as_str(),
             "requesting_user": requester, "approved_by_user": approval.as_ref().map(|a| &a.0),
@@ -1126,8 +1392,9 @@ impl Demo {
         }
     }
 
-    /// Scheduled start and end, actual start and end, as far as the change has got.
-    fn schedule(&mut self, status: ChangeStatus, approved: Time) -> [Option<Time>; 4] {
+    /// Scheduled start and end, actual start and end, as far as the change has got; one that has started started
+    /// at `opened` if given.
+    fn schedule(&mut self, status: ChangeStatus, approved: Time, opened: Option<Time>) -> [Option<Time>; 4] {
         match status {
             ChangeStatus::Requested | ChangeStatus::Approved => [None; 4],
             ChangeStatus::Scheduled => {
@@ -1135,7 +1402,7 @@ impl Demo {
                 [Some(start), Some(start + Duration::hours(self.rng.range(1, 4))), None, None]
             }
             _ => {
-                let start = self.later(approved, 60, 2 * DAY);
+                let start = opened.unwrap_or_else(|| self.later(approved, 60, 2 * DAY));
                 let planned_end = start + Duration::hours(self.rng.range(1, 4));
                 let end = (status != ChangeStatus::InProgress).then(|| self.later(start, 30, 300));
                 [Some(start), Some(planned_end), Some(start), end]
@@ -1199,39 +1466,28 @@ impl Demo {
     }
 
     /// Components with three or more incidents have a recurring problem, filed against the latest of them.
-    fn problems(&mut self) {
-        let mut by_component: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
-        for (n, incident) in self.incidents.iter().enumerate() {
-            by_component.entry((incident.target.product, incident.target.component)).or_default().push(n);
-        }
-        let incidents = std::mem::take(&mut self.incidents);
-        for group in by_component.into_values().filter(|group| group.len() >= 3) {
-            let incident = &incidents[*group.last().expect("a group has incidents")];
-            let (status, work_status) = match incident.status() {
-                IncidentStatus::Open => ("open", "created"),
-                IncidentStatus::Investigating | IncidentStatus::InProgress => ("investigating", "in_progress"),
-                IncidentStatus::Resolved => ("in_progress", "in_progress"),
-                IncidentStatus::Closed => *self.rng.pick(&[
-                    ("in_progress", "in_progress"),
-                    ("resolved", "completed"),
-                    ("closed", "completed"),
-                ]),
-            };
-            let (component, category) = (&self.component(incident.target).name, incident.category.to_lowercase());
-            let title = format!("Recurring {category} issues on {component} ({} incidents)", group.len());
-            let (created, by) = (
-                self.later(incident.created(), 60, DAY),
-                self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]),
-            );
-            let record = json!({
-                "incident_id": incident.id, "title": title, "status": status, "issued_by_user": by,
-                "created_at": ts(created), "updated_at": ts(self.later(created, 60, 3 * DAY)),
-            });
-            let id = self.add("problem_tickets", record);
-            self.audit(created, "create", "problem_ticket", &id, &by);
-            self.work_order(Some(("problem_id", id.as_str())), incident.target, "investigation", work_status, created);
-        }
-        self.incidents = incidents;
+    fn problem(&mut self, incident: &Incident, incidents: usize) {
+        let (status, work_status) = match incident.status() {
+            IncidentStatus::Open => ("open", "created"),
+            IncidentStatus::Investigating | IncidentStatus::InProgress => ("investigating", "in_progress"),
+            IncidentStatus::Resolved => ("in_progress", "in_progress"),
+            IncidentStatus::Closed => {
+                *self.rng.pick(&[("in_progress", "in_progress"), ("resolved", "completed"), ("closed", "completed")])
+            }
+        };
+        let (component, category) = (&self.component(incident.target).name, incident.category.to_lowercase());
+        let title = format!("Recurring {category} issues on {component} ({incidents} incidents)");
+        let (created, by) = (
+            self.later(incident.created(), 60, DAY),
+            self.staff(&[IncidentManager, TechnicalSupport, SystemAdministrator]),
+        );
+        let record = json!({
+            "incident_id": incident.id, "title": title, "status": status, "issued_by_user": by,
+            "created_at": ts(created), "updated_at": ts(self.later(created, 60, 3 * DAY)),
+        });
+        let id = self.add("problem_tickets", record);
+        self.audit(created, "create", "problem_ticket", &id, &by);
+        self.work_order(Some(("problem_id", id.as_str())), incident.target, "investigation", work_status, created);
     }
 
     /// A knowledge base article, written by support and reviewed by an incident manager once out of draft.
@@ -1254,16 +1510,6 @@ impl Demo {
         self.audit(created, "create", "knowledge_base_article", &id, &author);
         if let Some(reviewer) = reviewer.filter(|_| sent_back) {
             self.audit(updated, "reject", "knowledge_base_article", &id, &reviewer);
-        }
-    }
-
-    /// The audit trail in time order (ties keep the order they happened in): the import chains it in id order.
-    fn write_audit_log(&mut self) {
-        let mut entries = std::mem::take(&mut self.audit);
-        entries.sort_by_key(|e| e.at);
-        for e in entries {
-            let record = json!({ "action": e.action, "entity_type": e.entity, "entity_id": e.id, "audit_by_user": e.by, "created_at": ts(e.at) });
-            self.add("audit_logs", record);
         }
     }
 }
@@ -1417,5 +1663,199 @@ mod tests {
             s["status"] == "active" && s["end_date"].as_str() > Some(&today) && s["end_date"].as_str() <= Some(&soon)
         };
         assert!(data["subscriptions"].values().filter(ends_soon).count() >= 2);
+    }
+
+    /// A timestamp of the format.
+    fn time(value: &Value) -> Time {
+        let text = value.as_str().expect("a timestamp");
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").expect("the format's timestamp").and_utc()
+    }
+
+    fn median(mut values: Vec<f64>) -> f64 {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    }
+
+    #[test]
+    fn the_audit_trail_comes_in_time_order() {
+        let data = dataset(now(), LARGER);
+        let mut entries: Vec<&Value> = data["audit_logs"].values().collect();
+        entries.sort_by_key(|e| e["audit_id"].as_str().unwrap().parse::<usize>().unwrap());
+        assert!(entries.windows(2).all(|pair| pair[0]["created_at"].as_str() <= pair[1]["created_at"].as_str()));
+    }
+
+    /// Takes records and keeps none.
+    struct Discard;
+
+    impl Sink for Discard {
+        fn add(&mut self, _table: &'static str, _id: &str, _record: Value) {}
+    }
+
+    #[test]
+    fn the_generator_holds_back_about_a_week_of_audit_entries_whatever_the_size() {
+        // The queue of waiting entries is all the generator keeps that depends on the data; its allocation is the
+        // most it ever held. A week at 50 incidents a day, about 12 entries each, plus the set-up's entries.
+        let most_waiting = |size| {
+            let mut sink = Discard;
+            let mut demo = Demo::new(now(), size, &mut sink);
+            demo.run();
+            demo.timeline.waiting.capacity()
+        };
+        let (small, large) = (most_waiting(LARGER), most_waiting(10 * LARGER));
+        assert!(large <= 8_192, "{large} audit entries held back at {} incidents", 10 * LARGER);
+        assert!(large <= 2 * small, "{small} held back at {LARGER} incidents, {large} at ten times as many");
+    }
+
+    #[test]
+    fn people_are_picked_evenly_from_everyone_who_fits_and_nobody_else() {
+        for extra in [0, 1, 7, 8, 9, 37, 100] {
+            let people = People { extra };
+            let everyone: Vec<(Role, bool, Scope)> = ROSTER
+                .iter()
+                .map(|&(role, status, scope, _)| (role, status == "active", scope))
+                .chain((0..extra).map(|n| {
+                    let (role, scope) = People::extra(n);
+                    (role, true, scope)
+                }))
+                .collect();
+            let mut wanted: Vec<Box<dyn Fn(Role, Scope) -> bool>> = vec![
+                Box::new(|role, scope| scope == Scope::Staff && role == TechnicalSupport),
+                Box::new(|role, scope| scope == Scope::Staff && [IncidentManager, Executive].contains(&role)),
+                Box::new(|role, _| role == Executive),
+                Box::new(|_, _| false),
+            ];
+            for c in 0..CLIENT_STEMS.len() {
+                wanted.push(Box::new(move |role, scope| role == ClientContact && scope == Scope::Client(c)));
+            }
+            for v in 0..VENDORS.len() {
+                wanted.push(Box::new(move |role, scope| role == VendorContact && scope == Scope::Vendor(v)));
+            }
+            let mut rng = Rng(SEED);
+            for wanted in &wanted {
+                let fitting: BTreeSet<String> = (everyone.iter().enumerate())
+                    .filter(|(_, (role, active, scope))| *active && wanted(*role, *scope))
+                    .map(|(index, _)| id_of(index))
+                    .collect();
+                let mut picked = std::collections::BTreeMap::<String, usize>::new();
+                for _ in 0..50 * fitting.len().max(1) {
+                    if let Some(id) = people.pick(&mut rng, wanted) {
+                        *picked.entry(id).or_default() += 1;
+                    }
+                }
+                assert_eq!(picked.keys().cloned().collect::<BTreeSet<_>>(), fitting, "{extra} extra users");
+                assert!(picked.values().all(|&n| n >= 15), "{extra} extra users, uneven picks: {picked:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn extra_users_bring_contacts_of_every_client_and_vendor() {
+        let scopes: Vec<Scope> = (0..CLIENT_STEMS.len() * EXTRA_ROLES.len()).map(|n| People::extra(n).1).collect();
+        assert!((0..CLIENT_STEMS.len()).all(|c| scopes.contains(&Scope::Client(c))));
+        assert!((0..VENDORS.len()).all(|v| scopes.contains(&Scope::Vendor(v))));
+    }
+
+    #[test]
+    fn the_median_resolution_time_grows_with_difficulty_and_falls_with_severity() {
+        // (severity, difficulty, median hours)
+        let cases = [(0, 1.0, 2.5), (1, 1.0, 10.0), (2, 1.0, 30.0), (3, 1.0, 72.0), (0, 2.0, 5.0), (3, 0.5, 36.0)];
+        for (severity, difficulty, hours) in cases {
+            assert_eq!(median_resolution_minutes(severity, difficulty), hours * 60.0, "P{}", severity + 1);
+        }
+        // Types from hardest to easiest; each component's own factor keeps within 0.75–1.35 of its type's.
+        assert!(DIFFICULTY.windows(2).all(|pair| pair[0].1 > pair[1].1));
+        for index in 0..30 {
+            let factor = difficulty("Server", index) / 1.1;
+            assert!((0.75..1.35).contains(&factor), "component {index}: {factor}");
+        }
+    }
+
+    /// Minutes from detection to resolution of each closed incident, with its severity and component.
+    fn resolution_times(data: &Dataset) -> Vec<(String, String, f64)> {
+        let closed = data["incidents"].values().filter(|i| i["status"] == "closed");
+        closed
+            .map(|i| {
+                let minutes = (time(&i["resolution_timestamp"]) - time(&i["detection_timestamp"])).num_minutes();
+                (
+                    i["severity"].as_str().unwrap().to_string(),
+                    i["component_id"].as_str().unwrap().to_string(),
+                    minutes as f64,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resolution_takes_longer_for_less_severe_incidents_and_on_harder_components() {
+        let data = dataset(now(), LARGER);
+        let times = resolution_times(&data);
+        let median_of = |wanted: &dyn Fn(&str, &str) -> bool| {
+            median(times.iter().filter(|(severity, component, _)| wanted(severity, component)).map(|t| t.2).collect())
+        };
+        let by_severity: Vec<f64> = SEVERITIES.iter().map(|&s| median_of(&|severity, _| severity == s)).collect();
+        assert!(by_severity.windows(2).all(|pair| pair[0] < pair[1]), "medians P1 to P4: {by_severity:?}");
+        // Among P3s, the most common: a component at least twice as hard as another takes longer on its median.
+        let difficulty_of = |id: &str| {
+            let component = get(&data, "infrastructure_components", &json!(id));
+            let index = id.parse::<usize>().unwrap() - 1;
+            difficulty(component["component_type"].as_str().unwrap(), index)
+        };
+        let components: BTreeSet<&str> = times.iter().filter(|t| t.0 == "P3").map(|t| t.1.as_str()).collect();
+        let medians: Vec<(f64, f64)> = components
+            .into_iter()
+            .filter(|&c| times.iter().filter(|t| t.0 == "P3" && t.1 == c).count() >= 30)
+            .map(|c| (difficulty_of(c), median_of(&|severity, component| severity == "P3" && component == c)))
+            .collect();
+        assert!(medians.len() >= 10, "{} components with 30 closed P3s", medians.len());
+        for (harder, easier) in medians.iter().flat_map(|a| medians.iter().map(move |b| (a, b))) {
+            if harder.0 >= 2.0 * easier.0 {
+                assert!(harder.1 > easier.1, "difficulty and median minutes: {harder:?} against {easier:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn some_incidents_breach_their_resolution_deadline_and_most_do_not() {
+        let data = dataset(now(), LARGER);
+        let resolutions: Vec<&Value> =
+            data["performance_metrics"].values().filter(|m| m["metric_type"] == "resolution_time").collect();
+        let breached = resolutions
+            .iter()
+            .filter(|m| m["calculated_value_minutes"].as_i64() > m["target_minutes"].as_i64())
+            .count();
+        let share = breached as f64 / resolutions.len() as f64;
+        assert!((0.05..0.25).contains(&share), "{breached} of {} closed incidents breached", resolutions.len());
+    }
+
+    #[test]
+    fn some_incidents_follow_a_change_on_their_component_in_the_72_hours_before() {
+        for size in [DEMO_INCIDENTS, LARGER] {
+            let data = dataset(now(), size);
+            let component_of = |incident_id: &Value| &get(&data, "incidents", incident_id)["component_id"];
+            for change in data["change_requests"].values().filter(|c| c["incident_id"].is_string()) {
+                // A change names its component and links to an incident on it opened before the change was asked for.
+                let (linked, component) =
+                    (get(&data, "incidents", &change["incident_id"]), component_of(&change["incident_id"]));
+                let name = get(&data, "infrastructure_components", component)["component_name"].as_str().unwrap();
+                assert!(change["title"].as_str().unwrap().ends_with(name), "{change}");
+                assert!(change["created_at"].as_str() >= linked["created_at"].as_str(), "{change}");
+            }
+            let started: Vec<(&Value, Time)> = data["change_requests"]
+                .values()
+                .filter(|c| c["actual_start_time"].is_string() && c["incident_id"].is_string())
+                .map(|c| (component_of(&c["incident_id"]), time(&c["actual_start_time"])))
+                .collect();
+            let incidents = &data["incidents"];
+            let followed = incidents.values().filter(|incident| {
+                let detected = time(&incident["detection_timestamp"]);
+                started.iter().any(|&(component, start)| {
+                    *component == incident["component_id"]
+                        && start < detected
+                        && detected - start <= Duration::hours(72)
+                })
+            });
+            let share = followed.count() as f64 / incidents.len() as f64;
+            assert!(share >= 0.10, "{share} of {size} incidents follow a change on their component");
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod verification;
 pub mod words;
 
 use crate::clock::Clock;
+use crate::db::{COPY_NULL, copy_text};
 use crate::domain::enums::Role;
 use crate::schema::audit_logs;
 use chrono::{DateTime, Utc};
@@ -202,30 +203,14 @@ const BATCH: usize = 10_000;
 /// `append`, but reads the chain's head once and streams them with COPY, so a million entries take seconds. The
 /// chain is computed on a second thread while the database stores what came before.
 pub fn append_with_ids(conn: &mut PgConnection, entries: &[(i64, NewEntry<'_>)]) -> QueryResult<()> {
-    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
-    let mut prev_hash = chain::head(conn)?;
+    let mut rows = ChainedRows::after_head(conn)?;
     std::thread::scope(|scope| {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<String>(1);
         scope.spawn(move || {
             for batch in entries.chunks(BATCH) {
                 let mut text = String::new();
                 for (audit_id, entry) in batch {
-                    let actor_role = entry.actor.role_name();
-                    let entry_hash = hash_of(&prev_hash, *audit_id, entry);
-                    let fields = [
-                        audit_id.to_string(),
-                        copy_text(entry.action),
-                        copy_text(entry.entity_type),
-                        copy_text(&entry.entity_id),
-                        entry.actor.user_id.map_or(COPY_NULL.to_string(), |id| id.to_string()),
-                        chain::timestamp(&entry.created_at),
-                        actor_role.map_or(COPY_NULL.to_string(), copy_text),
-                        copy_text(&entry.changes.to_string()),
-                        std::mem::replace(&mut prev_hash, entry_hash.clone()),
-                        entry_hash,
-                    ];
-                    text.push_str(&fields.join("\t"));
-                    text.push('\n');
+                    rows.push(*audit_id, entry, &mut text);
                 }
                 // The receiver is gone only when the COPY failed: stop.
                 if sender.send(text).is_err() {
@@ -233,48 +218,70 @@ pub fn append_with_ids(conn: &mut PgConnection, entries: &[(i64, NewEntry<'_>)])
                 }
             }
         });
-        use audit_logs as a;
-        let columns = (
-            a::audit_id,
-            a::action,
-            a::entity_type,
-            a::entity_id,
-            a::audit_by_user,
-            a::created_at,
-            a::actor_role,
-            a::changes,
-            a::prev_hash,
-            a::entry_hash,
-        );
-        diesel::copy_from(audit_logs::table)
-            .from_raw_data(columns, |copy| {
-                for text in receiver.iter() {
-                    copy.write_all(text.as_bytes())
-                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-                }
-                Ok::<_, diesel::result::Error>(())
-            })
-            .execute(conn)?;
-        Ok(())
+        copy_rows(conn, receiver)
     })
 }
 
-/// NULL in COPY's text format.
-const COPY_NULL: &str = "\\N";
+/// Entries with their own ascending ids, chained as they come and written out as rows of COPY's text format for
+/// `copy_rows`: a bulk load chains its entries without holding them.
+pub struct ChainedRows {
+    prev_hash: String,
+}
 
-/// A value in COPY's text format: backslash, tab and line breaks escaped.
-fn copy_text(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => escaped.push_str("\\\\"),
-            '\t' => escaped.push_str("\\t"),
-            '\n' => escaped.push_str("\\n"),
-            '\r' => escaped.push_str("\\r"),
-            c => escaped.push(c),
-        }
+impl ChainedRows {
+    /// Takes the chain's lock for the rest of the caller's transaction and goes on from the chain's head.
+    pub fn after_head(conn: &mut PgConnection) -> QueryResult<Self> {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", chain::LOCK_KEY)).execute(conn)?;
+        Ok(Self { prev_hash: chain::head(conn)? })
     }
-    escaped
+
+    /// Chains the entry and adds its row to `text`.
+    pub fn push(&mut self, audit_id: i64, entry: &NewEntry<'_>, text: &mut String) {
+        let actor_role = entry.actor.role_name();
+        let entry_hash = hash_of(&self.prev_hash, audit_id, entry);
+        let fields = [
+            audit_id.to_string(),
+            copy_text(entry.action),
+            copy_text(entry.entity_type),
+            copy_text(&entry.entity_id),
+            entry.actor.user_id.map_or(COPY_NULL.to_string(), |id| id.to_string()),
+            chain::timestamp(&entry.created_at),
+            actor_role.map_or(COPY_NULL.to_string(), copy_text),
+            copy_text(&entry.changes.to_string()),
+            std::mem::replace(&mut self.prev_hash, entry_hash.clone()),
+            entry_hash,
+        ];
+        text.push_str(&fields.join("\t"));
+        text.push('\n');
+    }
+}
+
+/// Writes pieces of `ChainedRows` text in one COPY.
+pub fn copy_rows(conn: &mut PgConnection, pieces: impl IntoIterator<Item = String>) -> QueryResult<()> {
+    use audit_logs as a;
+    let columns = (
+        a::audit_id,
+        a::action,
+        a::entity_type,
+        a::entity_id,
+        a::audit_by_user,
+        a::created_at,
+        a::actor_role,
+        a::changes,
+        a::prev_hash,
+        a::entry_hash,
+    );
+    // The callback may be called only once, but its type does not say so.
+    let pieces = std::cell::Cell::new(Some(pieces));
+    diesel::copy_from(audit_logs::table)
+        .from_raw_data(columns, |copy| {
+            for text in pieces.take().into_iter().flatten() {
+                copy.write_all(text.as_bytes()).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A record's history, oldest first, with each actor's name (absent for unknown actors).
@@ -318,4 +325,3 @@ mod tests {
         assert!(!changes.to_string().contains("argon2id"));
     }
 }
-

@@ -73,28 +73,20 @@ pub fn connect(database_url: &str) -> Result<PgConnection, diesel::ConnectionErr
     Ok(conn)
 }
 
-/// Runs `sql` once per batch, with the batch's text as `$1`. The batches are made on a second thread while the
-/// database works on the one before, so a bulk load keeps both the program and the database busy.
-pub fn execute_batches(
-    conn: &mut PgConnection,
-    sql: &str,
-    batches: impl Iterator<Item = String> + Send,
-) -> diesel::QueryResult<()> {
-    use diesel::RunQueryDsl;
-    std::thread::scope(|scope| {
-        // One batch ahead is enough to overlap the two; more would only hold memory.
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        scope.spawn(move || {
-            for batch in batches {
-                // The receiver is gone only when a statement failed: stop making batches.
-                if sender.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
-        for batch in receiver {
-            diesel::sql_query(sql).bind::<diesel::sql_types::Text, _>(batch).execute(conn)?;
+/// NULL in COPY's text format.
+pub const COPY_NULL: &str = "\\N";
+
+/// A value in COPY's text format: backslash, tab and line breaks escaped.
+pub fn copy_text(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '\t' => escaped.push_str("\\t"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            c => escaped.push(c),
         }
-        Ok(())
-    })
+    }
+    escaped
 }

@@ -2,6 +2,7 @@
 use crate::support::*;
 use diesel::{Connection, RunQueryDsl};
 use incident_desk::{audit::chain, auth::password, demo, import, records::procedure_service};
+use std::collections::BTreeMap;
 
 #[derive(diesel::QueryableByName)]
 struct StoredSnapshot {
@@ -76,4 +77,67 @@ async fn bench_data_of_two_thousand_incidents_loads_with_a_whole_chain_and_can_b
     assert_eq!(manager.post("/logout", &[]).await.status(), 303);
     let verification = chain::verify(&mut conn).unwrap();
     assert_eq!((verification.entries as usize, verification.broken), (count_of("audit_logs") + 2, None));
+}
+
+/// Each table's rows, digested in a fixed order.
+fn digests(conn: &mut diesel::PgConnection) -> BTreeMap<String, String> {
+    #[derive(diesel::QueryableByName)]
+    struct Digest {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        digest: String,
+    }
+    let sql = import::spec::TABLES
+        .iter()
+        .map(|t| {
+            format!("SELECT '{0}' AS name, md5(string_agg(x::text, '|' ORDER BY x::text)) AS digest FROM {0} x", t.name)
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    diesel::sql_query(sql).load::<Digest>(conn).unwrap().into_iter().map(|d| (d.name, d.digest)).collect()
+}
+
+#[test]
+fn the_demo_command_streams_into_the_database_exactly_the_data_set_the_import_loads() {
+    let (streamed, imported) = (TestDb::new(), TestDb::new());
+    let hash = password::hash(demo::DEMO_PASSWORD).unwrap();
+    let options = import::LoadOptions { password_hash: Some(&hash) };
+    let now = chrono::Utc::now();
+    let mut conn = streamed.conn();
+    let counts = conn
+        .transaction(|conn| import::load_streamed(conn, &options, |sink| demo::generate(now, 2_000, sink)))
+        .unwrap();
+    assert_eq!(chain::verify(&mut conn).unwrap().broken, None);
+    let dataset = demo::dataset(now, 2_000);
+    let mut other = imported.conn();
+    let imported_counts = other.transaction(|conn| import::load(conn, &dataset, &options)).unwrap();
+    assert_eq!(counts, imported_counts);
+    assert_eq!(counts.iter().find(|(table, _)| *table == "incidents").unwrap().1, 2_000);
+    // Every table's rows, audit hashes and report snapshots included.
+    assert_eq!(digests(&mut conn), digests(&mut other));
+}
+
+#[test]
+fn a_streamed_load_that_the_database_refuses_stops_its_producer_and_writes_nothing() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let mut made = 0;
+    let result = conn.transaction(|conn| {
+        import::load_streamed(conn, &import::LoadOptions::default(), |sink| {
+            // Ids that are no number: the first batch of incidents is refused.
+            while !sink.is_closed() && made < 1_000_000 {
+                made += 1;
+                sink.add(
+                    "incidents",
+                    &made.to_string(),
+                    serde_json::json!({ "incident_id": "one", "title": "Refused" }),
+                );
+            }
+        })
+    });
+    let error = result.unwrap_err().to_string();
+    assert!(error.contains("incidents.json") && error.contains("the database refused a record"), "{error}");
+    assert!(made < 100_000, "the producer went on for {made} records");
+    assert_eq!(count(&mut conn, "incidents"), 0);
 }
