@@ -1,4 +1,4 @@
-//! Who may do what (`../shared/spec/permissions.md`), as one function: `may(actor, action, target)` answers with
+//! Who may do what (`spec/permissions.md` of the shared specs), as one function: `may(actor, action, target)` answers with
 //! the rule that allowed or refused, by name. Scope is not decided here: a record outside the actor's scope is not
 //! found by the queries (`scope`), so it never reaches these rules.
 use super::Actor;
