@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 /// A user as the rest of the product sees one (never with the password hash).
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub user_id: i32,
@@ -25,8 +25,8 @@ pub struct User {
     pub lock_version: i32,
     /// Notifications not yet read. Read with the user on every request, so the header's count costs no
     /// statement of its own.
-    #[diesel(select_expression = diesel::dsl::sql::<diesel::sql_types::BigInt>(UNREAD_NOTIFICATIONS))]
-    #[diesel(select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>)]
+    #[diesel(select_expression = crate::db::prepared::literal::<diesel::sql_types::BigInt>(UNREAD_NOTIFICATIONS))]
+    #[diesel(select_expression_type = crate::db::prepared::Literal<diesel::sql_types::BigInt>)]
     pub unread_notifications: i64,
 }
 

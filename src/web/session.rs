@@ -1,11 +1,10 @@
-//! Who is signed in: the session holds only the user id; the user is re-read on every request, so a user set
-//! inactive or on leave is signed out at their next request.
-use super::AppState;
+//! Who is signed in: the session holds only the user id; the user is read afresh with the session on every request
+//! (one statement, `session_store`), so a user set inactive or on leave is signed out at their next request.
 use crate::auth::rules::may_act;
 use crate::error::AppError;
 use crate::users::User;
 use actix_session::{Session, SessionExt};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -23,14 +22,12 @@ impl FromRequest for CurrentUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
         let request = req.clone();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let user_id = session.get::<i32>(USER_KEY).ok().flatten().ok_or(AppError::SignInRequired)?;
-            let user = state.db(move |conn| Ok(crate::users::queries::find(conn, user_id)?)).await?;
+            let user = session.get::<User>(super::session_store::SIGNED_IN_USER).ok().flatten();
             match user {
-                Some(user) if may_act(user.status()).is_ok() => {
+                Some(user) if user.user_id == user_id && may_act(user.status()).is_ok() => {
                     // For the audit of a refusal, after the handler.
                     request.extensions_mut().insert(user.actor());
                     Ok(CurrentUser(user))

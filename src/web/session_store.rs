@@ -1,7 +1,8 @@
 //! Sessions kept in PostgreSQL. The cookie holds only a random key; ending a session deletes its row, so a
 //! copied cookie stops working at sign-out, at a password change and when an administrator acts on the user.
 use crate::db::DbPool;
-use crate::schema::sessions;
+use crate::schema::{sessions, users};
+use crate::users::User;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key};
 use actix_web::cookie::time::Duration;
 use chrono::{DateTime, Utc};
@@ -60,25 +61,40 @@ fn user_of(state: &State) -> Option<i32> {
     state.get(super::session::USER_KEY).and_then(|v| serde_json::from_str(v).ok())
 }
 
+/// The state as stored: without the signed-in user that `load` read beside it.
 fn to_json(state: &State) -> serde_json::Value {
-    serde_json::to_value(state).unwrap_or_default()
+    let stored: std::collections::BTreeMap<&String, &String> =
+        state.iter().filter(|(key, _)| key.as_str() != SIGNED_IN_USER).collect();
+    serde_json::to_value(stored).unwrap_or_default()
 }
 
+/// Where `load` puts the session's user, read in the same statement.
+pub(super) const SIGNED_IN_USER: &str = "__signed_in_user";
+
 impl SessionStore for PgSessionStore {
+    /// The session and its signed-in user in one statement: the user rides in the state under `SIGNED_IN_USER`
+    /// for `CurrentUser`, and is never written back.
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let key = key.as_ref().to_string();
-        let state = self
+        let found = self
             .run(move |conn| {
                 sessions::table
+                    .left_join(users::table)
                     .filter(sessions::session_key.eq(key))
                     .filter(sessions::expires_at.gt(Utc::now()))
-                    .select(sessions::state)
-                    .first::<serde_json::Value>(conn)
+                    .select((sessions::state, Option::<User>::as_select()))
+                    .first::<(serde_json::Value, Option<User>)>(conn)
                     .optional()
             })
             .await
             .map_err(LoadError::Other)?;
-        state.map(serde_json::from_value).transpose().map_err(|e| LoadError::Deserialization(e.into()))
+        let Some((state, user)) = found else { return Ok(None) };
+        let mut state: State = serde_json::from_value(state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some(user) = user {
+            let user = serde_json::to_string(&user).map_err(|e| LoadError::Other(e.into()))?;
+            state.insert(SIGNED_IN_USER.to_string(), user);
+        }
+        Ok(Some(state))
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
