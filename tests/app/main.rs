@@ -18,4 +18,5 @@ mod routes;
 mod schema;
 mod scope;
 mod support;
+mod triage;
 mod trust;
