@@ -80,11 +80,13 @@ pub struct Field {
     pub editable: Editable,
     /// The value a new record's form starts with.
     pub default: Option<&'static str>,
+    /// What to say when a required field is left empty, where "Enter the <label>" would not read well.
+    pub missing: Option<&'static str>,
 }
 
 /// A required field that is always on the form; the methods below adjust it.
 pub const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
-    Field { name, label, kind, required: true, hint: None, editable: Editable::Always, default: None }
+    Field { name, label, kind, required: true, hint: None, editable: Editable::Always, default: None, missing: None }
 }
 
 impl Field {
@@ -98,6 +100,11 @@ impl Field {
     }
     pub const fn default(mut self, value: &'static str) -> Self {
         self.default = Some(value);
+        self
+    }
+    /// The message for an empty required field, written for it: "Enter when the incident was detected".
+    pub const fn missing(mut self, message: &'static str) -> Self {
+        self.missing = Some(message);
         self
     }
     pub const fn only_on_create(mut self) -> Self {
@@ -177,6 +184,9 @@ fn is_default_ignorable(c: char) -> bool {
 }
 
 fn missing(field: &Field) -> String {
+    if let Some(message) = field.missing {
+        return message.to_string();
+    }
     let what = field.label.to_lowercase();
     match field.kind {
         FieldKind::Choice(_) | FieldKind::Reference(_) => format!("Choose the {what}."),

@@ -35,6 +35,16 @@ impl FormField {
     pub fn selected(&self, option: &str) -> bool {
         self.value == option
     }
+
+    /// The ids of the hint and the error that describe the input, for `aria-describedby`; none when it has neither.
+    pub fn described_by(&self) -> Option<String> {
+        let ids: Vec<String> = [self.hint.map(|_| "hint"), self.error.as_ref().map(|_| "error")]
+            .into_iter()
+            .flatten()
+            .map(|part| format!("{}-{part}", self.name))
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
 }
 
 /// The form's fields with what was typed (or stored) and their errors. `references` holds each reference

@@ -13,7 +13,7 @@ use crate::forms::{self, Field, FieldError, FieldKind, RefTable, Values, field};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use crate::web::page::Page;
-use crate::web::respond::{after_action, html, see_other, unprocessable};
+use crate::web::respond::{after_action, conflict, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use crate::web::{AppState, format};
 use actix_session::Session;
@@ -42,12 +42,14 @@ static REPORT_FIELDS: &[Field] = &[
     field("title", "Title", FieldKind::Text).hint("What is wrong, in a few words, e.g. Payment API timeouts"),
     field("category", "Category", FieldKind::Choice(categories)),
     field("severity", "Severity", FieldKind::Choice(Severity::choices))
-        .hint("Answer the classification questions below and choose Suggest severity for a proposal"),
+        .hint("P1 is the most urgent; the questions below suggest one"),
     field("impact_level", "Impact", FieldKind::Choice(Level::choices)),
     field("urgency_level", "Urgency", FieldKind::Choice(Level::choices)),
     field("client_id", "Client", FieldKind::Reference(&CLIENT_REF)),
     field("component_id", "Affected component", FieldKind::Reference(&COMPONENT_REF)),
-    field("detection_timestamp", "Detected at", FieldKind::DateTime).hint("In your own time zone"),
+    field("detection_timestamp", "Detected at", FieldKind::DateTime)
+        .hint("In your own time zone")
+        .missing("Enter when the incident was detected."),
     field("assigned_to_user_id", "Assign to", FieldKind::Reference(&USER_REF)).optional().hint("Provider staff only"),
     field("details", "Details", FieldKind::LongText).optional().hint("Posted as the first progress update"),
 ];
@@ -62,11 +64,13 @@ static EDIT_FIELDS: &[Field] = &[
 ];
 
 static ESCALATION_FIELDS: &[Field] = &[
-    field("escalation_level", "Level", FieldKind::Choice(EscalationLevel::choices)).hint(
-        "Management: an incident manager or executive. Technical: technical support or a system administrator. \
+    field("escalation_level", "Level", FieldKind::Choice(EscalationLevel::choices))
+        .missing("Choose the escalation level.")
+        .hint(
+            "Management: an incident manager or executive. Technical: technical support or a system administrator. \
          Executive: an executive. Vendor: a contact of the vendor that supports the component",
-    ),
-    field("escalated_to_user", "Escalate to", FieldKind::Reference(&USER_REF)),
+        ),
+    field("escalated_to_user", "Escalate to", FieldKind::Reference(&USER_REF)).missing("Choose who to escalate to."),
     field("reason", "Reason", FieldKind::Text).optional().hint("e.g. customer impact, technical complexity"),
 ];
 
@@ -75,10 +79,11 @@ static COMMUNICATION_FIELDS: &[Field] = &[
         .optional()
         .hint("A person, or choose a group below"),
     field("recipient_type", "Recipient group", FieldKind::Choice(RecipientType::choices)).optional(),
-    field("communication_type", "Type", FieldKind::Choice(communication_types)),
+    field("communication_type", "Type", FieldKind::Choice(communication_types))
+        .missing("Choose the type of communication."),
     field("delivery_method", "Delivery method", FieldKind::Choice(DeliveryMethod::choices)),
     field("delivery_status", "Delivery status", FieldKind::Choice(DeliveryStatus::choices)).default("pending"),
-    field("message", "Message", FieldKind::LongText),
+    field("message", "Message", FieldKind::LongText).missing("Write the message."),
 ];
 
 fn person_choices(people: Vec<Person>) -> Vec<(String, String)> {
@@ -866,7 +871,7 @@ async fn submit(
             }];
             let input = FormInput { typed, errors, lock_version: Some(current.lock_version), current: Some(*current) };
             let page = incident_form(&state, &session, &user, which, incident_id, Some(input)).await?;
-            html(page, StatusCode::CONFLICT)
+            conflict(page)
         }
         Err(other) => Err(other.into()),
     }

@@ -173,7 +173,10 @@ pub fn report(
 pub static COMPONENT_REF: RefTable = RefTable {
     table: "infrastructure_components",
     key: "component_id",
-    label: "component_name || coalesce(' (' || (SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) || ')', '')",
+    // In words a reporter knows: the product, what part of it and where, then the technical name that tells
+    // two alike apart ("LedgerFlow Professional — Database, production (ledgerflow-database-03)").
+    label: "coalesce((SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) \
+            || ' — ', '') || component_type || ', ' || environment || ' (' || component_name || ')'",
     noun: "component",
     path: Some("/components"),
     rows: Rows::ReportableComponents,

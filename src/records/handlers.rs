@@ -15,7 +15,7 @@ use crate::users::User;
 use crate::web::AppState;
 use crate::web::format;
 use crate::web::page::{FieldError, Page};
-use crate::web::respond::{after_action, html, see_other, unprocessable};
+use crate::web::respond::{after_action, conflict, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -503,7 +503,8 @@ pub async fn new<R: Described>(
         if let Some(value) = query.get(field.name) {
             typed.insert(field.name.to_string(), value.clone());
         }
-        if matches!(field.kind, FieldKind::DateTime) && !typed.contains_key(field.name) {
+        // A time the form asks for starts at now; an optional one (a change's scheduled start) stays empty.
+        if matches!(field.kind, FieldKind::DateTime) && field.required && !typed.contains_key(field.name) {
             typed.insert(field.name.to_string(), format::local_input(state.clock.now(), &user.timezone));
         }
     }
@@ -625,7 +626,7 @@ pub async fn update<R: Described>(
                 errors,
                 current: Some(current),
             };
-            html(form_page(&state, &session, resource, form).await?, StatusCode::CONFLICT)
+            conflict(form_page(&state, &session, resource, form).await?)
         }
         Err(other) => Err(other.into()),
     }

@@ -122,8 +122,10 @@ pub static WORKAROUNDS: Resource = Resource {
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("effectiveness_level", "Effectiveness", Choice(Effectiveness::choices)),
-        field("implemented_at", "Implemented at", DateTime).hint("In your own time zone"),
-        field("description", "What was done", LongText),
+        field("implemented_at", "Implemented at", DateTime)
+            .hint("In your own time zone")
+            .missing("Enter when the workaround was put in place."),
+        field("description", "What was done", LongText).missing("Describe what was done."),
         field("status", "Status", Choice(WorkaroundStatus::choices)).default("active").only_on_update(),
     ],
     columns: &["incident_id", "effectiveness_level", "status"],
@@ -176,7 +178,9 @@ pub static CHANGES: Resource = Resource {
             .only_on_create()
             .hint("High-risk and emergency changes need an executive's approval"),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
-        field("justification", "Justification", LongText).hint("Why the change is needed, and what happens without it"),
+        field("justification", "Justification", LongText)
+            .hint("Why the change is needed, and what happens without it")
+            .missing("Say why the change is needed."),
         field("scheduled_start_time", "Scheduled start", DateTime).optional().hint("In your own time zone"),
         field("scheduled_end_time", "Scheduled end", DateTime).optional(),
         field("status", "Status", Choice(ChangeStatus::choices))
@@ -219,7 +223,9 @@ pub static ROLLBACKS: Resource = Resource {
     fields: &[
         field("change_id", "Change request", Reference(&CHANGE_REF)).only_on_create(),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
-        field("justification", "Justification", LongText).hint("Why the change must be reverted"),
+        field("justification", "Justification", LongText)
+            .hint("Why the change must be reverted")
+            .missing("Say why the change must be reverted."),
         field("status", "Status", Choice(RollbackStatus::choices)).read_only(),
         field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
         field("completed_at", "Carried out", DateTime).optional().read_only(),
@@ -308,7 +314,7 @@ pub static ARTICLES: Resource = Resource {
         field("title", "Title", Text).hint("e.g. How to handle data issues"),
         field("article_type", "Type", Choice(ArticleType::choices)),
         field("category", "Category", Choice(ArticleCategory::choices)),
-        field("body", "Article", LongText),
+        field("body", "Article", LongText).missing("Write the article."),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional(),
         field("reviewer_user", "Reviewer", Reference(&USER_REF))
             .optional()
@@ -345,8 +351,12 @@ pub static REVIEWS: Resource = Resource {
     title: "'Post-incident review ' || review_id",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
-        field("facilitator_user", "Facilitator", Reference(&USER_REF)).hint("An active user"),
-        field("scheduled_date", "Scheduled for", DateTime).hint("In your own time zone"),
+        field("facilitator_user", "Facilitator", Reference(&USER_REF))
+            .hint("An active user")
+            .missing("Choose who facilitates the review."),
+        field("scheduled_date", "Scheduled for", DateTime)
+            .hint("In your own time zone")
+            .missing("Enter when the review takes place."),
         field("overall_rating", "Overall rating", Choice(ReviewRating::choices)),
         field("notes", "Notes", LongText).optional().hint("What went well, what did not, and the actions agreed"),
         field("status", "Status", Choice(ReviewStatus::choices)).default("scheduled").only_on_update(),

@@ -277,12 +277,13 @@ pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, vi
     }
 }
 
-/// The records a reference field may point to, within the viewer's sight, by name.
+/// The records a reference field may point to, within the viewer's sight, by name in natural order ("Incident 2"
+/// before "Incident 10").
 pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Sight) -> QueryResult<Vec<(String, String)>> {
     let conditions = viewer.rows(target.rows, target.table).into_iter().collect();
     let sql = prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
         .append(where_clause(conditions))
-        .sql(" ORDER BY 2 LIMIT 1000");
+        .sql(format!(" ORDER BY ({})::text COLLATE natural_sort LIMIT 1000", target.label));
     let rows: Vec<ChoiceRow> = sql.load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
 }
