@@ -4,11 +4,13 @@
 //!
 //! Only for SQL whose text is built from constants, integers and described identifiers, so the cache stays
 //! small: values a user chooses go in as binds.
+use diesel::expression::is_aggregate;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, TypedExpressionType, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{HasSqlType, Untyped};
+use diesel::sql_types::{HasSqlType, SqlType, Untyped};
 use std::marker::PhantomData;
 
 /// SQL text with bind parameters between its pieces.
@@ -70,6 +72,41 @@ impl<'a> PreparedSql<'a> {
         self.parts.push(Part::Sql(sql.into()));
         self
     }
+}
+
+impl PreparedSql<'static> {
+    /// This SQL as a diesel expression of type `ST` (a condition for `filter`, a key for `order`), for what diesel's
+    /// DSL cannot say; unlike `diesel::dsl::sql`, the query it joins stays prepared.
+    pub fn expression<ST>(self) -> SqlExpression<ST> {
+        SqlExpression { sql: self, sql_type: PhantomData }
+    }
+}
+
+/// Hand-written SQL inside a diesel query, typed; see `PreparedSql::expression`.
+pub struct SqlExpression<ST> {
+    sql: PreparedSql<'static>,
+    sql_type: PhantomData<ST>,
+}
+
+impl<ST: SqlType + TypedExpressionType> Expression for SqlExpression<ST> {
+    type SqlType = ST;
+}
+
+impl<ST> QueryFragment<Pg> for SqlExpression<ST> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.sql.walk_ast(pass)
+    }
+}
+
+impl<ST> QueryId for SqlExpression<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST, QS> AppearsOnTable<QS> for SqlExpression<ST> where Self: Expression {}
+impl<ST, QS> SelectableExpression<QS> for SqlExpression<ST> where Self: Expression {}
+impl<ST, GB> ValidGrouping<GB> for SqlExpression<ST> {
+    type IsAggregate = is_aggregate::Never;
 }
 
 struct Bound<ST, V> {

@@ -92,6 +92,32 @@ pub fn form_fields(
         .collect()
 }
 
+/// A filter's group of checkboxes, which folds away but keeps saying what it holds: its name, its choices and what
+/// is chosen in words.
+pub struct CheckGroup {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// (value, label, checked)
+    pub options: Vec<(&'static str, &'static str, bool)>,
+    /// What is chosen ("Open, Investigating"), or "Any" when nothing narrows the list.
+    pub chosen: String,
+}
+
+impl CheckGroup {
+    /// The choices, with those whose value `is_chosen` says ticked.
+    pub fn new(
+        name: &'static str,
+        label: &'static str,
+        choices: Vec<(&'static str, &'static str)>,
+        is_chosen: impl Fn(&str) -> bool,
+    ) -> Self {
+        let options: Vec<_> = choices.into_iter().map(|(value, text)| (value, text, is_chosen(value))).collect();
+        let picked: Vec<&str> = options.iter().filter(|(_, _, on)| *on).map(|(_, text, _)| *text).collect();
+        let chosen = if picked.is_empty() || picked.len() == options.len() { "Any".into() } else { picked.join(", ") };
+        CheckGroup { name, label, options, chosen }
+    }
+}
+
 /// The stored values as a form shows them.
 pub fn typed_from(values: &Values) -> impl Fn(&str) -> Option<String> + '_ {
     move |name| values.get(name).cloned().flatten()

@@ -217,6 +217,60 @@ pub fn update(
     lock_version: i32,
     values: &Values,
 ) -> Result<Incident, Refusal> {
+    change(conn, clock, user, incident_id, lock_version, values, None)
+}
+
+/// Moves an incident one step along its lifecycle from its page (acknowledge, start work, resolve, reopen, close),
+/// keeping everything else. Resolving says how, in a note on the timeline, within the same change and audit entry.
+pub fn move_to(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+    to: Option<IncidentStatus>,
+    note: &str,
+) -> Result<Incident, Refusal> {
+    let current = load(conn, user, incident_id)?;
+    allowed(user, Action::Update(Area::Incidents))?;
+    let to = to.ok_or_else(|| Refusal::field("to", "Choose the next step from the buttons on the incident's page."))?;
+    let note = note.trim();
+    let resolving = to == IncidentStatus::Resolved && current.status() != IncidentStatus::Resolved;
+    if resolving && (crate::forms::is_blank(note) || note.chars().count() > MAX_NOTE || note.contains('\0')) {
+        return Err(Refusal::field(
+            "resolution_note",
+            format!("Say how the incident was resolved, in up to {MAX_NOTE} characters."),
+        ));
+    }
+    let mut values = Values::new();
+    values.insert("status", Some(to.as_str().to_string()));
+    values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
+    change(conn, clock, user, incident_id, lock_version, &values, resolving.then_some(note))
+}
+
+/// Assigns an incident to the one who takes it.
+pub fn take(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+) -> Result<Incident, Refusal> {
+    let mut values = Values::new();
+    values.insert("assigned_to_user_id", Some(user.user_id.to_string()));
+    change(conn, clock, user, incident_id, lock_version, &values, None)
+}
+
+/// An update, with a resolution note when it resolves the incident.
+fn change(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+    values: &Values,
+    resolution_note: Option<&str>,
+) -> Result<Incident, Refusal> {
     let current = load(conn, user, incident_id)?;
     allowed(user, Action::Update(Area::Incidents))?;
     wrong_state(rules::check_open_for_changes(current.status()))?;
@@ -282,6 +336,10 @@ pub fn update(
             },
         )?;
         audit_changes = audit_changes.field(field, Some(old), Some(new));
+    }
+    if let Some(text) = resolution_note {
+        queries::log_update(conn, &note(incident_id, user.user_id, text, now))?;
+        audit_changes = audit_changes.field("resolution_note", None::<String>, Some(text));
     }
     audit::record(conn, clock, actor(user), "update", "incident", incident_id, audit_changes)?;
     Ok(updated)

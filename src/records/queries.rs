@@ -175,21 +175,9 @@ pub fn list_with(
     };
     // The conditions are written twice (for the count and for the page), so they are made by a function.
     let conditions = || {
-        let mut conditions: Vec<PreparedSql<'static>> = Vec::new();
-        conditions.extend(viewer.rows(resource.rows, table));
-        for (field, value) in filters {
-            let sql_type = resource.field(field).map_or("text", |f| f.kind.sql_type());
-            conditions.push(prepared(format!("{table}.{field} = ")).append(param(Some(value.clone()), sql_type)));
-        }
+        let mut conditions = list_conditions(resource, viewer, filters, options);
         if let Some((template, id)) = extra_condition {
             conditions.push(condition(template, id));
-        }
-        if let (Some(document), Some(words)) = (resource.search, &options.search) {
-            conditions.push(
-                prepared(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', "))
-                    .bind::<Text, _>(words.clone())
-                    .sql(")"),
-            );
         }
         where_clause(conditions)
     };
@@ -216,6 +204,58 @@ pub fn list_with(
         })
         .collect();
     Ok((records, page.n))
+}
+
+/// What a list keeps of a table: the rows the viewer sees, matching the filters (several values of one field: any
+/// of them) and the search words.
+fn list_conditions(
+    resource: &Resource,
+    viewer: Sight,
+    filters: &[Filter],
+    options: &ListOptions,
+) -> Vec<PreparedSql<'static>> {
+    let table = resource.table;
+    let mut conditions: Vec<PreparedSql<'static>> = Vec::new();
+    conditions.extend(viewer.rows(resource.rows, table));
+    let mut fields: Vec<&str> = Vec::new();
+    for (field, _) in filters {
+        if !fields.contains(field) {
+            fields.push(field);
+        }
+    }
+    for field in fields {
+        let sql_type = resource.field(field).map_or("text", |f| f.kind.sql_type());
+        let any = filters
+            .iter()
+            .filter(|(name, _)| *name == field)
+            .map(|(_, value)| prepared(format!("{table}.{field} = ")).append(param(Some(value.clone()), sql_type)));
+        conditions.push(prepared("(").append(PreparedSql::join(any, " OR ")).sql(")"));
+    }
+    if let (Some(document), Some(words)) = (resource.search, &options.search) {
+        conditions.push(
+            prepared(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', "))
+                .bind::<Text, _>(words.clone())
+                .sql(")"),
+        );
+    }
+    conditions
+}
+
+/// How many records each of several filtered lists holds, as their pages count them, in one statement: the
+/// dashboards' figures that open those lists.
+pub fn totals(conn: &mut PgConnection, viewer: Sight, lists: &[(&Resource, Vec<Filter>)]) -> QueryResult<Vec<i64>> {
+    if lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts = lists.iter().map(|(resource, filters)| {
+        prepared(format!("(SELECT count(*) FROM {}", resource.table))
+            .append(where_clause(list_conditions(resource, viewer, filters, &ListOptions::default())))
+            .sql(")")
+    });
+    let sql = prepared("SELECT json_build_array(").append(PreparedSql::join(counts, ", ")).sql(")::text AS record");
+    let row: JsonRow = sql.get_result(conn)?;
+    serde_json::from_str(&row.record)
+        .map_err(|e| diesel::result::Error::DeserializationError(format!("counts are not a JSON array: {e}").into()))
 }
 
 /// The column that carries a record's place on its page, so the page keeps its order through `json_agg`.

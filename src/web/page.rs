@@ -35,6 +35,8 @@ pub struct Page {
     /// The client or vendor a scoped user acts for.
     pub organisation: Option<String>,
     pub nav: Vec<NavLink>,
+    /// The user's saved views of the incident list: (name, address).
+    pub views: Vec<(String, String)>,
     pub csrf_token: String,
     pub flash: Option<String>,
 }
@@ -55,6 +57,11 @@ impl Page {
             role_label: Some(role.label()),
             organisation: session::organisation(session),
             nav,
+            views: session::saved_views(session)
+                .into_iter()
+                .map(|v| (v.href(), v.name))
+                .map(|(href, name)| (name, href))
+                .collect(),
             csrf_token: csrf::token(session),
             flash: session::take_flash(session),
         }
@@ -68,6 +75,7 @@ impl Page {
             role_label: None,
             organisation: None,
             nav: Vec::new(),
+            views: Vec::new(),
             csrf_token,
             flash: session::take_flash(session),
         }

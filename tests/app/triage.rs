@@ -111,3 +111,226 @@ async fn choices_are_listed_in_natural_order() {
     sorted.sort_unstable();
     assert!(ids.len() >= 12 && ids == sorted, "incident 2 comes before incident 10: {ids:?}");
 }
+
+/// The list filters and sorts by SLA clocks in SQL; the pages draw them in Rust (`sla_clock`). Both must say the
+/// same of every incident, at the edges too.
+#[test]
+fn the_lists_sla_filter_agrees_with_the_clocks_the_pages_draw() {
+    use chrono::{Duration, TimeZone, Utc};
+    use diesel::prelude::*;
+    use incident_desk::access::Scope;
+    use incident_desk::incidents::handlers::clocks;
+    use incident_desk::incidents::list::{ListFilter, Order, SlaState};
+    use incident_desk::incidents::queries::top;
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let w = world(&mut conn);
+    diesel::sql_query(format!(
+        "INSERT INTO service_level_agreements (subscription_id, severity_level, response_time_minutes, resolution_time_hours) \
+         VALUES ({}, 'P2', 60, 8)",
+        w.subscription_a
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
+    let minutes = |m: i64| (now - Duration::minutes(m)).to_rfc3339();
+    // (detected, acknowledged, resolved) minutes before now; an SLA of 60 minutes to respond and 8 hours to resolve.
+    let cases: &[(i64, Option<i64>, Option<i64>)] = &[
+        (10, None, None),
+        (44, None, None),
+        (45, None, None),
+        (46, None, None),
+        (120, None, None),
+        (120, Some(90), None),
+        (419, Some(400), None),
+        (421, Some(400), None),
+        (540, Some(500), Some(60)),
+        (600, Some(590), Some(10)),
+    ];
+    for (detected, acknowledged, resolved) in cases {
+        let id = fixtures::incident(&mut conn, "Clocked", w.client_a, w.component, "open");
+        let at = |m: &Option<i64>| m.map_or("NULL".to_string(), |m| format!("'{}'", minutes(m)));
+        diesel::sql_query(format!(
+            "UPDATE incidents SET detection_timestamp = '{}', acknowledged_at = {}, resolution_timestamp = {} WHERE incident_id = {id}",
+            minutes(*detected),
+            at(acknowledged),
+            at(resolved)
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    fixtures::incident(&mut conn, "No SLA", w.client_b, w.other_component, "open");
+    let all = top(&mut conn, Scope::All, &ListFilter::default(), Order::SlaDue, 100, now).unwrap().rows;
+    let targets = incident_desk::service_levels::targets_for(&mut conn, &[w.client_a, w.client_b]).unwrap();
+    let drawn = |row: &incident_desk::incidents::queries::ListRow| {
+        clocks(
+            targets.get(&(row.client_id, row.severity.clone())).copied(),
+            row.detection_timestamp,
+            row.acknowledged_at,
+            row.resolution_timestamp,
+            now,
+        )
+    };
+    for (state, holds) in [
+        (SlaState::Attention, (|c: &incident_desk::incidents::sla_clock::Clock| c.needs_attention()) as fn(&_) -> bool),
+        (SlaState::Breached, |c| matches!(c, incident_desk::incidents::sla_clock::Clock::Breached(_))),
+    ] {
+        let filter = ListFilter { sla: Some(state), ..ListFilter::default() };
+        let listed: Vec<i32> = top(&mut conn, Scope::All, &filter, Order::Newest, 100, now)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.incident_id)
+            .collect();
+        let mut expected: Vec<i32> = all
+            .iter()
+            .filter(|row| drawn(row).is_some_and(|c| holds(&c.response) || holds(&c.resolution)))
+            .map(|r| r.incident_id)
+            .collect();
+        let mut listed_sorted = listed.clone();
+        listed_sorted.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed_sorted, expected, "{state:?}");
+        assert!(!expected.is_empty() && expected.len() < cases.len(), "{state:?} tells incidents apart");
+    }
+    // Sorted by SLA due, the running headline clocks come in the order they run out; those without one last.
+    let left: Vec<i64> = all
+        .iter()
+        .map(|row| {
+            use incident_desk::incidents::sla_clock::Clock;
+            match drawn(row).map(|c| c.headline().clone()) {
+                Some(Clock::Breached(by)) => -by.num_seconds(),
+                Some(Clock::AtRisk(left) | Clock::Running(left)) => left.num_seconds(),
+                _ => i64::MAX,
+            }
+        })
+        .collect();
+    assert!(left.windows(2).all(|pair| pair[0] <= pair[1]), "soonest breach first: {left:?}");
+}
+
+/// The hidden value of a form field on the page: `name="lock_version" value="3"`.
+fn value_of(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page.find(&marker).unwrap_or_else(|| panic!("the page has {name}")) + marker.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_incident_goes_from_open_to_closed_by_the_buttons_its_page_offers() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let id = fixtures::incident(&mut conn, "Queue stalls", w.client_a, w.component, "open");
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let page = format!("/incidents/{id}");
+    // What each step's page offers (and only that), the button it presses, and what it writes.
+    let offered = |page: &str| -> Vec<String> {
+        ["take", "status"]
+            .iter()
+            .filter(|action| page.contains(&format!("action=\"/incidents/{id}/{action}\"")))
+            .map(|a| a.to_string())
+            .chain(page.split("name=\"to\" value=\"").skip(1).map(|rest| rest.split('"').next().unwrap().to_string()))
+            .chain(page.contains(&format!("action=\"/incidents/{id}/close\"")).then(|| "close".to_string()))
+            .collect()
+    };
+    let (_, open) = support.text(&page).await;
+    assert_eq!(offered(&open), ["take", "status", "investigating"], "an open, unassigned incident");
+    let before = audit_count(&mut conn);
+    let took = support.post(&format!("{page}/take"), &[("lock_version", &value_of(&open, "lock_version"))]).await;
+    assert_eq!(took.status(), 303);
+    let (_, taken) = support.text(&page).await;
+    assert!(taken.contains("<dt>Assigned to</dt><dd>Technical support</dd>"), "assigned to the one who took it");
+    let step = |page: &str, to: &str| (value_of(page, "lock_version"), to.to_string());
+    for (to, shows) in [("investigating", "Investigating"), ("in_progress", "In progress")] {
+        let (_, now) = support.text(&page).await;
+        let (version, to) = step(&now, to);
+        let moved = support.post(&format!("{page}/status"), &[("lock_version", &version), ("to", &to)]).await;
+        assert_eq!(moved.status(), 303, "{to}");
+        assert!(support.text(&page).await.1.contains(&format!("badge status-{to}\">{shows}")), "{to}");
+    }
+    let (_, working) = support.text(&page).await;
+    assert_eq!(offered(&working), ["status", "resolved"], "in progress, the one step is resolving");
+    // Resolving asks how.
+    let version = value_of(&working, "lock_version");
+    let refused = support.post(&format!("{page}/status"), &[("lock_version", &version), ("to", "resolved")]).await;
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("<title>Error: ") && refused.contains("Say how the incident was resolved"), "{refused}");
+    let resolved = support
+        .post(
+            &format!("{page}/status"),
+            &[("lock_version", &version), ("to", "resolved"), ("resolution_note", "Restarted the broker.")],
+        )
+        .await;
+    assert_eq!(resolved.status(), 303);
+    let (_, done) = support.text(&page).await;
+    assert!(done.contains("Restarted the broker.") && done.contains("badge status-resolved"), "{done}");
+    assert_eq!(offered(&done), ["status", "in_progress"], "support may reopen; only managers close");
+    let (_, for_manager) = manager.text(&page).await;
+    assert_eq!(offered(&for_manager), ["status", "in_progress", "close"]);
+    let (_, edit) = manager.text(&format!("{page}/edit")).await;
+    let statuses: Vec<&str> =
+        edit.split("name=\"status\" value=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    assert_eq!(statuses, ["in_progress", "resolved", "closed"], "the edit form offers only legal moves");
+    let version = value_of(&for_manager, "lock_version");
+    let closed = manager.post(&format!("{page}/close"), &[("lock_version", &version)]).await;
+    assert_eq!(closed.status(), 303);
+    let (_, final_page) = manager.text(&page).await;
+    assert!(offered(&final_page).is_empty() && final_page.contains("badge status-closed"));
+    // Take, acknowledge, start, resolve (with its note) and close: one audit entry each.
+    assert_eq!(audit_count(&mut conn), before + 5);
+    let notes: i64 = incident_desk::schema::incident_updates::table
+        .filter(incident_desk::schema::incident_updates::incident_id.eq(id))
+        .filter(incident_desk::schema::incident_updates::update_type.eq("progress_note"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(notes, 1, "the resolution note is on the timeline");
+    // A contact sees no actions at all, not even their heading.
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (_, seen) = contact.text(&page).await;
+    assert!(!seen.contains("id=\"actions-title\""), "no empty Actions heading");
+}
+
+#[tokio::test]
+async fn a_saved_view_is_its_owners_in_their_navigation_until_they_delete_it() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let support = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    let query = "status=open&status=investigating&severity=P1&assignee=none&sort=sla";
+    let views_audited = |conn: &mut diesel::PgConnection| -> Vec<String> {
+        use diesel::prelude::*;
+        use incident_desk::schema::audit_logs::dsl::*;
+        audit_logs.filter(entity_type.eq("saved_view")).order(audit_id).select(action).load(conn).unwrap()
+    };
+    let saved = support.post("/incidents/views", &[("name", "Urgent, nobody on it"), ("query", query)]).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(location(&saved), format!("/incidents?{query}"));
+    assert_eq!(views_audited(&mut conn), ["create"], "saving is audited");
+    let (_, home) = support.text("/").await;
+    let link = format!("<a href=\"/incidents?{}\">Urgent, nobody on it</a>", query.replace('&', "&#38;"));
+    assert!(home.contains(&link), "the view is in the navigation: {home}");
+    // The same name again is refused, with the list shown again and what was typed.
+    let again = support.post("/incidents/views", &[("name", "urgent, NOBODY on it"), ("query", query)]).await;
+    assert_eq!(again.status(), 422);
+    let again = again.text().await.unwrap();
+    assert!(again.contains("<title>Error: Incidents") && again.contains("already have a view called"), "{again}");
+    assert!(again.contains("value=\"urgent, NOBODY on it\""), "what was typed is kept");
+    // It comes back after signing out and in, and nobody else has it.
+    let support_again = app.signed_in(w.emails[&Role::TechnicalSupport]).await;
+    assert!(support_again.text("/").await.1.contains(&link));
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    assert!(!manager.text("/").await.1.contains("Urgent, nobody on it"));
+    let (_, list) = support.text("/incidents").await;
+    let view_id = value_of(&list, "view_id");
+    let theirs = manager.post("/incidents/views/delete", &[("view_id", &view_id)]).await;
+    assert_eq!(theirs.status(), 404, "another's view is not found");
+    let deleted = support.post("/incidents/views/delete", &[("view_id", &view_id)]).await;
+    assert_eq!(deleted.status(), 303);
+    let (_, after) = support.text("/").await;
+    assert!(!after.contains(&link) && after.contains("was deleted"), "{after}");
+    assert_eq!(views_audited(&mut conn), ["create", "delete"], "saving and deleting are audited once each");
+}
