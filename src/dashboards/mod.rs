@@ -231,7 +231,7 @@ fn incident_panel(
 /// links to and counts.
 fn records_panel(
     conn: &mut PgConnection,
-    sight: Sight,
+    (sight, zone): (Sight, &str),
     title: &str,
     resource: &'static Resource,
     filters: Vec<Filter>,
@@ -244,8 +244,8 @@ fn records_panel(
         .iter()
         .take(PANEL_ROWS as usize)
         .map(|record| {
-            let row = crate::records::view::row_view(resource, record, "UTC");
-            let shown = crate::records::view::field_view(detail_field, record, "UTC");
+            let row = crate::records::view::row_view(resource, record, zone);
+            let shown = crate::records::view::field_view(detail_field, record, zone);
             vec![Cell::link(row.title, row.href), Cell::text(shown.value)]
         })
         .collect();
@@ -460,7 +460,7 @@ pub fn build(
             let mine = [open_work(), vec![("assigned_to_user", me.to_string())]].concat();
             dashboard.panels.push(records_panel(
                 conn,
-                sight,
+                (sight, &user.timezone),
                 "My open work orders",
                 &WORK_ORDERS,
                 mine,
@@ -529,7 +529,7 @@ pub fn build(
             });
             dashboard.panels.push(records_panel(
                 conn,
-                sight,
+                (sight, &user.timezone),
                 "Components degraded or offline",
                 &COMPONENTS,
                 ["degraded", "offline"].map(|s| ("operational_status", s.to_string())).to_vec(),
@@ -578,7 +578,7 @@ pub fn build(
             )?);
             dashboard.panels.push(records_panel(
                 conn,
-                sight,
+                (sight, &user.timezone),
                 "Our open work orders",
                 &WORK_ORDERS,
                 open_work(),

@@ -488,8 +488,19 @@ async fn form_page(
 ) -> Result<FormPage, AppError> {
     let scope = sight_of(&form.user);
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
-    let chosen = form.typed.clone();
-    let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names, &chosen)).await?;
+    let (chosen, id) = (form.typed.clone(), form.id);
+    let (choices, title) = state
+        .db(move |conn| {
+            let choices = reference_choices(conn, resource, scope, &names, &chosen)?;
+            // An edit form is headed by the record's name, as its page is.
+            let title = match id {
+                Some(id) => queries::get(conn, resource, id, scope)?
+                    .and_then(|record| record.get("__title").and_then(|t| t.as_str()).map(str::to_string)),
+                None => None,
+            };
+            Ok((choices, title))
+        })
+        .await?;
     let typed = |name: &str| form.typed.get(name).cloned();
     let fields = form_fields(
         resource.fields,
@@ -501,7 +512,7 @@ async fn form_page(
     let (heading, action, cancel) = match form.id {
         None => (format!("New {}", resource.noun.to_lowercase()), resource.path.to_string(), resource.path.to_string()),
         Some(id) => (
-            format!("Edit {} {id}", resource.noun.to_lowercase()),
+            format!("Edit {}", heading(resource, &title.unwrap_or_else(|| format!("{} {id}", resource.noun)))),
             format!("{}/{id}", resource.path),
             format!("{}/{id}", resource.path),
         ),

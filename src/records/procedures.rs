@@ -118,7 +118,8 @@ pub static WORKAROUNDS: Resource = Resource {
     path: "/workarounds",
     table: "workarounds",
     key: "workaround_id",
-    title: "'Workaround ' || workaround_id",
+    // Named by what it is and does, not by its number: "Workaround for incident 15: Restarted the consumer".
+    title: "'Workaround for incident ' || incident_id || ': ' || left(coalesce(description, ''), 80)",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("effectiveness_level", "Effectiveness", Choice(Effectiveness::choices)),
@@ -247,7 +248,9 @@ pub static METRICS: Resource = Resource {
     path: "/metrics",
     table: "performance_metrics",
     key: "metric_id",
-    title: "'Metric ' || metric_id || ': ' || replace(metric_type, '_', ' ')",
+    // "Resolution time of incident 15": the metric type's words, as its label writes them.
+    title: "upper(left(replace(metric_type, '_', ' '), 1)) || substr(replace(metric_type, '_', ' '), 2) \
+            || ' of incident ' || incident_id",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
         field("metric_type", "Metric", Choice(MetricType::choices))

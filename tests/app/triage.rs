@@ -334,3 +334,144 @@ async fn a_saved_view_is_its_owners_in_their_navigation_until_they_delete_it() {
     assert!(!after.contains(&link) && after.contains("was deleted"), "{after}");
     assert_eq!(views_audited(&mut conn), ["create", "delete"], "saving and deleting are audited once each");
 }
+
+/// The text a person reads on a page: the tags and their attributes left out, entities read.
+fn visible_text(page: &str) -> String {
+    let mut text = String::new();
+    let mut rest = page;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        text.push(' ');
+        let tag = &rest[start..];
+        // Nothing of a style or script element is read.
+        let end = if tag.starts_with("<style") || tag.starts_with("<script") {
+            tag.find("</").and_then(|close| tag[close..].find('>').map(|e| close + e)).unwrap_or(tag.len() - 1)
+        } else {
+            tag.find('>').unwrap_or(tag.len() - 1)
+        };
+        rest = &tag[end + 1..];
+    }
+    text.push_str(rest);
+    text.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+}
+
+/// Every enumeration value that is not itself a word (`in_progress`, `on_leave`): none may reach a page's text.
+fn codes() -> Vec<&'static str> {
+    use incident_desk::domain::enums::*;
+    [
+        Role::choices(),
+        UserStatus::choices(),
+        ClientType::choices(),
+        VendorType::choices(),
+        ProductStatus::choices(),
+        SubscriptionType::choices(),
+        IncidentStatus::choices(),
+        EscalationLevel::choices(),
+        RecipientType::choices(),
+        DeliveryMethod::choices(),
+        Effectiveness::choices(),
+        AnalysisMethod::choices(),
+        ChangeStatus::choices(),
+        RollbackStatus::choices(),
+        MetricType::choices(),
+        ReportType::choices(),
+        ArticleType::choices(),
+        ArticleStatus::choices(),
+        ReviewRating::choices(),
+        WorkOrderStatus::choices(),
+    ]
+    .concat()
+    .into_iter()
+    .map(|(value, _)| value)
+    .filter(|value| value.contains('_'))
+    .collect()
+}
+
+/// What reads as an id or a code where a name or a label belongs, in a page's text.
+fn codes_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || "(),:;.".contains(c)).collect();
+    for pair in words.windows(2) {
+        let numbered = !pair[1].is_empty() && pair[1].chars().all(|c| c.is_ascii_digit());
+        if numbered && matches!(pair[0], "user" | "User" | "Metric" | "Workaround") {
+            found.push(format!("{} {}", pair[0], pair[1]));
+        }
+    }
+    for word in words {
+        if word == "Someone" || codes().contains(&word) {
+            found.push(word.to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn the_pages_text_finds_codes_and_ids() {
+    let page = "<p>Changed <b>status</b> from in_progress to <i>user 3</i> (Metric 34: x)</p><select><option value=\"on_leave\">On leave</option></select>";
+    assert_eq!(codes_in(&visible_text(page)), ["user 3", "Metric 34", "in_progress"]);
+}
+
+/// No page of the demo data, for any role, shows a person or record by its id, or an enumeration's code where its
+/// label exists.
+#[tokio::test]
+async fn pages_name_people_records_and_values_in_words_not_ids_or_codes() {
+    use diesel::prelude::*;
+    use incident_desk::web::routes::ROUTES;
+    use incident_desk::{auth::password, demo, import};
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let hash = password::hash(demo::DEMO_PASSWORD).unwrap();
+    let dataset = demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS);
+    conn.transaction(|conn| import::load(conn, &dataset, &import::LoadOptions { password_hash: Some(&hash) })).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id: i32,
+    }
+    let resources = {
+        use incident_desk::records::{procedures::PROCEDURES, resources::*};
+        std::iter::once(&INCIDENT_SUMMARY).chain(ADMINISTERED.iter().copied()).chain(PROCEDURES.iter().copied())
+    };
+    let mut pages: Vec<String> = Vec::new();
+    for route in ROUTES.iter().filter(|r| r.method == "GET" && !r.path.contains('.') && r.path != "/healthz") {
+        let first = format!("/{}", route.path.split('/').nth(1).unwrap_or_default());
+        match resources.clone().find(|r| r.path == first).filter(|_| route.path.contains("{id}")) {
+            // The records with the most around them: the incidents with the longest timelines, the others' newest.
+            Some(resource) => {
+                let sql = if resource.table == "incidents" {
+                    "SELECT incident_id AS id FROM incident_updates GROUP BY 1 ORDER BY count(*) DESC LIMIT 3"
+                        .to_string()
+                } else {
+                    format!("SELECT {} AS id FROM {} ORDER BY 1 DESC LIMIT 2", resource.key, resource.table)
+                };
+                for row in diesel::sql_query(sql).load::<Id>(&mut conn).unwrap() {
+                    pages.push(route.path.replace("{id}", &row.id.to_string()));
+                }
+            }
+            None if !route.path.contains('{') => pages.push(route.path.to_string()),
+            None => {}
+        }
+    }
+    let app = TestApp::spawn_with(db);
+    let mut problems = Vec::new();
+    for login in demo::logins() {
+        let browser = app.browser();
+        assert_eq!(browser.login(login.email, demo::DEMO_PASSWORD).await.status(), 303);
+        for page in &pages {
+            let (status, html) = browser.text(page).await;
+            if status != 200 {
+                continue;
+            }
+            for code in codes_in(&visible_text(&html)) {
+                problems.push(format!("{page} as {:?}: {code}", login.role));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} pages show ids or codes:\n{}", problems.len(), problems.join("\n"));
+}
