@@ -957,7 +957,15 @@ pub async fn print_report(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.clone();
-    let record = state.db(move |conn| Ok(service::load(conn, &viewer, &procedures::REPORTS, id)?)).await?;
+    let (record, names) = state
+        .db(move |conn| {
+            let record = service::load(conn, &viewer, &procedures::REPORTS, id)?;
+            // The snapshot names people by id; the printout by name.
+            let people = super::report::Snapshot::people(&record);
+            let names = crate::incidents::queries::names(conn, &people)?.into_iter().collect();
+            Ok((record, names))
+        })
+        .await?;
     // The trail's head when the report was generated ties the printout to the trail as it stood then.
     let chain_head = record
         .get("snapshot")
@@ -966,7 +974,7 @@ pub async fn print_report(
         .unwrap_or("not recorded")
         .to_string();
     let zone = user.timezone.clone();
-    let snapshot = super::report::Snapshot::read(&record, &zone);
+    let snapshot = super::report::Snapshot::read(&record, &zone, &names);
     let report_type = record
         .get("report_type")
         .and_then(|v| v.as_str())
