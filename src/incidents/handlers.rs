@@ -1059,6 +1059,12 @@ async fn act(
     after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
 }
 
+/// The record version a one-button form was shown with; none reads as 0, which no incident has, so the action is
+/// refused as a conflict rather than applied blind.
+fn version_of(typed: &HashMap<String, String>) -> i32 {
+    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default()
+}
+
 /// Moves the incident one step along from its page; a resolution without its note shows the page again with it.
 pub async fn move_along(
     state: web::Data<AppState>,
@@ -1069,7 +1075,7 @@ pub async fn move_along(
 ) -> Result<HttpResponse, AppError> {
     let incident_id = id.into_inner();
     let (typed, _) = read(form);
-    let version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default();
+    let version = version_of(&typed);
     let to = typed.get("to").and_then(|to| IncidentStatus::parse(to.trim()));
     let text = typed.get("resolution_note").cloned().unwrap_or_default();
     let note = text.clone();
@@ -1095,6 +1101,26 @@ pub async fn move_along(
     }
 }
 
+/// A one-button change of the incident, made to the version its page showed.
+type VersionedChange =
+    fn(&mut diesel::PgConnection, &crate::clock::Clock, &User, i32, i32) -> Result<Incident, Refusal>;
+
+async fn change_shown_version(
+    state: web::Data<AppState>,
+    session: Session,
+    user: User,
+    (id, form): (web::Path<i32>, Form),
+    done: &str,
+    change: VersionedChange,
+) -> Result<HttpResponse, AppError> {
+    let incident_id = id.into_inner();
+    let version = version_of(&read(form).0);
+    act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
+        change(conn, clock, user, incident_id, version).map(|_| ())
+    })
+    .await
+}
+
 /// Assigns the incident to the one who takes it.
 pub async fn take(
     state: web::Data<AppState>,
@@ -1103,18 +1129,8 @@ pub async fn take(
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let incident_id = id.into_inner();
-    let (typed, _) = read(form);
-    let version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default();
-    act(
-        &state,
-        &session,
-        &user,
-        incident_id,
-        "You have taken the incident; it is assigned to you.",
-        move |conn, clock, user| service::take(conn, clock, user, incident_id, version).map(|_| ()),
-    )
-    .await
+    let done = "You have taken the incident; it is assigned to you.";
+    change_shown_version(state, session, user, (id, form), done, service::take).await
 }
 
 pub async fn close(
@@ -1124,13 +1140,7 @@ pub async fn close(
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let incident_id = id.into_inner();
-    let (typed, _) = read(form);
-    let version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default();
-    act(&state, &session, &user, incident_id, "Incident closed.", move |conn, clock, user| {
-        service::close(conn, clock, user, incident_id, version).map(|_| ())
-    })
-    .await
+    change_shown_version(state, session, user, (id, form), "Incident closed.", service::close).await
 }
 
 pub async fn progress(

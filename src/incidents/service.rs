@@ -349,7 +349,8 @@ fn text_id(id: Option<i32>) -> String {
     id.map(|id| id.to_string()).unwrap_or_default()
 }
 
-/// Closes a resolved incident (incident managers only).
+/// Closes a resolved incident (incident managers only): the lifecycle's last step, refused by the closing rule's own
+/// words to anyone else.
 pub fn close(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -357,12 +358,9 @@ pub fn close(
     incident_id: i32,
     lock_version: i32,
 ) -> Result<Incident, Refusal> {
-    let mut values = Values::new();
-    values.insert("status", Some(IncidentStatus::Closed.as_str().to_string()));
-    let current = load(conn, user, incident_id)?;
-    values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
+    load(conn, user, incident_id)?;
     allowed(user, Action::CloseIncident)?;
-    update(conn, clock, user, incident_id, lock_version, &values)
+    move_to(conn, clock, user, incident_id, lock_version, Some(IncidentStatus::Closed), "")
 }
 
 pub const MAX_NOTE: usize = 5_000;

@@ -1,12 +1,15 @@
 //! Saving a view from the incident list, and deleting one.
+use super::SavedView;
 use super::service;
+use crate::clock::Clock;
 use crate::error::{AppError, Refusal};
+use crate::users::User;
 use crate::web::AppState;
 use crate::web::respond::see_other;
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
+use diesel::{Connection, PgConnection};
 use std::collections::HashMap;
 
 type Form = web::Form<HashMap<String, String>>;
@@ -21,15 +24,10 @@ pub async fn save(
 ) -> Result<HttpResponse, AppError> {
     let name = form.get("name").cloned().unwrap_or_default();
     let query = form.get("query").cloned().unwrap_or_default();
-    let (actor, clock, typed, address) = (user.clone(), state.clock.clone(), name.clone(), query.clone());
-    let outcome = state
-        .db(move |conn| {
-            Ok(conn.transaction(|conn| {
-                let saved = service::save(conn, &clock, &actor, &typed, &address)?;
-                Ok::<_, Refusal<super::SavedView>>((saved, super::of_user(conn, actor.user_id)?))
-            }))
-        })
-        .await?;
+    let (typed, address) = (name.clone(), query.clone());
+    let outcome =
+        changing_views(&state, &user, move |conn, clock, actor| service::save(conn, clock, actor, &typed, &address))
+            .await?;
     match outcome {
         Ok((saved, views)) => {
             session::set_saved_views(&session, &views);
@@ -46,6 +44,23 @@ pub async fn save(
     }
 }
 
+/// Runs a change to the user's views in a transaction, and reads them all again for the navigation's copy.
+async fn changing_views(
+    state: &AppState,
+    user: &User,
+    work: impl FnOnce(&mut PgConnection, &Clock, &User) -> Result<SavedView, Refusal<SavedView>> + Send + 'static,
+) -> Result<Result<(SavedView, Vec<SavedView>), Refusal<SavedView>>, AppError> {
+    let (actor, clock) = (user.clone(), state.clock.clone());
+    state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let changed = work(conn, &clock, &actor)?;
+                Ok((changed, super::of_user(conn, actor.user_id)?))
+            }))
+        })
+        .await
+}
+
 /// Deletes one of the user's own views.
 pub async fn delete(
     state: web::Data<AppState>,
@@ -57,15 +72,8 @@ pub async fn delete(
         .get("view_id")
         .and_then(|id| id.trim().parse::<i32>().ok())
         .ok_or_else(|| AppError::Unprocessable("Choose one of your saved views to delete.".into()))?;
-    let (actor, clock) = (user.clone(), state.clock.clone());
-    let (deleted, views) = state
-        .db(move |conn| {
-            Ok(conn.transaction(|conn| {
-                let deleted = service::delete(conn, &clock, &actor, view_id)?;
-                Ok::<_, Refusal<super::SavedView>>((deleted, super::of_user(conn, actor.user_id)?))
-            })?)
-        })
-        .await?;
+    let (deleted, views) =
+        changing_views(&state, &user, move |conn, clock, actor| service::delete(conn, clock, actor, view_id)).await??;
     session::set_saved_views(&session, &views);
     session::flash(&session, format!("The view “{}” was deleted.", deleted.name));
     Ok(see_other("/incidents"))

@@ -256,7 +256,7 @@ async fn the_lifecycle_moves_step_by_step_and_logs_every_field() {
     assert_eq!(manager.post(&format!("{path}/close"), &[("lock_version", "4")]).await.status(), 303);
     assert!(stamps(&mut conn).2.is_some(), "closed time set");
     let (_, page) = manager.text(&path).await;
-    assert!(page.contains("Changed status from resolved to closed"));
+    assert!(page.contains("Changed the status from Resolved to Closed"));
     let after_close = support.post(&path, &pairs(&step("in_progress", 5))).await;
     assert_eq!(after_close.status(), 409, "closed incidents are final");
 }
@@ -766,11 +766,11 @@ async fn the_whole_story_shows_on_one_timeline() {
 
     let (_, page) = client.text(&path).await;
     let order = [
-        "Changed status from resolved to closed",
-        "Changed status from in progress to resolved",
+        "Changed the status from Resolved to Closed",
+        "Changed the status from In progress to Resolved",
         "Hotfix 2.1.1 deployed to the broker.",
         "Escalated to Vendor contact (vendor level)",
-        "Changed status from open to investigating",
+        "Changed the status from Open to Investigating",
         "Reported the incident",
     ];
     let positions: Vec<usize> =
