@@ -62,13 +62,14 @@ impl Page {
                 .map(|v| (v.href(), v.name))
                 .map(|(href, name)| (name, href))
                 .collect(),
-            csrf_token: csrf::token(session),
+            csrf_token: csrf::masked(&csrf::token(session)),
             flash: session::take_flash(session),
         }
     }
 
     /// A page for someone not signed in (the sign-in page), with the sign-in form's token.
-    pub fn anonymous(session: &Session, csrf_token: String, title: impl Into<String>) -> Self {
+    pub fn anonymous(session: &Session, token: String, title: impl Into<String>) -> Self {
+        let csrf_token = csrf::masked(&token);
         Self {
             title: title.into(),
             user_name: None,
