@@ -7,6 +7,7 @@ use crate::db::prepared::{PreparedSql, prepared};
 use crate::domain::enums::{IncidentStatus, Role, Severity};
 use crate::incidents::handlers::{ClockView, clocks};
 use crate::incidents::list::{self, Assignee, ListFilter, Order, SlaState};
+use crate::incidents::queries::Deadlines;
 use crate::records::queries::Filter;
 use crate::records::spec::Resource;
 use crate::records::view::choice_label;
@@ -190,18 +191,17 @@ fn incident_panel(
     title: &str,
     filter: ListFilter,
     order: Order,
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
     empty: &str,
 ) -> QueryResult<Panel> {
-    let page = crate::incidents::queries::top(conn, scope, &filter, order, PANEL_ROWS, now)?;
-    let clients: Vec<i32> = page.rows.iter().map(|r| r.client_id).collect();
-    let targets = crate::service_levels::targets_for(conn, &clients)?;
+    let page = crate::incidents::queries::top(conn, scope, &filter, order, PANEL_ROWS, deadlines)?;
+    let (now, targets) = (deadlines.now, deadlines.targets);
     let rows = page
         .rows
         .into_iter()
         .map(|row| {
             let clock = clocks(
-                targets.get(&(row.client_id, row.severity.clone())).copied(),
+                targets.get(row.client_id, &row.severity),
                 row.detection_timestamp,
                 row.acknowledged_at,
                 row.resolution_timestamp,
@@ -309,10 +309,10 @@ fn severity_figures(
     conn: &mut PgConnection,
     scope: Scope,
     only: &[Severity],
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
 ) -> QueryResult<Vec<Figure>> {
     let active = ListFilter::active();
-    let totals = crate::incidents::queries::totals_by_severity(conn, scope, &active, now)?;
+    let totals = crate::incidents::queries::totals_by_severity(conn, scope, &active, deadlines)?;
     use strum::IntoEnumIterator;
     Ok(Severity::iter()
         .filter(|s| only.is_empty() || only.contains(s))
@@ -419,28 +419,34 @@ pub fn build(
     let (scope, sight) = (actor.scope(), Sight::of(&actor));
     let me = user.user_id;
     let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None, weeks: None };
+    // Every dashboard but the administrator's shows SLA clocks: their targets are read once for all its panels.
+    let targets = match user.role() {
+        Role::SystemAdministrator => Default::default(),
+        _ => crate::service_levels::applicable(conn)?,
+    };
+    let deadlines = Deadlines { now, targets: &targets };
     let active = ListFilter::active;
     let open_work = || ["created", "assigned", "in_progress"].map(|s| ("status", s.to_string())).to_vec();
     match user.role() {
         Role::IncidentManager => {
-            dashboard.figures = severity_figures(conn, scope, &[], now)?;
+            dashboard.figures = severity_figures(conn, scope, &[], deadlines)?;
             dashboard.panels.push(incident_panel(
                 conn,
                 scope,
                 "SLA clocks at risk or breached, most severe first",
                 ListFilter { sla: Some(SlaState::Attention), ..active() },
                 Order::Severity,
-                now,
+                deadlines,
                 "No SLA clock is at risk or breached.",
             )?);
-            dashboard.panels.push(unassigned_panel(conn, scope, now)?);
+            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
             dashboard.panels.push(incident_panel(
                 conn,
                 scope,
                 "Incidents with an active escalation",
                 ListFilter { escalated: true, ..ListFilter::default() },
                 Order::Severity,
-                now,
+                deadlines,
                 "No escalation is active.",
             )?);
             dashboard.panels.push(approvals_panel(conn, sight, false)?);
@@ -453,10 +459,10 @@ pub fn build(
                 "My incidents, oldest first",
                 ListFilter { assignee: Some(Assignee::Person(me)), ..active() },
                 Order::Oldest,
-                now,
+                deadlines,
                 "No active incidents are assigned to you.",
             )?);
-            dashboard.panels.push(unassigned_panel(conn, scope, now)?);
+            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
             let mine = [open_work(), vec![("assigned_to_user", me.to_string())]].concat();
             dashboard.panels.push(records_panel(
                 conn,
@@ -473,7 +479,7 @@ pub fn build(
                 "Waiting for a root cause analysis or a workaround",
                 ListFilter { waiting: true, ..active() },
                 Order::Severity,
-                now,
+                deadlines,
                 "Every active incident has an analysis and a workaround.",
             )?);
         }
@@ -484,7 +490,7 @@ pub fn build(
                 "Active incidents of my clients",
                 active(),
                 Order::Severity,
-                now,
+                deadlines,
                 "Your clients have no active incidents.",
             )?);
             dashboard.panels.push(compliance_panel(conn, history, scope)?);
@@ -500,14 +506,14 @@ pub fn build(
         }
         Role::Executive => {
             dashboard.panels.push(approvals_panel(conn, sight, true)?);
-            dashboard.figures = severity_figures(conn, scope, &[Severity::P1, Severity::P2], now)?;
+            dashboard.figures = severity_figures(conn, scope, &[Severity::P1, Severity::P2], deadlines)?;
             dashboard.panels.push(incident_panel(
                 conn,
                 scope,
                 "Active P1 and P2 incidents",
                 ListFilter { severities: vec![Severity::P1, Severity::P2], ..active() },
                 Order::Severity,
-                now,
+                deadlines,
                 "No P1 or P2 incident is active.",
             )?);
             dashboard.chart = Some(chart(conn, history, scope, now)?);
@@ -545,7 +551,7 @@ pub fn build(
                 "Our incidents, newest first",
                 ListFilter::default(),
                 Order::Newest,
-                now,
+                deadlines,
                 "Your organisation has no incidents.",
             )?);
             let rows = queries::latest_messages(conn, scope, me, 10)?
@@ -573,7 +579,7 @@ pub fn build(
                 "Active incidents on our products",
                 active(),
                 Order::Severity,
-                now,
+                deadlines,
                 "No active incidents involve your products.",
             )?);
             dashboard.panels.push(records_panel(
@@ -591,14 +597,14 @@ pub fn build(
 }
 
 /// The queue of active incidents nobody has taken yet, most severe and most overdue first.
-fn unassigned_panel(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Panel> {
+fn unassigned_panel(conn: &mut PgConnection, scope: Scope, deadlines: Deadlines<'_>) -> QueryResult<Panel> {
     incident_panel(
         conn,
         scope,
         "Unassigned, most severe first",
         ListFilter { assignee: Some(Assignee::Nobody), ..ListFilter::active() },
         Order::Severity,
-        now,
+        deadlines,
         "Every active incident has someone on it.",
     )
 }

@@ -126,7 +126,8 @@ pub async fn export(
     let scope = user.actor().scope();
     let now = state.clock.now();
     crate::web::csv::download(&state.pool, "incidents.csv", move |conn, send| {
-        queries::export_csv(conn, scope, &filter, now, send)
+        let targets = crate::service_levels::applicable(conn)?;
+        queries::export_csv(conn, scope, &filter, queries::Deadlines { now, targets: &targets }, send)
     })
     .await
 }
@@ -287,9 +288,10 @@ async fn list_page(
         let filter = filter.clone();
         state
             .db(move |conn| {
-                let listed = queries::list(conn, scope, &filter, order, page, now)?;
-                let clients: Vec<i32> = listed.rows.iter().map(|r| r.client_id).collect();
-                let targets = crate::service_levels::targets_for(conn, &clients)?;
+                // The targets the list filters and sorts by are the ones its clocks are drawn from.
+                let targets = crate::service_levels::applicable(conn)?;
+                let listed =
+                    queries::list(conn, scope, &filter, order, page, queries::Deadlines { now, targets: &targets })?;
                 // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
                 let clients =
                     if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
@@ -348,7 +350,7 @@ async fn list_page(
         rows: rows
             .into_iter()
             .map(|r| {
-                let target = targets.get(&(r.client_id, r.severity.clone())).copied();
+                let target = targets.get(r.client_id, &r.severity);
                 row(r, target, &user.timezone, now)
             })
             .collect(),

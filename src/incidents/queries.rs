@@ -35,8 +35,15 @@ const WAITING: &str = "(SELECT count(*) FROM (SELECT 1 FROM root_cause_analysis 
                        + (SELECT count(*) FROM (SELECT 1 FROM workarounds w \
                          WHERE w.incident_id = incidents.incident_id LIMIT 1) w) < 2";
 
-/// The incidents of the list within the scope; `now` decides which SLA clocks need attention.
-fn filtered<'a>(scope: Scope, filter: &ListFilter, now: DateTime<Utc>) -> incidents::BoxedQuery<'a, Pg> {
+/// What the list's SLA filter and order need: the time now, and the targets of every applicable SLA.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines<'a> {
+    pub now: DateTime<Utc>,
+    pub targets: &'a crate::service_levels::Targets,
+}
+
+/// The incidents of the list within the scope.
+fn filtered<'a>(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> incidents::BoxedQuery<'a, Pg> {
     use crate::db::prepared::prepared;
     use diesel::sql_types::Bool;
     let mut query = visible(scope);
@@ -68,7 +75,8 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter, now: DateTime<Utc>) -> incide
     }
     if let Some(sla) = filter.sla {
         let breached_only = sla == SlaState::Breached;
-        query = query.filter(crate::service_levels::needs_attention(now, breached_only).expression::<Bool>());
+        let attention = crate::service_levels::needs_attention(deadlines.now, breached_only, deadlines.targets);
+        query = query.filter(attention.expression::<Bool>());
     }
     if let Some(text) = &filter.text {
         use diesel::dsl::sql;
@@ -126,7 +134,7 @@ pub fn totals_by_severity(
     conn: &mut PgConnection,
     scope: Scope,
     filter: &ListFilter,
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
 ) -> QueryResult<Vec<(Severity, i64)>> {
     #[derive(QueryableByName)]
     struct Total {
@@ -159,7 +167,7 @@ pub fn totals_by_severity(
         }
         None => {
             let totals: Vec<Total> = crate::db::prepared::prepared("SELECT f.severity, count(*) AS n FROM (")
-                .fragment(filtered(scope, filter, now).select(incidents::severity))
+                .fragment(filtered(scope, filter, deadlines).select(incidents::severity))
                 .sql(") f GROUP BY f.severity")
                 .load(conn)?;
             totals.into_iter().map(|t| (t.severity, t.n)).collect()
@@ -168,8 +176,8 @@ pub fn totals_by_severity(
     Ok(rows.into_iter().filter_map(|(severity, n)| Some((Severity::parse(&severity)?, n))).collect())
 }
 
-fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, now: DateTime<Utc>) -> QueryResult<i64> {
-    Ok(totals_by_severity(conn, scope, filter, now)?.iter().map(|(_, n)| n).sum())
+fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> QueryResult<i64> {
+    Ok(totals_by_severity(conn, scope, filter, deadlines)?.iter().map(|(_, n)| n).sum())
 }
 
 /// Rows after `(created, id)` in the newest-first order. The first condition bounds the date index's walk; the
@@ -194,7 +202,7 @@ pub fn export_csv(
     conn: &mut PgConnection,
     scope: Scope,
     filter: &ListFilter,
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
     send: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> QueryResult<()> {
     const BATCH: i64 = 2_000;
@@ -220,7 +228,7 @@ pub fn export_csv(
     }
     let mut after: Option<(DateTime<Utc>, i32)> = None;
     loop {
-        let mut query = filtered(scope, filter, now)
+        let mut query = filtered(scope, filter, deadlines)
             .inner_join(clients::table)
             .inner_join(infrastructure_components::table)
             .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)));
@@ -312,9 +320,9 @@ pub fn list(
     filter: &ListFilter,
     order: Order,
     page: Position,
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
 ) -> QueryResult<ListPage> {
-    rows_of(conn, scope, filter, order, page, PAGE_SIZE, now)
+    rows_of(conn, scope, filter, order, page, PAGE_SIZE, deadlines)
 }
 
 /// The first `size` rows of the filtered list and how many it holds, for a dashboard's panel.
@@ -324,9 +332,9 @@ pub fn top(
     filter: &ListFilter,
     order: Order,
     size: i64,
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
 ) -> QueryResult<ListPage> {
-    rows_of(conn, scope, filter, order, Position { number: 1, after: None }, size, now)
+    rows_of(conn, scope, filter, order, Position { number: 1, after: None }, size, deadlines)
 }
 
 fn rows_of(
@@ -336,16 +344,16 @@ fn rows_of(
     order: Order,
     page: Position,
     size: i64,
-    now: DateTime<Utc>,
+    deadlines: Deadlines<'_>,
 ) -> QueryResult<ListPage> {
     use diesel::sql_types::{Nullable, Timestamptz};
-    let counted = if filter.text.is_none() { Some(total(conn, scope, filter, now)?) } else { None };
+    let counted = if filter.text.is_none() { Some(total(conn, scope, filter, deadlines)?) } else { None };
     let skip = (page.number.max(1) - 1) * size;
-    let mut query = filtered(scope, filter, now)
+    let mut query = filtered(scope, filter, deadlines)
         .inner_join(clients::table)
         .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
         .limit(size + 1);
-    let due = || crate::service_levels::due().expression::<Nullable<Timestamptz>>();
+    let due = || crate::service_levels::due(deadlines.targets).expression::<Nullable<Timestamptz>>();
     query = match (order, page.after) {
         (Order::Newest, Some(after)) => query
             .filter(before_in_newest_order(after))

@@ -88,7 +88,9 @@ async fn a_scoped_dashboard_never_counts_another_clients_incidents() {
     }
     incident(&mut conn, "Acme issue", w.client_a, w.component, "investigating");
     let count = |conn: &mut PgConnection, scope| {
-        let totals = totals_by_severity(conn, scope, &ListFilter::active(), chrono::Utc::now()).unwrap();
+        let targets = incident_desk::service_levels::Targets::default();
+        let deadlines = incident_desk::incidents::queries::Deadlines { now: chrono::Utc::now(), targets: &targets };
+        let totals = totals_by_severity(conn, scope, &ListFilter::active(), deadlines).unwrap();
         totals.iter().map(|(_, n)| n).sum::<i64>()
     };
     assert_eq!(count(&mut conn, Scope::All), 4);

@@ -794,7 +794,8 @@ fn pages_after_a_row_pass_over_rows_of_the_same_moment_exactly_once() {
     .execute(&mut conn)
     .unwrap();
     let filter = ListFilter::default();
-    let now = chrono::Utc::now();
+    let targets = incident_desk::service_levels::Targets::default();
+    let now = incident_desk::incidents::queries::Deadlines { now: chrono::Utc::now(), targets: &targets };
     let first = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 1, after: None }, now).unwrap();
     let last = first.rows.last().unwrap();
     let after = Some((last.created_at, last.incident_id));

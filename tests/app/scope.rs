@@ -72,7 +72,8 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
         .unwrap();
     // The dashboards' panels are the start of the incident list, with its filters and orders: here every status,
     // newest first and by SLA deadline.
-    let now = chrono::Utc::now();
+    let targets = incident_desk::service_levels::applicable(conn).unwrap();
+    let now = incident_desk::incidents::queries::Deadlines { now: chrono::Utc::now(), targets: &targets };
     let panel = |conn: &mut PgConnection, order: Order| -> Ids {
         incident_desk::incidents::queries::top(conn, scope, &ListFilter::default(), order, 1000, now)
             .unwrap()

@@ -160,11 +160,12 @@ fn the_lists_sla_filter_agrees_with_the_clocks_the_pages_draw() {
         .unwrap();
     }
     fixtures::incident(&mut conn, "No SLA", w.client_b, w.other_component, "open");
-    let all = top(&mut conn, Scope::All, &ListFilter::default(), Order::SlaDue, 100, now).unwrap().rows;
-    let targets = incident_desk::service_levels::targets_for(&mut conn, &[w.client_a, w.client_b]).unwrap();
+    let targets = incident_desk::service_levels::applicable(&mut conn).unwrap();
+    let at = incident_desk::incidents::queries::Deadlines { now, targets: &targets };
+    let all = top(&mut conn, Scope::All, &ListFilter::default(), Order::SlaDue, 100, at).unwrap().rows;
     let drawn = |row: &incident_desk::incidents::queries::ListRow| {
         clocks(
-            targets.get(&(row.client_id, row.severity.clone())).copied(),
+            targets.get(row.client_id, &row.severity),
             row.detection_timestamp,
             row.acknowledged_at,
             row.resolution_timestamp,
@@ -176,7 +177,7 @@ fn the_lists_sla_filter_agrees_with_the_clocks_the_pages_draw() {
         (SlaState::Breached, |c| matches!(c, incident_desk::incidents::sla_clock::Clock::Breached(_))),
     ] {
         let filter = ListFilter { sla: Some(state), ..ListFilter::default() };
-        let listed: Vec<i32> = top(&mut conn, Scope::All, &filter, Order::Newest, 100, now)
+        let listed: Vec<i32> = top(&mut conn, Scope::All, &filter, Order::Newest, 100, at)
             .unwrap()
             .rows
             .iter()
@@ -474,4 +475,31 @@ async fn pages_name_people_records_and_values_in_words_not_ids_or_codes() {
     problems.sort();
     problems.dedup();
     assert!(problems.is_empty(), "{} pages show ids or codes:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[tokio::test]
+async fn a_client_contacts_report_form_offers_their_subscribed_components_in_plain_words() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (status, form) = contact.text("/incidents/new").await;
+    assert_eq!(status, 200);
+    let components: Vec<&str> = form
+        .split("<select id=\"component_id\"")
+        .nth(1)
+        .and_then(|select| select.split("</select>").next())
+        .unwrap()
+        .split("\">")
+        .skip(2)
+        .map(|option| option.split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        components,
+        ["Choose…", "QueueManager Pro — Service, production (Queue-main-1)"],
+        "only the components of the client's subscriptions, product first"
+    );
+    for internal in ["policy", "P1:", "Provider staff only", "Assign to"] {
+        assert!(!form.contains(internal), "a contact's form does not say «{internal}»");
+    }
 }
