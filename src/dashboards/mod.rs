@@ -443,8 +443,8 @@ pub fn build(
             dashboard.panels.push(incident_panel(
                 conn,
                 scope,
-                "Incidents with an active escalation",
-                ListFilter { escalated: true, ..ListFilter::default() },
+                "Active incidents with an active escalation",
+                ListFilter { escalated: true, ..active() },
                 Order::Severity,
                 deadlines,
                 "No escalation is active.",

@@ -349,45 +349,50 @@ fn rows_of(
     use diesel::sql_types::{Nullable, Timestamptz};
     let counted = if filter.text.is_none() { Some(total(conn, scope, filter, deadlines)?) } else { None };
     let skip = (page.number.max(1) - 1) * size;
-    let mut query = filtered(scope, filter, deadlines)
-        .inner_join(clients::table)
-        .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
-        .limit(size + 1);
+    let mut query = filtered(scope, filter, deadlines);
     let due = || crate::service_levels::due(deadlines.targets).expression::<Nullable<Timestamptz>>();
     query = match (order, page.after) {
         (Order::Newest, Some(after)) => query
             .filter(before_in_newest_order(after))
             .order((incidents::created_at.desc(), incidents::incident_id.desc())),
-        (Order::Newest, None) => {
-            query.order((incidents::created_at.desc(), incidents::incident_id.desc())).offset(skip)
+        (Order::Newest, None) => query.order((incidents::created_at.desc(), incidents::incident_id.desc())),
+        (Order::Oldest, _) => query.order((incidents::created_at.asc(), incidents::incident_id.asc())),
+        (Order::Severity, _) => {
+            query.order((incidents::severity.asc(), due().asc().nulls_last(), incidents::incident_id.desc()))
         }
-        (Order::Oldest, _) => query.order((incidents::created_at.asc(), incidents::incident_id.asc())).offset(skip),
-        (Order::Severity, _) => query
-            .order((incidents::severity.asc(), due().asc().nulls_last(), incidents::incident_id.desc()))
-            .offset(skip),
-        (Order::SeverityLowFirst, _) => query
-            .order((incidents::severity.desc(), incidents::created_at.desc(), incidents::incident_id.desc()))
-            .offset(skip),
-        (Order::Status, _) => query
-            .order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
-            .offset(skip),
-        (Order::SlaDue, _) => query.order((due().asc().nulls_last(), incidents::incident_id.desc())).offset(skip),
+        (Order::SeverityLowFirst, _) => {
+            query.order((incidents::severity.desc(), incidents::created_at.desc(), incidents::incident_id.desc()))
+        }
+        (Order::Status, _) => {
+            query.order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
+        }
+        (Order::SlaDue, _) => query.order((due().asc().nulls_last(), incidents::incident_id.desc())),
     };
-    let mut rows: Vec<ListRow> = query
-        .select((
-            incidents::incident_id,
-            incidents::title,
-            incidents::severity,
-            incidents::status,
-            incidents::created_at,
-            clients::client_name,
-            users::name.nullable(),
-            incidents::client_id,
-            incidents::detection_timestamp,
-            incidents::acknowledged_at,
-            incidents::resolution_timestamp,
-        ))
-        .load(conn)?;
+    // A keyset page starts after its cursor; the others skip the pages before them.
+    let offset = if matches!((order, page.after), (Order::Newest, Some(_))) { 0 } else { skip };
+    let query = query.select((
+        incidents::incident_id,
+        incidents::title,
+        incidents::severity,
+        incidents::status,
+        incidents::created_at,
+        // Names by subqueries rather than joins: PostgreSQL reads them for the page's rows alone, after sorting,
+        // where a join would read them for every incident sorted (every active one, on a dashboard).
+        clients::table
+            .filter(clients::client_id.eq(incidents::client_id))
+            .select(clients::client_name)
+            .single_value()
+            .assume_not_null(),
+        users::table
+            .filter(users::user_id.nullable().eq(incidents::assigned_to_user_id))
+            .select(users::name)
+            .single_value(),
+        incidents::client_id,
+        incidents::detection_timestamp,
+        incidents::acknowledged_at,
+        incidents::resolution_timestamp,
+    ));
+    let mut rows: Vec<ListRow> = crate::db::prepared::limited(query, size + 1, offset).load(conn)?;
     let more = rows.len() as i64 > size;
     rows.truncate(size as usize);
     // On the last page the pages before it and this one's rows are all there is.

@@ -17,7 +17,7 @@ async fn every_role_has_a_dashboard_and_contacts_see_only_their_scope() {
             &[
                 "SLA clocks at risk or breached",
                 "Unassigned, most severe first",
-                "Incidents with an active escalation",
+                "Active incidents with an active escalation",
                 "Approvals waiting",
                 "Active P2 High",
                 "Incidents per week, by severity",
