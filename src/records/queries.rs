@@ -225,11 +225,17 @@ fn list_conditions(
     }
     for field in fields {
         let sql_type = resource.field(field).map_or("text", |f| f.kind.sql_type());
-        let any = filters
+        // One value is `= v`; several are `= ANY(ARRAY[v1, v2])`, which an index on the column takes as one
+        // condition where an OR of equalities would read every row of the field's other conditions.
+        let values: Vec<PreparedSql<'static>> = filters
             .iter()
             .filter(|(name, _)| *name == field)
-            .map(|(_, value)| prepared(format!("{table}.{field} = ")).append(param(Some(value.clone()), sql_type)));
-        conditions.push(prepared("(").append(PreparedSql::join(any, " OR ")).sql(")"));
+            .map(|(_, value)| param(Some(value.clone()), sql_type))
+            .collect();
+        conditions.push(match values.len() {
+            1 => prepared(format!("{table}.{field} = ")).append(PreparedSql::join(values, "")),
+            _ => prepared(format!("{table}.{field} = ANY(ARRAY[")).append(PreparedSql::join(values, ", ")).sql("])"),
+        });
     }
     if let (Some(document), Some(words)) = (resource.search, &options.search) {
         conditions.push(
