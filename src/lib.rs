@@ -22,4 +22,5 @@ pub mod records;
 pub mod schema;
 pub mod service_levels;
 pub mod users;
+pub mod views;
 pub mod web;

@@ -331,6 +331,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    saved_views (view_id) {
+        view_id -> Int4,
+        user_id -> Int4,
+        name -> Text,
+        query -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (session_key) {
         session_key -> Text,
         user_id -> Nullable<Int4>,
@@ -471,6 +481,7 @@ diesel::joinable!(root_cause_analysis -> users (conducted_by_user));
 diesel::joinable!(service_level_agreements -> subscriptions (subscription_id));
 diesel::joinable!(service_level_agreements -> users (approval_decided_by));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(saved_views -> users (user_id));
 diesel::joinable!(subscriptions -> clients (client_id));
 diesel::joinable!(subscriptions -> products (product_id));
 diesel::joinable!(subscriptions -> users (approval_decided_by));
@@ -502,6 +513,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     rollback_requests,
     root_cause_analysis,
+    saved_views,
     service_level_agreements,
     sessions,
     sign_in_throttle,

@@ -174,13 +174,13 @@ impl Target {
     }
 }
 
-/// Major requests as an SQL condition over their table: the same reading as `Target::change` and
-/// `Target::subscription`, for queries that count what waits for an executive.
-pub fn major_requests(area: Area) -> &'static str {
+/// What makes a request major, as (field, value) pairs of its record, any one of which does: the same reading as
+/// `Target::change` and `Target::subscription`, for the lists and counts of what waits for an executive.
+pub fn major_marks(area: Area) -> &'static [(&'static str, &'static str)] {
     match area {
-        Area::Changes => "(risk_level = 'high' OR change_type = 'emergency')",
-        Area::Subscriptions => "(sla_tier = 'premium' OR subscription_type = 'custom')",
-        _ => "false",
+        Area::Changes => &[("risk_level", "high"), ("change_type", "emergency")],
+        Area::Subscriptions => &[("sla_tier", "premium"), ("subscription_type", "custom")],
+        _ => &[],
     }
 }
 
@@ -684,6 +684,30 @@ mod tests {
         };
         assert!(may(&manager, Action::Update(Area::Users), &renamed).is_ok(), "one's own other fields are fine");
         assert_eq!(may(&admin, Action::SetPassword, &renamed).unwrap_err().name, "passwords.own");
+    }
+
+    #[test]
+    fn the_marks_of_a_major_request_are_what_makes_its_target_major() {
+        use strum::IntoEnumIterator;
+        let marked =
+            |area, pairs: &[(&str, &str)]| major_marks(area).iter().any(|mark| pairs.iter().any(|pair| pair == mark));
+        for risk in RiskLevel::iter() {
+            for kind in ChangeType::iter() {
+                let major = marked(Area::Changes, &[("risk_level", risk.as_str()), ("change_type", kind.as_str())]);
+                assert_eq!(Target::change(Some(risk), Some(kind)), Target::Request { major }, "{risk:?} {kind:?}");
+            }
+        }
+        for tier in SlaTier::iter() {
+            for kind in SubscriptionType::iter() {
+                let pairs = [("sla_tier", tier.as_str()), ("subscription_type", kind.as_str())];
+                let major = marked(Area::Subscriptions, &pairs);
+                assert_eq!(
+                    Target::subscription(Some(tier), Some(kind)),
+                    Target::Request { major },
+                    "{tier:?} {kind:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -133,10 +133,13 @@ fn entry_view(entry: &AuditEntry, name: Option<&str>, lookups: &Lookups, zone: &
         (None, _, Some(incident)) => Some(format!("/incidents/{incident}")),
         _ => None,
     };
-    let record = match incident {
+    // People by their names; other records by their number, as an auditor quotes them.
+    let person = id.filter(|_| entry.entity_type == "user").and_then(|id| lookups.names.get(&id));
+    let record = match (incident, person) {
         _ if entry.entity_id.is_empty() => noun,
-        Some(incident) => format!("{noun} {} of incident {incident}", entry.entity_id),
-        None => format!("{noun} {}", entry.entity_id),
+        (_, Some(name)) => format!("{noun}: {name}"),
+        (Some(incident), None) => format!("{noun} number {} of incident {incident}", entry.entity_id),
+        (None, None) => format!("{noun} number {}", entry.entity_id),
     };
     let changes = entry
         .changes
@@ -200,6 +203,9 @@ pub fn in_words(
     let mut parts = Vec::new();
     for (entry, _) in entries {
         let kind = described(&entry.entity_type);
+        if entry.entity_type == "user" {
+            people.extend(entry.entity_id.parse::<i32>().ok());
+        }
         if let Ok(id) = entry.entity_id.parse::<i32>()
             && trail::PARTS_OF_INCIDENTS.iter().any(|(k, ..)| *k == entry.entity_type)
         {

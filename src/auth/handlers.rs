@@ -65,6 +65,9 @@ pub async fn login(
         match sign_in(&state, &form.email, &form.password, state.client_address(&request)).await? {
             Ok((user, organisation)) => {
                 session::sign_in(&session, user.user_id, organisation.as_deref())?;
+                let user_id = user.user_id;
+                let views = state.db(move |conn| Ok(crate::views::of_user(conn, user_id)?)).await?;
+                session::set_saved_views(&session, &views);
                 session::flash(&session, format!("Signed in as {}.", user.name));
                 return Ok(see_other("/"));
             }

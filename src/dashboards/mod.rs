@@ -2,16 +2,18 @@
 pub mod handlers;
 pub mod queries;
 
-use crate::access::Scope;
+use crate::access::{Scope, Sight};
 use crate::db::prepared::{PreparedSql, prepared};
-use crate::domain::enums::{Role, Severity};
-use crate::incidents::sla_clock::SlaClocks;
+use crate::domain::enums::{IncidentStatus, Role, Severity};
+use crate::incidents::list::{self, Assignee, ListFilter, Order, SlaState};
+use crate::incidents::queries::Deadlines;
 use crate::incidents::sla_clock::{ClockView, clocks};
+use crate::records::queries::Filter;
+use crate::records::spec::Resource;
+use crate::records::view::choice_label;
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
-use queries::{ClockInputs, IncidentLine};
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -61,16 +63,29 @@ pub struct Cell {
     pub href: Option<String>,
     /// Adds colour to words that already carry the meaning.
     pub class: &'static str,
+    /// For a number that links to a list: how many rows that list shows.
+    pub count: Option<i64>,
 }
 
 impl Cell {
     fn text(text: impl Into<String>) -> Self {
-        Cell { text: text.into(), href: None, class: "" }
+        Cell { text: text.into(), href: None, class: "", count: None }
     }
 
     fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
-        Cell { text: text.into(), href: Some(href.into()), class: "" }
+        Cell { text: text.into(), href: Some(href.into()), class: "", count: None }
     }
+
+    /// A number that opens the list it counts.
+    fn count(n: i64, href: String) -> Self {
+        Cell { text: n.to_string(), href: Some(href), class: "", count: Some(n) }
+    }
+}
+
+/// The whole list a panel shows the start of: its address and how many rows it holds.
+pub struct FullList {
+    pub href: String,
+    pub total: i64,
 }
 
 pub struct Panel {
@@ -79,12 +94,23 @@ pub struct Panel {
     pub rows: Vec<Vec<Cell>>,
     /// Why the panel is empty, in words.
     pub empty: String,
+    /// The list this panel starts, when it is one; a panel cut short says so and links to all of it.
+    pub list: Option<FullList>,
+}
+
+impl Panel {
+    /// Whether the panel shows fewer rows than its list holds.
+    pub fn cut(&self) -> bool {
+        self.list.as_ref().is_some_and(|list| (self.rows.len() as i64) < list.total)
+    }
 }
 
 pub struct Figure {
     pub label: String,
     pub value: String,
     pub href: Option<String>,
+    /// How many rows the list it opens shows (the figure itself, when it counts them).
+    pub count: Option<i64>,
 }
 
 /// Mean times per month, as numbers and as bars of a server-drawn chart.
@@ -154,46 +180,87 @@ fn week_chart(
     Ok(WeekChart { weeks, max })
 }
 
-use queries::OPEN;
+/// How many rows a dashboard panel shows of its list.
+const PANEL_ROWS: i64 = 20;
 
+/// A panel of incidents with their SLA clocks: the start of the incident list with this filter and order, which it
+/// links to and counts. Its rows and its count come from the list's own query, so they cannot disagree.
 fn incident_panel(
     conn: &mut PgConnection,
+    scope: Scope,
     title: &str,
-    lines: Vec<IncidentLine>,
-    now: DateTime<Utc>,
+    filter: ListFilter,
+    order: Order,
+    deadlines: Deadlines<'_>,
     empty: &str,
 ) -> QueryResult<Panel> {
-    let clients: Vec<i32> = lines.iter().map(|l| l.clock.client_id).collect();
-    let targets = crate::service_levels::targets_for(conn, &clients)?;
-    Ok(clock_panel(title, lines, &targets, now, empty))
-}
-
-/// A panel of incidents with their SLA clocks, from targets already read.
-fn clock_panel(title: &str, lines: Vec<IncidentLine>, targets: &Targets, now: DateTime<Utc>, empty: &str) -> Panel {
-    let rows = lines
+    let page = crate::incidents::queries::top(conn, scope, &filter, order, PANEL_ROWS, deadlines)?;
+    let (now, targets) = (deadlines.now, deadlines.targets);
+    let rows = page
+        .rows
         .into_iter()
-        .map(|line| {
-            let clock = clocks_of(&line.clock, targets, now).map_or_else(
-                || ClockView { text: "No applicable SLA".into(), class: "none" },
-                |c| ClockView { text: c.headline().describe(), class: c.headline().class() },
-            );
-            let ClockInputs { incident_id, severity, .. } = &line.clock;
-            let severity = Severity::parse(severity).map_or(severity.clone(), |s| s.label().to_string());
+        .map(|row| {
+            let clock = clocks(
+                targets.get(row.client_id, &row.severity),
+                row.detection_timestamp,
+                row.acknowledged_at,
+                row.resolution_timestamp,
+                now,
+            )
+            .map_or_else(ClockView::none, |c| ClockView::of(c.headline()));
+            let label = |value: &str, parse: fn(&str) -> Option<&'static str>| parse(value).unwrap_or("").to_string();
             vec![
-                Cell::link(format!("{incident_id}: {}", line.title), format!("/incidents/{incident_id}")),
-                Cell::text(severity),
-                Cell::text(line.status.replace('_', " ")),
-                Cell::text(line.client_name),
-                Cell { text: clock.text, href: None, class: clock.class },
+                Cell::link(format!("{}: {}", row.incident_id, row.title), format!("/incidents/{}", row.incident_id)),
+                Cell::text(label(&row.severity, |v| Severity::parse(v).map(Severity::label))),
+                Cell::text(label(&row.status, |v| IncidentStatus::parse(v).map(IncidentStatus::label))),
+                Cell::text(row.client_name),
+                Cell { text: clock.text, href: None, class: clock.class, count: None },
             ]
         })
         .collect();
-    Panel {
+    Ok(Panel {
         title: title.into(),
         headers: vec!["Incident", "Severity", "Status", "Client", "SLA"],
         rows,
         empty: empty.into(),
-    }
+        list: Some(FullList { href: list::href(&filter, order), total: page.total.unwrap_or_default() }),
+    })
+}
+
+/// A panel of described records (work orders, components): the start of their list with these filters, which it
+/// links to and counts.
+fn records_panel(
+    conn: &mut PgConnection,
+    (sight, zone): (Sight, &str),
+    title: &str,
+    resource: &'static Resource,
+    filters: Vec<Filter>,
+    detail: &'static str,
+    empty: &str,
+) -> QueryResult<Panel> {
+    let (records, total) = crate::records::queries::list(conn, resource, sight, &filters, None, 1)?;
+    let detail_field = resource.field(detail).expect("a described field");
+    let rows = records
+        .iter()
+        .take(PANEL_ROWS as usize)
+        .map(|record| {
+            let row = crate::records::view::row_view(resource, record, zone);
+            let shown = crate::records::view::field_view(detail_field, record, zone);
+            vec![Cell::link(row.title, row.href), Cell::text(shown.value)]
+        })
+        .collect();
+    Ok(Panel {
+        title: title.into(),
+        headers: vec![resource.noun, detail_field.label],
+        rows,
+        empty: empty.into(),
+        list: Some(FullList { href: records_href(resource, &filters), total }),
+    })
+}
+
+/// The address of a described list with these filters.
+fn records_href(resource: &Resource, filters: &[Filter]) -> String {
+    format!("{}?{}", resource.path, serde_urlencoded::to_string(filters).unwrap_or_default())
 }
 
 fn lines_panel(
@@ -213,68 +280,88 @@ fn lines_panel(
             ]
         })
         .collect();
-    Ok(Panel { title: title.into(), headers, rows, empty: empty.into() })
+    Ok(Panel { title: title.into(), headers, rows, empty: empty.into(), list: None })
 }
 
-fn counts_panel(conn: &mut PgConnection, title: &str, sql: PreparedSql<'static>, empty: &str) -> QueryResult<Panel> {
-    let rows = queries::counts(conn, sql)?
+/// Rows that each count a described list and open it: (words, record type, filters).
+fn counted_rows(
+    conn: &mut PgConnection,
+    sight: Sight,
+    lists: Vec<(String, &'static Resource, Vec<Filter>)>,
+) -> QueryResult<Vec<Vec<Cell>>> {
+    let totals = crate::records::queries::totals(
+        conn,
+        sight,
+        &lists.iter().map(|(_, resource, filters)| (*resource, filters.clone())).collect::<Vec<_>>(),
+    )?;
+    Ok(lists
         .into_iter()
-        .map(|c| vec![Cell::text(c.label), Cell::text(c.n.to_string())])
-        .collect();
-    Ok(Panel { title: title.into(), headers: vec!["", "Number"], rows, empty: empty.into() })
-}
-
-fn severity_figures(conn: &mut PgConnection, scope: Scope, only: &[&str]) -> QueryResult<Vec<Figure>> {
-    let counts = queries::open_by_severity(conn, scope)?;
-    Ok(["P1", "P2", "P3", "P4"]
-        .into_iter()
-        .filter(|s| only.is_empty() || only.contains(s))
-        .map(|severity| Figure {
-            label: format!("Open {}", Severity::parse(severity).map_or(severity, |s| s.label())),
-            value: counts.iter().find(|c| c.label == severity).map_or(0, |c| c.n).to_string(),
-            href: Some(format!("/incidents?severity={severity}")),
+        .zip(totals)
+        .map(|((words, resource, filters), n)| {
+            let href = records_href(resource, &filters);
+            vec![Cell::link(words, href.clone()), Cell::count(n, href)]
         })
         .collect())
 }
 
-/// What waits for a decision: the major requests for an executive, the others for anyone who approves.
-fn approvals_panel(conn: &mut PgConnection, executive_only: bool) -> QueryResult<Panel> {
-    use crate::access::{Area, rules::major_requests};
-    let which = |area| {
-        let major = major_requests(area);
-        if executive_only { major.to_string() } else { format!("NOT {major}") }
-    };
-    let (subscriptions, changes) = (which(Area::Subscriptions), which(Area::Changes));
-    let mut sql = format!(
-        "SELECT 'Subscriptions waiting for approval' AS label, count(*) AS n FROM subscriptions WHERE approval_status = 'pending' AND {subscriptions} \
-         UNION ALL SELECT 'Change requests waiting for approval', count(*) FROM change_requests WHERE status = 'requested' AND {changes}"
-    );
-    if !executive_only {
-        sql.push_str(
-            " UNION ALL SELECT 'SLAs waiting for approval', count(*) FROM service_level_agreements WHERE approval_status = 'pending' \
-             UNION ALL SELECT 'Rollback requests waiting for approval', count(*) FROM rollback_requests WHERE status = 'requested'",
-        );
-    }
-    let links = [
-        ("Subscriptions", "/subscriptions?approval_status=pending"),
-        ("Change", "/changes?status=requested"),
-        ("SLAs", "/slas?approval_status=pending"),
-        ("Rollback", "/rollbacks?status=requested"),
-    ];
-    let rows = queries::counts(conn, prepared(sql))?
-        .into_iter()
-        .map(|c| {
-            let href =
-                links.iter().find(|(prefix, _)| c.label.starts_with(prefix)).map_or("/procedures", |(_, href)| href);
-            vec![Cell::link(c.label, href), Cell::text(c.n.to_string())]
+/// The active incidents of each severity in `only` (every severity when empty), as figures that open the list.
+fn severity_figures(
+    conn: &mut PgConnection,
+    scope: Scope,
+    only: &[Severity],
+    deadlines: Deadlines<'_>,
+) -> QueryResult<Vec<Figure>> {
+    let active = ListFilter::active();
+    let totals = crate::incidents::queries::totals_by_severity(conn, scope, &active, deadlines)?;
+    use strum::IntoEnumIterator;
+    Ok(Severity::iter()
+        .filter(|s| only.is_empty() || only.contains(s))
+        .map(|severity| {
+            let n = totals.iter().find(|(s, _)| *s == severity).map_or(0, |(_, n)| *n);
+            let filter = ListFilter { severities: vec![severity], ..ListFilter::active() };
+            Figure {
+                label: format!("Active {}", severity.label()),
+                value: n.to_string(),
+                href: Some(list::href(&filter, Order::SlaDue)),
+                count: Some(n),
+            }
         })
-        .collect();
+        .collect())
+}
+
+/// What waits for a decision, each a number that opens its list: for an executive, the major requests by what
+/// makes them major (access's marks); for the others, everything waiting.
+fn approvals_panel(conn: &mut PgConnection, sight: Sight, executive_only: bool) -> QueryResult<Panel> {
+    use crate::records::procedures::{CHANGES, ROLLBACKS};
+    use crate::records::resources::{SLAS, SUBSCRIPTIONS};
+    let waiting = |field: &'static str, value: &str| (field, value.to_string());
+    let lists: Vec<(String, &'static Resource, Vec<Filter>)> = if executive_only {
+        [(&SUBSCRIPTIONS, waiting("approval_status", "pending")), (&CHANGES, waiting("status", "requested"))]
+            .into_iter()
+            .flat_map(|(resource, waits)| {
+                crate::access::rules::major_marks(resource.area).iter().map(move |(field, value)| {
+                    let field_label = resource.field(field).map_or(*field, |f| f.label);
+                    let value_label = resource.field(field).map_or(value.to_string(), |f| choice_label(f, value));
+                    let words = format!("{} waiting — {field_label}: {value_label}", resource.plural);
+                    (words, resource, vec![waits.clone(), (*field, value.to_string())])
+                })
+            })
+            .collect()
+    } else {
+        vec![
+            ("Subscriptions waiting for approval".into(), &SUBSCRIPTIONS, vec![waiting("approval_status", "pending")]),
+            ("Change requests waiting for approval".into(), &CHANGES, vec![waiting("status", "requested")]),
+            ("SLAs waiting for approval".into(), &SLAS, vec![waiting("approval_status", "pending")]),
+            ("Rollback requests waiting for approval".into(), &ROLLBACKS, vec![waiting("status", "requested")]),
+        ]
+    };
     let title = if executive_only { "Approvals waiting for an executive" } else { "Approvals waiting" };
     Ok(Panel {
         title: title.into(),
         headers: vec!["Waiting", "Number"],
-        rows,
+        rows: counted_rows(conn, sight, lists)?,
         empty: "Nothing waits for approval.".into(),
+        list: None,
     })
 }
 
@@ -315,6 +402,7 @@ fn compliance_panel(conn: &mut PgConnection, history: &HistoryFigures, scope: Sc
         headers: vec!["Client", "Met"],
         rows,
         empty: "No metrics have been recorded against a target yet.".into(),
+        list: None,
     })
 }
 
@@ -325,87 +413,85 @@ pub fn build(
     user: &User,
     now: DateTime<Utc>,
 ) -> QueryResult<Dashboard> {
-    let scope = user.actor().scope();
+    use crate::records::procedures::WORK_ORDERS;
+    use crate::records::resources::{COMPONENTS, USERS};
+    let actor = user.actor();
+    let (scope, sight) = (actor.scope(), Sight::of(&actor));
     let me = user.user_id;
     let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None, weeks: None };
-    let open_incidents = |conn: &mut PgConnection, order: &str, limit: i64| {
-        queries::incidents(conn, scope, prepared(OPEN), order, limit)
+    // Every dashboard but the administrator's shows SLA clocks: their targets are read once for all its panels.
+    let targets = match user.role() {
+        Role::SystemAdministrator => Default::default(),
+        _ => crate::service_levels::applicable(conn)?,
     };
+    let deadlines = Deadlines { now, targets: &targets };
+    let active = ListFilter::active;
+    let open_work = || ["created", "assigned", "in_progress"].map(|s| ("status", s.to_string())).to_vec();
     match user.role() {
         Role::IncidentManager => {
-            dashboard.figures = severity_figures(conn, scope, &[])?;
-            let (attention, targets) = attention(conn, scope, now)?;
-            dashboard.panels.push(clock_panel(
-                "SLA clocks at risk or breached",
-                attention,
-                &targets,
-                now,
+            dashboard.figures = severity_figures(conn, scope, &[], deadlines)?;
+            dashboard.panels.push(incident_panel(
+                conn,
+                scope,
+                "SLA clocks at risk or breached, most severe first",
+                ListFilter { sla: Some(SlaState::Attention), ..active() },
+                Order::Severity,
+                deadlines,
                 "No SLA clock is at risk or breached.",
-            ));
-            dashboard.panels.push(escalations_panel(conn, scope)?);
-            dashboard.panels.push(approvals_panel(conn, false)?);
+            )?);
+            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
+            dashboard.panels.push(incident_panel(
+                conn,
+                scope,
+                "Active incidents with an active escalation",
+                ListFilter { escalated: true, ..active() },
+                Order::Severity,
+                deadlines,
+                "No escalation is active.",
+            )?);
+            dashboard.panels.push(approvals_panel(conn, sight, false)?);
             dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
         }
         Role::TechnicalSupport => {
-            let mine = queries::incidents(
-                conn,
-                scope,
-                prepared(format!("{OPEN} AND incidents.assigned_to_user_id = ")).bind::<Integer, _>(me),
-                "incidents.created_at",
-                50,
-            )?;
             dashboard.panels.push(incident_panel(
                 conn,
+                scope,
                 "My incidents, oldest first",
-                mine,
-                now,
-                "No open incidents are assigned to you.",
+                ListFilter { assignee: Some(Assignee::Person(me)), ..active() },
+                Order::Oldest,
+                deadlines,
+                "No active incidents are assigned to you.",
             )?);
-            dashboard.panels.push(lines_panel(
+            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
+            let mine = [open_work(), vec![("assigned_to_user", me.to_string())]].concat();
+            dashboard.panels.push(records_panel(
                 conn,
-                "My work orders, oldest first",
-                vec!["Work order", "Status"],
-                "/work-orders",
-                prepared(
-                    "SELECT workorder_id AS id, title, replace(status, '_', ' ') AS detail FROM work_orders \
-                     WHERE status IN ('created', 'assigned', 'in_progress') AND assigned_to_user = ",
-                )
-                .bind::<Integer, _>(me)
-                .sql(" ORDER BY created_at LIMIT 50"),
+                (sight, &user.timezone),
+                "My open work orders",
+                &WORK_ORDERS,
+                mine,
+                "status",
                 "No open work orders are assigned to you.",
             )?);
-            let waiting = queries::incidents(
-                conn,
-                scope,
-                prepared(format!(
-                    // Probes per incident, in the open-incident index's order, stopping at the twentieth. Written as
-                    // "fewer than both" because the planner then expects a third of open incidents to match, and
-                    // walks the index: `probe IS NULL` is expected to match 0.5 %, so it read and sorted every open
-                    // incident, and NOT EXISTS under an OR hashed every analysis and workaround there is.
-                    "{OPEN} AND (SELECT count(*) FROM (SELECT 1 FROM root_cause_analysis r \
-                                WHERE r.incident_id = incidents.incident_id LIMIT 1) r) \
-                     + (SELECT count(*) FROM (SELECT 1 FROM workarounds w \
-                                WHERE w.incident_id = incidents.incident_id LIMIT 1) w) < 2"
-                )),
-                "incidents.severity, incidents.created_at",
-                20,
-            )?;
             dashboard.panels.push(incident_panel(
                 conn,
+                scope,
                 "Waiting for a root cause analysis or a workaround",
-                waiting,
-                now,
-                "Every open incident has an analysis and a workaround.",
+                ListFilter { waiting: true, ..active() },
+                Order::Severity,
+                deadlines,
+                "Every active incident has an analysis and a workaround.",
             )?);
         }
         Role::AccountManager => {
-            let open = open_incidents(conn, "incidents.severity, incidents.created_at", 50)?;
             dashboard.panels.push(incident_panel(
                 conn,
-                "Open incidents of my clients",
-                open,
-                now,
-                "Your clients have no open incidents.",
+                scope,
+                "Active incidents of my clients",
+                active(),
+                Order::Severity,
+                deadlines,
+                "Your clients have no active incidents.",
             )?);
             dashboard.panels.push(compliance_panel(conn, history, scope)?);
             let today = now.date_naive();
@@ -419,110 +505,108 @@ pub fn build(
             )?);
         }
         Role::Executive => {
-            dashboard.panels.push(approvals_panel(conn, true)?);
-            dashboard.figures = severity_figures(conn, scope, &["P1", "P2"])?;
-            let critical = queries::incidents(
-                conn,
-                scope,
-                prepared(format!("{OPEN} AND incidents.severity IN ('P1', 'P2')")),
-                "incidents.severity, incidents.created_at",
-                50,
-            )?;
+            dashboard.panels.push(approvals_panel(conn, sight, true)?);
+            dashboard.figures = severity_figures(conn, scope, &[Severity::P1, Severity::P2], deadlines)?;
             dashboard.panels.push(incident_panel(
                 conn,
-                "Open P1 and P2 incidents",
-                critical,
-                now,
-                "No P1 or P2 incident is open.",
+                scope,
+                "Active P1 and P2 incidents",
+                ListFilter { severities: vec![Severity::P1, Severity::P2], ..active() },
+                Order::Severity,
+                deadlines,
+                "No P1 or P2 incident is active.",
             )?);
             dashboard.chart = Some(chart(conn, history, scope, now)?);
             dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
             dashboard.panels.push(compliance_panel(conn, history, scope)?);
         }
         Role::SystemAdministrator => {
-            dashboard.panels.push(counts_panel(
+            use crate::domain::enums::{Choices, UserStatus};
+            let by_status = UserStatus::choices()
+                .into_iter()
+                .map(|(value, label)| (label.to_string(), &USERS, vec![("status", value.to_string())]))
+                .collect();
+            dashboard.panels.push(Panel {
+                title: "Users by status".into(),
+                headers: vec!["Status", "Number"],
+                rows: counted_rows(conn, sight, by_status)?,
+                empty: "There are no users.".into(),
+                list: None,
+            });
+            dashboard.panels.push(records_panel(
                 conn,
-                "Users by status",
-                prepared(
-                    "SELECT replace(status, '_', ' ') AS label, count(*) AS n FROM users GROUP BY status ORDER BY status",
-                ),
-                "There are no users.",
-            )?);
-            dashboard.panels.push(lines_panel(
-                conn,
+                (sight, &user.timezone),
                 "Components degraded or offline",
-                vec!["Component", "Status"],
-                "/components",
-                prepared(
-                    "SELECT component_id AS id, component_name AS title, operational_status AS detail \
-                     FROM infrastructure_components WHERE operational_status IN ('degraded', 'offline') \
-                     ORDER BY operational_status DESC, component_name",
-                ),
+                &COMPONENTS,
+                ["degraded", "offline"].map(|s| ("operational_status", s.to_string())).to_vec(),
+                "operational_status",
                 "Every component is operational or in maintenance.",
             )?);
             dashboard.figures.push(audit_figure(conn, history)?);
         }
         Role::ClientContact => {
-            let ours = queries::incidents(
+            dashboard.panels.push(incident_panel(
                 conn,
                 scope,
-                prepared("TRUE"),
-                "(incidents.status IN ('resolved', 'closed')), incidents.created_at DESC",
-                30,
-            )?;
-            dashboard.panels.push(incident_panel(
-                conn,
-                "Our incidents",
-                ours,
-                now,
+                "Our incidents, newest first",
+                ListFilter::default(),
+                Order::Newest,
+                deadlines,
                 "Your organisation has no incidents.",
             )?);
-            dashboard.panels.push(lines_panel(
-                conn,
-                "Latest communications to us",
-                vec!["Incident", "Message"],
-                "/incidents",
-                prepared(
-                    "SELECT incidents.incident_id AS id, incidents.title, coalesce(m.message, m.communication_type) \
-                            || ' (' || to_char(m.created_at, 'YYYY-MM-DD HH24:MI') || ' UTC)' AS detail \
-                     FROM communications m JOIN incidents USING (incident_id) \
-                     WHERE (m.recipient_type IN ('client_contacts', 'all_stakeholders') OR m.recipient_id = ",
-                )
-                .bind::<Integer, _>(me)
-                .sql(") AND ")
-                .fragment(scope.incidents())
-                .sql(" ORDER BY m.created_at DESC LIMIT 10"),
-                "No communications yet.",
-            )?);
+            let rows = queries::latest_messages(conn, scope, me, 10)?
+                .into_iter()
+                .map(|m| {
+                    vec![
+                        Cell::link(format!("{}: {}", m.incident_id, m.title), format!("/incidents/{}", m.incident_id)),
+                        Cell::text(m.message),
+                        Cell::text(crate::format::datetime(m.created_at, &user.timezone)),
+                    ]
+                })
+                .collect();
+            dashboard.panels.push(Panel {
+                title: "Latest communications to us".into(),
+                headers: vec!["Incident", "Message", "Sent"],
+                rows,
+                empty: "No communications yet.".into(),
+                list: None,
+            });
         }
         Role::VendorContact => {
-            let ours = open_incidents(conn, "incidents.severity, incidents.created_at", 30)?;
             dashboard.panels.push(incident_panel(
                 conn,
-                "Open incidents on our products",
-                ours,
-                now,
-                "No open incidents involve your products.",
+                scope,
+                "Active incidents on our products",
+                active(),
+                Order::Severity,
+                deadlines,
+                "No active incidents involve your products.",
             )?);
-            let sight = crate::access::Sight::of(&user.actor());
-            let mut sql = prepared(
-                "SELECT work_orders.workorder_id AS id, work_orders.title, replace(work_orders.status, '_', ' ') AS detail \
-                 FROM work_orders WHERE work_orders.status IN ('created', 'assigned', 'in_progress')",
-            );
-            if let Some(theirs) = sight.rows(crate::access::Rows::WorkOrders, "work_orders") {
-                sql = sql.sql(" AND ").append(theirs);
-            }
-            dashboard.panels.push(lines_panel(
+            dashboard.panels.push(records_panel(
                 conn,
-                "Our work orders",
-                vec!["Work order", "Status"],
-                "/work-orders",
-                sql.sql(" ORDER BY work_orders.created_at LIMIT 30"),
+                (sight, &user.timezone),
+                "Our open work orders",
+                &WORK_ORDERS,
+                open_work(),
+                "status",
                 "No open work orders are assigned to your vendor.",
             )?);
         }
     }
     Ok(dashboard)
+}
+
+/// The queue of active incidents nobody has taken yet, most severe and most overdue first.
+fn unassigned_panel(conn: &mut PgConnection, scope: Scope, deadlines: Deadlines<'_>) -> QueryResult<Panel> {
+    incident_panel(
+        conn,
+        scope,
+        "Unassigned, most severe first",
+        ListFilter { assignee: Some(Assignee::Nobody), ..ListFilter::active() },
+        Order::Severity,
+        deadlines,
+        "Every active incident has someone on it.",
+    )
 }
 
 /// Active subscriptions that end within 30 days of `today`, of the user's clients.
@@ -542,79 +626,6 @@ fn ending_subscriptions(user: &User, today: chrono::NaiveDate) -> PreparedSql<'s
     sql.sql(" ORDER BY subscriptions.end_date")
 }
 
-/// The SLA targets of (client, severity), as `service_levels::targets_for` reads them.
-type Targets = HashMap<(i32, String), (i32, i32)>;
-
-/// An incident's SLA clocks, or none when no approved SLA applies.
-fn clocks_of(inputs: &ClockInputs, targets: &Targets, now: DateTime<Utc>) -> Option<SlaClocks> {
-    clocks(
-        targets.get(&(inputs.client_id, inputs.severity.clone())).copied(),
-        inputs.detection_timestamp,
-        inputs.acknowledged_at,
-        inputs.resolution_timestamp,
-        now,
-    )
-}
-
-/// Open incidents whose SLA clock is at risk or breached, longest-running first, at most 20, with the targets
-/// that decided it. The clocks' own rule decides: open incidents are walked a batch at a time in the order of
-/// their detection, reading only what the clocks need, until 20 are found; the oldest are the likeliest to
-/// need attention, so the walk rarely goes past its first batch.
-fn attention(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<(Vec<IncidentLine>, Targets)> {
-    const MOST: usize = 20;
-    const BATCH: i64 = 200;
-    let mut targets = Targets::new();
-    let mut known_clients = std::collections::HashSet::new();
-    let mut found: Vec<i32> = Vec::new();
-    let mut after = None;
-    loop {
-        let batch = queries::open_clock_inputs(conn, scope, after, BATCH)?;
-        let new_clients: Vec<i32> = batch.iter().map(|o| o.client_id).filter(|c| known_clients.insert(*c)).collect();
-        if !new_clients.is_empty() {
-            targets.extend(crate::service_levels::targets_for(conn, &new_clients)?);
-        }
-        for open in &batch {
-            if clocks_of(open, &targets, now).is_some_and(|c| c.headline().needs_attention()) && found.len() < MOST {
-                found.push(open.incident_id);
-            }
-        }
-        match batch.last() {
-            Some(last) if found.len() < MOST && batch.len() as i64 == BATCH => {
-                after = Some((last.detection_timestamp, last.incident_id))
-            }
-            _ => break,
-        }
-    }
-    if found.is_empty() {
-        return Ok((Vec::new(), targets));
-    }
-    let lines = queries::incidents(
-        conn,
-        scope,
-        prepared("incidents.incident_id = ANY(").bind::<diesel::sql_types::Array<Integer>, _>(found).sql(")"),
-        "incidents.detection_timestamp, incidents.incident_id",
-        MOST as i64,
-    )?;
-    Ok((lines, targets))
-}
-
-fn escalations_panel(conn: &mut PgConnection, scope: Scope) -> QueryResult<Panel> {
-    lines_panel(
-        conn,
-        "Active escalations",
-        vec!["Incident", "Escalated to"],
-        "/incidents",
-        prepared(
-            "SELECT incidents.incident_id AS id, incidents.title, u.name || ' (' || e.escalation_level || ')' AS detail \
-             FROM incident_escalations e JOIN incidents USING (incident_id) JOIN users u ON u.user_id = e.escalated_to_user \
-             WHERE e.status = 'active' AND ",
-        )
-        .fragment(scope.incidents())
-        .sql(" ORDER BY e.escalated_at LIMIT 20"),
-        "No escalation is active.",
-    )
-}
-
 /// The audit chain's state: verified in full while the trail is small enough to walk on a page view. Its size
 /// is told by the newest entry's id, which the index gives at once; counting a large trail would take longer.
 fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResult<Figure> {
@@ -629,7 +640,7 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
         Err(std::sync::TryLockError::WouldBlock) => {
             let seen = history.audit_seen.lock().expect("audit seen lock").clone();
             let value = seen.unwrap_or_else(|| "Being checked; the next view shows the result".into());
-            return Ok(Figure { label: "Audit chain".into(), value, href: None });
+            return Ok(Figure { label: "Audit chain".into(), value, href: None, count: None });
         }
     };
     let from = walk.clone().unwrap_or_else(Verification::start);
@@ -645,7 +656,7 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
     };
     *walk = Some(walked);
     *history.audit_seen.lock().expect("audit seen lock") = Some(value.clone());
-    Ok(Figure { label: "Audit chain".into(), value, href: None })
+    Ok(Figure { label: "Audit chain".into(), value, href: None, count: None })
 }
 
 #[cfg(test)]

@@ -19,95 +19,6 @@ pub struct Count {
     pub n: i64,
 }
 
-/// Open (not resolved or closed) incidents by severity.
-pub fn open_by_severity(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Count>> {
-    prepared(format!("SELECT incidents.severity AS label, count(*) AS n FROM incidents WHERE {OPEN} AND "))
-        .append(in_scope(scope))
-        .sql(" GROUP BY 1 ORDER BY 1")
-        .load(conn)
-}
-
-/// The condition of an open incident (not resolved or closed), over `incidents`.
-pub const OPEN: &str = "incidents.status NOT IN ('resolved', 'closed')";
-
-/// An incident as dashboard panels list it.
-#[derive(Debug, QueryableByName)]
-pub struct IncidentLine {
-    #[diesel(embed)]
-    pub clock: ClockInputs,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = Text)]
-    pub client_name: String,
-}
-
-/// Incidents matching `condition` (SQL over `incidents`, its values bound), within the scope, in `order` (columns
-/// of `incidents`, a constant).
-pub fn incidents(
-    conn: &mut PgConnection,
-    scope: Scope,
-    condition: PreparedSql<'static>,
-    order: &str,
-    limit: i64,
-) -> QueryResult<Vec<IncidentLine>> {
-    prepared(
-        "SELECT incidents.incident_id, incidents.title, incidents.severity, incidents.status, c.client_name, \
-                incidents.client_id, incidents.detection_timestamp, incidents.acknowledged_at, \
-                incidents.resolution_timestamp \
-         FROM incidents JOIN clients c USING (client_id) WHERE ",
-    )
-    .append(condition)
-    .sql(" AND ")
-    .append(in_scope(scope))
-    .sql(format!(" ORDER BY {order} LIMIT {limit}"))
-    .load(conn)
-}
-
-/// What an incident's SLA clocks are computed from, without the rest of its row.
-#[derive(Debug, QueryableByName)]
-pub struct ClockInputs {
-    #[diesel(sql_type = Integer)]
-    pub incident_id: i32,
-    #[diesel(sql_type = Integer)]
-    pub client_id: i32,
-    #[diesel(sql_type = Text)]
-    pub severity: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub detection_timestamp: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub resolution_timestamp: Option<DateTime<Utc>>,
-}
-
-/// Open incidents within the scope, longest-running first, `limit` at a time after `after` (detection time, id).
-/// The open-detection index serves them in this order from its own entries.
-pub fn open_clock_inputs(
-    conn: &mut PgConnection,
-    scope: Scope,
-    after: Option<(DateTime<Utc>, i32)>,
-    limit: i64,
-) -> QueryResult<Vec<ClockInputs>> {
-    let query = prepared(format!(
-        "SELECT incidents.incident_id, incidents.client_id, incidents.severity, incidents.detection_timestamp, \
-                incidents.acknowledged_at, incidents.resolution_timestamp \
-         FROM incidents WHERE {OPEN} AND "
-    ))
-    .append(in_scope(scope));
-    let query = match after {
-        Some((detected, id)) => query
-            .sql(" AND (incidents.detection_timestamp, incidents.incident_id) > (")
-            .bind::<Timestamptz, _>(detected)
-            .sql(", ")
-            .bind::<Integer, _>(id)
-            .sql(")"),
-        None => query,
-    };
-    query.sql(format!(" ORDER BY incidents.detection_timestamp, incidents.incident_id LIMIT {limit}")).load(conn)
-}
-
 #[derive(Debug, QueryableByName)]
 pub struct Line {
     #[diesel(sql_type = Integer)]
@@ -126,6 +37,35 @@ pub fn lines(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<
 /// Counts of anything, as (label, n).
 pub fn counts(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<Vec<Count>> {
     sql.load(conn)
+}
+
+/// A communication as a contact's dashboard lists it: its incident, its words and when it was sent.
+#[derive(Debug, QueryableByName)]
+pub struct Message {
+    #[diesel(sql_type = Integer)]
+    pub incident_id: i32,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub message: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// The latest communications addressed to a contact (to them, to their client's contacts or to all), within the
+/// scope, newest first.
+pub fn latest_messages(conn: &mut PgConnection, scope: Scope, contact: i32, limit: i64) -> QueryResult<Vec<Message>> {
+    prepared(
+        "SELECT incidents.incident_id, incidents.title, coalesce(m.message, m.communication_type) AS message, \
+                m.created_at \
+         FROM communications m JOIN incidents USING (incident_id) \
+         WHERE (m.recipient_type IN ('client_contacts', 'all_stakeholders') OR m.recipient_id = ",
+    )
+    .bind::<Integer, _>(contact)
+    .sql(") AND ")
+    .append(in_scope(scope))
+    .sql(format!(" ORDER BY m.created_at DESC LIMIT {limit}"))
+    .load(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]

@@ -4,12 +4,13 @@
 //!
 //! Only for SQL whose text is built from constants, integers and described identifiers, so the cache stays
 //! small: values a user chooses go in as binds.
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
+use diesel::expression::is_aggregate;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, TypedExpressionType, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{Bool, HasSqlType, Untyped};
+use diesel::sql_types::{HasSqlType, SqlType, Untyped};
 use std::marker::PhantomData;
 
 /// SQL text with bind parameters between its pieces.
@@ -73,6 +74,41 @@ impl<'a> PreparedSql<'a> {
     }
 }
 
+impl PreparedSql<'static> {
+    /// This SQL as a diesel expression of type `ST` (a condition for `filter`, a key for `order`), for what diesel's
+    /// DSL cannot say; unlike `diesel::dsl::sql`, the query it joins stays prepared.
+    pub fn expression<ST>(self) -> SqlExpression<ST> {
+        SqlExpression { sql: self, sql_type: PhantomData }
+    }
+}
+
+/// Hand-written SQL inside a diesel query, typed; see `PreparedSql::expression`.
+pub struct SqlExpression<ST> {
+    sql: PreparedSql<'static>,
+    sql_type: PhantomData<ST>,
+}
+
+impl<ST: SqlType + TypedExpressionType> Expression for SqlExpression<ST> {
+    type SqlType = ST;
+}
+
+impl<ST> QueryFragment<Pg> for SqlExpression<ST> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.sql.walk_ast(pass)
+    }
+}
+
+impl<ST> QueryId for SqlExpression<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<ST, QS> AppearsOnTable<QS> for SqlExpression<ST> where Self: Expression {}
+impl<ST, QS> SelectableExpression<QS> for SqlExpression<ST> where Self: Expression {}
+impl<ST, GB> ValidGrouping<GB> for SqlExpression<ST> {
+    type IsAggregate = is_aggregate::Never;
+}
+
 struct Bound<ST, V> {
     value: V,
     sql_type: PhantomData<ST>,
@@ -112,6 +148,44 @@ impl Query for PreparedSql<'_> {
 
 impl RunQueryDsl<PgConnection> for PreparedSql<'_> {}
 
+/// A diesel query with its limit written as a number, and its offset bound only when there is one. PostgreSQL
+/// costs the generic plan of an unknown limit as if it read a tenth of the table, so a bound limit is planned anew
+/// on every run (a millisecond, on a dashboard of small panels, more than running them); a written one lets it
+/// keep one plan per connection. The offset stays a parameter, so the texts stay few.
+pub struct Limited<Q> {
+    query: Q,
+    limit: i64,
+    offset: i64,
+}
+
+/// `query`, its first `limit` rows after `offset`. The query must end with its ORDER BY, if any.
+pub fn limited<Q>(query: Q, limit: i64, offset: i64) -> Limited<Q> {
+    Limited { query, limit, offset }
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Limited<Q> {
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.query.walk_ast(pass.reborrow())?;
+        pass.push_sql(&format!(" LIMIT {}", self.limit));
+        if self.offset > 0 {
+            pass.push_sql(" OFFSET ");
+            pass.push_bind_param::<diesel::sql_types::BigInt, _>(&self.offset)?;
+        }
+        Ok(())
+    }
+}
+
+impl<Q: Query> Query for Limited<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> QueryId for Limited<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> RunQueryDsl<PgConnection> for Limited<Q> {}
+
 /// SQL text that is a constant, as a diesel expression of type `ST` (`TRUE`, `count(*) OVER ()`): unlike diesel's
 /// `sql()`, which marks its statement unsafe to cache, it keeps the statement prepared. Never for a value.
 pub struct Literal<ST> {
@@ -124,7 +198,7 @@ pub const fn literal<ST>(sql: &'static str) -> Literal<ST> {
     Literal { sql, sql_type: PhantomData }
 }
 
-impl<ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType> Expression for Literal<ST> {
+impl<ST: SqlType + TypedExpressionType> Expression for Literal<ST> {
     type SqlType = ST;
 }
 
@@ -143,30 +217,5 @@ impl<ST> QueryId for Literal<ST> {
 impl<ST, QS> AppearsOnTable<QS> for Literal<ST> where Self: Expression {}
 impl<ST, QS> SelectableExpression<QS> for Literal<ST> where Self: Expression {}
 impl<ST, GB> ValidGrouping<GB> for Literal<ST> {
-    type IsAggregate = is_aggregate::Never;
-}
-
-/// Hand-written SQL with its binds as a condition in a diesel query (what an actor sees, a described relation), kept
-/// prepared like the rest of the query.
-pub struct Condition(pub PreparedSql<'static>);
-
-impl Expression for Condition {
-    type SqlType = Bool;
-}
-
-impl QueryFragment<Pg> for Condition {
-    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.0.walk_ast(pass)
-    }
-}
-
-impl QueryId for Condition {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<QS> AppearsOnTable<QS> for Condition {}
-impl<QS> SelectableExpression<QS> for Condition {}
-impl<GB> ValidGrouping<GB> for Condition {
     type IsAggregate = is_aggregate::Never;
 }

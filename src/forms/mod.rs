@@ -82,6 +82,8 @@ pub struct Field {
     pub default: Option<&'static str>,
     /// Required when editing, but may be left empty when creating: the record then starts at the default.
     pub optional_on_create: bool,
+    /// What to say when a required field is left empty, where "Enter the <label>" would not read well.
+    pub missing: Option<&'static str>,
 }
 
 /// A required field that is always on the form; the methods below adjust it.
@@ -95,6 +97,7 @@ pub const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> 
         editable: Editable::Always,
         default: None,
         optional_on_create: false,
+        missing: None,
     }
 }
 
@@ -109,6 +112,11 @@ impl Field {
     }
     pub const fn default(mut self, value: &'static str) -> Self {
         self.default = Some(value);
+        self
+    }
+    /// The message for an empty required field, written for it: "Enter when the incident was detected".
+    pub const fn missing(mut self, message: &'static str) -> Self {
+        self.missing = Some(message);
         self
     }
     pub const fn only_on_create(mut self) -> Self {
@@ -199,6 +207,9 @@ fn is_default_ignorable(c: char) -> bool {
 }
 
 fn missing(field: &Field) -> String {
+    if let Some(message) = field.missing {
+        return message.to_string();
+    }
     let what = field.label.to_lowercase();
     match field.kind {
         FieldKind::Choice(_) | FieldKind::Reference(_) => format!("Choose the {what}."),

@@ -35,6 +35,16 @@ impl FormField {
     pub fn selected(&self, option: &str) -> bool {
         self.value == option
     }
+
+    /// The ids of the hint and the error that describe the input, for `aria-describedby`; none when it has neither.
+    pub fn described_by(&self) -> Option<String> {
+        let ids: Vec<String> = [self.hint.map(|_| "hint"), self.error.as_ref().map(|_| "error")]
+            .into_iter()
+            .flatten()
+            .map(|part| format!("{}-{part}", self.name))
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
 }
 
 /// The form's fields with what was typed (or stored) and their errors. `references` holds each reference
@@ -80,6 +90,32 @@ pub fn form_fields(
             }
         })
         .collect()
+}
+
+/// A filter's group of checkboxes, which folds away but keeps saying what it holds: its name, its choices and what
+/// is chosen in words.
+pub struct CheckGroup {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// (value, label, checked)
+    pub options: Vec<(&'static str, &'static str, bool)>,
+    /// What is chosen ("Open, Investigating"), or "Any" when nothing narrows the list.
+    pub chosen: String,
+}
+
+impl CheckGroup {
+    /// The choices, with those whose value `is_chosen` says ticked.
+    pub fn new(
+        name: &'static str,
+        label: &'static str,
+        choices: Vec<(&'static str, &'static str)>,
+        is_chosen: impl Fn(&str) -> bool,
+    ) -> Self {
+        let options: Vec<_> = choices.into_iter().map(|(value, text)| (value, text, is_chosen(value))).collect();
+        let picked: Vec<&str> = options.iter().filter(|(_, _, on)| *on).map(|(_, text, _)| *text).collect();
+        let chosen = if picked.is_empty() || picked.len() == options.len() { "Any".into() } else { picked.join(", ") };
+        CheckGroup { name, label, options, chosen }
+    }
 }
 
 /// The stored values as a form shows them.

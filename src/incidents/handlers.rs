@@ -1,5 +1,6 @@
 //! Incident pages.
-use super::queries::{self, ListFilter, ListRow, Order, PAGE_SIZE, Person, Position};
+use super::list::{self, Assignee, ListFilter, ListQuery, Order, SlaState};
+use super::queries::{self, ListRow, PAGE_SIZE, Person, Position};
 use super::rules::{self, CONDITIONS, Condition};
 use super::service::{self, COMPONENT_REF, Refusal};
 use super::sla_clock::{ClockView, clocks};
@@ -9,13 +10,13 @@ use crate::access::{Action, Area, Rows, Sight, Target};
 use crate::domain::enums::*;
 use crate::error::AppError;
 use crate::format;
-use crate::forms::view::{FormField, form_fields};
+use crate::forms::view::{CheckGroup, FormField, form_fields};
 use crate::forms::{self, Field, FieldError, FieldKind, RefTable, Values, field};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use crate::web::AppState;
 use crate::web::page::Page;
-use crate::web::respond::{after_action, html, see_other, unprocessable};
+use crate::web::respond::{after_action, conflict, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -43,12 +44,14 @@ pub(crate) static REPORT_FIELDS: &[Field] = &[
     field("title", "Title", FieldKind::Text).hint("What is wrong, in a few words, e.g. Payment API timeouts"),
     field("category", "Category", FieldKind::Choice(categories)),
     field("severity", "Severity", FieldKind::Choice(Severity::choices))
-        .hint("Answer the classification questions below and choose Suggest severity for a proposal"),
+        .hint("P1 is the most urgent; the questions below suggest one"),
     field("impact_level", "Impact", FieldKind::Choice(Level::choices)),
     field("urgency_level", "Urgency", FieldKind::Choice(Level::choices)),
     field("client_id", "Client", FieldKind::Reference(&CLIENT_REF)),
     field("component_id", "Affected component", FieldKind::Reference(&COMPONENT_REF)),
-    field("detection_timestamp", "Detected at", FieldKind::DateTime).hint("In your own time zone"),
+    field("detection_timestamp", "Detected at", FieldKind::DateTime)
+        .hint("In your own time zone")
+        .missing("Enter when the incident was detected."),
     field("assigned_to_user_id", "Assign to", FieldKind::Reference(&USER_REF)).optional().hint("Provider staff only"),
     field("details", "Details", FieldKind::LongText).optional().hint("Posted as the first progress update"),
 ];
@@ -63,11 +66,13 @@ pub(crate) static EDIT_FIELDS: &[Field] = &[
 ];
 
 pub(crate) static ESCALATION_FIELDS: &[Field] = &[
-    field("escalation_level", "Level", FieldKind::Choice(EscalationLevel::choices)).hint(
-        "Management: an incident manager or executive. Technical: technical support or a system administrator. \
+    field("escalation_level", "Level", FieldKind::Choice(EscalationLevel::choices))
+        .missing("Choose the escalation level.")
+        .hint(
+            "Management: an incident manager or executive. Technical: technical support or a system administrator. \
          Executive: an executive. Vendor: a contact of the vendor that supports the component",
-    ),
-    field("escalated_to_user", "Escalate to", FieldKind::Reference(&USER_REF)),
+        ),
+    field("escalated_to_user", "Escalate to", FieldKind::Reference(&USER_REF)).missing("Choose who to escalate to."),
     field("reason", "Reason", FieldKind::Text).optional().hint("e.g. customer impact, technical complexity"),
 ];
 
@@ -76,7 +81,8 @@ pub(crate) static COMMUNICATION_FIELDS: &[Field] = &[
         .optional()
         .hint("A person, or choose a group below"),
     field("recipient_type", "Recipient group", FieldKind::Choice(RecipientType::choices)).optional(),
-    field("communication_type", "Type", FieldKind::Choice(communication_types)),
+    field("communication_type", "Type", FieldKind::Choice(communication_types))
+        .missing("Choose the type of communication."),
     field("delivery_method", "Delivery method", FieldKind::Choice(DeliveryMethod::choices)),
     field("delivery_status", "Delivery status", FieldKind::Choice(DeliveryStatus::choices))
         .optional()
@@ -85,7 +91,7 @@ pub(crate) static COMMUNICATION_FIELDS: &[Field] = &[
             "Only for SMS, phone and chat, which you record by hand. Email and dashboard notifications start \
              pending: Incident Desk sends them and sets sent, with the time, or failed, with the reason",
         ),
-    field("message", "Message", FieldKind::LongText),
+    field("message", "Message", FieldKind::LongText).missing("Write the message."),
 ];
 
 fn person_choices(people: Vec<Person>) -> Vec<(String, String)> {
@@ -110,58 +116,25 @@ fn read(form: Form) -> (HashMap<String, String>, Vec<String>) {
     (pairs.into_iter().collect(), checked)
 }
 
-/// Reads the list's filters from the address: the same for the page and its CSV export.
-/// Reads the list's order and page (with the keyset cursor of the default order); bad values are a clear 400.
-fn read_order(query: &HashMap<String, String>, number: i64) -> Result<(Order, Position), AppError> {
-    let order = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Order::Newest,
-        Some(text) => Order::parse(text).ok_or_else(|| {
-            AppError::BadRequest(format!("The list cannot be sorted by \"{text}\"; use the column headings."))
-        })?,
-    };
-    let after = match query.get("after").map(|a| a.trim()).filter(|a| !a.is_empty()) {
-        None => None,
-        Some(text) => Some(
-            text.split_once('_').and_then(|(at, id)| Some((format::parse(at)?, id.parse::<i32>().ok()?))).ok_or_else(
-                || {
-                    AppError::BadRequest(
-                        "The page address is not one this list made; go back to the first page.".into(),
-                    )
-                },
-            )?,
-        ),
-    };
-    Ok((order, Position { number, after }))
-}
-
-fn read_filter(query: &HashMap<String, String>, user: &User) -> Result<(ListFilter, Values, i64), AppError> {
-    let (values, errors) = forms::parse(FILTER_FIELDS, query, true);
-    if let Some(error) = errors.first() {
-        return Err(AppError::BadRequest(format!("{} Change the filter and try again.", error.message)));
-    }
-    let page = crate::web::respond::page_number(query)?;
-    let get = |name: &str| values.get(name).cloned().flatten();
-    let filter = ListFilter {
-        status: get("status"),
-        severity: get("severity"),
-        client_id: get("client_id").and_then(|v| v.parse().ok()),
-        assignee: get("assignee").and_then(|v| v.parse().ok()),
-        text: get("q"),
-        search_messages: user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any),
-    };
-    Ok((filter, values, page))
+/// Reads the list's filters, order and page from the address, the same for the page and its CSV export; a value
+/// the list never offers is a clear 400.
+fn read_list(query: &[(String, String)], user: &User) -> Result<ListQuery, AppError> {
+    let staff = user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
+    list::read(query, staff).map_err(AppError::BadRequest)
 }
 
 /// The filtered incident list as CSV, streamed in batches, within the user's scope.
 pub async fn export(
     state: web::Data<AppState>,
     CurrentUser(user): CurrentUser,
-    query: web::Query<HashMap<String, String>>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, _, _) = read_filter(&query, &user)?;
+    let ListQuery { filter, .. } = read_list(&query, &user)?;
     let scope = user.actor().scope();
+    let now = state.clock.now();
     crate::web::csv::download(&state.pool, "incidents.csv", move |conn, send| {
-        queries::export_csv(conn, scope, &filter, send)
+        let targets = crate::service_levels::applicable(conn)?;
+        queries::export_csv(conn, scope, &filter, queries::Deadlines { now, targets: &targets }, send)
     })
     .await
 }
@@ -180,12 +153,28 @@ struct Row {
     clock: ClockView,
 }
 
+/// A sortable column heading: its label, the address that sorts by it, `aria-sort`, and the arrow shown.
+struct Heading {
+    label: &'static str,
+    href: String,
+    sorted: &'static str,
+    arrow: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "incidents/list.html")]
 struct ListPage {
     page: Page,
     rows: Vec<Row>,
-    filters: Vec<FormField>,
+    search: String,
+    checks: Vec<CheckGroup>,
+    /// The choice lists: client, assignee, SLA (staff see the first two).
+    selects: Vec<FormField>,
+    /// Filters on the provider's own records, for staff: (name, label, checked).
+    flags: Vec<(&'static str, &'static str, bool)>,
+    /// The order the list keeps while its filters change.
+    sort: Option<&'static str>,
+    clear_href: String,
     /// How many incidents the list holds, when known (a text search's matches are counted only on its last page).
     total: Option<i64>,
     first: i64,
@@ -196,104 +185,200 @@ struct ListPage {
     empty_reason: String,
     /// The CSV of exactly this filtered list.
     export_href: String,
-    /// Sortable headings: label, address, and `aria-sort`.
-    headings: Vec<(&'static str, String, &'static str)>,
+    headings: Vec<Heading>,
+    /// This list's address, which "Save this view" keeps.
+    view_query: String,
+    view_name: String,
+    view_error: Option<String>,
+    saved_views: Vec<crate::views::SavedView>,
 }
 
-static FILTER_FIELDS: &[Field] = &[
-    field("q", "Search", FieldKind::Text).optional().hint("Words in titles and communications"),
-    field("status", "Status", FieldKind::Choice(IncidentStatus::choices)).optional(),
-    field("severity", "Severity", FieldKind::Choice(Severity::choices)).optional(),
-    field("client_id", "Client", FieldKind::Reference(&CLIENT_REF)).optional(),
-    field("assignee", "Assignee", FieldKind::Reference(&USER_REF)).optional(),
-];
+impl ListPage {
+    fn flags_chosen(&self) -> String {
+        let on: Vec<&str> = self.flags.iter().filter(|(_, _, on)| *on).map(|(_, label, _)| *label).collect();
+        if on.is_empty() { "None".into() } else { on.join(", ") }
+    }
+}
+
+/// The headings that sort the list, each with the address that sorts by it: severity and report time toggle
+/// between their two directions; status and the SLA deadline sort one way.
+fn headings(filter: &ListFilter, order: Order) -> Vec<Heading> {
+    let heading = |label, orders: &[(Order, &'static str, &'static str)]| {
+        let current = orders.iter().position(|(o, _, _)| *o == order);
+        // A click on the sorted column turns it around; on another, it sorts by that column's first direction.
+        let next = current.map_or(orders[0].0, |at| orders[(at + 1) % orders.len()].0);
+        let (sorted, arrow) = current.map_or(("none", ""), |at| (orders[at].1, orders[at].2));
+        Heading { label, href: list::href(filter, next), sorted, arrow }
+    };
+    vec![
+        heading("Severity", &[(Order::Severity, "ascending", "▲"), (Order::SeverityLowFirst, "descending", "▼")]),
+        heading("Status", &[(Order::Status, "ascending", "▲")]),
+        heading("SLA", &[(Order::SlaDue, "ascending", "▲")]),
+        heading("Reported", &[(Order::Newest, "descending", "▼"), (Order::Oldest, "ascending", "▲")]),
+    ]
+}
+
+/// The SLA filter's field, as the list's select draws it.
+static SLA_FIELD: Field = field("sla", "SLA", FieldKind::Choice(SlaState::choices)).optional();
 
 pub async fn list(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
-    query: web::Query<HashMap<String, String>>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, values, page_number) = read_filter(&query, &user)?;
-    let (order, page) = read_order(&query, page_number)?;
+    html(list_page(&state, &session, &user, &query, ViewForm::default()).await?, StatusCode::OK)
+}
+
+/// The "Save this view" form as typed, and why it was refused.
+#[derive(Default)]
+struct ViewForm {
+    name: String,
+    error: Option<String>,
+}
+
+/// The list a view was being saved from, again, with the refused name and why (422).
+pub async fn list_with_view_error(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    query: &[(String, String)],
+    name: String,
+    message: String,
+    errors: &[FieldError],
+) -> Result<HttpResponse, AppError> {
+    let page = list_page(state, session, user, query, ViewForm { name, error: Some(message) }).await?;
+    unprocessable(page, errors)
+}
+
+async fn list_page(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    query: &[(String, String)],
+    view: ViewForm,
+) -> Result<ListPage, AppError> {
+    let ListQuery { filter, order, page: page_number, after } = read_list(query, user)?;
+    let page = Position { number: page_number, after };
     let scope = user.actor().scope();
     let staff = user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
     let viewer = Sight::of(&user.actor());
-    let (listed, clients, assignees, targets) = state
-        .db(move |conn| {
-            let listed = queries::list(conn, scope, &filter, order, page)?;
-            let clients: Vec<i32> = listed.rows.iter().map(|r| r.client_id).collect();
-            let targets = crate::service_levels::targets_for(conn, &clients)?;
-            // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
-            let clients = if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
-            let assignees =
-                if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
-            Ok((listed, clients, assignees, targets))
-        })
-        .await?;
-    let typed = |name: &str| values.get(name).cloned().flatten();
-    let references = |name: &str| match name {
-        "client_id" => clients.clone(),
-        "assignee" => assignees.clone(),
-        _ => Vec::new(),
+    let now = state.clock.now();
+    let (listed, clients, assignees, targets) = {
+        let filter = filter.clone();
+        state
+            .db(move |conn| {
+                // The targets the list filters and sorts by are the ones its clocks are drawn from.
+                let targets = crate::service_levels::applicable(conn)?;
+                let listed =
+                    queries::list(conn, scope, &filter, order, page, queries::Deadlines { now, targets: &targets })?;
+                // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
+                let clients =
+                    if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
+                let assignees =
+                    if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
+                Ok((listed, clients, assignees, targets))
+            })
+            .await?
     };
-    let filters = form_fields(FILTER_FIELDS, true, &typed, &references, &[])
-        .into_iter()
-        .filter(|f| staff || !matches!(f.name, "client_id" | "assignee"))
-        .collect();
+    let checks = vec![
+        CheckGroup::new("status", "Status", IncidentStatus::choices(), |value| {
+            filter.statuses.iter().any(|s| s.as_str() == value)
+        }),
+        CheckGroup::new("severity", "Severity", Severity::choices(), |value| {
+            filter.severities.iter().any(|s| s.as_str() == value)
+        }),
+    ];
+    let mut selects = Vec::new();
+    if staff {
+        let assignee = match filter.assignee {
+            Some(Assignee::Person(id)) => id.to_string(),
+            Some(Assignee::Nobody) => "none".into(),
+            None => String::new(),
+        };
+        let mut people = vec![("none".to_string(), "Unassigned".to_string())];
+        people.extend(assignees);
+        selects.push(select_field("client_id", "Client", filter.client_id.map(|c| c.to_string()), clients));
+        selects.push(select_field("assignee", "Assignee", Some(assignee), people));
+    }
+    let sla = filter.sla.map(|s| s.as_str().to_string());
+    selects.extend(form_fields(std::slice::from_ref(&SLA_FIELD), true, &|_| sla.clone(), &|_| Vec::new(), &[]));
+    let flags = if staff {
+        vec![
+            ("escalated", "With an active escalation", filter.escalated),
+            ("waiting", "Without a root cause analysis or a workaround", filter.waiting),
+        ]
+    } else {
+        Vec::new()
+    };
     let queries::ListPage { rows, more, total } = listed;
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + rows.len() as i64 - 1).max(0);
-    let link = |order: Order, page: i64, after: Option<&ListRow>| {
-        let mut pairs: Vec<(&str, String)> = values.iter().filter_map(|(k, v)| Some((*k, v.clone()?))).collect();
-        if order != Order::Newest {
-            pairs.push(("sort", order.as_str().to_string()));
-        }
+    let link = |page: i64, after: Option<&ListRow>| {
+        let mut pairs = list::parameters(&filter, order);
         pairs.push(("page", page.to_string()));
         if let Some(row) = after.filter(|_| order == Order::Newest) {
             pairs.push(("after", format!("{}_{}", row.created_at.to_rfc3339(), row.incident_id)));
         }
         format!("/incidents?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
     };
-    let next = more.then(|| link(order, page_number + 1, rows.last()));
-    let previous = (page_number > 1).then(|| link(order, page_number - 1, None));
-    // Severity and status sort one way; the report time toggles between newest and oldest first.
-    let reported = if order == Order::Oldest {
-        (Order::Newest, "ascending")
-    } else {
-        (Order::Oldest, if order == Order::Newest { "descending" } else { "none" })
-    };
-    let by = |column: Order| (column, if order == column { "ascending" } else { "none" });
-    let headings = [("Severity", by(Order::Severity)), ("Status", by(Order::Status)), ("Reported", reported)]
-        .map(|(label, (target, sorted))| (label, link(target, 1, None), sorted));
-    let filtered = values.values().any(Option::is_some);
-    let filters_only: Vec<(&str, String)> = values.iter().filter_map(|(k, v)| Some((*k, v.clone()?))).collect();
-    let export_href = format!("/incidents.csv?{}", serde_urlencoded::to_string(&filters_only).unwrap_or_default());
+    let next = more.then(|| link(page_number + 1, rows.last()));
+    let previous = (page_number > 1).then(|| link(page_number - 1, None));
+    let view_query = serde_urlencoded::to_string(list::parameters(&filter, order)).unwrap_or_default();
     let body = ListPage {
-        page: Page::for_user(&session, &user, "Incidents", "/incidents"),
+        page: Page::for_user(session, user, "Incidents", "/incidents"),
         rows: rows
             .into_iter()
             .map(|r| {
-                let target = targets.get(&(r.client_id, r.severity.clone())).copied();
-                row(r, target, &user.timezone, state.clock.now())
+                let target = targets.get(r.client_id, &r.severity);
+                row(r, target, &user.timezone, now)
             })
             .collect(),
-        filters,
+        search: filter.text.clone().unwrap_or_default(),
+        checks,
+        selects,
+        flags,
+        sort: (order != Order::Newest).then(|| order.as_str()),
+        clear_href: list::href(&ListFilter::default(), order),
         total,
         first,
         last,
         previous,
         next,
-        headings: headings.to_vec(),
+        headings: headings(&filter, order),
         can_report: user.actor().can(Action::Create(Area::Incidents), &Target::Any),
-        export_href,
-        empty_reason: if filtered {
-            "No incidents match these filters.".into()
-        } else {
-            "There are no incidents to show.".into()
-        },
+        export_href: list::href(&filter, Order::Newest).replacen("/incidents?", "/incidents.csv?", 1),
+        empty_reason: match (list::read(&[], staff).is_ok_and(|unfiltered| unfiltered.filter == filter), staff) {
+            (true, true) => "No incident is open, under investigation or in progress.",
+            (true, false) => "There are no incidents to show.",
+            (false, _) => "No incidents match these filters.",
+        }
+        .into(),
+        view_query,
+        view_name: view.name,
+        view_error: view.error,
+        saved_views: crate::web::session::saved_views(session),
     };
-    html(body, StatusCode::OK)
+    Ok(body)
+}
+
+/// A select of the filter form, with "Any" first.
+fn select_field(
+    name: &'static str,
+    label: &'static str,
+    value: Option<String>,
+    options: Vec<(String, String)>,
+) -> FormField {
+    FormField {
+        name,
+        label,
+        hint: None,
+        required: false,
+        input: crate::forms::view::Input::Select,
+        value: value.unwrap_or_default(),
+        options,
+        error: None,
+    }
 }
 
 fn row(r: ListRow, target: Option<(i32, i32)>, zone: &str, now: chrono::DateTime<chrono::Utc>) -> Row {
@@ -483,10 +568,47 @@ struct DetailPage {
     sla: Option<(ClockView, ClockView)>,
     /// The procedures this user may start from the incident: (label, address).
     procedures: Vec<(String, String)>,
+    /// The lifecycle's next steps this user may take, as buttons.
+    steps: Vec<Step>,
+    /// Whether the user may take the incident (it has nobody on it).
+    can_take: bool,
+    /// What a refused progress update or resolution note held.
     note: String,
+    resolution_note: String,
     errors: Vec<FieldError>,
     /// The incident's entries in the whole audit trail, for those who may read it.
     audit_href: Option<String>,
+}
+
+/// A next step of the lifecycle, as a button on the incident page.
+struct Step {
+    to: IncidentStatus,
+    label: &'static str,
+}
+
+/// The words of a lifecycle step's button.
+fn step_label(from: IncidentStatus, to: IncidentStatus) -> &'static str {
+    use IncidentStatus::*;
+    match (from, to) {
+        (_, Investigating) => "Acknowledge",
+        (Resolved, InProgress) => "Reopen",
+        (_, InProgress) => "Start work",
+        (_, Resolved) => "Resolve",
+        (_, Closed) => "Close incident",
+        (_, Open) => "Reopen",
+    }
+}
+
+/// The statuses this user may move the incident to next: the lifecycle's, and closing only for those who close.
+fn next_steps(from: IncidentStatus, actor: &crate::access::Actor) -> Vec<IncidentStatus> {
+    if !actor.can(Action::Update(Area::Incidents), &Target::Any) {
+        return Vec::new();
+    }
+    rules::next_statuses(from)
+        .iter()
+        .copied()
+        .filter(|to| *to != IncidentStatus::Closed || actor.can(Action::CloseIncident, &Target::Any))
+        .collect()
 }
 
 impl DetailPage {
@@ -498,6 +620,20 @@ impl DetailPage {
     }
     fn label(&self, value: &str) -> String {
         Level::parse(value).map_or(value.to_string(), |l| l.label().to_string())
+    }
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+    /// Whether the panel of actions has anything in it: it is left out otherwise, heading and all.
+    fn has_actions(&self) -> bool {
+        self.can_update
+            || self.can_close
+            || self.can_take
+            || self.can_escalate
+            || self.can_communicate
+            || self.can_explain
+            || !self.steps.is_empty()
+            || !self.procedures.is_empty()
     }
 }
 
@@ -575,8 +711,14 @@ async fn detail_page(
             now,
         )
         .map(|c| (ClockView::of(&c.response), ClockView::of(&c.resolution))),
-        note: note.text,
-        errors: note.error.into_iter().map(|message| FieldError { field: "note", message }).collect(),
+        steps: next_steps(incident.status(), &actor)
+            .into_iter()
+            .map(|to| Step { to, label: step_label(incident.status(), to) })
+            .collect(),
+        can_take: open && incident.assigned_to_user_id.is_none() && can(Action::Update(Area::Incidents)),
+        note: if note.field == "note" { note.text.clone() } else { String::new() },
+        resolution_note: if note.field == "resolution_note" { note.text } else { String::new() },
+        errors: note.error.into_iter().map(|message| FieldError { field: note.field, message }).collect(),
         audit_href: crate::audit::trail_href(&actor, "incident", incident.incident_id),
         incident,
         context,
@@ -584,9 +726,10 @@ async fn detail_page(
     Ok(body)
 }
 
-/// A progress update as typed, and why it was refused.
+/// A box of the incident page as typed (a progress update, a resolution note), and why it was refused.
 #[derive(Default)]
 struct Note {
+    field: &'static str,
     text: String,
     error: Option<String>,
 }
@@ -720,7 +863,13 @@ async fn incident_form(
     });
     let choices = person_choices(people);
     let typed = |name: &str| input.typed.get(name).cloned();
-    let fields = form_fields(which.fields(), true, &typed, &|_| choices.clone(), &input.errors);
+    let mut fields = form_fields(which.fields(), true, &typed, &|_| choices.clone(), &input.errors);
+    // The status offers where the incident is and where it may go next, nothing the lifecycle would refuse.
+    let legal: Vec<IncidentStatus> =
+        std::iter::once(incident.status()).chain(next_steps(incident.status(), &user.actor())).collect();
+    for field in fields.iter_mut().filter(|f| f.name == "status") {
+        field.options.retain(|(value, _)| legal.iter().any(|s| s.as_str() == value));
+    }
     let heading = format!("{} incident {}", which.heading(), incident.incident_id);
     Ok(IncidentFormPage {
         page: Page::for_user(session, user, heading.clone(), "/incidents"),
@@ -843,7 +992,7 @@ async fn submit(
             }];
             let input = FormInput { typed, errors, lock_version: Some(current.lock_version), current: Some(*current) };
             let page = incident_form(&state, &session, &user, which, incident_id, Some(input)).await?;
-            html(page, StatusCode::CONFLICT)
+            conflict(page)
         }
         Err(other) => Err(other.into()),
     }
@@ -1003,7 +1152,14 @@ async fn act(
     after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
 }
 
-pub async fn close(
+/// The record version a one-button form was shown with; none reads as 0, which no incident has, so the action is
+/// refused as a conflict rather than applied blind.
+fn version_of(typed: &HashMap<String, String>) -> i32 {
+    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default()
+}
+
+/// Moves the incident one step along from its page; a resolution without its note shows the page again with it.
+pub async fn move_along(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
@@ -1012,11 +1168,72 @@ pub async fn close(
 ) -> Result<HttpResponse, AppError> {
     let incident_id = id.into_inner();
     let (typed, _) = read(form);
-    let version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default();
-    act(&state, &session, &user, incident_id, "Incident closed.", move |conn, clock, user| {
-        service::close(conn, clock, user, incident_id, version).map(|_| ())
+    let version = version_of(&typed);
+    let to = typed.get("to").and_then(|to| IncidentStatus::parse(to.trim()));
+    let text = typed.get("resolution_note").cloned().unwrap_or_default();
+    let note = text.clone();
+    let done = match to {
+        Some(IncidentStatus::Investigating) => "Incident acknowledged.",
+        Some(IncidentStatus::InProgress) => "Work on the incident has started.",
+        Some(IncidentStatus::Resolved) => "Incident resolved.",
+        _ => "Incident status changed.",
+    };
+    let (clock, actor) = (state.clock.clone(), user.clone());
+    let outcome = state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| service::move_to(conn, &clock, &actor, incident_id, version, to, &note)))
+        })
+        .await?;
+    match outcome {
+        Err(Refusal::Invalid(errors)) if errors.iter().any(|e| e.field == "resolution_note") => {
+            let error = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            let note = Note { field: "resolution_note", text, error: Some(error) };
+            unprocessable(detail_page(&state, &session, &user, incident_id, note).await?, &errors)
+        }
+        other => after_action(&session, other.map(|_| ()), done, &format!("/incidents/{incident_id}")),
+    }
+}
+
+/// A one-button change of the incident, made to the version its page showed.
+type VersionedChange =
+    fn(&mut diesel::PgConnection, &crate::clock::Clock, &User, i32, i32) -> Result<Incident, Refusal>;
+
+async fn change_shown_version(
+    state: web::Data<AppState>,
+    session: Session,
+    user: User,
+    (id, form): (web::Path<i32>, Form),
+    done: &str,
+    change: VersionedChange,
+) -> Result<HttpResponse, AppError> {
+    let incident_id = id.into_inner();
+    let version = version_of(&read(form).0);
+    act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
+        change(conn, clock, user, incident_id, version).map(|_| ())
     })
     .await
+}
+
+/// Assigns the incident to the one who takes it.
+pub async fn take(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let done = "You have taken the incident; it is assigned to you.";
+    change_shown_version(state, session, user, (id, form), done, service::take).await
+}
+
+pub async fn close(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    change_shown_version(state, session, user, (id, form), "Incident closed.", service::close).await
 }
 
 pub async fn progress(
@@ -1037,7 +1254,8 @@ pub async fn progress(
     {
         Err(AppError::Unprocessable(error)) => {
             let refusal = [FieldError { field: "note", message: error.clone() }];
-            let page = detail_page(&state, &session, &user, incident_id, Note { text, error: Some(error) }).await?;
+            let note = Note { field: "note", text, error: Some(error) };
+            let page = detail_page(&state, &session, &user, incident_id, note).await?;
             unprocessable(page, &refusal)
         }
         other => other,

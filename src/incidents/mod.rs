@@ -1,6 +1,7 @@
 //! Incidents: reporting, the lifecycle, progress updates, escalations and communications, always within the
 //! actor's client or vendor scope.
 pub mod handlers;
+pub mod list;
 pub mod queries;
 pub mod rules;
 pub mod service;

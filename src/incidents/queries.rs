@@ -1,20 +1,17 @@
 //! Incident queries. Every read goes through `visible`, which applies the actor's scope in SQL.
 use super::Incident;
+pub use super::list::{Assignee, ListFilter, Order, SlaState};
 use crate::access::Scope;
+use crate::domain::enums::Severity;
 use crate::schema::{
     clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
     users, vendors,
 };
 use chrono::{DateTime, Utc};
-use diesel::dsl::count_star;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 
 pub const PAGE_SIZE: i64 = 50;
-
-fn offset(page: Position) -> i64 {
-    (page.number.max(1) - 1) * PAGE_SIZE
-}
 
 /// Incidents the scope may see.
 pub fn visible<'a>(scope: Scope) -> incidents::BoxedQuery<'a, Pg> {
@@ -25,31 +22,61 @@ pub fn find(conn: &mut PgConnection, scope: Scope, incident_id: i32) -> QueryRes
     visible(scope).filter(incidents::incident_id.eq(incident_id)).select(Incident::as_select()).first(conn).optional()
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct ListFilter {
-    pub status: Option<String>,
-    pub severity: Option<String>,
-    pub client_id: Option<i32>,
-    pub assignee: Option<i32>,
-    /// Words to find in titles (and, for staff, in communications).
-    pub text: Option<String>,
-    /// Whether the search reads communications too (staff see them all; contacts do not).
-    pub search_messages: bool,
+/// The condition of an open incident (not resolved or closed), over `incidents`: the partial indexes' own words, so
+/// the planner can use them.
+pub const OPEN: &str = "incidents.status NOT IN ('resolved', 'closed')";
+
+/// Open incidents that still lack a root cause analysis or a workaround, over `incidents`. Probes per incident,
+/// stopping at the first record of each kind; written as "fewer than both" because the planner then expects a
+/// third of open incidents to match and walks the index: `probe IS NULL` is expected to match 0.5 %, so it read and
+/// sorted every open incident, and NOT EXISTS under an OR hashed every analysis and workaround there is.
+const WAITING: &str = "(SELECT count(*) FROM (SELECT 1 FROM root_cause_analysis r \
+                         WHERE r.incident_id = incidents.incident_id LIMIT 1) r) \
+                       + (SELECT count(*) FROM (SELECT 1 FROM workarounds w \
+                         WHERE w.incident_id = incidents.incident_id LIMIT 1) w) < 2";
+
+/// What the list's SLA filter and order need: the time now, and the targets of every applicable SLA.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines<'a> {
+    pub now: DateTime<Utc>,
+    pub targets: &'a crate::service_levels::Targets,
 }
 
-fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, Pg> {
+/// The incidents of the list within the scope.
+fn filtered<'a>(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> incidents::BoxedQuery<'a, Pg> {
+    use crate::db::prepared::prepared;
+    use diesel::sql_types::Bool;
     let mut query = visible(scope);
-    if let Some(status) = &filter.status {
-        query = query.filter(incidents::status.eq(status.clone()));
+    if filter.only_active() {
+        query = query.filter(prepared(OPEN).expression::<Bool>());
+    } else if !filter.statuses.is_empty() {
+        query = query.filter(incidents::status.eq_any(filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
     }
-    if let Some(severity) = &filter.severity {
-        query = query.filter(incidents::severity.eq(severity.clone()));
+    if !filter.severities.is_empty() {
+        query =
+            query.filter(incidents::severity.eq_any(filter.severities.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
     }
     if let Some(client) = filter.client_id {
         query = query.filter(incidents::client_id.eq(client));
     }
-    if let Some(assignee) = filter.assignee {
-        query = query.filter(incidents::assigned_to_user_id.eq(assignee));
+    match filter.assignee {
+        Some(Assignee::Person(assignee)) => query = query.filter(incidents::assigned_to_user_id.eq(assignee)),
+        Some(Assignee::Nobody) => query = query.filter(incidents::assigned_to_user_id.is_null()),
+        None => {}
+    }
+    if filter.escalated {
+        let active = incident_escalations::table
+            .filter(incident_escalations::status.eq("active"))
+            .select(incident_escalations::incident_id);
+        query = query.filter(incidents::incident_id.eq_any(active));
+    }
+    if filter.waiting {
+        query = query.filter(prepared(WAITING).expression::<Bool>());
+    }
+    if let Some(sla) = filter.sla {
+        let breached_only = sla == SlaState::Breached;
+        let attention = crate::service_levels::needs_attention(deadlines.now, breached_only, deadlines.targets);
+        query = query.filter(attention.expression::<Bool>());
     }
     if let Some(text) = &filter.text {
         use diesel::dsl::sql;
@@ -76,40 +103,81 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter) -> incidents::BoxedQuery<'a, 
     query
 }
 
-/// How many incidents the filtered list holds, for lists without a text search (counting a search's matches
-/// would cost what finding them all does). Filters by client, status and severity alone are summed from
-/// `incident_counts`, which triggers keep; others are counted.
-fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter) -> QueryResult<i64> {
-    let client = match scope.whole_clients() {
-        Some(None) => filter.client_id,
-        Some(Some(own)) if filter.client_id.is_none_or(|c| c == own) => Some(own),
-        _ => return filtered(scope, filter).select(count_star()).first(conn),
-    };
-    if filter.assignee.is_some() || filter.text.is_some() {
-        return filtered(scope, filter).select(count_star()).first(conn);
+/// Whether the list's count can be summed from `incident_counts` (kept by triggers) rather than counted: for a
+/// scope of whole clients, filtered by client, status and severity alone. Returns the client to sum, if one.
+fn summable(scope: Scope, filter: &ListFilter) -> Option<Option<i32>> {
+    let simple = filter.assignee.is_none()
+        && filter.text.is_none()
+        && filter.sla.is_none()
+        && !filter.escalated
+        && !filter.waiting;
+    match scope.whole_clients() {
+        _ if !simple => None,
+        Some(None) => Some(filter.client_id),
+        Some(Some(own)) if filter.client_id.is_none_or(|c| c == own) => Some(Some(own)),
+        _ => None,
     }
+}
+
+/// The list's statuses and severities as arrays, empty for any.
+fn choices_of(filter: &ListFilter) -> (Vec<String>, Vec<String>) {
+    (
+        filter.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+        filter.severities.iter().map(|s| s.as_str().to_string()).collect(),
+    )
+}
+
+/// How many incidents the filtered list holds, by severity, for lists without a text search (counting a search's
+/// matches would cost what finding them all does). Summed from `incident_counts` where it can be; counted otherwise.
+/// The list's own total and the dashboards' figures both come from here.
+pub fn totals_by_severity(
+    conn: &mut PgConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    deadlines: Deadlines<'_>,
+) -> QueryResult<Vec<(Severity, i64)>> {
     #[derive(QueryableByName)]
     struct Total {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        severity: String,
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    use diesel::sql_types::{Integer, Nullable, Text};
-    let total: Total =
-        crate::db::prepared::prepared("SELECT coalesce(sum(n), 0)::bigint AS n FROM incident_counts WHERE (")
+    let rows: Vec<(String, i64)> = match summable(scope, filter) {
+        Some(client) => {
+            use diesel::sql_types::{Array, Integer, Nullable, Text};
+            let (statuses, severities) = choices_of(filter);
+            let totals: Vec<Total> = crate::db::prepared::prepared(
+                "SELECT severity, coalesce(sum(n), 0)::bigint AS n FROM incident_counts WHERE (",
+            )
             .bind::<Nullable<Integer>, _>(client)
             .sql("::integer IS NULL OR client_id = ")
             .bind::<Nullable<Integer>, _>(client)
-            .sql(") AND (")
-            .bind::<Nullable<Text>, _>(filter.status.clone())
-            .sql("::text IS NULL OR status = ")
-            .bind::<Nullable<Text>, _>(filter.status.clone())
-            .sql(") AND (")
-            .bind::<Nullable<Text>, _>(filter.severity.clone())
-            .sql("::text IS NULL OR severity = ")
-            .bind::<Nullable<Text>, _>(filter.severity.clone())
-            .sql(")")
-            .get_result(conn)?;
-    Ok(total.n)
+            .sql(") AND (cardinality(")
+            .bind::<Array<Text>, _>(statuses.clone())
+            .sql(") = 0 OR status = ANY(")
+            .bind::<Array<Text>, _>(statuses)
+            .sql(")) AND (cardinality(")
+            .bind::<Array<Text>, _>(severities.clone())
+            .sql(") = 0 OR severity = ANY(")
+            .bind::<Array<Text>, _>(severities)
+            .sql(")) GROUP BY severity")
+            .load(conn)?;
+            totals.into_iter().map(|t| (t.severity, t.n)).collect()
+        }
+        None => {
+            let totals: Vec<Total> = crate::db::prepared::prepared("SELECT f.severity, count(*) AS n FROM (")
+                .fragment(filtered(scope, filter, deadlines).select(incidents::severity))
+                .sql(") f GROUP BY f.severity")
+                .load(conn)?;
+            totals.into_iter().map(|t| (t.severity, t.n)).collect()
+        }
+    };
+    Ok(rows.into_iter().filter_map(|(severity, n)| Some((Severity::parse(&severity)?, n))).collect())
+}
+
+fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> QueryResult<i64> {
+    Ok(totals_by_severity(conn, scope, filter, deadlines)?.iter().map(|(_, n)| n).sum())
 }
 
 /// Rows after `(created, id)` in the newest-first order. The first condition bounds the date index's walk; the
@@ -134,6 +202,7 @@ pub fn export_csv(
     conn: &mut PgConnection,
     scope: Scope,
     filter: &ListFilter,
+    deadlines: Deadlines<'_>,
     send: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> QueryResult<()> {
     const BATCH: i64 = 2_000;
@@ -159,7 +228,7 @@ pub fn export_csv(
     }
     let mut after: Option<(DateTime<Utc>, i32)> = None;
     loop {
-        let mut query = filtered(scope, filter)
+        let mut query = filtered(scope, filter, deadlines)
             .inner_join(clients::table)
             .inner_join(infrastructure_components::table)
             .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)));
@@ -224,38 +293,6 @@ pub struct ListRow {
     pub resolution_timestamp: Option<DateTime<Utc>>,
 }
 
-/// How the list is ordered: newest first by default, or by a column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    #[default]
-    Newest,
-    Oldest,
-    /// P1 first.
-    Severity,
-    Status,
-}
-
-impl Order {
-    pub fn parse(text: &str) -> Option<Order> {
-        match text {
-            "-created" => Some(Order::Newest),
-            "created" => Some(Order::Oldest),
-            "severity" => Some(Order::Severity),
-            "status" => Some(Order::Status),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Order::Newest => "-created",
-            Order::Oldest => "created",
-            Order::Severity => "severity",
-            Order::Status => "status",
-        }
-    }
-}
-
 /// Which page: its number, and for the default order the last row of the page before it, so a deep page
 /// costs what the first does (keyset pagination).
 #[derive(Debug, Clone, Copy, Default)]
@@ -283,48 +320,83 @@ pub fn list(
     filter: &ListFilter,
     order: Order,
     page: Position,
+    deadlines: Deadlines<'_>,
 ) -> QueryResult<ListPage> {
-    let counted = if filter.text.is_none() { Some(total(conn, scope, filter)?) } else { None };
-    let mut query = filtered(scope, filter)
-        .inner_join(clients::table)
-        .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)))
-        .limit(PAGE_SIZE + 1);
+    rows_of(conn, scope, filter, order, page, PAGE_SIZE, deadlines)
+}
+
+/// The first `size` rows of the filtered list and how many it holds, for a dashboard's panel.
+pub fn top(
+    conn: &mut PgConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    order: Order,
+    size: i64,
+    deadlines: Deadlines<'_>,
+) -> QueryResult<ListPage> {
+    rows_of(conn, scope, filter, order, Position { number: 1, after: None }, size, deadlines)
+}
+
+fn rows_of(
+    conn: &mut PgConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    order: Order,
+    page: Position,
+    size: i64,
+    deadlines: Deadlines<'_>,
+) -> QueryResult<ListPage> {
+    use diesel::sql_types::{Nullable, Timestamptz};
+    let counted = if filter.text.is_none() { Some(total(conn, scope, filter, deadlines)?) } else { None };
+    let skip = (page.number.max(1) - 1) * size;
+    let mut query = filtered(scope, filter, deadlines);
+    let due = || crate::service_levels::due(deadlines.targets).expression::<Nullable<Timestamptz>>();
     query = match (order, page.after) {
         (Order::Newest, Some(after)) => query
             .filter(before_in_newest_order(after))
             .order((incidents::created_at.desc(), incidents::incident_id.desc())),
-        (Order::Newest, None) => {
-            query.order((incidents::created_at.desc(), incidents::incident_id.desc())).offset(offset(page))
+        (Order::Newest, None) => query.order((incidents::created_at.desc(), incidents::incident_id.desc())),
+        (Order::Oldest, _) => query.order((incidents::created_at.asc(), incidents::incident_id.asc())),
+        (Order::Severity, _) => {
+            query.order((incidents::severity.asc(), due().asc().nulls_last(), incidents::incident_id.desc()))
         }
-        (Order::Oldest, _) => {
-            query.order((incidents::created_at.asc(), incidents::incident_id.asc())).offset(offset(page))
+        (Order::SeverityLowFirst, _) => {
+            query.order((incidents::severity.desc(), incidents::created_at.desc(), incidents::incident_id.desc()))
         }
-        (Order::Severity, _) => query
-            .order((incidents::severity.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
-            .offset(offset(page)),
-        (Order::Status, _) => query
-            .order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
-            .offset(offset(page)),
+        (Order::Status, _) => {
+            query.order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
+        }
+        (Order::SlaDue, _) => query.order((due().asc().nulls_last(), incidents::incident_id.desc())),
     };
-    let mut rows: Vec<ListRow> = query
-        .select((
-            incidents::incident_id,
-            incidents::title,
-            incidents::severity,
-            incidents::status,
-            incidents::created_at,
-            clients::client_name,
-            users::name.nullable(),
-            incidents::client_id,
-            incidents::detection_timestamp,
-            incidents::acknowledged_at,
-            incidents::resolution_timestamp,
-        ))
-        .load(conn)?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    // A keyset page starts after its cursor; the others skip the pages before them.
+    let offset = if matches!((order, page.after), (Order::Newest, Some(_))) { 0 } else { skip };
+    let query = query.select((
+        incidents::incident_id,
+        incidents::title,
+        incidents::severity,
+        incidents::status,
+        incidents::created_at,
+        // Names by subqueries rather than joins: PostgreSQL reads them for the page's rows alone, after sorting,
+        // where a join would read them for every incident sorted (every active one, on a dashboard).
+        clients::table
+            .filter(clients::client_id.eq(incidents::client_id))
+            .select(clients::client_name)
+            .single_value()
+            .assume_not_null(),
+        users::table
+            .filter(users::user_id.nullable().eq(incidents::assigned_to_user_id))
+            .select(users::name)
+            .single_value(),
+        incidents::client_id,
+        incidents::detection_timestamp,
+        incidents::acknowledged_at,
+        incidents::resolution_timestamp,
+    ));
+    let mut rows: Vec<ListRow> = crate::db::prepared::limited(query, size + 1, offset).load(conn)?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
     // On the last page the pages before it and this one's rows are all there is.
-    let total = counted.or_else(|| (!more).then(|| offset(page) + rows.len() as i64));
+    let total = counted.or_else(|| (!more).then(|| skip + rows.len() as i64));
     Ok(ListPage { rows, more, total })
 }
 

@@ -176,7 +176,10 @@ pub fn report(
 pub static COMPONENT_REF: RefTable = RefTable {
     table: "infrastructure_components",
     key: "component_id",
-    label: "component_name || coalesce(' (' || (SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) || ')', '')",
+    // In words a reporter knows: the product, what part of it and where, then the technical name that tells
+    // two alike apart ("LedgerFlow Professional — Database, production (ledgerflow-database-03)").
+    label: "coalesce((SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) \
+            || ' — ', '') || component_type || ', ' || environment || ' (' || component_name || ')'",
     noun: "component",
     path: Some("/components"),
     rows: Rows::ReportableComponents,
@@ -216,6 +219,60 @@ pub fn update(
     incident_id: i32,
     lock_version: i32,
     values: &Values,
+) -> Result<Incident, Refusal> {
+    change(conn, clock, user, incident_id, lock_version, values, None)
+}
+
+/// Moves an incident one step along its lifecycle from its page (acknowledge, start work, resolve, reopen, close),
+/// keeping everything else. Resolving says how, in a note on the timeline, within the same change and audit entry.
+pub fn move_to(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+    to: Option<IncidentStatus>,
+    note: &str,
+) -> Result<Incident, Refusal> {
+    let current = load(conn, user, incident_id)?;
+    allowed(user, Action::Update(Area::Incidents))?;
+    let to = to.ok_or_else(|| Refusal::field("to", "Choose the next step from the buttons on the incident's page."))?;
+    let note = note.trim();
+    let resolving = to == IncidentStatus::Resolved && current.status() != IncidentStatus::Resolved;
+    if resolving && (crate::forms::is_blank(note) || note.chars().count() > MAX_NOTE || note.contains('\0')) {
+        return Err(Refusal::field(
+            "resolution_note",
+            format!("Say how the incident was resolved, in up to {MAX_NOTE} characters."),
+        ));
+    }
+    let mut values = Values::new();
+    values.insert("status", Some(to.as_str().to_string()));
+    values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
+    change(conn, clock, user, incident_id, lock_version, &values, resolving.then_some(note))
+}
+
+/// Assigns an incident to the one who takes it.
+pub fn take(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+) -> Result<Incident, Refusal> {
+    let mut values = Values::new();
+    values.insert("assigned_to_user_id", Some(user.user_id.to_string()));
+    change(conn, clock, user, incident_id, lock_version, &values, None)
+}
+
+/// An update, with a resolution note when it resolves the incident.
+fn change(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    incident_id: i32,
+    lock_version: i32,
+    values: &Values,
+    resolution_note: Option<&str>,
 ) -> Result<Incident, Refusal> {
     let current = load(conn, user, incident_id)?;
     allowed(user, Action::Update(Area::Incidents))?;
@@ -283,6 +340,10 @@ pub fn update(
         )?;
         audit_changes = audit_changes.field(field, Some(old), Some(new));
     }
+    if let Some(text) = resolution_note {
+        queries::log_update(conn, &note(incident_id, user.user_id, text, now))?;
+        audit_changes = audit_changes.field("resolution_note", None::<String>, Some(text));
+    }
     audit::record(conn, clock, actor(user), "update", "incident", incident_id, audit_changes)?;
     if updated.status != current.status {
         notify_client(conn, clock, &updated, Notice::StatusChanged(updated.status()))?;
@@ -294,7 +355,8 @@ fn text_id(id: Option<i32>) -> String {
     id.map(|id| id.to_string()).unwrap_or_default()
 }
 
-/// Closes a resolved incident (incident managers only).
+/// Closes a resolved incident (incident managers only): the lifecycle's last step, refused by the closing rule's own
+/// words to anyone else.
 pub fn close(
     conn: &mut PgConnection,
     clock: &Clock,
@@ -302,12 +364,9 @@ pub fn close(
     incident_id: i32,
     lock_version: i32,
 ) -> Result<Incident, Refusal> {
-    let mut values = Values::new();
-    values.insert("status", Some(IncidentStatus::Closed.as_str().to_string()));
-    let current = load(conn, user, incident_id)?;
-    values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
+    load(conn, user, incident_id)?;
     allowed(user, Action::CloseIncident)?;
-    update(conn, clock, user, incident_id, lock_version, &values)
+    move_to(conn, clock, user, incident_id, lock_version, Some(IncidentStatus::Closed), "")
 }
 
 pub const MAX_NOTE: usize = 5_000;

@@ -89,18 +89,18 @@ impl SlaClocks {
         }
     }
 
-    /// The clock that matters most now: a breach, then a risk, then the running resolution clock.
+    /// The clock that matters most now: a breach, then a risk, then a miss, then a running clock; of two alike, the
+    /// one whose deadline came or comes first. So a running headline's deadline is the incident's SLA due time, by
+    /// which the incident list sorts.
     pub fn headline(&self) -> &Clock {
-        [&self.response, &self.resolution]
-            .into_iter()
-            .max_by_key(|c| match c {
-                Clock::Breached(_) => 4,
-                Clock::AtRisk(_) => 3,
-                Clock::Missed(_) => 2,
-                Clock::Running(_) => 1,
-                Clock::Met => 0,
-            })
-            .unwrap_or(&self.resolution)
+        let urgency = |clock: &Clock| match clock {
+            Clock::Breached(by) => (4, *by),
+            Clock::AtRisk(left) => (3, -*left),
+            Clock::Missed(by) => (2, *by),
+            Clock::Running(left) => (1, -*left),
+            Clock::Met => (0, Duration::zero()),
+        };
+        if urgency(&self.response) >= urgency(&self.resolution) { &self.response } else { &self.resolution }
     }
 }
 
@@ -164,5 +164,11 @@ mod tests {
         assert_eq!(clocks.response, Clock::Met);
         assert_eq!(clocks.resolution, Clock::AtRisk(Duration::minutes(15)));
         assert_eq!(clocks.headline(), &Clock::AtRisk(Duration::minutes(15)));
+        // Both breached: the one breached the longest, whose deadline came first.
+        let late = SlaClocks::of(at(9, 0), None, None, 30, 1, at(11, 0));
+        assert_eq!(late.headline(), &Clock::Breached(Duration::minutes(90)));
+        // Both running: the one that runs out first.
+        let calm = SlaClocks::of(at(9, 0), None, None, 60, 8, at(9, 10));
+        assert_eq!(calm.headline(), &Clock::Running(Duration::minutes(50)));
     }
 }

@@ -11,11 +11,11 @@ use crate::auth::password;
 use crate::domain::enums::ApprovalStatus;
 use crate::error::AppError;
 use crate::format;
-use crate::forms::view::{FormField, form_fields};
+use crate::forms::view::{CheckGroup, FormField, form_fields};
 use crate::users::User;
 use crate::web::AppState;
 use crate::web::page::{FieldError, Page};
-use crate::web::respond::{after_action, html, see_other, unprocessable};
+use crate::web::respond::{after_action, conflict, html, see_other, unprocessable};
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -69,7 +69,14 @@ type Form = web::Form<HashMap<String, String>>;
 struct ListPage {
     page: Page,
     resource: &'static Resource,
-    filters: Vec<FormField>,
+    /// The choice filters, as groups of boxes to tick.
+    checks: Vec<CheckGroup>,
+    /// The reference filters, as lists to pick from.
+    selects: Vec<FormField>,
+    /// The list with no filter, in the same order.
+    clear_href: String,
+    /// The order the list keeps while its filters change.
+    sort: Option<String>,
     rows: Vec<RowView>,
     headers: Vec<Heading>,
     /// The search box's words, for record types that can be searched.
@@ -85,16 +92,23 @@ struct ListPage {
     empty_reason: String,
 }
 
-/// Reads the list's filters from the address; a value that cannot be right is a clear 400.
+/// A list page's address: its parameters, a name possibly repeated (`status=created&status=assigned`).
+type Query = [(String, String)];
+
+/// The last non-empty value of a parameter.
+fn one<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
+    query.iter().rev().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).find(|v| !v.is_empty())
+}
+
 /// Reads the search words and sort column of a list page; an unknown column is a clear 400.
-fn read_options(resource: &'static Resource, query: &HashMap<String, String>) -> Result<ListOptions, AppError> {
-    let search = match query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty()) {
+fn read_options(resource: &'static Resource, query: &Query) -> Result<ListOptions, AppError> {
+    let search = match one(query, "q") {
         Some(q) if q.contains('\0') || q.chars().count() > 200 => {
             return Err(AppError::BadRequest("Search for up to 200 characters of ordinary text.".into()));
         }
         other => other.map(str::to_string),
     };
-    let sort = match query.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let sort = match one(query, "sort") {
         None => None,
         Some(text) => {
             let (name, descending) = text.strip_prefix('-').map_or((text, false), |name| (name, true));
@@ -107,25 +121,34 @@ fn read_options(resource: &'static Resource, query: &HashMap<String, String>) ->
     Ok(ListOptions { search, sort })
 }
 
-fn read_filters(resource: &'static Resource, query: &HashMap<String, String>) -> Result<(Vec<Filter>, i64), AppError> {
+/// Reads the list's filters from the address (a filter may hold several values: any of them matches); a value
+/// that cannot be right is a clear 400.
+fn read_filters(resource: &'static Resource, query: &Query) -> Result<(Vec<Filter>, i64), AppError> {
     let mut filters = Vec::new();
     for name in resource.filters {
-        let Some(value) = query.get(*name).map(|v| v.trim()).filter(|v| !v.is_empty()) else { continue };
         let field = resource.field(name).expect("filters are described fields");
-        let valid = match field.kind {
-            FieldKind::Choice(choices) => choices().iter().any(|(v, _)| *v == value),
-            FieldKind::Reference(_) => value.parse::<i32>().is_ok_and(|id| id > 0),
-            _ => false,
-        };
-        if !valid {
-            return Err(AppError::BadRequest(format!(
-                "The filter {} cannot be \"{value}\"; choose one of the offered values.",
-                field.label
-            )));
+        for value in query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()) {
+            let valid = match field.kind {
+                FieldKind::Choice(choices) => choices().iter().any(|(v, _)| *v == value),
+                FieldKind::Reference(_) => value.parse::<i32>().is_ok_and(|id| id > 0),
+                _ => false,
+            };
+            if !valid {
+                return Err(AppError::BadRequest(format!(
+                    "The filter {} cannot be \"{value}\"; choose one of the offered values.",
+                    field.label
+                )));
+            }
+            filters.push((*name, value.to_string()));
         }
-        filters.push((*name, value.to_string()));
     }
-    let page = crate::web::respond::page_number(query)?;
+    let page =
+        match one(query, "page") {
+            None => 1,
+            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
+                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
+            })?,
+        };
     Ok((filters, page))
 }
 
@@ -172,7 +195,7 @@ pub async fn list<R: Described>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
-    query: web::Query<HashMap<String, String>>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     let actor = user.actor();
@@ -195,19 +218,31 @@ pub async fn list<R: Described>(
             })
             .await?
     };
-    let typed = |name: &str| filters.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
     let staff = actor.can(Action::ReadInternal(resource.area), &Target::Any);
-    let filter_fields =
-        form_fields(resource.fields, true, &typed, &|name| choices.get(name).cloned().unwrap_or_default(), &[])
-            .into_iter()
-            // Contacts filter by choices, never by lists of other people or records.
-            .filter(|f| {
-                resource.filters.contains(&f.name)
-                    && (staff
-                        || f.options.is_empty()
-                        || !matches!(resource.field(f.name).map(|x| x.kind), Some(FieldKind::Reference(_))))
-            })
-            .collect();
+    // Every filter the list offers is on its form, whoever may edit the field, so any the address applies is seen
+    // and can be cleared: choices as boxes to tick (several at once), references as a list to pick one from.
+    // Contacts filter by choices, never by lists of other people or records.
+    let chosen = |name: &str, value: &str| filters.iter().any(|(k, v)| *k == name && v == value);
+    let mut checks = Vec::new();
+    let mut selects = Vec::new();
+    for field in resource.filters.iter().filter_map(|name| resource.field(name)) {
+        match field.kind {
+            FieldKind::Choice(options) => {
+                checks.push(CheckGroup::new(field.name, field.label, options(), |value| chosen(field.name, value)))
+            }
+            FieldKind::Reference(_) if staff => selects.push(FormField {
+                name: field.name,
+                label: field.label,
+                hint: None,
+                required: false,
+                input: crate::forms::view::Input::Select,
+                value: filters.iter().find(|(k, _)| *k == field.name).map(|(_, v)| v.clone()).unwrap_or_default(),
+                options: choices.get(field.name).cloned().unwrap_or_default(),
+                error: None,
+            }),
+            _ => {}
+        }
+    }
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + records.len() as i64 - 1).max(0);
     let empty_reason = if filters.is_empty() {
@@ -218,7 +253,10 @@ pub async fn list<R: Described>(
     let body = ListPage {
         page: Page::for_user(&session, &user, resource.plural, resource.path),
         resource,
-        filters: filter_fields,
+        checks,
+        selects,
+        clear_href: page_link(resource, &[], &ListOptions { search: None, sort: options.sort }, 1),
+        sort: options.sort.map(|(column, descending)| format!("{}{column}", if descending { "-" } else { "" })),
         rows: records.iter().map(|r| view::row_view(resource, r, &user.timezone)).collect(),
         headers: headings(resource, &filters, &options),
         search: resource.search.map(|_| options.search.clone().unwrap_or_default()),
@@ -424,8 +462,19 @@ async fn form_page(
 ) -> Result<FormPage, AppError> {
     let scope = sight_of(&form.user);
     let names: Vec<&str> = resource.fields.iter().map(|f| f.name).collect();
-    let chosen = form.typed.clone();
-    let choices = state.db(move |conn| reference_choices(conn, resource, scope, &names, &chosen)).await?;
+    let (chosen, id) = (form.typed.clone(), form.id);
+    let (choices, title) = state
+        .db(move |conn| {
+            let choices = reference_choices(conn, resource, scope, &names, &chosen)?;
+            // An edit form is headed by the record's name, as its page is.
+            let title = match id {
+                Some(id) => queries::get(conn, resource, id, scope)?
+                    .and_then(|record| record.get("__title").and_then(|t| t.as_str()).map(str::to_string)),
+                None => None,
+            };
+            Ok((choices, title))
+        })
+        .await?;
     let typed = |name: &str| form.typed.get(name).cloned();
     let fields = form_fields(
         resource.fields,
@@ -437,7 +486,7 @@ async fn form_page(
     let (heading, action, cancel) = match form.id {
         None => (format!("New {}", resource.noun.to_lowercase()), resource.path.to_string(), resource.path.to_string()),
         Some(id) => (
-            format!("Edit {} {id}", resource.noun.to_lowercase()),
+            format!("Edit {}", heading(resource, &title.unwrap_or_else(|| format!("{} {id}", resource.noun)))),
             format!("{}/{id}", resource.path),
             format!("{}/{id}", resource.path),
         ),
@@ -471,7 +520,8 @@ pub async fn new<R: Described>(
         if let Some(value) = query.get(field.name) {
             typed.insert(field.name.to_string(), value.clone());
         }
-        if matches!(field.kind, FieldKind::DateTime) && !typed.contains_key(field.name) {
+        // A time the form asks for starts at now; an optional one (a change's scheduled start) stays empty.
+        if matches!(field.kind, FieldKind::DateTime) && field.required && !typed.contains_key(field.name) {
             typed.insert(field.name.to_string(), format::local_input(state.clock.now(), &user.timezone));
         }
     }
@@ -593,7 +643,7 @@ pub async fn update<R: Described>(
                 errors,
                 current: Some(current),
             };
-            html(form_page(&state, &session, resource, form).await?, StatusCode::CONFLICT)
+            conflict(form_page(&state, &session, resource, form).await?)
         }
         Err(other) => Err(other.into()),
     }
@@ -881,7 +931,15 @@ pub async fn print_report(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let viewer = user.clone();
-    let record = state.db(move |conn| Ok(service::load(conn, &viewer, &procedures::REPORTS, id)?)).await?;
+    let (record, names) = state
+        .db(move |conn| {
+            let record = service::load(conn, &viewer, &procedures::REPORTS, id)?;
+            // The snapshot names people by id; the printout by name.
+            let people = super::report::Snapshot::people(&record);
+            let names = crate::incidents::queries::names(conn, &people)?.into_iter().collect();
+            Ok((record, names))
+        })
+        .await?;
     // The trail's head when the report was generated ties the printout to the trail as it stood then.
     let chain_head = record
         .get("snapshot")
@@ -890,7 +948,7 @@ pub async fn print_report(
         .unwrap_or("not recorded")
         .to_string();
     let zone = user.timezone.clone();
-    let snapshot = super::report::Snapshot::read(&record, &zone, &user);
+    let snapshot = super::report::Snapshot::read(&record, &zone, &names, &user);
     let report_type = record
         .get("report_type")
         .and_then(|v| v.as_str())
@@ -919,7 +977,7 @@ pub async fn print_report(
 pub async fn export<R: Described>(
     state: web::Data<AppState>,
     CurrentUser(user): CurrentUser,
-    query: web::Query<HashMap<String, String>>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
     user.actor().may(Action::Read(resource.area), &Target::Any)?;

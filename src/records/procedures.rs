@@ -118,11 +118,14 @@ pub static WORKAROUNDS: Resource = Resource {
     path: "/workarounds",
     table: "workarounds",
     key: "workaround_id",
-    title: "'Workaround ' || workaround_id",
+    // Named by what it is and does, not by its number: "Workaround for incident 15: Restarted the consumer".
+    title: "'Workaround for incident ' || incident_id || ': ' || left(coalesce(description, ''), 80)",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field("effectiveness_level", "Effectiveness", Choice(Effectiveness::choices)),
-        field("implemented_at", "Implemented at", DateTime).hint("In your own time zone"),
+        field("implemented_at", "Implemented at", DateTime)
+            .hint("In your own time zone")
+            .missing("Enter when the workaround was put in place."),
         field("description", "What was done", LongText).optional(),
         field("status", "Status", Choice(WorkaroundStatus::choices)).default("active").optional_on_create(),
     ],
@@ -225,7 +228,9 @@ pub static ROLLBACKS: Resource = Resource {
     fields: &[
         field("change_id", "Change request", Reference(&CHANGE_REF)).only_on_create(),
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
-        field("justification", "Justification", LongText).hint("Why the change must be reverted"),
+        field("justification", "Justification", LongText)
+            .hint("Why the change must be reverted")
+            .missing("Say why the change must be reverted."),
         field("status", "Status", Choice(RollbackStatus::choices))
             .default("requested")
             .optional()
@@ -254,7 +259,9 @@ pub static METRICS: Resource = Resource {
     path: "/metrics",
     table: "performance_metrics",
     key: "metric_id",
-    title: "'Metric ' || metric_id || ': ' || replace(metric_type, '_', ' ')",
+    // "Resolution time of incident 15": the metric type's words, as its label writes them.
+    title: "upper(left(replace(metric_type, '_', ' '), 1)) || substr(replace(metric_type, '_', ' '), 2) \
+            || ' of incident ' || incident_id",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
         field("metric_type", "Metric", Choice(MetricType::choices))
@@ -361,8 +368,12 @@ pub static REVIEWS: Resource = Resource {
     title: "'Post-incident review ' || review_id",
     fields: &[
         field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
-        field("facilitator_user", "Facilitator", Reference(&USER_REF)).hint("An active user"),
-        field("scheduled_date", "Scheduled for", DateTime).hint("In your own time zone"),
+        field("facilitator_user", "Facilitator", Reference(&USER_REF))
+            .hint("An active user")
+            .missing("Choose who facilitates the review."),
+        field("scheduled_date", "Scheduled for", DateTime)
+            .hint("In your own time zone")
+            .missing("Enter when the review takes place."),
         field("overall_rating", "Overall rating", Choice(ReviewRating::choices)),
         field("notes", "Notes", LongText).optional().hint("What went well, what did not, and the actions agreed"),
         field("status", "Status", Choice(ReviewStatus::choices)).default("scheduled").optional_on_create(),

@@ -175,21 +175,9 @@ pub fn list_with(
     };
     // The conditions are written twice (for the count and for the page), so they are made by a function.
     let conditions = || {
-        let mut conditions: Vec<PreparedSql<'static>> = Vec::new();
-        conditions.extend(viewer.rows(resource.rows, table));
-        for (field, value) in filters {
-            let sql_type = resource.field(field).map_or("text", |f| f.kind.sql_type());
-            conditions.push(prepared(format!("{table}.{field} = ")).append(param(Some(value.clone()), sql_type)));
-        }
+        let mut conditions = list_conditions(resource, viewer, filters, options);
         if let Some((template, id)) = extra_condition {
             conditions.push(condition(template, id));
-        }
-        if let (Some(document), Some(words)) = (resource.search, &options.search) {
-            conditions.push(
-                prepared(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', "))
-                    .bind::<Text, _>(words.clone())
-                    .sql(")"),
-            );
         }
         where_clause(conditions)
     };
@@ -216,6 +204,64 @@ pub fn list_with(
         })
         .collect();
     Ok((records, page.n))
+}
+
+/// What a list keeps of a table: the rows the viewer sees, matching the filters (several values of one field: any
+/// of them) and the search words.
+fn list_conditions(
+    resource: &Resource,
+    viewer: Sight,
+    filters: &[Filter],
+    options: &ListOptions,
+) -> Vec<PreparedSql<'static>> {
+    let table = resource.table;
+    let mut conditions: Vec<PreparedSql<'static>> = Vec::new();
+    conditions.extend(viewer.rows(resource.rows, table));
+    let mut fields: Vec<&str> = Vec::new();
+    for (field, _) in filters {
+        if !fields.contains(field) {
+            fields.push(field);
+        }
+    }
+    for field in fields {
+        let sql_type = resource.field(field).map_or("text", |f| f.kind.sql_type());
+        // One value is `= v`; several are `= ANY(ARRAY[v1, v2])`, which an index on the column takes as one
+        // condition where an OR of equalities would read every row of the field's other conditions.
+        let values: Vec<PreparedSql<'static>> = filters
+            .iter()
+            .filter(|(name, _)| *name == field)
+            .map(|(_, value)| param(Some(value.clone()), sql_type))
+            .collect();
+        conditions.push(match values.len() {
+            1 => prepared(format!("{table}.{field} = ")).append(PreparedSql::join(values, "")),
+            _ => prepared(format!("{table}.{field} = ANY(ARRAY[")).append(PreparedSql::join(values, ", ")).sql("])"),
+        });
+    }
+    if let (Some(document), Some(words)) = (resource.search, &options.search) {
+        conditions.push(
+            prepared(format!("to_tsvector('english', {document}) @@ plainto_tsquery('english', "))
+                .bind::<Text, _>(words.clone())
+                .sql(")"),
+        );
+    }
+    conditions
+}
+
+/// How many records each of several filtered lists holds, as their pages count them, in one statement: the
+/// dashboards' figures that open those lists.
+pub fn totals(conn: &mut PgConnection, viewer: Sight, lists: &[(&Resource, Vec<Filter>)]) -> QueryResult<Vec<i64>> {
+    if lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts = lists.iter().map(|(resource, filters)| {
+        prepared(format!("(SELECT count(*) FROM {}", resource.table))
+            .append(where_clause(list_conditions(resource, viewer, filters, &ListOptions::default())))
+            .sql(")")
+    });
+    let sql = prepared("SELECT json_build_array(").append(PreparedSql::join(counts, ", ")).sql(")::text AS record");
+    let row: JsonRow = sql.get_result(conn)?;
+    serde_json::from_str(&row.record)
+        .map_err(|e| diesel::result::Error::DeserializationError(format!("counts are not a JSON array: {e}").into()))
 }
 
 /// The column that carries a record's place on its page, so the page keeps its order through `json_agg`.
@@ -277,12 +323,13 @@ pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, vi
     }
 }
 
-/// The records a reference field may point to, within the viewer's sight, by name.
+/// The records a reference field may point to, within the viewer's sight, by name in natural order ("Incident 2"
+/// before "Incident 10").
 pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Sight) -> QueryResult<Vec<(String, String)>> {
     let conditions = viewer.rows(target.rows, target.table).into_iter().collect();
     let sql = prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
         .append(where_clause(conditions))
-        .sql(" ORDER BY 2 LIMIT 1000");
+        .sql(format!(" ORDER BY ({})::text COLLATE natural_sort LIMIT 1000", target.label));
     let rows: Vec<ChoiceRow> = sql.load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
 }

@@ -1,9 +1,15 @@
 //! An incident report's snapshot, read for its printable page. The snapshot was taken when the report was
-//! generated, so the printout says what was known then, whatever changed afterwards.
+//! generated, so the printout says what was known then, whatever changed afterwards. It is printed in words:
+//! labels rather than codes, names rather than ids, metrics against their targets, and one timeline of everything
+//! the snapshot holds.
 use super::queries::Record;
+use crate::domain::enums::*;
 use crate::format;
+use crate::forms::ChoiceList;
+use crate::incidents::sla_clock::span;
 use crate::users::User;
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub struct Section {
     pub title: &'static str,
@@ -18,7 +24,7 @@ pub struct Snapshot {
     pub component: String,
     /// (label, value) pairs describing the incident.
     pub facts: Vec<(&'static str, String)>,
-    /// (when, who, what), oldest first.
+    /// (when, who, what), oldest first: the changes, escalations and procedure records of the incident.
     pub timeline: Vec<(String, String, String)>,
     pub sections: Vec<Section>,
 }
@@ -27,21 +33,51 @@ pub struct Snapshot {
 #[derive(Clone, Copy)]
 enum Show {
     Text,
-    Words,
     Time,
+    /// An enumeration's value, by its label.
+    Label(ChoiceList),
+    /// A number of minutes, as a span ("1 d 8 h").
+    Minutes,
+    /// A person's id, by their name.
+    Person,
+    /// Whether a metric met its target.
+    Verdict,
+    /// A value without a list of labels (a communication's type, a kind of work, a group of recipients), in words.
+    Words,
 }
 
-fn show(value: Option<&Value>, how: Show, zone: &str) -> String {
+/// The people a snapshot names by id, and what they are called.
+pub type Names = HashMap<i32, String>;
+
+fn show(row: &Value, key: &str, how: Show, zone: &str, names: &Names) -> String {
+    let value = row.get(key);
     let text = match value {
-        None | Some(Value::Null) => return "—".into(),
+        None | Some(Value::Null) if !matches!(how, Show::Verdict) => return "—".into(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
+        None => String::new(),
     };
     match how {
         Show::Text => text,
-        Show::Words => text.replace('_', " "),
+        Show::Words => capitalised(&text.replace('_', " ")),
         Show::Time => format::parse(&text).map_or(text, |at| format::datetime(at, zone)),
+        Show::Label(choices) => choices().into_iter().find(|(v, _)| *v == text).map_or(text, |(_, l)| l.to_string()),
+        Show::Minutes => text.parse::<i64>().map_or(text, |m| span(chrono::Duration::minutes(m))),
+        Show::Person => text.parse::<i32>().ok().and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| "—".into()),
+        Show::Verdict => {
+            let minutes = |key| row.get(key).and_then(Value::as_i64);
+            match (minutes("calculated_value_minutes"), minutes("target_minutes")) {
+                (Some(value), Some(target)) if value <= target => "Met".into(),
+                (Some(_), Some(_)) => "Missed".into(),
+                _ => "No target".into(),
+            }
+        }
     }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A section's columns: (header, snapshot key, how shown).
@@ -53,8 +89,9 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "incident_escalations",
         "Escalations",
         &[
-            ("Level", "escalation_level", Show::Words),
-            ("Status", "status", Show::Words),
+            ("Level", "escalation_level", Show::Label(EscalationLevel::choices)),
+            ("To", "escalated_to_user", Show::Person),
+            ("Status", "status", Show::Label(EscalationStatus::choices)),
             ("Escalated", "escalated_at", Show::Time),
             ("Reason", "reason", Show::Text),
         ],
@@ -67,8 +104,8 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
             ("From", "sender", Show::Text),
             ("To", "to", Show::Words),
             ("Type", "communication_type", Show::Words),
-            ("By", "delivery_method", Show::Words),
-            ("Delivery", "delivery_status", Show::Words),
+            ("By", "delivery_method", Show::Label(DeliveryMethod::choices)),
+            ("Delivery", "delivery_status", Show::Label(DeliveryStatus::choices)),
             ("Message", "message", Show::Text),
         ],
     ),
@@ -76,8 +113,8 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "workarounds",
         "Workarounds",
         &[
-            ("Effectiveness", "effectiveness_level", Show::Words),
-            ("Status", "status", Show::Words),
+            ("Effectiveness", "effectiveness_level", Show::Label(Effectiveness::choices)),
+            ("Status", "status", Show::Label(WorkaroundStatus::choices)),
             ("Implemented", "implemented_at", Show::Time),
             ("What was done", "description", Show::Text),
         ],
@@ -86,8 +123,8 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "root_cause_analysis",
         "Root cause analyses",
         &[
-            ("Method", "analysis_method", Show::Words),
-            ("Status", "status", Show::Words),
+            ("Method", "analysis_method", Show::Label(AnalysisMethod::choices)),
+            ("Status", "status", Show::Label(AnalysisStatus::choices)),
             ("Completed", "completed_at", Show::Time),
             ("Findings", "findings", Show::Text),
         ],
@@ -97,7 +134,7 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "Problem tickets",
         &[
             ("Problem", "title", Show::Text),
-            ("Status", "status", Show::Words),
+            ("Status", "status", Show::Label(IncidentStatus::choices)),
             ("Issued by", "issued_by", Show::Text),
             ("Opened", "created_at", Show::Time),
         ],
@@ -108,7 +145,7 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         &[
             ("Order", "title", Show::Text),
             ("Type", "work_type", Show::Words),
-            ("Status", "status", Show::Words),
+            ("Status", "status", Show::Label(WorkOrderStatus::choices)),
             ("Assigned to", "assignee", Show::Text),
         ],
     ),
@@ -117,17 +154,17 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "Changes",
         &[
             ("Change", "title", Show::Text),
-            ("Type", "change_type", Show::Words),
-            ("Risk", "risk_level", Show::Words),
-            ("Status", "status", Show::Words),
+            ("Type", "change_type", Show::Label(ChangeType::choices)),
+            ("Risk", "risk_level", Show::Label(RiskLevel::choices)),
+            ("Status", "status", Show::Label(ChangeStatus::choices)),
         ],
     ),
     (
         "rollbacks",
         "Rollbacks",
         &[
-            ("Change", "change_id", Show::Text),
-            ("Status", "status", Show::Words),
+            ("Status", "status", Show::Label(RollbackStatus::choices)),
+            ("Requested by", "requesting_user", Show::Person),
             ("Completed", "completed_at", Show::Time),
             ("Justification", "justification", Show::Text),
         ],
@@ -136,9 +173,10 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "performance_metrics",
         "Metrics against targets",
         &[
-            ("Metric", "metric_type", Show::Words),
-            ("Minutes", "calculated_value_minutes", Show::Text),
-            ("Target", "target_minutes", Show::Text),
+            ("Metric", "metric_type", Show::Label(MetricType::choices)),
+            ("Value", "calculated_value_minutes", Show::Minutes),
+            ("Target", "target_minutes", Show::Minutes),
+            ("Against the target", "target_minutes", Show::Verdict),
             ("Recorded", "recorded_at", Show::Time),
         ],
     ),
@@ -147,8 +185,9 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "Post-incident review",
         &[
             ("Scheduled", "scheduled_date", Show::Time),
-            ("Rating", "overall_rating", Show::Words),
-            ("Status", "status", Show::Words),
+            ("Facilitator", "facilitator_user", Show::Person),
+            ("Rating", "overall_rating", Show::Label(ReviewRating::choices)),
+            ("Status", "status", Show::Label(ReviewStatus::choices)),
             ("Notes", "notes", Show::Text),
         ],
     ),
@@ -157,8 +196,8 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
         "Knowledge base articles",
         &[
             ("Article", "title", Show::Text),
-            ("Type", "article_type", Show::Words),
-            ("Category", "category", Show::Words),
+            ("Type", "article_type", Show::Label(ArticleType::choices)),
+            ("Category", "category", Show::Label(ArticleCategory::choices)),
         ],
     ),
 ];
@@ -174,46 +213,201 @@ fn shown_to(reader: &User, section: &str, row: &Value) -> bool {
         )
 }
 
+/// The records of the snapshot that the timeline tells, each as (moment, person, words): the moment's key and how
+/// to say what happened.
+type Told = (&'static str, &'static str, fn(&Value, &dyn Fn(&Value, &str, Show) -> String) -> String);
+
+const TOLD: &[(&str, &[Told])] = &[
+    (
+        "incident_escalations",
+        &[
+            ("escalated_at", "escalated_by_user", |row, show| {
+                format!(
+                    "Escalated to {} ({} level){}",
+                    show(row, "escalated_to_user", Show::Person),
+                    show(row, "escalation_level", Show::Label(EscalationLevel::choices)).to_lowercase(),
+                    row.get("reason").and_then(Value::as_str).map(|r| format!(": {r}")).unwrap_or_default()
+                )
+            }),
+            ("resolved_at", "resolved_by_user", |row, show| {
+                format!(
+                    "The escalation to {} ended ({})",
+                    show(row, "escalated_to_user", Show::Person),
+                    show(row, "status", Show::Label(EscalationStatus::choices)).to_lowercase()
+                )
+            }),
+        ],
+    ),
+    (
+        "workarounds",
+        &[("implemented_at", "implemented_by_user", |row, show| {
+            format!(
+                "Workaround put in place ({}): {}",
+                show(row, "effectiveness_level", Show::Label(Effectiveness::choices)).to_lowercase(),
+                show(row, "description", Show::Text)
+            )
+        })],
+    ),
+    (
+        "root_cause_analysis",
+        &[
+            ("created_at", "conducted_by_user", |row, show| {
+                format!(
+                    "Root cause analysis started ({})",
+                    show(row, "analysis_method", Show::Label(AnalysisMethod::choices)).to_lowercase()
+                )
+            }),
+            ("completed_at", "conducted_by_user", |row, _| match row.get("findings").and_then(Value::as_str) {
+                Some(findings) => format!("Root cause analysis completed: {findings}"),
+                None => "Root cause analysis completed".into(),
+            }),
+        ],
+    ),
+    (
+        "change_requests",
+        &[("created_at", "requesting_user", |row, show| {
+            format!(
+                "Change requested: {} ({}, {} risk; now {})",
+                show(row, "title", Show::Text),
+                show(row, "change_type", Show::Label(ChangeType::choices)).to_lowercase(),
+                show(row, "risk_level", Show::Label(RiskLevel::choices)).to_lowercase(),
+                show(row, "status", Show::Label(ChangeStatus::choices)).to_lowercase()
+            )
+        })],
+    ),
+    (
+        "rollbacks",
+        &[
+            ("created_at", "requesting_user", |row, show| {
+                format!("Rollback requested: {}", show(row, "justification", Show::Text))
+            }),
+            ("completed_at", "approved_by_user", |_, _| "Rollback carried out".into()),
+        ],
+    ),
+    (
+        "performance_metrics",
+        &[("recorded_at", "recorded_by_user", |row, show| {
+            format!(
+                "{} recorded: {} against a target of {} ({})",
+                show(row, "metric_type", Show::Label(MetricType::choices)),
+                show(row, "calculated_value_minutes", Show::Minutes),
+                show(row, "target_minutes", Show::Minutes),
+                show(row, "target_minutes", Show::Verdict).to_lowercase()
+            )
+        })],
+    ),
+    (
+        "post_incident_reviews",
+        &[("scheduled_date", "facilitator_user", |row, show| {
+            format!(
+                "Post-incident review ({}), rated {}",
+                show(row, "status", Show::Label(ReviewStatus::choices)).to_lowercase(),
+                show(row, "overall_rating", Show::Label(ReviewRating::choices)).to_lowercase()
+            )
+        })],
+    ),
+];
+
+/// A changed field of the incident and its values in words, as the incident page says them.
+fn change_words(field: &str, old: &str, new: &str) -> String {
+    let label = |value: &str| -> String {
+        let choices: Option<ChoiceList> = match field {
+            "status" => Some(IncidentStatus::choices),
+            "severity" => Some(Severity::choices),
+            "impact_level" | "urgency_level" => Some(Level::choices),
+            _ => None,
+        };
+        match choices.and_then(|c| c().into_iter().find(|(v, _)| *v == value)) {
+            Some((_, label)) => label.to_string(),
+            None if value.is_empty() || value == "—" => "nobody".into(),
+            None => value.to_string(),
+        }
+    };
+    let name = match field {
+        "assigned_to" => "Assignee",
+        "impact_level" => "Impact",
+        "urgency_level" => "Urgency",
+        "status" => "Status",
+        "severity" => "Severity",
+        other => other,
+    };
+    format!("{name}: {} → {}", label(old), label(new))
+}
+
 impl Snapshot {
-    /// The snapshot as `reader` may see it, with times in `zone`.
-    pub fn read(report: &Record, zone: &str, reader: &User) -> Snapshot {
+    /// The people the snapshot names by id, whose names the printout needs.
+    pub fn people(report: &Record) -> Vec<i32> {
+        let snapshot = report.get("snapshot").cloned().unwrap_or(Value::Null);
+        let keys = [
+            "escalated_by_user",
+            "escalated_to_user",
+            "resolved_by_user",
+            "implemented_by_user",
+            "conducted_by_user",
+            "requesting_user",
+            "approved_by_user",
+            "recorded_by_user",
+            "facilitator_user",
+        ];
+        let mut ids: Vec<i32> = SECTIONS
+            .iter()
+            .filter_map(|(table, _, _)| snapshot[*table].as_array())
+            .flatten()
+            .flat_map(|row| keys.iter().filter_map(|key| row.get(*key)?.as_i64()).map(|id| id as i32))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The snapshot as `reader` may see it, with times in `zone` and people by their names.
+    pub fn read(report: &Record, zone: &str, names: &Names, reader: &User) -> Snapshot {
         let empty = Value::Null;
         let snapshot = report.get("snapshot").unwrap_or(&empty);
         let incident = &snapshot["incident"];
-        let field = |key: &str, how: Show| show(incident.get(key), how, zone);
+        let field = |key: &str, how: Show| show(incident, key, how, zone, names);
         let facts = vec![
-            ("Severity", field("severity", Show::Text)),
-            ("Status", field("status", Show::Words)),
+            ("Severity", field("severity", Show::Label(Severity::choices))),
+            ("Status", field("status", Show::Label(IncidentStatus::choices))),
             ("Category", field("category", Show::Text)),
-            ("Impact", field("impact_level", Show::Words)),
-            ("Urgency", field("urgency_level", Show::Words)),
+            ("Impact", field("impact_level", Show::Label(Level::choices))),
+            ("Urgency", field("urgency_level", Show::Label(Level::choices))),
             ("Detected", field("detection_timestamp", Show::Time)),
             ("Reported", field("created_at", Show::Time)),
             ("Acknowledged", field("acknowledged_at", Show::Time)),
             ("Resolved", field("resolution_timestamp", Show::Time)),
             ("Closed", field("closed_at", Show::Time)),
         ];
-        let timeline = snapshot["updates"]
-            .as_array()
-            .map(|updates| {
-                updates
-                    .iter()
-                    .map(|u| {
-                        let what = if u["type"] == "progress_note" {
-                            show(u.get("new"), Show::Text, zone)
-                        } else {
-                            format!(
-                                "{}: {} → {}",
-                                show(u.get("field"), Show::Words, zone),
-                                show(u.get("old"), Show::Words, zone),
-                                show(u.get("new"), Show::Words, zone)
-                            )
-                        };
-                        (show(u.get("at"), Show::Time, zone), show(u.get("who"), Show::Text, zone), what)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Every dated thing the snapshot holds, in the order it happened (ties keep the snapshot's order).
+        let mut told: Vec<(String, String, String, String)> = Vec::new();
+        for update in snapshot["updates"].as_array().into_iter().flatten() {
+            let what = if update["type"] == "progress_note" {
+                show(update, "new", Show::Text, zone, names)
+            } else {
+                let text = |key| update.get(key).and_then(Value::as_str).unwrap_or_default();
+                change_words(text("field"), text("old"), text("new"))
+            };
+            let at = update.get("at").and_then(Value::as_str).unwrap_or_default().to_string();
+            told.push((
+                at,
+                show(update, "at", Show::Time, zone, names),
+                show(update, "who", Show::Text, zone, names),
+                what,
+            ));
+        }
+        let shown = |row: &Value, key: &str, how: Show| show(row, key, how, zone, names);
+        for (table, ways) in TOLD {
+            for row in snapshot[*table].as_array().into_iter().flatten() {
+                for (moment, person, words) in *ways {
+                    let Some(at) = row.get(*moment).and_then(Value::as_str).filter(|at| !at.is_empty()) else {
+                        continue;
+                    };
+                    let who = shown(row, person, Show::Person);
+                    told.push((at.to_string(), shown(row, moment, Show::Time), who, words(row, &shown)));
+                }
+            }
+        }
+        told.sort_by_key(|(at, ..)| format::parse(at));
         let sections = SECTIONS
             .iter()
             .map(|(key, title, columns)| Section {
@@ -224,7 +418,7 @@ impl Snapshot {
                     .map(|rows| {
                         rows.iter()
                             .filter(|row| shown_to(reader, key, row))
-                            .map(|row| columns.iter().map(|(_, name, how)| show(row.get(*name), *how, zone)).collect())
+                            .map(|row| columns.iter().map(|(_, name, how)| shown(row, name, *how)).collect())
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -232,11 +426,11 @@ impl Snapshot {
             .collect();
         Snapshot {
             incident_id: incident["incident_id"].as_i64().unwrap_or_default(),
-            title: show(incident.get("title"), Show::Text, zone),
-            client: show(snapshot.get("client"), Show::Text, zone),
-            component: show(snapshot.get("component"), Show::Text, zone),
+            title: field("title", Show::Text),
+            client: show(snapshot, "client", Show::Text, zone, names),
+            component: show(snapshot, "component", Show::Text, zone, names),
             facts,
-            timeline,
+            timeline: told.into_iter().map(|(_, when, who, what)| (when, who, what)).collect(),
             sections,
         }
     }

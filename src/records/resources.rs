@@ -98,7 +98,7 @@ pub static USERS: Resource = Resource {
     key: "user_id",
     title: "name",
     fields: &[
-        field("name", "Full name", Text),
+        field("name", "Full name", Text).missing("Enter the person's full name."),
         field("email", "Email", Email).hint("They sign in with it; it must be unique"),
         field("role", "Role", Choice(Role::choices)),
         field("department", "Department", Text).optional(),
@@ -255,8 +255,10 @@ pub static SLAS: Resource = Resource {
             .hint("Only active subscriptions take SLAs"),
         field("severity_level", "Severity", Choice(Severity::choices)),
         field("response_time_minutes", "Response time (minutes)", Integer { min: 1, max: 100_000 })
+            .missing("Enter the response time, in minutes.")
             .hint("Within the subscription tier's bounds"),
         field("resolution_time_hours", "Resolution time (hours)", Integer { min: 1, max: 10_000 })
+            .missing("Enter the resolution time, in hours.")
             .hint("Within the subscription tier's bounds"),
         field("availability_percentage", "Availability (%)", Decimal { min: 0.0, max: 100.0 }).optional(),
         field("approval_status", "Approval", Choice(ApprovalStatus::choices)).read_only(),

@@ -226,7 +226,7 @@ macro_rules! row {
                 let offset = query.offset();
                 let mut q = t::table.into_boxed();
                 for condition in query.conditions {
-                    q = q.filter($crate::db::prepared::Condition(condition));
+                    q = q.filter(condition.expression::<diesel::sql_types::Bool>());
                 }
                 for (column, value) in &query.filters {
                     let unknown = || diesel::result::Error::QueryBuilderError(

@@ -51,13 +51,21 @@ pub fn id_of(resource: &Resource, record: &Record) -> i32 {
     record.get(resource.key).and_then(Value::as_i64).unwrap_or_default() as i32
 }
 
+/// The words for a choice's value ("In progress" for `in_progress`), or the value itself if it is no choice.
+pub fn choice_label(field: &Field, value: &str) -> String {
+    match field.kind {
+        FieldKind::Choice(choices) => {
+            choices().into_iter().find(|(v, _)| *v == value).map_or(value, |(_, label)| label).to_string()
+        }
+        _ => value.to_string(),
+    }
+}
+
 pub fn field_view(field: &Field, record: &Record, zone: &str) -> FieldView {
     let raw = text(record, field.name);
     let (value, href) = match (field.kind, raw) {
         (_, None) => ("Not given".to_string(), None),
-        (FieldKind::Choice(choices), Some(value)) => {
-            (choices().into_iter().find(|(v, _)| *v == value).map_or(value, |(_, label)| label.to_string()), None)
-        }
+        (FieldKind::Choice(_), Some(value)) => (choice_label(field, &value), None),
         (FieldKind::Reference(target), Some(id)) => {
             let name =
                 text(record, &format!("{}__label", field.name)).unwrap_or_else(|| format!("{} {id}", target.noun));

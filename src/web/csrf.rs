@@ -79,6 +79,24 @@ pub fn rotate(session: &Session) {
     let _ = session.insert(SESSION_KEY, new_token());
 }
 
+/// The token as a page carries it: a fresh random pad and the token XORed with it, so no two answers carry the
+/// same secret. Pages are compressed, and a secret repeated in compressed answers that also echo what a request
+/// asked for (a search) could be guessed from their sizes (BREACH); a masked one cannot.
+pub fn masked(token: &str) -> String {
+    let Ok(token) = hex::decode(token) else { return String::new() };
+    let mut pad = vec![0u8; token.len()];
+    rand::rng().fill_bytes(&mut pad);
+    let hidden: Vec<u8> = pad.iter().zip(&token).map(|(p, t)| p ^ t).collect();
+    format!("{}{}", hex::encode(pad), hex::encode(hidden))
+}
+
+/// The token a form sent, unmasked; `None` when it is not a masked token.
+fn unmasked(submitted: &str) -> Option<String> {
+    let bytes = hex::decode(submitted).ok().filter(|b| !b.is_empty() && b.len() % 2 == 0)?;
+    let (pad, hidden) = bytes.split_at(bytes.len() / 2);
+    Some(hex::encode(pad.iter().zip(hidden).map(|(p, h)| p ^ h).collect::<Vec<u8>>()))
+}
+
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -102,8 +120,8 @@ pub async fn check(
             Err(refusal) => return Ok(req.into_response(refusal.error_response())),
         };
         let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
-        let submitted = fields.iter().find(|(name, _)| name == FIELD).map(|(_, value)| value.as_str());
-        let refusal = if !tokens_match(expected.as_deref(), submitted) {
+        let submitted = fields.iter().find(|(name, _)| name == FIELD).and_then(|(_, value)| unmasked(value));
+        let refusal = if !tokens_match(expected.as_deref(), submitted.as_deref()) {
             tracing::warn!(path = %req.path(), "POST refused: missing or wrong CSRF token");
             Some(AppError::Csrf)
         } else if fields.iter().any(|(name, value)| name.contains('\0') || value.contains('\0')) {
@@ -158,7 +176,20 @@ fn tokens_match(expected: Option<&str>, submitted: Option<&str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::tokens_match;
+    use super::{masked, new_token, tokens_match, unmasked};
+
+    #[test]
+    fn a_masked_token_differs_every_time_and_unmasks_to_the_token() {
+        let token = new_token();
+        let (one, two) = (masked(&token), masked(&token));
+        assert_ne!(one, two, "no two pages carry the same secret");
+        assert_eq!(unmasked(&one).as_deref(), Some(token.as_str()));
+        assert_eq!(unmasked(&two).as_deref(), Some(token.as_str()));
+        assert!(!tokens_match(Some(&token), unmasked(&token).as_deref()), "the bare token is no masked token");
+        for bad in ["", "zz", "abc", "0000"] {
+            assert!(!tokens_match(Some(&token), unmasked(bad).as_deref()), "{bad:?}");
+        }
+    }
 
     #[test]
     fn only_the_exact_session_token_matches() {

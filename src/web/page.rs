@@ -36,6 +36,8 @@ pub struct Page {
     /// The client or vendor a scoped user acts for.
     pub organisation: Option<String>,
     pub nav: Vec<NavLink>,
+    /// The user's saved views of the incident list: (name, address).
+    pub views: Vec<(String, String)>,
     pub csrf_token: String,
     pub flash: Option<String>,
     /// The signed-in user's unread notifications, for the header.
@@ -63,20 +65,27 @@ impl Page {
             role_label: Some(role.label()),
             organisation: session::organisation(session),
             nav,
-            csrf_token: csrf::token(session),
+            views: session::saved_views(session)
+                .into_iter()
+                .map(|v| (v.href(), v.name))
+                .map(|(href, name)| (name, href))
+                .collect(),
+            csrf_token: csrf::masked(&csrf::token(session)),
             flash: session::take_flash(session),
             unread: user.unread_notifications,
         }
     }
 
     /// A page for someone not signed in (the sign-in page), with the sign-in form's token.
-    pub fn anonymous(session: &Session, csrf_token: String, title: impl Into<String>) -> Self {
+    pub fn anonymous(session: &Session, token: String, title: impl Into<String>) -> Self {
+        let csrf_token = csrf::masked(&token);
         Self {
             title: title.into(),
             user_name: None,
             role_label: None,
             organisation: None,
             nav: Vec::new(),
+            views: Vec::new(),
             csrf_token,
             flash: session::take_flash(session),
             unread: 0,

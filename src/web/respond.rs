@@ -13,12 +13,28 @@ pub fn see_other(location: &str) -> HttpResponse {
 /// A rendered page with a status.
 pub fn html(template: impl Template, status: StatusCode) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+    Ok(page(body, status))
+}
+
+fn page(body: String, status: StatusCode) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+}
+
+/// A form shown again with its error summary: the window's title starts with "Error:", so a screen reader says so
+/// before anything else (GOV.UK's pattern).
+fn with_errors(template: impl Template, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let body = template.render().map_err(AppError::internal)?;
+    Ok(page(body.replacen("<title>", "<title>Error: ", 1), status))
+}
+
+/// A form whose record someone else changed meanwhile, shown again with theirs and what was typed (409).
+pub fn conflict(template: impl Template) -> Result<HttpResponse, AppError> {
+    with_errors(template, StatusCode::CONFLICT)
 }
 
 /// A refused form is shown again, with what was typed, as 422; its messages are the refusal's reason.
 pub fn unprocessable(template: impl Template, errors: &[FieldError]) -> Result<HttpResponse, AppError> {
-    let mut response = html(template, StatusCode::UNPROCESSABLE_ENTITY)?;
+    let mut response = with_errors(template, StatusCode::UNPROCESSABLE_ENTITY)?;
     let reason = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ");
     response.extensions_mut().insert(crate::error::Refused(reason));
     Ok(response)

@@ -11,6 +11,7 @@ use crate::records::handlers::{
     self as records, Analyses, Articles, Changes, Clients, Components, Metrics, Problems, Products, Reports, Reviews,
     Rollbacks, Slas, Subscriptions, Users, Vendors, WorkOrders, Workarounds,
 };
+use crate::views::handlers as views;
 use crate::{auth, web::home};
 use Access::{Do, Public, SignedIn};
 use actix_web::web;
@@ -84,10 +85,15 @@ route_table! {
     get "/incidents.csv" => incidents::export, "export incidents as CSV", Do(Read(A::Incidents));
     get "/incidents/new" => incidents::new, "show report incident form", Do(Create(A::Incidents));
     post "/incidents" => incidents::create, "report incident", Do(Create(A::Incidents));
+    // Before `/incidents/{id}`, which would take "views" for an id.
+    post "/incidents/views" => views::save, "save a view of the incident list", Do(Read(A::Incidents));
+    post "/incidents/views/delete" => views::delete, "delete a saved view", Do(Read(A::Incidents));
     get "/incidents/{id}" => incidents::detail, "show incident", Do(Read(A::Incidents));
     get "/incidents/{id}/access" => explainer::incident, "show who can see an incident, and why", Do(ExplainAccess);
     get "/incidents/{id}/edit" => incidents::edit, "show update incident form", Do(Update(A::Incidents));
     post "/incidents/{id}" => incidents::update, "update incident", Do(Update(A::Incidents));
+    post "/incidents/{id}/status" => incidents::move_along, "move incident along (acknowledge, start work, resolve, reopen)", Do(Update(A::Incidents));
+    post "/incidents/{id}/take" => incidents::take, "take incident (assign it to oneself)", Do(Update(A::Incidents));
     post "/incidents/{id}/close" => incidents::close, "close incident", Do(CloseIncident);
     post "/incidents/{id}/progress" => incidents::progress, "post progress update", Do(PostProgress);
     get "/incidents/{id}/escalations/new" => incidents::escalation_form, "show escalate incident form", Do(Escalate);

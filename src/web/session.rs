@@ -11,6 +11,7 @@ use std::pin::Pin;
 pub(super) const USER_KEY: &str = "uid";
 const FLASH_KEY: &str = "flash";
 const ORGANISATION_KEY: &str = "organisation";
+const VIEWS_KEY: &str = "views";
 
 /// The signed-in, active user. Handlers that take it are closed to everyone else.
 #[derive(Debug, Clone)]
@@ -79,4 +80,14 @@ pub fn take_flash(session: &Session) -> Option<String> {
         return None;
     }
     session.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
+}
+
+/// The signed-in user's saved views, as the navigation lists them. The session keeps a copy, read at sign-in and
+/// renewed whenever the user saves or deletes one, so no page reads the table to draw its navigation.
+pub fn saved_views(session: &Session) -> Vec<crate::views::SavedView> {
+    session.get(VIEWS_KEY).ok().flatten().unwrap_or_default()
+}
+
+pub fn set_saved_views(session: &Session, views: &[crate::views::SavedView]) {
+    let _ = session.insert(VIEWS_KEY, views);
 }

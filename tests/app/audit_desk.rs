@@ -183,7 +183,7 @@ async fn entries_read_in_words_in_the_viewers_zone_with_a_link_to_their_record()
         "2026-11-22 07:00 EST",
         "Incident manager",
         "Updated",
-        "<a href=\"/incidents/7\">Incident 7</a>",
+        "<a href=\"/incidents/7\">Incident number 7</a>",
         "Status: In progress → Resolved",
         "Severity: P3 Medium → P1 Critical",
         "Assigned to: Incident manager → Technical support",

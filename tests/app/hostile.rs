@@ -447,6 +447,12 @@ impl Harness {
         )
         .execute(&mut conn)
         .expect("rollbacks waiting for approval");
+        // Everyone keeps a saved view, so the list offers the form that deletes one.
+        diesel::sql_query(
+            "INSERT INTO saved_views (user_id, name, query) SELECT user_id, 'Open ones', 'status=open' FROM users",
+        )
+        .execute(&mut conn)
+        .expect("saved views");
         #[derive(QueryableByName)]
         struct Table {
             #[diesel(sql_type = diesel::sql_types::Text)]

@@ -256,7 +256,7 @@ async fn the_lifecycle_moves_step_by_step_and_logs_every_field() {
     assert_eq!(manager.post(&format!("{path}/close"), &[("lock_version", "4")]).await.status(), 303);
     assert!(stamps(&mut conn).2.is_some(), "closed time set");
     let (_, page) = manager.text(&path).await;
-    assert!(page.contains("Changed status from resolved to closed"));
+    assert!(page.contains("Changed the status from Resolved to Closed"));
     let after_close = support.post(&path, &pairs(&step("in_progress", 5))).await;
     assert_eq!(after_close.status(), 409, "closed incidents are final");
 }
@@ -602,11 +602,13 @@ async fn lists_filter_by_status_severity_client_and_assignee() {
     incident(&mut conn, "Open on A", w.client_a, w.component, "open");
     incident(&mut conn, "Closed on B", w.client_b, w.component, "closed");
     let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
-    let (_, all) = manager.text("/incidents").await;
+    let (_, active) = manager.text("/incidents").await;
+    assert!(active.contains("Open on A") && !active.contains("Closed on B"), "staff start from the active ones");
+    let (_, all) = manager.text("/incidents?status=").await;
     assert!(all.contains("Open on A") && all.contains("Closed on B") && all.contains("showing 1–2 of 2"));
     let (_, closed) = manager.text("/incidents?status=closed").await;
     assert!(closed.contains("Closed on B") && !closed.contains("Open on A"));
-    let (_, b) = manager.text(&format!("/incidents?client_id={}", w.client_b)).await;
+    let (_, b) = manager.text(&format!("/incidents?status=&client_id={}", w.client_b)).await;
     assert!(b.contains("Closed on B") && !b.contains("Open on A"));
     let (_, none) = manager.text("/incidents?severity=P4").await;
     assert!(none.contains("No incidents match these filters."));
@@ -616,7 +618,7 @@ async fn lists_filter_by_status_severity_client_and_assignee() {
 
 /// The incidents a list page shows, in order.
 fn listed_ids(page: &str) -> Vec<i32> {
-    page.split("<th scope=\"row\"><a href=\"/incidents/")
+    page.split("<th scope=\"row\"><a class=\"clip\" href=\"/incidents/")
         .skip(1)
         .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
         .collect()
@@ -765,11 +767,11 @@ async fn the_whole_story_shows_on_one_timeline() {
 
     let (_, page) = client.text(&path).await;
     let order = [
-        "Changed status from resolved to closed",
-        "Changed status from in progress to resolved",
+        "Changed the status from Resolved to Closed",
+        "Changed the status from In progress to Resolved",
         "Hotfix 2.1.1 deployed to the broker.",
         "Escalated to Vendor contact (vendor level)",
-        "Changed status from open to investigating",
+        "Changed the status from Open to Investigating",
         "Reported the incident",
     ];
     let positions: Vec<usize> =
@@ -793,10 +795,12 @@ fn pages_after_a_row_pass_over_rows_of_the_same_moment_exactly_once() {
     .execute(&mut conn)
     .unwrap();
     let filter = ListFilter::default();
-    let first = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 1, after: None }).unwrap();
+    let targets = incident_desk::service_levels::Targets::default();
+    let now = incident_desk::incidents::queries::Deadlines { now: chrono::Utc::now(), targets: &targets };
+    let first = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 1, after: None }, now).unwrap();
     let last = first.rows.last().unwrap();
     let after = Some((last.created_at, last.incident_id));
-    let second = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 2, after }).unwrap();
+    let second = list(&mut conn, Scope::All, &filter, Order::Newest, Position { number: 2, after }, now).unwrap();
     let mut ids: Vec<i32> = first.rows.iter().chain(&second.rows).map(|r| r.incident_id).collect();
     assert_eq!((first.rows.len(), second.rows.len()), (50, 10));
     ids.sort();

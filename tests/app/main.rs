@@ -24,4 +24,5 @@ mod scope;
 mod shape;
 mod smtp;
 mod support;
+mod triage;
 mod trust;

@@ -352,7 +352,7 @@ async fn each_halt_condition_names_the_procedure_and_writes_nothing() {
             ],
             "Type of change must be one of",
         ),
-        ("/rollbacks", vec![("change_id", requested.to_string())], "Enter the justification."),
+        ("/rollbacks", vec![("change_id", requested.to_string())], "Say why the change must be reverted."),
         (
             "/rollbacks",
             vec![("change_id", requested.to_string()), ("justification", "Undo".into())],

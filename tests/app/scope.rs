@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use incident_desk::access::{Rows, Scope, Sight};
 use incident_desk::db::prepared::prepared;
 use incident_desk::domain::enums::Role;
+use incident_desk::incidents::list::{ListFilter, Order};
 use incident_desk::records::{procedures, queries as records, resources::INCIDENT_SUMMARY, view};
 use std::collections::BTreeSet;
 
@@ -70,15 +71,26 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
         .fragment(scope.incidents())
         .load(conn)
         .unwrap();
-    let dashboard =
-        incident_desk::dashboards::queries::incidents(conn, scope, prepared("TRUE"), "incidents.incident_id", 1000)
+    // The dashboards' panels are the start of the incident list, with its filters and orders: here every status,
+    // newest first and by SLA deadline.
+    let targets = incident_desk::service_levels::applicable(conn).unwrap();
+    let now = incident_desk::incidents::queries::Deadlines { now: chrono::Utc::now(), targets: &targets };
+    let panel = |conn: &mut PgConnection, order: Order| -> Ids {
+        incident_desk::incidents::queries::top(conn, scope, &ListFilter::default(), order, 1000, now)
             .unwrap()
+            .rows
             .into_iter()
-            .map(|line| line.clock.incident_id);
-    let open_clocks = incident_desk::dashboards::queries::open_clock_inputs(conn, scope, None, 1000)
+            .map(|row| row.incident_id)
+            .collect()
+    };
+    let dashboard = panel(conn, Order::Newest);
+    let clocks_ids = panel(conn, Order::SlaDue);
+    let counted: i64 = incident_desk::incidents::queries::totals_by_severity(conn, scope, &ListFilter::default(), now)
         .unwrap()
-        .into_iter()
-        .map(|clock| clock.incident_id);
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(counted as usize, dashboard.len(), "the dashboards' figures count what their lists show");
     let ids_of = |conn: &mut PgConnection, resource: &'static incident_desk::records::spec::Resource, sight: Sight| {
         let (rows, _) = records::list(conn, resource, sight, &[], None, 1).unwrap();
         rows.iter()
@@ -120,8 +132,8 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
     vec![
         ("diesel filter", diesel_filter.into_iter().collect()),
         ("hand-written SQL", sql_text.into_iter().map(|r| r.id).collect()),
-        ("dashboard panels", dashboard.collect()),
-        ("dashboard SLA clocks", open_clocks.collect()),
+        ("dashboard panels", dashboard),
+        ("dashboard SLA clocks", clocks_ids),
         ("described incidents", summaries),
         ("described rows of incidents", condition.into_iter().map(|r| r.id).collect()),
         ("published reports", reports),
