@@ -1,5 +1,5 @@
 //! The shape of the code, read from `src/` as text: layers point one way (only the web layer and the areas'
-//! `handlers.rs` reach the web layer or actix).
+//! handlers reach the web layer or actix), and no handler file grows past what a reader takes in.
 use std::path::{Path, PathBuf};
 
 fn sources(dir: &Path) -> Vec<PathBuf> {
@@ -31,10 +31,16 @@ fn reaches_the_web(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A file may reach the web layer if it belongs to it, or is an area's handlers.
+/// Whether a file holds an area's handlers: its `handlers.rs`, or a file of its `handlers/` folder.
+fn is_handlers(relative: &Path) -> bool {
+    relative.file_name().is_some_and(|name| name == "handlers.rs")
+        || relative.parent().is_some_and(|folder| folder.ends_with("handlers"))
+}
+
+/// A file may reach the web layer if it belongs to it, or holds an area's handlers.
 fn may_reach_the_web(path: &Path, src: &Path) -> bool {
     let relative = path.strip_prefix(src).expect("under src");
-    relative.starts_with("web") || relative.file_name().is_some_and(|name| name == "handlers.rs")
+    relative.starts_with("web") || is_handlers(relative)
 }
 
 #[test]
@@ -55,4 +61,25 @@ fn only_the_web_layer_and_the_handlers_reach_the_web_layer_or_actix() {
         })
         .collect();
     assert!(offenders.is_empty(), "below the web layer, these reach up into it:\n{}", offenders.join("\n"));
+}
+
+/// The most lines a handlers file may have: past it, a file is split by page (as `incidents/handlers/` is).
+const HANDLER_FILE_LINES: usize = 400;
+
+#[test]
+fn no_handlers_file_is_over_four_hundred_lines() {
+    assert!(is_handlers(Path::new("incidents/handlers/actions.rs")) && is_handlers(Path::new("auth/handlers.rs")));
+    assert!(!is_handlers(Path::new("incidents/service.rs")));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let handlers: Vec<PathBuf> =
+        sources(&src).into_iter().filter(|path| is_handlers(path.strip_prefix(&src).expect("under src"))).collect();
+    assert!(handlers.len() > 10, "the scan finds the handlers: {} files", handlers.len());
+    let long: Vec<String> = handlers
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).expect("source").lines().count();
+            (lines > HANDLER_FILE_LINES).then(|| format!("{}: {lines} lines", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "handler files over {HANDLER_FILE_LINES} lines:\n{}", long.join("\n"));
 }
