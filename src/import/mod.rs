@@ -376,7 +376,7 @@ fn derive_lifecycle_times(conn: &mut PgConnection) -> Result<(), ImportError> {
 fn snapshot_reports(conn: &mut PgConnection, carried: bool) -> Result<(), ImportError> {
     diesel::sql_query(format!(
         "UPDATE incident_reports r SET snapshot = s.snapshot::jsonb FROM ({}) s WHERE s.incident_id = r.incident_id{}",
-        crate::records::procedure_service::snapshots(),
+        crate::records::kinds::reports::snapshots(),
         if carried { " AND r.snapshot IS NULL" } else { "" }
     ))
     .execute(conn)?;

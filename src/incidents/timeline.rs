@@ -242,7 +242,6 @@ fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -
                 ),
                 _ => title,
             };
-            let status = if resource.kind == "performance_metric" { String::new() } else { status };
             entries.push(Entry {
                 at,
                 who: text("__actor").or_else(|| shown("facilitator_user")),

@@ -2,7 +2,7 @@
 //! subscriptions, SLAs) and the policy's procedure records (problem tickets, work orders, …).
 //! Each record type is described once (`resources`); the pages, checks and queries follow the description.
 pub mod handlers;
-pub mod procedure_rules;
+pub mod kinds;
 pub mod procedure_service;
 pub mod procedures;
 pub mod queries;

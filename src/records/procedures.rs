@@ -78,6 +78,7 @@ pub static PROBLEM_TICKETS: Resource = Resource {
 
 pub static WORK_ORDERS: Resource = Resource {
     kind: "work_order",
+    behaviour: &super::kinds::work_orders::WorkOrders,
     noun: "Work order",
     plural: "Work orders",
     path: "/work-orders",
@@ -141,6 +142,7 @@ pub static WORKAROUNDS: Resource = Resource {
 
 pub static ANALYSES: Resource = Resource {
     kind: "root_cause_analysis",
+    behaviour: &super::kinds::analyses::Analyses,
     noun: "Root cause analysis",
     plural: "Root cause analyses",
     path: "/analyses",
@@ -170,6 +172,7 @@ pub static ANALYSES: Resource = Resource {
 
 pub static CHANGES: Resource = Resource {
     kind: "change_request",
+    behaviour: &super::kinds::changes::Changes,
     noun: "Change request",
     plural: "Change requests",
     path: "/changes",
@@ -219,6 +222,7 @@ pub static CHANGES: Resource = Resource {
 
 pub static ROLLBACKS: Resource = Resource {
     kind: "rollback_request",
+    behaviour: &super::kinds::rollbacks::Rollbacks,
     noun: "Rollback request",
     plural: "Rollback requests",
     path: "/rollbacks",
@@ -254,6 +258,7 @@ pub static ROLLBACKS: Resource = Resource {
 
 pub static METRICS: Resource = Resource {
     kind: "performance_metric",
+    behaviour: &super::kinds::metrics::Metrics,
     noun: "Performance metric",
     plural: "Performance metrics",
     path: "/metrics",
@@ -293,6 +298,7 @@ pub static METRICS: Resource = Resource {
 
 pub static REPORTS: Resource = Resource {
     kind: "incident_report",
+    behaviour: &super::kinds::reports::Reports,
     noun: "Incident report",
     plural: "Incident reports",
     path: "/reports",
@@ -321,6 +327,7 @@ pub static REPORTS: Resource = Resource {
 
 pub static ARTICLES: Resource = Resource {
     kind: "knowledge_base_article",
+    behaviour: &super::kinds::articles::Articles,
     noun: "Knowledge base article",
     plural: "Knowledge base",
     path: "/kb",
@@ -360,6 +367,7 @@ pub static ARTICLES: Resource = Resource {
 
 pub static REVIEWS: Resource = Resource {
     kind: "post_incident_review",
+    behaviour: &super::kinds::reviews::Reviews,
     noun: "Post-incident review",
     plural: "Post-incident reviews",
     path: "/reviews",

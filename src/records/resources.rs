@@ -91,6 +91,7 @@ pub static CLIENTS: Resource = Resource {
 
 pub static USERS: Resource = Resource {
     kind: "user",
+    behaviour: &super::kinds::users::Users,
     noun: "User",
     plural: "Users",
     path: "/users",
@@ -213,6 +214,7 @@ pub static COMPONENTS: Resource = Resource {
 
 pub static SUBSCRIPTIONS: Resource = Resource {
     kind: "subscription",
+    behaviour: &super::kinds::subscriptions::Subscriptions,
     noun: "Subscription",
     plural: "Subscriptions",
     path: "/subscriptions",
@@ -244,6 +246,7 @@ pub static SUBSCRIPTIONS: Resource = Resource {
 
 pub static SLAS: Resource = Resource {
     kind: "service_level_agreement",
+    behaviour: &super::kinds::service_levels::ServiceLevels,
     noun: "Service level agreement",
     plural: "Service level agreements",
     path: "/slas",

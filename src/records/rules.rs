@@ -1,122 +1,13 @@
-//! The rules of records that span fields, and of approvals. Pure functions returning the reason for a refusal;
-//! who may act at all is `access::may`'s.
+//! The rules every kind of record shares: what the access rules need to know of a record, approvals, and status
+//! moves. Pure functions returning the reason for a refusal; who may act at all is `access::may`'s, and each kind's
+//! own rules are in its module under `kinds`.
 use super::spec::Resource;
-use super::{procedure_rules, tiers};
 use crate::access::{Action, Actor, Target};
-use crate::domain::enums::{
-    ApprovalStatus, ChangeType, RiskLevel, Role, Severity, SlaTier, SubscriptionStatus, SubscriptionType,
-};
-use crate::forms::{FieldError, Values};
-
-/// What the rules across fields need to know from the database.
-#[derive(Debug, Default, Clone)]
-pub struct Facts {
-    /// For an SLA: its subscription's status, tier and approval.
-    pub subscription: Option<(SubscriptionStatus, SlaTier, ApprovalStatus)>,
-    /// The status of the incident a record points to.
-    pub incident_status: Option<crate::domain::enums::IncidentStatus>,
-    /// The status of the change a rollback points to.
-    pub change_status: Option<crate::domain::enums::ChangeStatus>,
-}
+use crate::domain::enums::{ApprovalStatus, ChangeType, RiskLevel, Role, SlaTier, SubscriptionType};
+use crate::forms::Values;
 
 fn value<'a>(values: &'a Values, field: &str) -> Option<&'a str> {
     values.get(field).and_then(|v| v.as_deref())
-}
-
-/// Rules that involve more than one field or another record; each error sits on the field to fix.
-pub fn check_record(resource: &Resource, values: &Values, facts: &Facts) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    let mut fail = |field: &'static str, message: String| errors.push(FieldError { field, message });
-    match resource.kind {
-        "user" => {
-            let role = value(values, "role").and_then(Role::parse);
-            let client = value(values, "client_id").is_some();
-            let vendor = value(values, "vendor_id").is_some();
-            match role {
-                Some(Role::ClientContact) if !client => {
-                    fail("client_id", "A client contact needs a client: choose the client they work for.".into())
-                }
-                Some(Role::VendorContact) if !vendor => {
-                    fail("vendor_id", "A vendor contact needs a vendor: choose the vendor they work for.".into())
-                }
-                _ => {}
-            }
-            if client && !matches!(role, Some(Role::ClientContact | Role::AccountManager)) {
-                fail(
-                    "client_id",
-                    "Only client contacts and account managers are tied to a client; leave the client empty.".into(),
-                );
-            }
-            if vendor && role != Some(Role::VendorContact) {
-                fail("vendor_id", "Only vendor contacts are tied to a vendor; leave the vendor empty.".into());
-            }
-        }
-        "subscription" => {
-            let date =
-                |name: &str| value(values, name).and_then(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok());
-            if let (Some(start), Some(end)) = (date("start_date"), date("end_date"))
-                && end <= start
-            {
-                fail("end_date", format!("The end date must be after the start date ({start})."));
-            }
-        }
-        "service_level_agreement" => match facts.subscription {
-            Some((status, _, _)) if status != SubscriptionStatus::Active => fail(
-                "subscription_id",
-                format!(
-                    "SLAs can only be set on an active subscription; this subscription is {}.",
-                    status.label().to_lowercase()
-                ),
-            ),
-            Some((_, _, approval)) if approval != ApprovalStatus::Approved => fail(
-                "subscription_id",
-                format!(
-                    "SLAs can only be set on an approved subscription; this subscription is {}.",
-                    approval.label().to_lowercase()
-                ),
-            ),
-            Some((_, tier, _)) => {
-                let severity = value(values, "severity_level").and_then(Severity::parse);
-                let response = value(values, "response_time_minutes").and_then(|v| v.parse().ok());
-                let resolution = value(values, "resolution_time_hours").and_then(|v| v.parse().ok());
-                if let (Some(severity), Some(response), Some(resolution)) = (severity, response, resolution) {
-                    for (field, message) in tiers::check(tier, severity, response, resolution) {
-                        fail(field, message);
-                    }
-                }
-            }
-            None => {}
-        },
-        "performance_metric" | "post_incident_review" => {
-            if let Some(status) = facts.incident_status {
-                let procedure =
-                    if resource.kind == "performance_metric" { "Performance metrics" } else { "Post-incident reviews" };
-                if let Err(message) =
-                    procedure_rules::check_closed(procedure, value(values, "incident_id").unwrap_or_default(), status)
-                {
-                    fail("incident_id", message);
-                }
-            }
-        }
-        "rollback_request" => {
-            if let Some(status) = facts.change_status
-                && let Err(message) =
-                    procedure_rules::check_rollback_target(value(values, "change_id").unwrap_or_default(), status)
-            {
-                fail("change_id", message);
-            }
-        }
-        "change_request" => {
-            if let (Some(start), Some(end)) =
-                (value(values, "scheduled_start_time"), value(values, "scheduled_end_time"))
-                && crate::format::parse(end) <= crate::format::parse(start)
-            {
-                fail("scheduled_end_time", "The scheduled end must be after the scheduled start.".into());
-            }
-        }
-        _ => {}
-    }
-    errors
 }
 
 /// What the access rules need to know of a record with these values (as stored, or as submitted for a new one).
@@ -159,14 +50,6 @@ pub fn edit_target(resource: &Resource, id: i32, old: &Values, new: &Values) -> 
     }
 }
 
-/// Whether a record waits for a decision.
-pub fn waiting(resource: &Resource, values: &Values) -> bool {
-    match resource.kind {
-        "change_request" | "rollback_request" => value(values, "status") == Some("requested"),
-        _ => resource.approval && value(values, "approval_status") == Some("pending"),
-    }
-}
-
 /// A submission by someone who may approve it is approved at once; anyone else's waits.
 pub fn status_on_submit(resource: &Resource, actor: &Actor, values: &Values) -> ApprovalStatus {
     if actor.can(Action::Decide(resource.area), &target(resource, values, None)) {
@@ -190,66 +73,34 @@ pub fn check_decision(current: ApprovalStatus, approve: bool, reason: &str) -> R
     Ok(())
 }
 
+fn words(value: &str) -> String {
+    value.replace('_', " ")
+}
+
+/// Checks a status move against the record type's allowed moves.
+pub fn check_transition(resource: &Resource, from: &str, to: &str) -> Result<(), String> {
+    if from == to || resource.transitions.is_empty() || resource.transitions.contains(&(from, to)) {
+        return Ok(());
+    }
+    let next: Vec<String> = resource.transitions.iter().filter(|(f, _)| *f == from).map(|(_, t)| words(t)).collect();
+    let then = if next.is_empty() {
+        format!("A {} that is {} does not change status any more.", resource.noun.to_lowercase(), words(from))
+    } else {
+        format!("From {} it may move to: {}.", words(from), next.join(", "))
+    };
+    Err(format!("{} status: it cannot move from {} to {}. {then}", resource.noun, words(from), words(to)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::enums::UserStatus;
+    use crate::records::procedures::{ANALYSES, ARTICLES};
     use crate::records::resources::*;
     use Role::*;
 
     fn values(pairs: &[(&'static str, &str)]) -> Values {
         pairs.iter().map(|(k, v)| (*k, Some(v.to_string()))).collect()
-    }
-
-    #[test]
-    fn users_are_tied_to_organisations_by_role() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
-        let cases: &[Case] = &[
-            (&[("role", "client_contact")], Some("client_id")),
-            (&[("role", "client_contact"), ("client_id", "1")], None),
-            (&[("role", "vendor_contact")], Some("vendor_id")),
-            (&[("role", "account_manager"), ("client_id", "1")], None),
-            (&[("role", "executive"), ("client_id", "1")], Some("client_id")),
-            (&[("role", "technical_support"), ("vendor_id", "1")], Some("vendor_id")),
-        ];
-        for (pairs, field) in cases {
-            let errors = check_record(&USERS, &values(pairs), &Facts::default());
-            assert_eq!(errors.first().map(|e| e.field), *field, "{pairs:?}");
-        }
-    }
-
-    #[test]
-    fn subscription_end_must_follow_start() {
-        let bad = values(&[("start_date", "2026-05-01"), ("end_date", "2026-05-01")]);
-        assert_eq!(check_record(&SUBSCRIPTIONS, &bad, &Facts::default())[0].field, "end_date");
-        let good = values(&[("start_date", "2026-05-01"), ("end_date", "2027-05-01")]);
-        assert!(check_record(&SUBSCRIPTIONS, &good, &Facts::default()).is_empty());
-    }
-
-    #[test]
-    fn slas_need_an_active_subscription_and_times_within_the_tier() {
-        let sla = values(&[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")]);
-        let expired = Facts {
-            subscription: Some((SubscriptionStatus::Expired, SlaTier::Premium, ApprovalStatus::Approved)),
-            ..Facts::default()
-        };
-        assert!(
-            check_record(&SLAS, &sla, &expired)[0]
-                .message
-                .contains("active subscription; this subscription is expired")
-        );
-        let premium = Facts {
-            subscription: Some((SubscriptionStatus::Active, SlaTier::Premium, ApprovalStatus::Approved)),
-            ..Facts::default()
-        };
-        let errors = check_record(&SLAS, &sla, &premium);
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("at most 30 minutes"));
-        let standard = Facts {
-            subscription: Some((SubscriptionStatus::Active, SlaTier::Standard, ApprovalStatus::Approved)),
-            ..Facts::default()
-        };
-        assert_eq!(check_record(&SLAS, &sla, &standard).len(), 2, "45 min < 60 and 3 h < 8 for standard P1");
     }
 
     #[test]
@@ -280,5 +131,21 @@ mod tests {
         assert!(check_decision(ApprovalStatus::Pending, false, "  ").unwrap_err().contains("enter the reason"));
         assert!(check_decision(ApprovalStatus::Pending, false, "Tier too generous").is_ok());
         assert!(check_decision(ApprovalStatus::Approved, true, "").unwrap_err().contains("already approved"));
+    }
+
+    #[test]
+    fn status_moves_follow_each_procedure() {
+        assert!(check_transition(&ANALYSES, "in_progress", "completed").is_ok());
+        assert!(
+            check_transition(&ANALYSES, "in_progress", "reviewed")
+                .unwrap_err()
+                .contains("From in progress it may move to: completed")
+        );
+        assert!(check_transition(&ARTICLES, "published", "draft").is_err());
+        assert!(
+            check_transition(&ARTICLES, "archived", "published")
+                .unwrap_err()
+                .contains("does not change status any more")
+        );
     }
 }

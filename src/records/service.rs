@@ -1,11 +1,11 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
 use super::queries::{self, Extra, Record};
-use super::rules::{self, Facts};
+use super::rules;
 use super::spec::{FieldKind, Resource};
 use crate::access::{Action, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
-use crate::domain::enums::{ApprovalStatus, SlaTier, SubscriptionStatus};
+use crate::domain::enums::ApprovalStatus;
 use crate::forms::FieldError;
 use crate::forms::{self as form, Values};
 use crate::users::User;
@@ -20,7 +20,7 @@ pub fn sight_of(user: &User) -> Sight {
     Sight::of(&user.actor())
 }
 
-fn audit_actor(user: &User) -> Actor {
+pub(crate) fn audit_actor(user: &User) -> Actor {
     Actor::user(user.user_id, user.role())
 }
 
@@ -102,8 +102,7 @@ fn check_submission(
             values.entry(name).or_insert(value);
         }
     }
-    let facts = facts(conn, resource, &values)?;
-    errors.extend(rules::check_record(resource, &values, &facts));
+    errors.extend(resource.behaviour.check(conn, &values)?);
     for group in resource.unique {
         if queries::duplicate(conn, resource, group, &values, existing.map(|(id, _)| id))? {
             let field = resource.field(group[group.len() - 1]).expect("unique fields are described");
@@ -119,32 +118,6 @@ fn check_submission(
         }
     }
     if errors.is_empty() { Ok(values) } else { Err(Refusal::Invalid(errors)) }
-}
-
-fn facts(conn: &mut PgConnection, resource: &Resource, values: &Values) -> Result<Facts, Refusal> {
-    let mut facts = Facts::default();
-    let id = |name: &str| values.get(name).cloned().flatten().and_then(|v| v.parse::<i32>().ok());
-    if let Some(incident) = id("incident_id") {
-        facts.incident_status = super::procedure_service::incident_status(conn, incident)?;
-    }
-    if let Some(change) = id("change_id") {
-        facts.change_status = super::procedure_service::change_status(conn, change)?;
-    }
-    if resource.kind == "service_level_agreement"
-        && let Some(Some(id)) = values.get("subscription_id")
-        && let Some(subscription) =
-            queries::get(conn, &super::resources::SUBSCRIPTIONS, id.parse().unwrap_or(0), Sight::EVERYTHING)?
-    {
-        let text = |name: &str| subscription.get(name).and_then(|v| v.as_str()).unwrap_or_default();
-        if let (Some(status), Some(tier), Some(approval)) = (
-            SubscriptionStatus::parse(text("status")),
-            SlaTier::parse(text("sla_tier")),
-            ApprovalStatus::parse(text("approval_status")),
-        ) {
-            facts.subscription = Some((status, tier, approval));
-        }
-    }
-    Ok(facts)
 }
 
 fn approval_extras(status: ApprovalStatus, user: &User, clock: &Clock) -> Vec<Extra> {
@@ -265,10 +238,9 @@ pub fn update(
         extras.extend(approval_extras(status, user, clock));
     }
     let old = values_of(resource, &current);
-    extras.extend(super::procedure_service::update_extras(clock, user, resource, &old, &mut values)?);
-    let back_to_review = resource.area == crate::access::Area::Articles
-        && values.get("status").cloned().flatten().as_deref() == Some("under_review")
-        && old.get("status").cloned().flatten().as_deref() == Some("published");
+    let (procedure_extras, back_to_review) =
+        super::procedure_service::update_extras(clock, user, resource, &old, &mut values)?;
+    extras.extend(procedure_extras);
     let editable: Values =
         values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
     actor.may(Action::Update(resource.area), &rules::edit_target(resource, id, &old, &editable))?;
@@ -290,10 +262,7 @@ pub fn update(
             message: "Nothing was changed: change at least one field, or cancel.".into(),
         }]));
     }
-    if resource.kind == "user" && (changes.has("role") || changes.has("status")) {
-        // New rights, or none: the user signs in again.
-        crate::users::queries::end_sessions_of(conn, id)?;
-    }
+    resource.behaviour.after_update(conn, id, &changes)?;
     audit::record(conn, clock, audit_actor(user), "update", resource.kind, id, changes)?;
     // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
     if resource.approval && status == ApprovalStatus::Approved && old_status != Some(ApprovalStatus::Approved) {
@@ -328,25 +297,6 @@ fn unique_violation(resource: &'static Resource, error: diesel::result::Error) -
 }
 
 const MAX_REASON: usize = 2_000;
-
-/// Approves or rejects whatever kind of request the record is.
-pub fn decide_any(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    resource: &'static Resource,
-    id: i32,
-    approve: bool,
-    reason: &str,
-) -> Result<(), Refusal> {
-    match resource.kind {
-        "change_request" | "rollback_request" => {
-            let record = load(conn, user, resource, id)?;
-            super::procedure_service::decide_request(conn, clock, user, resource, &record, approve, reason)
-        }
-        _ => decide(conn, clock, user, resource, id, approve, reason),
-    }
-}
 
 /// Approves or rejects a waiting subscription or SLA.
 pub fn decide(

@@ -1,5 +1,6 @@
 //! How a record type is described: its fields, list, filters, related records, and the access area and rows it
 //! belongs to. One description drives its list, detail page, forms, validation, queries and audit entries.
+use super::kinds::{Behaviour, Plain};
 pub use crate::access::{Area, Rows};
 pub use crate::forms::{Field, FieldKind, RefTable};
 
@@ -54,6 +55,8 @@ pub struct Resource {
     pub transitions: &'static [(&'static str, &'static str)],
     /// Timestamps set when a record enters a status: (status, column).
     pub stamps: &'static [(&'static str, &'static str)],
+    /// What the kind does beyond its description (`kinds`): its rules, creation extras, decisions, page actions.
+    pub behaviour: &'static dyn Behaviour,
 }
 
 /// What most record types have; each description states how it differs.
@@ -81,6 +84,7 @@ pub const DEFAULTS: Resource = Resource {
     actor_column: None,
     transitions: &[],
     stamps: &[],
+    behaviour: &Plain,
 };
 
 impl Resource {

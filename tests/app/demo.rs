@@ -1,7 +1,7 @@
 //! The demo data set: it loads through the import, keeps a valid audit chain, and every demo login works.
 use crate::support::*;
 use diesel::{Connection, RunQueryDsl};
-use incident_desk::{audit::chain, auth::password, demo, import, records::procedure_service};
+use incident_desk::{audit::chain, auth::password, demo, import, records::kinds::reports};
 use std::collections::BTreeMap;
 
 #[derive(diesel::QueryableByName)]
@@ -60,7 +60,7 @@ async fn bench_data_of_two_thousand_incidents_loads_with_a_whole_chain_and_can_b
     .unwrap();
     assert_eq!(stored.len(), 40);
     for report in stored {
-        let taken_now = procedure_service::snapshot(&mut conn, report.incident_id).unwrap();
+        let taken_now = reports::snapshot(&mut conn, report.incident_id).unwrap();
         let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
         assert_eq!(json(&report.snapshot), json(&taken_now), "incident {}", report.incident_id);
     }

@@ -24,7 +24,7 @@ async fn decide_page(
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     let values = service::values_of(resource, &record);
     user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
-    if !rules::waiting(resource, &values) {
+    if !resource.behaviour.waiting(resource, &values) {
         return Err(AppError::WrongState(format!(
             "Approval: this {} has been decided already; only waiting records can be decided.",
             resource.noun.to_lowercase()
@@ -70,7 +70,8 @@ async fn decide<R: Described>(
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), reason.clone());
     let outcome = state
         .db(move |conn| {
-            Ok(conn.transaction(|conn| service::decide_any(conn, &clock, &actor, resource, id, approve, &submitted)))
+            Ok(conn
+                .transaction(|conn| resource.behaviour.decide(conn, &clock, &actor, resource, id, approve, &submitted)))
         })
         .await?;
     match outcome {

@@ -68,6 +68,7 @@ pub async fn detail<R: Described>(
         .await?;
     let values = service::values_of(resource, &record);
     let target = rules::target(resource, &values, Some(id));
+    let actions = resource.behaviour.page_actions(&actor, &target, id, &record);
     let mut record_view = view::record_view(resource, &record, &user.timezone);
     if !internal {
         record_view.fields.retain(|f| !resource.internal.contains(&f.name));
@@ -92,26 +93,15 @@ pub async fn detail<R: Described>(
             .collect(),
         history,
         can_edit: actor.can(Action::Update(resource.area), &target),
-        can_decide: rules::waiting(resource, &values) && actor.can(Action::Decide(resource.area), &target),
-        can_set_password: resource.kind == "user" && actor.can(Action::SetPassword, &target),
+        can_decide: resource.behaviour.waiting(resource, &values) && actor.can(Action::Decide(resource.area), &target),
+        can_set_password: actions.set_password,
         approvers: crate::access::rules::approvers(resource.area, &target),
-        can_execute: resource.kind == "rollback_request"
-            && values.get("status").cloned().flatten().as_deref() == Some("approved")
-            && record.get("completed_at").is_none_or(|v| v.is_null())
-            && actor.can(Action::ExecuteRollback, &target),
+        can_execute: actions.execute,
         can_explain: actor.can(Action::ExplainAccess, &target) && crate::explainer::EXPLAINED.contains(&resource.area),
         show_history: internal,
-        print_href: (resource.kind == "incident_report").then(|| format!("/reports/{id}/print")),
+        print_href: actions.print_href,
         audit_href: crate::audit::trail_href(&actor, resource.kind, id),
-        status_choices: if resource.kind == "work_order" && actor.can(Action::SetWorkOrderStatus, &target) {
-            let from = values.get("status").cloned().flatten().unwrap_or_default();
-            <crate::domain::enums::WorkOrderStatus as crate::domain::enums::Choices>::choices()
-                .into_iter()
-                .filter(|(to, _)| resource.transitions.contains(&(from.as_str(), *to)))
-                .collect()
-        } else {
-            Vec::new()
-        },
+        status_choices: actions.status_choices,
         record: record_view,
     };
     html(body, StatusCode::OK)

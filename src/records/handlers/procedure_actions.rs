@@ -64,7 +64,7 @@ pub async fn execute_rollback(
         id.into_inner(),
         "The rollback was carried out; its change is now rolled back.",
         |conn, clock, user, record| {
-            crate::records::procedure_service::execute_rollback(conn, clock, user, record).map(|_| ())
+            crate::records::kinds::rollbacks::execute_rollback(conn, clock, user, record).map(|_| ())
         },
     )
     .await
@@ -86,7 +86,7 @@ pub async fn work_order_status(
         id.into_inner(),
         "Work order status changed.",
         move |conn, clock, user, record| {
-            crate::records::procedure_service::set_work_order_status(conn, clock, user, record, &status)
+            crate::records::kinds::work_orders::set_work_order_status(conn, clock, user, record, &status)
         },
     )
     .await

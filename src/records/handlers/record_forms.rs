@@ -114,7 +114,7 @@ pub async fn create<R: Described>(
     user.actor().may(Action::Create(resource.area), &Target::Any)?;
     // A new user's password is hashed on the bounded hashing pool, before the transaction takes a connection.
     let password_hash = match input.get("password").filter(|p| password::check_new_password(p).is_ok()) {
-        Some(text) if resource.kind == "user" => {
+        Some(text) if resource.fields.iter().any(|f| matches!(f.kind, FieldKind::NewPassword)) => {
             let text = text.clone();
             Some(state.hashing.run(move || password::hash(&text)).await.map_err(AppError::internal)?)
         }

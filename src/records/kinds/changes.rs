@@ -1,0 +1,128 @@
+//! Change requests: a schedule that ends after it starts, approval by the access module's approvers (an executive
+//! for high-risk and emergency changes), and the status given at submission.
+use super::{Behaviour, Refusal, requests, value};
+use crate::access::{Action, Area, Target};
+use crate::clock::Clock;
+use crate::domain::enums::{ChangeStatus, ChangeType, RiskLevel};
+use crate::forms::{FieldError, Values};
+use crate::records::queries::Extra;
+use crate::records::spec::Resource;
+use crate::users::User;
+use diesel::PgConnection;
+
+#[derive(Debug)]
+pub struct Changes;
+
+impl Behaviour for Changes {
+    fn check(&self, _conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
+        Ok(check_schedule(values)
+            .err()
+            .map(|message| FieldError { field: "scheduled_end_time", message })
+            .into_iter()
+            .collect())
+    }
+
+    fn creation_extras(
+        &self,
+        _conn: &mut PgConnection,
+        _clock: &Clock,
+        user: &User,
+        values: &Values,
+        _extras: &mut Vec<Extra>,
+    ) -> Result<bool, Refusal> {
+        let risk = value(values, "risk_level").and_then(RiskLevel::parse);
+        let change_type = value(values, "change_type").and_then(ChangeType::parse);
+        let status = value(values, "status").and_then(ChangeStatus::parse).unwrap_or(ChangeStatus::Requested);
+        let approver = user.actor().may(Action::Decide(Area::Changes), &Target::change(risk, change_type));
+        change_submitted_as(status, approver.map(drop).map_err(|rule| rule.text))
+            .map_err(|message| Refusal::field("status", message))
+    }
+
+    fn waiting(&self, _resource: &Resource, values: &Values) -> bool {
+        requests::waiting(values)
+    }
+
+    fn decide(
+        &self,
+        conn: &mut PgConnection,
+        clock: &Clock,
+        user: &User,
+        resource: &'static Resource,
+        id: i32,
+        approve: bool,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        requests::decide(conn, clock, user, resource, id, approve, reason)
+    }
+}
+
+/// A scheduled window ends after it starts.
+pub fn check_schedule(values: &Values) -> Result<(), String> {
+    match (value(values, "scheduled_start_time"), value(values, "scheduled_end_time")) {
+        (Some(start), Some(end)) if crate::format::parse(end) <= crate::format::parse(start) => {
+            Err("The scheduled end must be after the scheduled start.".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether a change submitted with this status is approved as it is submitted: any status after approval needs
+/// the submitter to be its approver (`approver` says whether they are, or why not). Rolled back and rejected
+/// come only from their own actions.
+pub fn change_submitted_as(status: ChangeStatus, approver: Result<(), String>) -> Result<bool, String> {
+    match status {
+        ChangeStatus::Requested => Ok(false),
+        ChangeStatus::RolledBack => Err(
+            "Change request status: a change becomes rolled back when a rollback of it is carried out; submit it as requested or approved."
+                .into(),
+        ),
+        ChangeStatus::Rejected => Err(
+            "Change request status: a change is rejected by deciding on it, with a reason; submit it as requested.".into(),
+        ),
+        _ => approver.map(|()| true).map_err(|reason| {
+            format!(
+                "A change submitted as {} is approved as it is submitted, which you may not do. {reason} Submit it as requested.",
+                status.label().to_lowercase()
+            )
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::kinds::tests::values;
+
+    #[test]
+    fn a_scheduled_window_ends_after_it_starts() {
+        let window = |start, end| values(&[("scheduled_start_time", start), ("scheduled_end_time", end)]);
+        assert!(check_schedule(&window("2026-11-02T10:00:00Z", "2026-11-02T09:00:00Z")).is_err());
+        assert!(check_schedule(&window("2026-11-02T10:00:00Z", "2026-11-02T10:00:00Z")).is_err());
+        assert!(check_schedule(&window("2026-11-02T10:00:00Z", "2026-11-02T11:00:00Z")).is_ok());
+    }
+
+    #[test]
+    fn a_changes_status_given_at_submission_is_honoured_unless_a_rule_says_otherwise() {
+        let approver = || Ok(());
+        let not_approver = || Err("Only incident managers and executives approve changes.".to_string());
+        use ChangeStatus as C;
+        for (status, may, expected) in [
+            (C::Requested, false, Ok(false)),
+            (C::Requested, true, Ok(false)),
+            (C::Approved, true, Ok(true)),
+            (C::Approved, false, Err("submitted as approved")),
+            (C::Scheduled, true, Ok(true)),
+            (C::InProgress, false, Err("submitted as in progress")),
+            (C::Completed, true, Ok(true)),
+            (C::Failed, true, Ok(true)),
+            (C::RolledBack, true, Err("rollback of it is carried out")),
+            (C::Rejected, true, Err("rejected by deciding on it")),
+        ] {
+            let outcome = change_submitted_as(status, if may { approver() } else { not_approver() });
+            match expected {
+                Ok(approved) => assert_eq!(outcome, Ok(approved), "{status:?}"),
+                Err(words) => assert!(outcome.unwrap_err().contains(words), "{status:?}"),
+            }
+        }
+    }
+}

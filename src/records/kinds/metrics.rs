@@ -1,0 +1,170 @@
+//! Performance metrics: computed from the incident's own times once it is closed, against the recorder's target
+//! or else the SLA's.
+use super::{Behaviour, Refusal, closed_incident_only, extra, value};
+use crate::clock::Clock;
+use crate::domain::enums::MetricType;
+use crate::forms::{FieldError, Values};
+use crate::records::queries::Extra;
+use crate::schema::{incident_escalations, incidents};
+use crate::users::User;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+#[derive(Debug)]
+pub struct Metrics;
+
+impl Behaviour for Metrics {
+    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
+        closed_incident_only(conn, "Performance metrics", values)
+    }
+
+    fn creation_extras(
+        &self,
+        conn: &mut PgConnection,
+        clock: &Clock,
+        _user: &User,
+        values: &Values,
+        extras: &mut Vec<Extra>,
+    ) -> Result<bool, Refusal> {
+        let incident_id = value(values, "incident_id")
+            .and_then(|v| v.parse::<i32>().ok())
+            .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the metric is of."))?;
+        let metric = value(values, "metric_type")
+            .and_then(MetricType::parse)
+            .ok_or_else(|| Refusal::field("metric_type", "Choose the metric."))?;
+        let (times, client_id, severity) = incident_times(conn, incident_id)?;
+        let minutes = metric_minutes(metric, &times).map_err(|message| Refusal::field("metric_type", message))?;
+        let given = value(values, "calculated_value_minutes").and_then(|v| v.parse().ok());
+        check_given_value(metric, given, minutes)
+            .map_err(|message| Refusal::field("calculated_value_minutes", message))?;
+        // The recorder's target when given ("if specified"); else the SLA's, where it has one for the metric.
+        let target = match value(values, "target_minutes").and_then(|v| v.parse::<i64>().ok()) {
+            Some(target) => Some(target),
+            None => match (metric, crate::service_levels::target(conn, client_id, &severity)?) {
+                (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
+                (MetricType::ResolutionTime, Some(sla)) => Some(i64::from(sla.resolution_time_hours) * 60),
+                _ => None,
+            },
+        };
+        extras.push(extra(minutes, "integer", "calculated_value_minutes"));
+        extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
+        extras.push(extra(clock.now().to_rfc3339(), "timestamptz", "recorded_at"));
+        Ok(false)
+    }
+}
+
+/// An incident's times, as the metrics need them.
+#[derive(Debug, Clone, Copy)]
+pub struct IncidentTimes {
+    pub detected: DateTime<Utc>,
+    pub created: DateTime<Utc>,
+    pub acknowledged: Option<DateTime<Utc>>,
+    pub resolved: Option<DateTime<Utc>>,
+    pub first_escalation: Option<DateTime<Utc>>,
+}
+
+fn incident_times(conn: &mut PgConnection, incident_id: i32) -> Result<(IncidentTimes, i32, String), Refusal> {
+    #[allow(clippy::type_complexity)]
+    let (detected, created, acknowledged, resolved, client_id, severity): (
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        i32,
+        String,
+    ) = incidents::table
+        .find(incident_id)
+        .select((
+            incidents::detection_timestamp,
+            incidents::created_at,
+            incidents::acknowledged_at,
+            incidents::resolution_timestamp,
+            incidents::client_id,
+            incidents::severity,
+        ))
+        .first(conn)?;
+    let first_escalation = incident_escalations::table
+        .filter(incident_escalations::incident_id.eq(incident_id))
+        .select(diesel::dsl::min(incident_escalations::escalated_at))
+        .first::<Option<DateTime<Utc>>>(conn)?;
+    Ok((IncidentTimes { detected, created, acknowledged, resolved, first_escalation }, client_id, severity))
+}
+
+/// The value of a metric in whole minutes, from the incident's own times; names the missing time if any.
+pub fn metric_minutes(metric: MetricType, times: &IncidentTimes) -> Result<i64, String> {
+    let (end, name) = match metric {
+        MetricType::DetectionTime => (Some(times.created), "report"),
+        MetricType::ResponseTime => (times.acknowledged, "acknowledgement"),
+        MetricType::ResolutionTime => (times.resolved, "resolution"),
+        MetricType::EscalationTime => (times.first_escalation, "first escalation"),
+    };
+    let end = end.ok_or_else(|| {
+        format!("Performance metric: the incident has no {name} time, which a {} needs.", metric.label().to_lowercase())
+    })?;
+    let minutes = (end - times.detected).num_minutes();
+    if minutes < 0 {
+        return Err(format!(
+            "Performance metric: the incident's {name} time is before its detection time, so no {} can be computed.",
+            metric.label().to_lowercase()
+        ));
+    }
+    Ok(minutes)
+}
+
+/// A metric's value, when the recorder gives one, must be what the incident's times give.
+pub fn check_given_value(metric: MetricType, given: Option<i64>, computed: i64) -> Result<(), String> {
+    match given {
+        Some(given) if given != computed => Err(format!(
+            "Performance metric: the incident's times give a {} of {computed} minutes, not {given}; leave the value empty to use it.",
+            metric.label().to_lowercase()
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, hour, minute, 0).unwrap()
+    }
+
+    #[test]
+    fn metrics_are_minutes_from_detection_and_name_a_missing_time() {
+        let times = IncidentTimes {
+            detected: at(9, 0),
+            created: at(9, 12),
+            acknowledged: Some(at(9, 30)),
+            resolved: Some(at(13, 0)),
+            first_escalation: None,
+        };
+        let table = [
+            (MetricType::DetectionTime, Ok(12)),
+            (MetricType::ResponseTime, Ok(30)),
+            (MetricType::ResolutionTime, Ok(240)),
+            (MetricType::EscalationTime, Err("no first escalation time")),
+        ];
+        for (metric, expected) in table {
+            let result = metric_minutes(metric, &times);
+            match expected {
+                Ok(minutes) => assert_eq!(result, Ok(minutes), "{metric:?}"),
+                Err(words) => assert!(result.unwrap_err().contains(words), "{metric:?}"),
+            }
+        }
+        let backwards = IncidentTimes { created: at(8, 0), ..times };
+        assert!(
+            metric_minutes(MetricType::DetectionTime, &backwards).unwrap_err().contains("before its detection time")
+        );
+    }
+
+    #[test]
+    fn a_given_value_must_be_what_the_times_give() {
+        assert!(check_given_value(MetricType::ResolutionTime, None, 240).is_ok());
+        assert!(check_given_value(MetricType::ResolutionTime, Some(240), 240).is_ok());
+        assert!(
+            check_given_value(MetricType::ResolutionTime, Some(200), 240).unwrap_err().contains("240 minutes, not 200")
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! What each kind of record does beyond being stored and shown, behind one trait that the shared list, form and
+//! page machinery calls: its rules across fields, what its creation adds, its edits' checks, its decisions and the
+//! actions its page offers. A kind with behaviour of its own has its module here, holding its rules (pure
+//! functions returning the reason for a refusal, with their tests) and its use cases; every other kind is a plain
+//! description (`Plain`).
+pub mod analyses;
+pub mod articles;
+pub mod changes;
+pub mod metrics;
+pub mod reports;
+mod requests;
+pub mod reviews;
+pub mod rollbacks;
+pub mod service_levels;
+pub mod subscriptions;
+pub mod users;
+pub mod work_orders;
+
+use super::queries::{Extra, Record};
+use super::service::Refusal;
+use super::spec::Resource;
+use crate::access::{Actor, Target};
+use crate::audit::Changes;
+use crate::clock::Clock;
+use crate::domain::enums::IncidentStatus;
+use crate::forms::{FieldError, Values};
+use crate::schema::incidents;
+use crate::users::User;
+use diesel::prelude::*;
+
+/// The behaviour of a kind of record. Every method has the plain records' answer as its default.
+pub trait Behaviour: Sync + std::fmt::Debug {
+    /// Rules across fields and other records, each error on the field to fix; reads the records it needs.
+    fn check(&self, _conn: &mut PgConnection, _values: &Values) -> Result<Vec<FieldError>, Refusal> {
+        Ok(Vec::new())
+    }
+
+    /// Adds the columns a new record gets besides its form (computed values, a snapshot); returns whether the
+    /// record is approved as it is submitted.
+    fn creation_extras(
+        &self,
+        _conn: &mut PgConnection,
+        _clock: &Clock,
+        _user: &User,
+        _values: &Values,
+        _extras: &mut Vec<Extra>,
+    ) -> Result<bool, Refusal> {
+        Ok(false)
+    }
+
+    /// Checks an edit before its status move is checked; `Ok(true)` when the edit sends the record back to wait
+    /// for a decision (the kind has set its status in `new`, and no other move is made).
+    fn check_edit(&self, _user: &User, _old: &Values, _new: &mut Values) -> Result<bool, Refusal> {
+        Ok(false)
+    }
+
+    /// Checks a status move that the kind's transitions allow.
+    fn check_move(&self, _user: &User, _old: &Values, _to: &str) -> Result<(), Refusal> {
+        Ok(())
+    }
+
+    /// Runs in an edit's transaction, once the edit is written.
+    fn after_update(&self, _conn: &mut PgConnection, _id: i32, _changes: &Changes) -> Result<(), Refusal> {
+        Ok(())
+    }
+
+    /// Whether a record waits for a decision: records that need approval, while it is pending.
+    fn waiting(&self, resource: &Resource, values: &Values) -> bool {
+        resource.approval && value(values, "approval_status") == Some("pending")
+    }
+
+    /// Approves or rejects a waiting record.
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &self,
+        conn: &mut PgConnection,
+        clock: &Clock,
+        user: &User,
+        resource: &'static Resource,
+        id: i32,
+        approve: bool,
+        reason: &str,
+    ) -> Result<(), Refusal> {
+        super::service::decide(conn, clock, user, resource, id, approve, reason)
+    }
+
+    /// What a record's page offers besides editing and deciding.
+    fn page_actions(&self, _actor: &Actor, _target: &Target, _id: i32, _record: &Record) -> PageActions {
+        PageActions::default()
+    }
+}
+
+/// Actions a record's page offers besides editing and deciding.
+#[derive(Debug, Default)]
+pub struct PageActions {
+    pub set_password: bool,
+    pub execute: bool,
+    pub print_href: Option<String>,
+    /// The statuses the record may be moved to from its page, as (value, label).
+    pub status_choices: Vec<(&'static str, &'static str)>,
+}
+
+/// A kind with no behaviour of its own: a description is all it needs.
+#[derive(Debug)]
+pub struct Plain;
+
+impl Behaviour for Plain {}
+
+fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
+    values.get(name).and_then(|v| v.as_deref())
+}
+
+/// A column a record gets besides its form.
+fn extra(value: impl ToString, sql_type: &'static str, column: &'static str) -> Extra {
+    Extra { column, value: Some(value.to_string()), sql_type }
+}
+
+/// A record's integer column, as a page or an action reads it.
+fn number(record: &Record, column: &str) -> Option<i32> {
+    record.get(column).and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok())
+}
+
+/// The submitted incident's status, for the procedures that wait for its closing.
+fn incident_status(conn: &mut PgConnection, values: &Values) -> QueryResult<Option<IncidentStatus>> {
+    let Some(incident_id) = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok()) else {
+        return Ok(None);
+    };
+    let status: Option<String> = incidents::table.find(incident_id).select(incidents::status).first(conn).optional()?;
+    Ok(status.as_deref().and_then(IncidentStatus::parse))
+}
+
+/// Metrics and post-incident reviews are only for closed incidents.
+fn check_closed(procedure: &str, incident_id: &str, status: IncidentStatus) -> Result<(), String> {
+    if status == IncidentStatus::Closed {
+        Ok(())
+    } else {
+        Err(format!(
+            "{procedure} can only be recorded for closed incidents. Incident {incident_id} is {}.",
+            status.label().to_lowercase()
+        ))
+    }
+}
+
+/// The check of a procedure that waits for its incident's closing.
+fn closed_incident_only(conn: &mut PgConnection, procedure: &str, values: &Values) -> Result<Vec<FieldError>, Refusal> {
+    Ok(match incident_status(conn, values)? {
+        Some(status) => check_closed(procedure, value(values, "incident_id").unwrap_or_default(), status)
+            .err()
+            .map(|message| FieldError { field: "incident_id", message })
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Submitted values, as the rules read them.
+    pub fn values(pairs: &[(&'static str, &str)]) -> Values {
+        pairs.iter().map(|(k, v)| (*k, Some(v.to_string()))).collect()
+    }
+
+    #[test]
+    fn metrics_and_reviews_wait_for_the_incidents_closing() {
+        assert_eq!(
+            check_closed("Performance metrics", "41", IncidentStatus::Resolved).unwrap_err(),
+            "Performance metrics can only be recorded for closed incidents. Incident 41 is resolved."
+        );
+        assert!(check_closed("Post-incident reviews", "41", IncidentStatus::Closed).is_ok());
+    }
+}

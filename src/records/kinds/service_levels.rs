@@ -1,0 +1,100 @@
+//! Service level agreements: set only on an active, approved subscription, with times its tier allows
+//! (`records::tiers`). Their approval is the shared one of records in force.
+use super::{Behaviour, Refusal, value};
+use crate::access::Sight;
+use crate::domain::enums::{ApprovalStatus, Severity, SlaTier, SubscriptionStatus};
+use crate::forms::{FieldError, Values};
+use crate::records::{queries, resources, tiers};
+use diesel::PgConnection;
+
+#[derive(Debug)]
+pub struct ServiceLevels;
+
+/// What an SLA's rules need to know of its subscription.
+#[derive(Debug, Clone, Copy)]
+pub struct Subscription {
+    pub status: SubscriptionStatus,
+    pub tier: SlaTier,
+    pub approval: ApprovalStatus,
+}
+
+impl Behaviour for ServiceLevels {
+    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
+        let Some(id) = value(values, "subscription_id").and_then(|v| v.parse::<i32>().ok()) else {
+            return Ok(Vec::new());
+        };
+        let Some(record) = queries::get(conn, &resources::SUBSCRIPTIONS, id, Sight::EVERYTHING)? else {
+            return Ok(Vec::new());
+        };
+        let text = |name: &str| record.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+        Ok(
+            match (
+                SubscriptionStatus::parse(text("status")),
+                SlaTier::parse(text("sla_tier")),
+                ApprovalStatus::parse(text("approval_status")),
+            ) {
+                (Some(status), Some(tier), Some(approval)) => {
+                    check_terms(values, Subscription { status, tier, approval })
+                }
+                _ => Vec::new(),
+            },
+        )
+    }
+}
+
+/// An SLA needs an active, approved subscription, and promises times within its tier.
+pub fn check_terms(values: &Values, subscription: Subscription) -> Vec<FieldError> {
+    let refuse = |message: String| vec![FieldError { field: "subscription_id", message }];
+    if subscription.status != SubscriptionStatus::Active {
+        return refuse(format!(
+            "SLAs can only be set on an active subscription; this subscription is {}.",
+            subscription.status.label().to_lowercase()
+        ));
+    }
+    if subscription.approval != ApprovalStatus::Approved {
+        return refuse(format!(
+            "SLAs can only be set on an approved subscription; this subscription is {}.",
+            subscription.approval.label().to_lowercase()
+        ));
+    }
+    let severity = value(values, "severity_level").and_then(Severity::parse);
+    let response = value(values, "response_time_minutes").and_then(|v| v.parse().ok());
+    let resolution = value(values, "resolution_time_hours").and_then(|v| v.parse().ok());
+    match (severity, response, resolution) {
+        (Some(severity), Some(response), Some(resolution)) => {
+            tiers::check(subscription.tier, severity, response, resolution)
+                .into_iter()
+                .map(|(field, message)| FieldError { field, message })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::kinds::tests::values;
+
+    #[test]
+    fn slas_need_an_active_subscription_and_times_within_the_tier() {
+        let sla = values(&[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")]);
+        let subscription = |status, tier| Subscription { status, tier, approval: ApprovalStatus::Approved };
+        let expired = check_terms(&sla, subscription(SubscriptionStatus::Expired, SlaTier::Premium));
+        assert!(expired[0].message.contains("active subscription; this subscription is expired"));
+        let pending = Subscription {
+            approval: ApprovalStatus::Pending,
+            ..subscription(SubscriptionStatus::Active, SlaTier::Premium)
+        };
+        assert!(
+            check_terms(&sla, pending)[0]
+                .message
+                .contains("approved subscription; this subscription is waiting for approval")
+        );
+        let errors = check_terms(&sla, subscription(SubscriptionStatus::Active, SlaTier::Premium));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("at most 30 minutes"));
+        let standard = check_terms(&sla, subscription(SubscriptionStatus::Active, SlaTier::Standard));
+        assert_eq!(standard.len(), 2, "45 min < 60 and 3 h < 8 for standard P1");
+    }
+}
