@@ -6,7 +6,7 @@
 pub mod rules;
 pub mod scope;
 
-pub use rules::{Action, Area, Decision, Rule, Target, may};
+pub use rules::{Action, Area, Decision, Rule, STAFF, Target, may};
 pub use scope::{Rows, Scope, Sight};
 
 use crate::domain::enums::{Role, UserStatus};

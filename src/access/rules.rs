@@ -196,7 +196,8 @@ pub type Decision = Result<Rule, Rule>;
 
 const EVERYONE: &[Role] =
     &[SystemAdministrator, IncidentManager, TechnicalSupport, AccountManager, Executive, ClientContact, VendorContact];
-const STAFF: &[Role] = &[SystemAdministrator, IncidentManager, TechnicalSupport, AccountManager, Executive];
+/// The provider's own staff: every role but the client and vendor contacts.
+pub const STAFF: &[Role] = &[SystemAdministrator, IncidentManager, TechnicalSupport, AccountManager, Executive];
 const ADMINISTRATORS: &[Role] = &[SystemAdministrator];
 const SUPPORT_TEAM: &[Role] = &[IncidentManager, TechnicalSupport, SystemAdministrator];
 const APPROVERS: &[Role] = &[IncidentManager, Executive];

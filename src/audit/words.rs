@@ -52,7 +52,7 @@ struct Described {
 }
 
 fn described(entity_type: &str) -> Option<Described> {
-    use crate::incidents::handlers as incidents;
+    use crate::incidents::forms as incidents;
     if let Some(resource) = ADMINISTERED.iter().chain(PROCEDURES).find(|r| r.kind == entity_type) {
         return Some(Described { noun: resource.noun, path: Some(resource.path), fields: vec![resource.fields] });
     }

@@ -1,5 +1,6 @@
 //! Incidents: reporting, the lifecycle, progress updates, escalations and communications, always within the
 //! actor's client or vendor scope.
+pub mod forms;
 pub mod handlers;
 pub mod list;
 pub mod queries;

@@ -2,7 +2,7 @@
 use super::Incident;
 pub use super::list::{Assignee, ListFilter, Order, SlaState};
 use crate::access::Scope;
-use crate::domain::enums::Severity;
+use crate::domain::enums::{Role, Severity};
 use crate::schema::{
     clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
     users, vendors,
@@ -513,8 +513,9 @@ pub fn names(conn: &mut PgConnection, ids: &[i32]) -> QueryResult<Vec<(i32, Stri
 }
 
 /// Active users with these roles, by name; with `vendor`, only that vendor's contacts.
-pub fn active_people(conn: &mut PgConnection, roles: &[&str], vendor: Option<i32>) -> QueryResult<Vec<Person>> {
-    let mut query = people().filter(users::status.eq("active")).filter(users::role.eq_any(roles.to_vec()));
+pub fn active_people(conn: &mut PgConnection, roles: &[Role], vendor: Option<i32>) -> QueryResult<Vec<Person>> {
+    let roles: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    let mut query = people().filter(users::status.eq("active")).filter(users::role.eq_any(roles));
     if let Some(vendor) = vendor {
         query = query.filter(users::vendor_id.eq(vendor));
     }

@@ -68,6 +68,18 @@ pub fn check_assignee(name: &str, role: Role, status: UserStatus) -> Result<(), 
     }
 }
 
+/// The roles an escalation level reaches; a vendor escalation reaches only the contacts of the vendor that supports
+/// the incident's component.
+pub fn escalation_roles(level: EscalationLevel) -> &'static [Role] {
+    use Role::*;
+    match level {
+        EscalationLevel::Management => &[IncidentManager, Executive],
+        EscalationLevel::Technical => &[TechnicalSupport, SystemAdministrator],
+        EscalationLevel::Executive => &[Executive],
+        EscalationLevel::Vendor => &[VendorContact],
+    }
+}
+
 /// The escalation target must be active and fit the level; a vendor escalation goes to a contact of the vendor
 /// that supports the incident's component.
 pub fn check_escalation_target(
@@ -79,15 +91,8 @@ pub fn check_escalation_target(
     supporting_vendor: Option<i32>,
 ) -> Result<(), String> {
     check_active("Escalation", name, status)?;
-    use Role::*;
-    let fits = match level {
-        EscalationLevel::Management => matches!(role, IncidentManager | Executive),
-        EscalationLevel::Technical => matches!(role, TechnicalSupport | SystemAdministrator),
-        EscalationLevel::Executive => role == Executive,
-        EscalationLevel::Vendor => {
-            role == VendorContact && target_vendor.is_some() && target_vendor == supporting_vendor
-        }
-    };
+    let fits = escalation_roles(level).contains(&role)
+        && (level != EscalationLevel::Vendor || (target_vendor.is_some() && target_vendor == supporting_vendor));
     if fits {
         return Ok(());
     }
@@ -139,8 +144,8 @@ pub fn in_recipient_group(group: RecipientType, role: Role, status: UserStatus, 
 }
 
 /// The roles whose active users `in_recipient_group` chooses among, for loading them.
-pub fn recipient_group_roles(group: RecipientType) -> Vec<&'static str> {
-    group_roles(group).iter().map(|role| role.as_str()).collect()
+pub fn recipient_group_roles(group: RecipientType) -> Vec<Role> {
+    group_roles(group)
 }
 
 /// A classification question of the policy, and the severity it points to.

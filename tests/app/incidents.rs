@@ -253,6 +253,11 @@ async fn the_lifecycle_moves_step_by_step_and_logs_every_field() {
     assert!(refused.text().await.unwrap().contains("only incident managers may close incidents"));
     let (_, page) = manager.text(&path).await;
     assert!(page.contains("Close incident"));
+    // A form without the version it was shown with is refused, never applied blind (and never read as 0).
+    let blind = manager.post(&format!("{path}/close"), &[("lock_version", "")]).await;
+    assert_eq!(blind.status(), 422);
+    assert!(blind.text().await.unwrap().contains("no record version"));
+    assert!(stamps(&mut conn).2.is_none(), "not closed");
     assert_eq!(manager.post(&format!("{path}/close"), &[("lock_version", "4")]).await.status(), 303);
     assert!(stamps(&mut conn).2.is_some(), "closed time set");
     let (_, page) = manager.text(&path).await;

@@ -280,3 +280,27 @@ async fn one_address_guessing_across_many_accounts_is_slowed_and_unknown_emails_
     let (_, refused) = throttle_row(&mut conn, "address:127.0.0.1").expect("the address is counted");
     assert_eq!(refused, 6, "every attempt turned away is counted");
 }
+
+/// A password an administrator sets for someone is checked like any other; a refused one writes nothing but the
+/// audited refusal, which names the account and never the password typed.
+#[tokio::test]
+async fn a_refused_password_for_another_user_is_audited_without_the_password() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let admin = app.signed_in(w.emails[&Role::SystemAdministrator]).await;
+    let admin_id = fixtures::user_id(&mut conn, w.emails[&Role::SystemAdministrator]);
+    let support_id = fixtures::user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    let changes_before = changes_by(&mut conn, admin_id);
+    let refused = admin.post(&format!("/users/{support_id}/password"), &[("password", "short1")]).await;
+    assert_eq!(refused.status(), 422, "too short a password is refused");
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("at least") && !page.contains("short1"), "why, and not the password typed back");
+    assert_eq!(changes_by(&mut conn, admin_id), changes_before, "nothing but the refusal was written");
+    let (by, kind, id, reason, route) = last_refusal(&mut conn);
+    assert_eq!((by, kind.as_str(), id), (Some(admin_id), "user", support_id.to_string()));
+    assert_eq!(route, format!("POST /users/{support_id}/password"));
+    assert!(!reason.is_empty() && !reason.contains("short1"), "the reason, never the password: {reason}");
+    // The user still signs in with the password they had.
+    assert_eq!(app.signed_in(w.emails[&Role::TechnicalSupport]).await.get("/").await.status(), 200);
+}

@@ -15,10 +15,12 @@ async fn act(
     after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
 }
 
-/// The record version a one-button form was shown with; none reads as 0, which no incident has, so the action is
-/// refused as a conflict rather than applied blind.
-fn version_of(typed: &HashMap<String, String>) -> i32 {
-    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).unwrap_or_default()
+/// The record version a one-button form was shown with. A form without one is refused (422), never applied
+/// blind to whatever the incident is now.
+fn version_of(typed: &HashMap<String, String>) -> Result<i32, Refusal> {
+    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).ok_or_else(|| {
+        Refusal::field("lock_version", "The page had no record version: reload the incident and try again.")
+    })
 }
 
 /// Moves the incident one step along from its page; a resolution without its note shows the page again with it.
@@ -44,7 +46,7 @@ pub async fn move_along(
     let (clock, actor) = (state.clock.clone(), user.clone());
     let outcome = state
         .db(move |conn| {
-            Ok(conn.transaction(|conn| service::move_to(conn, &clock, &actor, incident_id, version, to, &note)))
+            Ok(conn.transaction(|conn| service::move_to(conn, &clock, &actor, incident_id, version?, to, &note)))
         })
         .await?;
     match outcome {
@@ -72,7 +74,7 @@ async fn change_shown_version(
     let incident_id = id.into_inner();
     let version = version_of(&read(form).0);
     act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
-        change(conn, clock, user, incident_id, version).map(|_| ())
+        change(conn, clock, user, incident_id, version?).map(|_| ())
     })
     .await
 }

@@ -61,13 +61,17 @@ impl IncidentForm {
         Ok(match self {
             IncidentForm::Edit => queries::active_people(conn, STAFF_ROLES, None)?,
             IncidentForm::Escalate => {
-                let mut people = queries::active_people(
-                    conn,
-                    &["incident_manager", "executive", "technical_support", "system_administrator"],
-                    None,
-                )?;
+                let within: Vec<Role> = <EscalationLevel as strum::IntoEnumIterator>::iter()
+                    .filter(|level| *level != EscalationLevel::Vendor)
+                    .flat_map(|level| rules::escalation_roles(level).iter().copied())
+                    .collect();
+                let mut people = queries::active_people(conn, &within, None)?;
                 if let Some(vendor) = queries::supporting_vendor(conn, incident.component_id)? {
-                    people.extend(queries::active_people(conn, &["vendor_contact"], Some(vendor))?);
+                    people.extend(queries::active_people(
+                        conn,
+                        rules::escalation_roles(EscalationLevel::Vendor),
+                        Some(vendor),
+                    )?);
                 }
                 people
             }
@@ -75,7 +79,11 @@ impl IncidentForm {
                 let mut people = queries::client_contacts(conn, incident.client_id)?;
                 people.extend(queries::active_people(conn, STAFF_ROLES, None)?);
                 if let Some(vendor) = queries::supporting_vendor(conn, incident.component_id)? {
-                    people.extend(queries::active_people(conn, &["vendor_contact"], Some(vendor))?);
+                    people.extend(queries::active_people(
+                        conn,
+                        rules::escalation_roles(EscalationLevel::Vendor),
+                        Some(vendor),
+                    )?);
                 }
                 people
             }

@@ -119,9 +119,13 @@ pub async fn create(
         }
         Err(Refusal::Invalid(errors)) => {
             let similar = if errors.iter().any(|e| e.field == "confirm_duplicate") {
-                let (client, component, now) =
-                    (id_of(&values, "client_id"), id_of(&values, "component_id"), state.clock.now());
-                state.db(move |conn| Ok(queries::similar_open(conn, client, component, now)?)).await?
+                match (id_of(&values, "client_id"), id_of(&values, "component_id")) {
+                    (Some(client), Some(component)) => {
+                        let now = state.clock.now();
+                        state.db(move |conn| Ok(queries::similar_open(conn, client, component, now)?)).await?
+                    }
+                    _ => Vec::new(),
+                }
             } else {
                 Vec::new()
             };
@@ -133,6 +137,6 @@ pub async fn create(
     }
 }
 
-fn id_of(values: &Values, name: &str) -> i32 {
-    values.get(name).cloned().flatten().and_then(|v| v.parse().ok()).unwrap_or_default()
+fn id_of(values: &Values, name: &str) -> Option<i32> {
+    values.get(name).cloned().flatten().and_then(|v| v.parse().ok())
 }
