@@ -217,7 +217,7 @@ pub fn update(
     clock: &Clock,
     user: &User,
     incident_id: i32,
-    lock_version: i32,
+    lock_version: Option<i32>,
     values: &Values,
 ) -> Result<Incident, Refusal> {
     change(conn, clock, user, incident_id, lock_version, values, None)
@@ -230,7 +230,7 @@ pub fn move_to(
     clock: &Clock,
     user: &User,
     incident_id: i32,
-    lock_version: i32,
+    lock_version: Option<i32>,
     to: Option<IncidentStatus>,
     note: &str,
 ) -> Result<Incident, Refusal> {
@@ -257,7 +257,7 @@ pub fn take(
     clock: &Clock,
     user: &User,
     incident_id: i32,
-    lock_version: i32,
+    lock_version: Option<i32>,
 ) -> Result<Incident, Refusal> {
     let mut values = Values::new();
     values.insert("assigned_to_user_id", Some(user.user_id.to_string()));
@@ -270,13 +270,17 @@ fn change(
     clock: &Clock,
     user: &User,
     incident_id: i32,
-    lock_version: i32,
+    lock_version: Option<i32>,
     values: &Values,
     resolution_note: Option<&str>,
 ) -> Result<Incident, Refusal> {
     let current = load(conn, user, incident_id)?;
     allowed(user, Action::Update(Area::Incidents))?;
     wrong_state(rules::check_open_for_changes(current.status()))?;
+    // A form without the version it was shown with is refused, never applied blind to the incident as it is now.
+    let lock_version = lock_version.ok_or_else(|| {
+        Refusal::field("lock_version", "The form has no record version; reload the page and try again.")
+    })?;
     // The rules speak of the incident as the editor saw it; if it changed since, show them what it is now.
     if lock_version != current.lock_version {
         return Err(Refusal::Conflict(Box::new(current)));
@@ -362,7 +366,7 @@ pub fn close(
     clock: &Clock,
     user: &User,
     incident_id: i32,
-    lock_version: i32,
+    lock_version: Option<i32>,
 ) -> Result<Incident, Refusal> {
     load(conn, user, incident_id)?;
     allowed(user, Action::CloseIncident)?;

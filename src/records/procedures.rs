@@ -5,11 +5,12 @@
 use super::spec::*;
 use crate::domain::enums::*;
 use crate::forms::field;
+use crate::{column, table};
 use FieldKind::*;
 
 pub static INCIDENT_REF: RefTable = RefTable {
-    table: "incidents",
-    key: "incident_id",
+    table: table!(incidents),
+    key: column!(incidents, incident_id),
     label: "'Incident ' || incident_id || ': ' || title",
     noun: "incident",
     path: Some("/incidents"),
@@ -18,16 +19,16 @@ pub static INCIDENT_REF: RefTable = RefTable {
 pub static USER_REF: RefTable =
     RefTable { table: "users", key: "user_id", label: "name", noun: "user", path: Some("/users"), rows: Rows::People };
 pub static PROBLEM_REF: RefTable = RefTable {
-    table: "problem_tickets",
-    key: "problem_id",
+    table: table!(problem_tickets),
+    key: column!(problem_tickets, problem_id),
     label: "'Problem ' || problem_id || ': ' || title",
     noun: "problem ticket",
     path: Some("/problems"),
     rows: Rows::OfIncident,
 };
 pub static CHANGE_REF: RefTable = RefTable {
-    table: "change_requests",
-    key: "change_id",
+    table: table!(change_requests),
+    key: column!(change_requests, change_id),
     label: "'Change ' || change_id || ': ' || title",
     noun: "change request",
     path: Some("/changes"),
@@ -58,20 +59,23 @@ pub static PROBLEM_TICKETS: Resource = Resource {
     noun: "Problem ticket",
     plural: "Problem tickets",
     path: "/problems",
-    table: "problem_tickets",
-    key: "problem_id",
+    table: table!(problem_tickets),
+    key: column!(problem_tickets, problem_id),
     title: "title",
     fields: &[
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
-        field("title", "Title", Text).hint("e.g. Root cause investigation for recurring performance issues"),
-        field("status", "Status", Choice(IncidentStatus::choices)).default("open").optional_on_create(),
+        field(column!(problem_tickets, incident_id), "Incident", Reference(&INCIDENT_REF)).only_on_create(),
+        field(column!(problem_tickets, title), "Title", Text)
+            .hint("e.g. Root cause investigation for recurring performance issues"),
+        field(column!(problem_tickets, status), "Status", Choice(IncidentStatus::choices))
+            .default("open")
+            .optional_on_create(),
     ],
-    columns: &["incident_id", "status"],
-    filters: &["status"],
+    columns: &[column!(problem_tickets, incident_id), column!(problem_tickets, status)],
+    filters: &[column!(problem_tickets, status)],
     related: &[Related { title: "Work orders", resource: &WORK_ORDERS, condition: "problem_id = {}" }],
     area: Area::Problems,
     rows: Rows::OfIncident,
-    actor_column: Some("issued_by_user"),
+    actor_column: Some(column!(problem_tickets, issued_by_user)),
     transitions: LIFECYCLE,
     ..DEFAULTS
 };
@@ -82,24 +86,28 @@ pub static WORK_ORDERS: Resource = Resource {
     noun: "Work order",
     plural: "Work orders",
     path: "/work-orders",
-    table: "work_orders",
-    key: "workorder_id",
+    table: table!(work_orders),
+    key: column!(work_orders, workorder_id),
     title: "title",
     fields: &[
-        field("title", "Title", Text).hint("e.g. Configure network components"),
-        field("work_type", "Type of work", Choice(work_types)),
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional(),
-        field("problem_id", "Problem ticket", Reference(&PROBLEM_REF)).optional(),
-        field("change_id", "Change request", Reference(&CHANGE_REF)).optional(),
-        field("assigned_to_user", "Assigned to", Reference(&USER_REF)).optional().hint("An active user"),
-        field("status", "Status", Choice(WorkOrderStatus::choices)).default("created").optional_on_create(),
+        field(column!(work_orders, title), "Title", Text).hint("e.g. Configure network components"),
+        field(column!(work_orders, work_type), "Type of work", Choice(work_types)),
+        field(column!(work_orders, incident_id), "Incident", Reference(&INCIDENT_REF)).optional(),
+        field(column!(work_orders, problem_id), "Problem ticket", Reference(&PROBLEM_REF)).optional(),
+        field(column!(work_orders, change_id), "Change request", Reference(&CHANGE_REF)).optional(),
+        field(column!(work_orders, assigned_to_user), "Assigned to", Reference(&USER_REF))
+            .optional()
+            .hint("An active user"),
+        field(column!(work_orders, status), "Status", Choice(WorkOrderStatus::choices))
+            .default("created")
+            .optional_on_create(),
     ],
-    columns: &["work_type", "assigned_to_user", "status"],
-    filters: &["status", "work_type", "assigned_to_user"],
+    columns: &[column!(work_orders, work_type), column!(work_orders, assigned_to_user), column!(work_orders, status)],
+    filters: &[column!(work_orders, status), column!(work_orders, work_type), column!(work_orders, assigned_to_user)],
     area: Area::WorkOrders,
     rows: Rows::WorkOrders,
-    internal: &["incident_id", "problem_id", "change_id"],
-    actor_column: Some("created_by_user"),
+    internal: &[column!(work_orders, incident_id), column!(work_orders, problem_id), column!(work_orders, change_id)],
+    actor_column: Some(column!(work_orders, created_by_user)),
     transitions: &[
         ("created", "assigned"),
         ("created", "in_progress"),
@@ -117,24 +125,30 @@ pub static WORKAROUNDS: Resource = Resource {
     noun: "Workaround",
     plural: "Workarounds",
     path: "/workarounds",
-    table: "workarounds",
-    key: "workaround_id",
+    table: table!(workarounds),
+    key: column!(workarounds, workaround_id),
     // Named by what it is and does, not by its number: "Workaround for incident 15: Restarted the consumer".
     title: "'Workaround for incident ' || incident_id || ': ' || left(coalesce(description, ''), 80)",
     fields: &[
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
-        field("effectiveness_level", "Effectiveness", Choice(Effectiveness::choices)),
-        field("implemented_at", "Implemented at", DateTime)
+        field(column!(workarounds, incident_id), "Incident", Reference(&INCIDENT_REF)).only_on_create(),
+        field(column!(workarounds, effectiveness_level), "Effectiveness", Choice(Effectiveness::choices)),
+        field(column!(workarounds, implemented_at), "Implemented at", DateTime)
             .hint("In your own time zone")
             .missing("Enter when the workaround was put in place."),
-        field("description", "What was done", LongText).optional(),
-        field("status", "Status", Choice(WorkaroundStatus::choices)).default("active").optional_on_create(),
+        field(column!(workarounds, description), "What was done", LongText).optional(),
+        field(column!(workarounds, status), "Status", Choice(WorkaroundStatus::choices))
+            .default("active")
+            .optional_on_create(),
     ],
-    columns: &["incident_id", "effectiveness_level", "status"],
-    filters: &["status", "effectiveness_level"],
+    columns: &[
+        column!(workarounds, incident_id),
+        column!(workarounds, effectiveness_level),
+        column!(workarounds, status),
+    ],
+    filters: &[column!(workarounds, status), column!(workarounds, effectiveness_level)],
     area: Area::Workarounds,
     rows: Rows::OfIncident,
-    actor_column: Some("implemented_by_user"),
+    actor_column: Some(column!(workarounds, implemented_by_user)),
     transitions: &[("active", "inactive"), ("active", "replaced"), ("inactive", "active"), ("inactive", "replaced")],
     has_updated_at: false,
     ..DEFAULTS
@@ -146,26 +160,32 @@ pub static ANALYSES: Resource = Resource {
     noun: "Root cause analysis",
     plural: "Root cause analyses",
     path: "/analyses",
-    table: "root_cause_analysis",
-    key: "analysis_id",
+    table: table!(root_cause_analysis),
+    key: column!(root_cause_analysis, analysis_id),
     title: "'Root cause analysis ' || analysis_id",
     fields: &[
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
-        field("analysis_method", "Method", Choice(AnalysisMethod::choices)),
-        field("findings", "Findings", LongText).optional().hint("What caused it, and why"),
-        field("status", "Status", Choice(AnalysisStatus::choices)).default("in_progress").optional_on_create(),
-        field("completed_at", "Completed at", DateTime)
+        field(column!(root_cause_analysis, incident_id), "Incident", Reference(&INCIDENT_REF)).only_on_create(),
+        field(column!(root_cause_analysis, analysis_method), "Method", Choice(AnalysisMethod::choices)),
+        field(column!(root_cause_analysis, findings), "Findings", LongText).optional().hint("What caused it, and why"),
+        field(column!(root_cause_analysis, status), "Status", Choice(AnalysisStatus::choices))
+            .default("in_progress")
+            .optional_on_create(),
+        field(column!(root_cause_analysis, completed_at), "Completed at", DateTime)
             .optional()
             .only_on_create()
             .hint("For an analysis submitted as completed or reviewed; in your own time zone"),
     ],
-    columns: &["incident_id", "analysis_method", "status"],
-    filters: &["status", "analysis_method"],
+    columns: &[
+        column!(root_cause_analysis, incident_id),
+        column!(root_cause_analysis, analysis_method),
+        column!(root_cause_analysis, status),
+    ],
+    filters: &[column!(root_cause_analysis, status), column!(root_cause_analysis, analysis_method)],
     area: Area::Analyses,
     rows: Rows::OfIncident,
-    actor_column: Some("conducted_by_user"),
+    actor_column: Some(column!(root_cause_analysis, conducted_by_user)),
     transitions: &[("in_progress", "completed"), ("completed", "reviewed")],
-    stamps: &[("completed", "completed_at")],
+    stamps: &[("completed", column!(root_cause_analysis, completed_at))],
     has_updated_at: false,
     ..DEFAULTS
 };
@@ -176,39 +196,39 @@ pub static CHANGES: Resource = Resource {
     noun: "Change request",
     plural: "Change requests",
     path: "/changes",
-    table: "change_requests",
-    key: "change_id",
+    table: table!(change_requests),
+    key: column!(change_requests, change_id),
     title: "title",
     fields: &[
-        field("title", "Title", Text).hint("e.g. Emergency change for security fix"),
-        field("change_type", "Type of change", Choice(ChangeType::choices)).only_on_create(),
-        field("risk_level", "Risk", Choice(RiskLevel::choices))
+        field(column!(change_requests, title), "Title", Text).hint("e.g. Emergency change for security fix"),
+        field(column!(change_requests, change_type), "Type of change", Choice(ChangeType::choices)).only_on_create(),
+        field(column!(change_requests, risk_level), "Risk", Choice(RiskLevel::choices))
             .only_on_create()
             .hint("High-risk and emergency changes need an executive's approval"),
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
-        field("justification", "Justification", LongText)
+        field(column!(change_requests, incident_id), "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
+        field(column!(change_requests, justification), "Justification", LongText)
             .optional()
             .hint("Why the change is needed, and what happens without it"),
-        field("scheduled_start_time", "Scheduled start", DateTime).optional().hint("In your own time zone"),
-        field("scheduled_end_time", "Scheduled end", DateTime).optional(),
-        field("status", "Status", Choice(ChangeStatus::choices))
+        field(column!(change_requests, scheduled_start_time), "Scheduled start", DateTime).optional().hint("In your own time zone"),
+        field(column!(change_requests, scheduled_end_time), "Scheduled end", DateTime).optional(),
+        field(column!(change_requests, status), "Status", Choice(ChangeStatus::choices))
             .default("requested")
             .optional_on_create()
             .hint("Approved or later only for those who may approve the change, who then approve it as they submit it; otherwise approval and rejection have their own buttons, and rollbacks set rolled back"),
-        field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
-        field("actual_start_time", "Started", DateTime).optional().read_only(),
-        field("actual_end_time", "Ended", DateTime).optional().read_only(),
-        field("rejection_reason", "Reason for rejection", LongText).optional().read_only(),
+        field(column!(change_requests, approved_by_user), "Approved by", Reference(&USER_REF)).optional().read_only(),
+        field(column!(change_requests, actual_start_time), "Started", DateTime).optional().read_only(),
+        field(column!(change_requests, actual_end_time), "Ended", DateTime).optional().read_only(),
+        field(column!(change_requests, rejection_reason), "Reason for rejection", LongText).optional().read_only(),
     ],
-    columns: &["change_type", "risk_level", "status"],
-    filters: &["status", "change_type", "risk_level"],
+    columns: &[column!(change_requests, change_type), column!(change_requests, risk_level), column!(change_requests, status)],
+    filters: &[column!(change_requests, status), column!(change_requests, change_type), column!(change_requests, risk_level)],
     related: &[
         Related { title: "Rollback requests", resource: &ROLLBACKS, condition: "change_id = {}" },
         Related { title: "Work orders", resource: &WORK_ORDERS, condition: "change_id = {}" },
     ],
     area: Area::Changes,
     rows: Rows::OfIncident,
-    actor_column: Some("requesting_user"),
+    actor_column: Some(column!(change_requests, requesting_user)),
     transitions: &[
         ("approved", "scheduled"),
         ("approved", "in_progress"),
@@ -216,7 +236,7 @@ pub static CHANGES: Resource = Resource {
         ("in_progress", "completed"),
         ("in_progress", "failed"),
     ],
-    stamps: &[("in_progress", "actual_start_time"), ("completed", "actual_end_time"), ("failed", "actual_end_time")],
+    stamps: &[("in_progress", column!(change_requests, actual_start_time)), ("completed", column!(change_requests, actual_end_time)), ("failed", column!(change_requests, actual_end_time))],
     ..DEFAULTS
 };
 
@@ -226,32 +246,32 @@ pub static ROLLBACKS: Resource = Resource {
     noun: "Rollback request",
     plural: "Rollback requests",
     path: "/rollbacks",
-    table: "rollback_requests",
-    key: "rollback_id",
+    table: table!(rollback_requests),
+    key: column!(rollback_requests, rollback_id),
     title: "'Rollback ' || rollback_id",
     fields: &[
-        field("change_id", "Change request", Reference(&CHANGE_REF)).only_on_create(),
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
-        field("justification", "Justification", LongText)
+        field(column!(rollback_requests, change_id), "Change request", Reference(&CHANGE_REF)).only_on_create(),
+        field(column!(rollback_requests, incident_id), "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
+        field(column!(rollback_requests, justification), "Justification", LongText)
             .hint("Why the change must be reverted")
             .missing("Say why the change must be reverted."),
-        field("status", "Status", Choice(RollbackStatus::choices))
+        field(column!(rollback_requests, status), "Status", Choice(RollbackStatus::choices))
             .default("requested")
             .optional()
             .only_on_create()
             .hint("Approved, in progress or failed only for those who may approve rollbacks, who then approve it as they submit it"),
-        field("approved_by_user", "Approved by", Reference(&USER_REF)).optional().read_only(),
-        field("completed_at", "Carried out", DateTime)
+        field(column!(rollback_requests, approved_by_user), "Approved by", Reference(&USER_REF)).optional().read_only(),
+        field(column!(rollback_requests, completed_at), "Carried out", DateTime)
             .optional()
             .only_on_create()
             .hint("Only for a rollback submitted as failed; an approved one is carried out with its own button"),
-        field("rejection_reason", "Reason for rejection", LongText).optional().read_only(),
+        field(column!(rollback_requests, rejection_reason), "Reason for rejection", LongText).optional().read_only(),
     ],
-    columns: &["change_id", "status"],
-    filters: &["status"],
+    columns: &[column!(rollback_requests, change_id), column!(rollback_requests, status)],
+    filters: &[column!(rollback_requests, status)],
     area: Area::Rollbacks,
     rows: Rows::OfIncident,
-    actor_column: Some("requesting_user"),
+    actor_column: Some(column!(rollback_requests, requesting_user)),
     has_updated_at: false,
     ..DEFAULTS
 };
@@ -262,27 +282,37 @@ pub static METRICS: Resource = Resource {
     noun: "Performance metric",
     plural: "Performance metrics",
     path: "/metrics",
-    table: "performance_metrics",
-    key: "metric_id",
+    table: table!(performance_metrics),
+    key: column!(performance_metrics, metric_id),
     // "Resolution time of incident 15": the metric type's words, as its label writes them.
     title: "upper(left(replace(metric_type, '_', ' '), 1)) || substr(replace(metric_type, '_', ' '), 2) \
             || ' of incident ' || incident_id",
     fields: &[
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
-        field("metric_type", "Metric", Choice(MetricType::choices))
+        field(column!(performance_metrics, incident_id), "Incident", Reference(&INCIDENT_REF))
+            .only_on_create()
+            .hint("A closed incident"),
+        field(column!(performance_metrics, metric_type), "Metric", Choice(MetricType::choices))
             .only_on_create()
             .hint("The value is computed from the incident's own times"),
-        field("target_minutes", "Target (minutes)", Integer { min: 1, max: 1_000_000 })
+        field(column!(performance_metrics, target_minutes), "Target (minutes)", Integer { min: 1, max: 1_000_000 })
             .optional()
             .only_on_create()
             .hint("Left empty, the target of the client's approved SLA for the incident's severity, if there is one"),
-        field("calculated_value_minutes", "Value (minutes)", Integer { min: 0, max: i32::MAX as i64 })
-            .optional()
-            .only_on_create()
-            .hint("Left empty, it is computed from the incident's times; if given, it must agree with them"),
+        field(
+            column!(performance_metrics, calculated_value_minutes),
+            "Value (minutes)",
+            Integer { min: 0, max: i32::MAX as i64 },
+        )
+        .optional()
+        .only_on_create()
+        .hint("Left empty, it is computed from the incident's times; if given, it must agree with them"),
     ],
-    columns: &["incident_id", "calculated_value_minutes", "target_minutes"],
-    filters: &["metric_type"],
+    columns: &[
+        column!(performance_metrics, incident_id),
+        column!(performance_metrics, calculated_value_minutes),
+        column!(performance_metrics, target_minutes),
+    ],
+    filters: &[column!(performance_metrics, metric_type)],
     related: &[Related {
         title: "All metrics of this incident",
         resource: &METRICS,
@@ -290,7 +320,7 @@ pub static METRICS: Resource = Resource {
     }],
     area: Area::Metrics,
     rows: Rows::OfIncident,
-    actor_column: Some("recorded_by_user"),
+    actor_column: Some(column!(performance_metrics, recorded_by_user)),
     has_updated_at: false,
     versioned: false,
     ..DEFAULTS
@@ -302,24 +332,24 @@ pub static REPORTS: Resource = Resource {
     noun: "Incident report",
     plural: "Incident reports",
     path: "/reports",
-    table: "incident_reports",
-    key: "report_id",
+    table: table!(incident_reports),
+    key: column!(incident_reports, report_id),
     title: "'Report ' || report_id || ': ' || replace(report_type, '_', ' ')",
     fields: &[
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create(),
-        field("report_type", "Report type", Choice(ReportType::choices)).only_on_create(),
-        field("status", "Status", Choice(ReportStatus::choices))
+        field(column!(incident_reports, incident_id), "Incident", Reference(&INCIDENT_REF)).only_on_create(),
+        field(column!(incident_reports, report_type), "Report type", Choice(ReportType::choices)).only_on_create(),
+        field(column!(incident_reports, status), "Status", Choice(ReportStatus::choices))
             .optional()
             .default("completed")
             .hint("Contacts see published reports"),
-        field("generated_at", "Generated", DateTime).optional().read_only(),
+        field(column!(incident_reports, generated_at), "Generated", DateTime).optional().read_only(),
     ],
-    extra_columns: &["snapshot"],
-    columns: &["incident_id", "status"],
-    filters: &["status", "report_type"],
+    extra_columns: &[column!(incident_reports, snapshot)],
+    columns: &[column!(incident_reports, incident_id), column!(incident_reports, status)],
+    filters: &[column!(incident_reports, status), column!(incident_reports, report_type)],
     area: Area::Reports,
     rows: Rows::Reports,
-    actor_column: Some("generated_by_user"),
+    actor_column: Some(column!(incident_reports, generated_by_user)),
     transitions: &[("draft", "completed"), ("draft", "published"), ("completed", "published")],
     has_updated_at: false,
     ..DEFAULTS
@@ -331,31 +361,39 @@ pub static ARTICLES: Resource = Resource {
     noun: "Knowledge base article",
     plural: "Knowledge base",
     path: "/kb",
-    table: "knowledge_base_articles",
-    key: "article_id",
+    table: table!(knowledge_base_articles),
+    key: column!(knowledge_base_articles, article_id),
     title: "title",
     fields: &[
-        field("title", "Title", Text).hint("e.g. How to handle data issues"),
-        field("article_type", "Type", Choice(ArticleType::choices)),
-        field("category", "Category", Choice(ArticleCategory::choices)),
-        field("body", "Article", LongText).optional(),
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).optional(),
-        field("reviewer_user", "Reviewer", Reference(&USER_REF))
+        field(column!(knowledge_base_articles, title), "Title", Text).hint("e.g. How to handle data issues"),
+        field(column!(knowledge_base_articles, article_type), "Type", Choice(ArticleType::choices)),
+        field(column!(knowledge_base_articles, category), "Category", Choice(ArticleCategory::choices)),
+        field(column!(knowledge_base_articles, body), "Article", LongText).optional(),
+        field(column!(knowledge_base_articles, incident_id), "Incident", Reference(&INCIDENT_REF)).optional(),
+        field(column!(knowledge_base_articles, reviewer_user), "Reviewer", Reference(&USER_REF))
             .optional()
             .hint("An active user; publishing needs their approval"),
-        field("created_by_user", "Author", Reference(&USER_REF)).optional().read_only(),
-        field("status", "Status", Choice(ArticleStatus::choices))
+        field(column!(knowledge_base_articles, created_by_user), "Author", Reference(&USER_REF)).optional().read_only(),
+        field(column!(knowledge_base_articles, status), "Status", Choice(ArticleStatus::choices))
             .default("draft")
             .optional_on_create()
             .hint("Draft → under review → published (by its reviewer) → archived"),
     ],
-    columns: &["article_type", "category", "status"],
-    filters: &["status", "article_type", "category"],
+    columns: &[
+        column!(knowledge_base_articles, article_type),
+        column!(knowledge_base_articles, category),
+        column!(knowledge_base_articles, status),
+    ],
+    filters: &[
+        column!(knowledge_base_articles, status),
+        column!(knowledge_base_articles, article_type),
+        column!(knowledge_base_articles, category),
+    ],
     area: Area::Articles,
     rows: Rows::Articles,
-    internal: &["incident_id", "reviewer_user"],
+    internal: &[column!(knowledge_base_articles, incident_id), column!(knowledge_base_articles, reviewer_user)],
     search: Some("title || ' ' || coalesce(body, '')"),
-    actor_column: Some("created_by_user"),
+    actor_column: Some(column!(knowledge_base_articles, created_by_user)),
     transitions: &[
         ("draft", "under_review"),
         ("under_review", "draft"),
@@ -371,27 +409,37 @@ pub static REVIEWS: Resource = Resource {
     noun: "Post-incident review",
     plural: "Post-incident reviews",
     path: "/reviews",
-    table: "post_incident_reviews",
-    key: "review_id",
+    table: table!(post_incident_reviews),
+    key: column!(post_incident_reviews, review_id),
     title: "'Post-incident review ' || review_id",
     fields: &[
-        field("incident_id", "Incident", Reference(&INCIDENT_REF)).only_on_create().hint("A closed incident"),
-        field("facilitator_user", "Facilitator", Reference(&USER_REF))
+        field(column!(post_incident_reviews, incident_id), "Incident", Reference(&INCIDENT_REF))
+            .only_on_create()
+            .hint("A closed incident"),
+        field(column!(post_incident_reviews, facilitator_user), "Facilitator", Reference(&USER_REF))
             .hint("An active user")
             .missing("Choose who facilitates the review."),
-        field("scheduled_date", "Scheduled for", DateTime)
+        field(column!(post_incident_reviews, scheduled_date), "Scheduled for", DateTime)
             .hint("In your own time zone")
             .missing("Enter when the review takes place."),
-        field("overall_rating", "Overall rating", Choice(ReviewRating::choices)),
-        field("notes", "Notes", LongText).optional().hint("What went well, what did not, and the actions agreed"),
-        field("status", "Status", Choice(ReviewStatus::choices)).default("scheduled").optional_on_create(),
+        field(column!(post_incident_reviews, overall_rating), "Overall rating", Choice(ReviewRating::choices)),
+        field(column!(post_incident_reviews, notes), "Notes", LongText)
+            .optional()
+            .hint("What went well, what did not, and the actions agreed"),
+        field(column!(post_incident_reviews, status), "Status", Choice(ReviewStatus::choices))
+            .default("scheduled")
+            .optional_on_create(),
     ],
-    columns: &["incident_id", "overall_rating", "status"],
-    filters: &["status", "overall_rating"],
+    columns: &[
+        column!(post_incident_reviews, incident_id),
+        column!(post_incident_reviews, overall_rating),
+        column!(post_incident_reviews, status),
+    ],
+    filters: &[column!(post_incident_reviews, status), column!(post_incident_reviews, overall_rating)],
     area: Area::Reviews,
     rows: Rows::OfIncident,
     transitions: &[("scheduled", "completed"), ("scheduled", "cancelled")],
-    stamps: &[("completed", "completed_at")],
+    stamps: &[("completed", column!(post_incident_reviews, completed_at))],
     has_updated_at: false,
     ..DEFAULTS
 };

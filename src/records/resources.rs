@@ -2,6 +2,7 @@
 use super::spec::*;
 use crate::domain::enums::*;
 use crate::forms::field;
+use crate::{column, table};
 use FieldKind::*;
 
 fn timezones() -> Vec<(&'static str, &'static str)> {
@@ -15,32 +16,32 @@ fn notice_methods() -> Vec<(&'static str, &'static str)> {
 }
 
 pub static CLIENT_REF: RefTable = RefTable {
-    table: "clients",
-    key: "client_id",
+    table: table!(clients),
+    key: column!(clients, client_id),
     label: "client_name",
     noun: "client",
     path: Some("/clients"),
     rows: Rows::Clients,
 };
 pub static VENDOR_REF: RefTable = RefTable {
-    table: "vendors",
-    key: "vendor_id",
+    table: table!(vendors),
+    key: column!(vendors, vendor_id),
     label: "vendor_name",
     noun: "vendor",
     path: Some("/vendors"),
     rows: Rows::Catalogue,
 };
 pub static PRODUCT_REF: RefTable = RefTable {
-    table: "products",
-    key: "product_id",
+    table: table!(products),
+    key: column!(products, product_id),
     label: "product_name",
     noun: "product",
     path: Some("/products"),
     rows: Rows::Catalogue,
 };
 pub static SUBSCRIPTION_REF: RefTable = RefTable {
-    table: "subscriptions",
-    key: "subscription_id",
+    table: table!(subscriptions),
+    key: column!(subscriptions, subscription_id),
     label: "(SELECT client_name FROM clients c WHERE c.client_id = subscriptions.client_id) || ' · ' || \
             (SELECT product_name FROM products p WHERE p.product_id = subscriptions.product_id) || ' · ' || sla_tier || ' · #' || subscription_id",
     noun: "subscription",
@@ -53,25 +54,28 @@ pub static CLIENTS: Resource = Resource {
     noun: "Client",
     plural: "Clients",
     path: "/clients",
-    table: "clients",
-    key: "client_id",
+    table: table!(clients),
+    key: column!(clients, client_id),
     title: "client_name",
     fields: &[
-        field("client_name", "Name", Text),
-        field("registration_number", "Registration number", Text).hint("As registered, e.g. REG12345678"),
-        field("contact_email", "Contact email", Email),
-        field("client_type", "Client type", Choice(ClientType::choices)),
-        field("industry", "Industry", Text).optional(),
-        field("country", "Country", Text).optional(),
-        field("status", "Status", Choice(OrganisationStatus::choices)).default("active"),
-        field("incident_notices", "Incident notices to contacts", Choice(notice_methods)).optional().hint(
-            "Tell this client's contacts, without anyone writing, when one of its incidents is reported, changes \
+        field(column!(clients, client_name), "Name", Text),
+        field(column!(clients, registration_number), "Registration number", Text)
+            .hint("As registered, e.g. REG12345678"),
+        field(column!(clients, contact_email), "Contact email", Email),
+        field(column!(clients, client_type), "Client type", Choice(ClientType::choices)),
+        field(column!(clients, industry), "Industry", Text).optional(),
+        field(column!(clients, country), "Country", Text).optional(),
+        field(column!(clients, status), "Status", Choice(OrganisationStatus::choices)).default("active"),
+        field(column!(clients, incident_notices), "Incident notices to contacts", Choice(notice_methods))
+            .optional()
+            .hint(
+                "Tell this client's contacts, without anyone writing, when one of its incidents is reported, changes \
              status or is resolved. Leave empty for no automatic notices",
-        ),
+            ),
     ],
-    columns: &["client_type", "industry", "status"],
-    filters: &["status", "client_type"],
-    unique: &[&["registration_number"], &["contact_email"]],
+    columns: &[column!(clients, client_type), column!(clients, industry), column!(clients, status)],
+    filters: &[column!(clients, status), column!(clients, client_type)],
+    unique: &[&[column!(clients, registration_number)], &[column!(clients, contact_email)]],
     related: &[
         Related { title: "Users", resource: &USERS, condition: "client_id = {}" },
         Related { title: "Subscriptions", resource: &SUBSCRIPTIONS, condition: "client_id = {}" },
@@ -95,27 +99,35 @@ pub static USERS: Resource = Resource {
     noun: "User",
     plural: "Users",
     path: "/users",
-    table: "users",
-    key: "user_id",
+    table: table!(users),
+    key: column!(users, user_id),
     title: "name",
     fields: &[
-        field("name", "Full name", Text).missing("Enter the person's full name."),
-        field("email", "Email", Email).hint("They sign in with it; it must be unique"),
-        field("role", "Role", Choice(Role::choices)),
-        field("department", "Department", Text).optional(),
-        field("client_id", "Client", Reference(&CLIENT_REF))
+        field(column!(users, name), "Full name", Text).missing("Enter the person's full name."),
+        field(column!(users, email), "Email", Email).hint("They sign in with it; it must be unique"),
+        field(column!(users, role), "Role", Choice(Role::choices)),
+        field(column!(users, department), "Department", Text).optional(),
+        field(column!(users, client_id), "Client", Reference(&CLIENT_REF))
             .optional()
             .hint("Required for client contacts; optional for account managers, to confine them to one client"),
-        field("vendor_id", "Vendor", Reference(&VENDOR_REF)).optional().hint("Required for vendor contacts"),
-        field("timezone", "Time zone", Choice(timezones)).default("UTC"),
-        field("status", "Status", Choice(UserStatus::choices)).default("active"),
+        field(column!(users, vendor_id), "Vendor", Reference(&VENDOR_REF))
+            .optional()
+            .hint("Required for vendor contacts"),
+        field(column!(users, timezone), "Time zone", Choice(timezones)).default("UTC"),
+        field(column!(users, status), "Status", Choice(UserStatus::choices)).default("active"),
         field("password", "Initial password", NewPassword)
             .only_on_create()
             .hint("At least 12 characters. Give it to the user; they can change it after signing in"),
     ],
-    columns: &["email", "role", "client_id", "vendor_id", "status"],
-    filters: &["status", "role", "client_id", "vendor_id"],
-    unique: &[&["email"]],
+    columns: &[
+        column!(users, email),
+        column!(users, role),
+        column!(users, client_id),
+        column!(users, vendor_id),
+        column!(users, status),
+    ],
+    filters: &[column!(users, status), column!(users, role), column!(users, client_id), column!(users, vendor_id)],
+    unique: &[&[column!(users, email)]],
     related: &[],
     area: Area::Users,
     rows: Rows::People,
@@ -129,19 +141,19 @@ pub static VENDORS: Resource = Resource {
     noun: "Vendor",
     plural: "Vendors",
     path: "/vendors",
-    table: "vendors",
-    key: "vendor_id",
+    table: table!(vendors),
+    key: column!(vendors, vendor_id),
     title: "vendor_name",
     fields: &[
-        field("vendor_name", "Name", Text),
-        field("vendor_type", "Vendor type", Choice(VendorType::choices)),
-        field("contact_email", "Contact email", Email),
-        field("contact_phone", "Contact phone", Phone).hint("International format, e.g. +15551234567"),
-        field("status", "Status", Choice(OrganisationStatus::choices)).default("active"),
+        field(column!(vendors, vendor_name), "Name", Text),
+        field(column!(vendors, vendor_type), "Vendor type", Choice(VendorType::choices)),
+        field(column!(vendors, contact_email), "Contact email", Email),
+        field(column!(vendors, contact_phone), "Contact phone", Phone).hint("International format, e.g. +15551234567"),
+        field(column!(vendors, status), "Status", Choice(OrganisationStatus::choices)).default("active"),
     ],
-    columns: &["vendor_type", "contact_email", "status"],
-    filters: &["status", "vendor_type"],
-    unique: &[&["vendor_name"], &["contact_email"], &["contact_phone"]],
+    columns: &[column!(vendors, vendor_type), column!(vendors, contact_email), column!(vendors, status)],
+    filters: &[column!(vendors, status), column!(vendors, vendor_type)],
+    unique: &[&[column!(vendors, vendor_name)], &[column!(vendors, contact_email)], &[column!(vendors, contact_phone)]],
     related: &[
         Related { title: "Contacts", resource: &USERS, condition: "vendor_id = {}" },
         Related { title: "Supported products", resource: &PRODUCTS, condition: "support_vendor_id = {}" },
@@ -158,20 +170,25 @@ pub static PRODUCTS: Resource = Resource {
     noun: "Product",
     plural: "Products",
     path: "/products",
-    table: "products",
-    key: "product_id",
+    table: table!(products),
+    key: column!(products, product_id),
     title: "product_name",
     fields: &[
-        field("product_name", "Name", Text),
-        field("product_type", "Product type", Text)
+        field(column!(products, product_name), "Name", Text),
+        field(column!(products, product_type), "Product type", Text)
             .hint("e.g. Software, Platform, Service, Infrastructure, Security, Database"),
-        field("version", "Version", Text).optional().hint("e.g. 3.3.34"),
-        field("support_vendor_id", "Support vendor", Reference(&VENDOR_REF)).optional(),
-        field("status", "Status", Choice(ProductStatus::choices)).default("active"),
+        field(column!(products, version), "Version", Text).optional().hint("e.g. 3.3.34"),
+        field(column!(products, support_vendor_id), "Support vendor", Reference(&VENDOR_REF)).optional(),
+        field(column!(products, status), "Status", Choice(ProductStatus::choices)).default("active"),
     ],
-    columns: &["product_type", "version", "support_vendor_id", "status"],
-    filters: &["status", "support_vendor_id"],
-    unique: &[&["product_name"]],
+    columns: &[
+        column!(products, product_type),
+        column!(products, version),
+        column!(products, support_vendor_id),
+        column!(products, status),
+    ],
+    filters: &[column!(products, status), column!(products, support_vendor_id)],
+    unique: &[&[column!(products, product_name)]],
     related: &[
         Related { title: "Infrastructure components", resource: &COMPONENTS, condition: "product_id = {}" },
         Related { title: "Subscriptions", resource: &SUBSCRIPTIONS, condition: "product_id = {}" },
@@ -188,22 +205,39 @@ pub static COMPONENTS: Resource = Resource {
     noun: "Infrastructure component",
     plural: "Infrastructure components",
     path: "/components",
-    table: "infrastructure_components",
-    key: "component_id",
+    table: table!(infrastructure_components),
+    key: column!(infrastructure_components, component_id),
     title: "component_name",
     fields: &[
-        field("component_name", "Name", Text).hint("Unique within its product, e.g. Storage-main-36"),
-        field("component_type", "Component type", Text)
+        field(column!(infrastructure_components, component_name), "Name", Text)
+            .hint("Unique within its product, e.g. Storage-main-36"),
+        field(column!(infrastructure_components, component_type), "Component type", Text)
             .hint("e.g. Server, Database, Network, Storage, Application, API, Cache"),
-        field("product_id", "Product", Reference(&PRODUCT_REF)).optional(),
-        field("environment", "Environment", Choice(Environment::choices)),
-        field("location", "Location", Text).optional().hint("e.g. US-East, EU-Central"),
-        field("port_number", "Port", Integer { min: 1, max: 65_535 }).optional(),
-        field("operational_status", "Operational status", Choice(OperationalStatus::choices)).default("operational"),
+        field(column!(infrastructure_components, product_id), "Product", Reference(&PRODUCT_REF)).optional(),
+        field(column!(infrastructure_components, environment), "Environment", Choice(Environment::choices)),
+        field(column!(infrastructure_components, location), "Location", Text)
+            .optional()
+            .hint("e.g. US-East, EU-Central"),
+        field(column!(infrastructure_components, port_number), "Port", Integer { min: 1, max: 65_535 }).optional(),
+        field(
+            column!(infrastructure_components, operational_status),
+            "Operational status",
+            Choice(OperationalStatus::choices),
+        )
+        .default("operational"),
     ],
-    columns: &["component_type", "product_id", "environment", "operational_status"],
-    filters: &["operational_status", "environment", "product_id"],
-    unique: &[&["product_id", "component_name"]],
+    columns: &[
+        column!(infrastructure_components, component_type),
+        column!(infrastructure_components, product_id),
+        column!(infrastructure_components, environment),
+        column!(infrastructure_components, operational_status),
+    ],
+    filters: &[
+        column!(infrastructure_components, operational_status),
+        column!(infrastructure_components, environment),
+        column!(infrastructure_components, product_id),
+    ],
+    unique: &[&[column!(infrastructure_components, product_id), column!(infrastructure_components, component_name)]],
     related: &[Related { title: "Incidents", resource: &INCIDENT_SUMMARY, condition: "component_id = {}" }],
     area: Area::Components,
     rows: Rows::Catalogue,
@@ -218,23 +252,38 @@ pub static SUBSCRIPTIONS: Resource = Resource {
     noun: "Subscription",
     plural: "Subscriptions",
     path: "/subscriptions",
-    table: "subscriptions",
-    key: "subscription_id",
+    table: table!(subscriptions),
+    key: column!(subscriptions, subscription_id),
     title: "'Subscription ' || subscription_id",
     fields: &[
-        field("client_id", "Client", Reference(&CLIENT_REF)),
-        field("product_id", "Product", Reference(&PRODUCT_REF)),
-        field("subscription_type", "Subscription type", Choice(SubscriptionType::choices)),
-        field("sla_tier", "SLA tier", Choice(SlaTier::choices))
+        field(column!(subscriptions, client_id), "Client", Reference(&CLIENT_REF)),
+        field(column!(subscriptions, product_id), "Product", Reference(&PRODUCT_REF)),
+        field(column!(subscriptions, subscription_type), "Subscription type", Choice(SubscriptionType::choices)),
+        field(column!(subscriptions, sla_tier), "SLA tier", Choice(SlaTier::choices))
             .hint("Premium tier and custom subscriptions need an executive's approval"),
-        field("rto_hours", "Recovery time objective (hours)", Integer { min: 1, max: 8_760 }).optional(),
-        field("start_date", "Start date", Date),
-        field("end_date", "End date", Date).hint("After the start date"),
-        field("status", "Status", Choice(SubscriptionStatus::choices)).default("active"),
-        field("approval_status", "Approval", Choice(ApprovalStatus::choices)).read_only(),
+        field(column!(subscriptions, rto_hours), "Recovery time objective (hours)", Integer { min: 1, max: 8_760 })
+            .optional(),
+        field(column!(subscriptions, start_date), "Start date", Date),
+        field(column!(subscriptions, end_date), "End date", Date).hint("After the start date"),
+        field(column!(subscriptions, status), "Status", Choice(SubscriptionStatus::choices)).default("active"),
+        field(column!(subscriptions, approval_status), "Approval", Choice(ApprovalStatus::choices)).read_only(),
     ],
-    columns: &["client_id", "product_id", "sla_tier", "end_date", "status", "approval_status"],
-    filters: &["approval_status", "status", "sla_tier", "subscription_type", "client_id", "product_id"],
+    columns: &[
+        column!(subscriptions, client_id),
+        column!(subscriptions, product_id),
+        column!(subscriptions, sla_tier),
+        column!(subscriptions, end_date),
+        column!(subscriptions, status),
+        column!(subscriptions, approval_status),
+    ],
+    filters: &[
+        column!(subscriptions, approval_status),
+        column!(subscriptions, status),
+        column!(subscriptions, sla_tier),
+        column!(subscriptions, subscription_type),
+        column!(subscriptions, client_id),
+        column!(subscriptions, product_id),
+    ],
     unique: &[],
     related: &[Related { title: "Service level agreements", resource: &SLAS, condition: "subscription_id = {}" }],
     area: Area::Subscriptions,
@@ -250,30 +299,48 @@ pub static SLAS: Resource = Resource {
     noun: "Service level agreement",
     plural: "Service level agreements",
     path: "/slas",
-    table: "service_level_agreements",
-    key: "sla_id",
+    table: table!(service_level_agreements),
+    key: column!(service_level_agreements, sla_id),
     title: "'SLA ' || sla_id || coalesce(' · ' || severity_level, '')",
     fields: &[
-        field("subscription_id", "Subscription", Reference(&SUBSCRIPTION_REF))
+        field(column!(service_level_agreements, subscription_id), "Subscription", Reference(&SUBSCRIPTION_REF))
             .hint("Only active subscriptions take SLAs"),
-        field("severity_level", "Severity", Choice(Severity::choices)),
-        field("response_time_minutes", "Response time (minutes)", Integer { min: 1, max: 100_000 })
-            .missing("Enter the response time, in minutes.")
-            .hint("Within the subscription tier's bounds"),
-        field("resolution_time_hours", "Resolution time (hours)", Integer { min: 1, max: 10_000 })
-            .missing("Enter the resolution time, in hours.")
-            .hint("Within the subscription tier's bounds"),
-        field("availability_percentage", "Availability (%)", Decimal { min: 0.0, max: 100.0 }).optional(),
-        field("approval_status", "Approval", Choice(ApprovalStatus::choices)).read_only(),
+        field(column!(service_level_agreements, severity_level), "Severity", Choice(Severity::choices)),
+        field(
+            column!(service_level_agreements, response_time_minutes),
+            "Response time (minutes)",
+            Integer { min: 1, max: 100_000 },
+        )
+        .missing("Enter the response time, in minutes.")
+        .hint("Within the subscription tier's bounds"),
+        field(
+            column!(service_level_agreements, resolution_time_hours),
+            "Resolution time (hours)",
+            Integer { min: 1, max: 10_000 },
+        )
+        .missing("Enter the resolution time, in hours.")
+        .hint("Within the subscription tier's bounds"),
+        field(
+            column!(service_level_agreements, availability_percentage),
+            "Availability (%)",
+            Decimal { min: 0.0, max: 100.0 },
+        )
+        .optional(),
+        field(column!(service_level_agreements, approval_status), "Approval", Choice(ApprovalStatus::choices))
+            .read_only(),
     ],
     columns: &[
-        "subscription_id",
-        "severity_level",
-        "response_time_minutes",
-        "resolution_time_hours",
-        "approval_status",
+        column!(service_level_agreements, subscription_id),
+        column!(service_level_agreements, severity_level),
+        column!(service_level_agreements, response_time_minutes),
+        column!(service_level_agreements, resolution_time_hours),
+        column!(service_level_agreements, approval_status),
     ],
-    filters: &["approval_status", "severity_level", "subscription_id"],
+    filters: &[
+        column!(service_level_agreements, approval_status),
+        column!(service_level_agreements, severity_level),
+        column!(service_level_agreements, subscription_id),
+    ],
     unique: &[],
     related: &[],
     area: Area::Slas,
@@ -289,14 +356,14 @@ pub static INCIDENT_SUMMARY: Resource = Resource {
     noun: "Incident",
     plural: "Incidents",
     path: "/incidents",
-    table: "incidents",
-    key: "incident_id",
+    table: table!(incidents),
+    key: column!(incidents, incident_id),
     title: "title",
     fields: &[
-        field("severity", "Severity", Choice(Severity::choices)),
-        field("status", "Status", Choice(IncidentStatus::choices)),
+        field(column!(incidents, severity), "Severity", Choice(Severity::choices)),
+        field(column!(incidents, status), "Status", Choice(IncidentStatus::choices)),
     ],
-    columns: &["severity", "status"],
+    columns: &[column!(incidents, severity), column!(incidents, status)],
     filters: &[],
     unique: &[],
     related: &[],

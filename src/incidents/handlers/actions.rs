@@ -15,12 +15,9 @@ async fn act(
     after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
 }
 
-/// The record version a one-button form was shown with. A form without one is refused (422), never applied
-/// blind to whatever the incident is now.
-fn version_of(typed: &HashMap<String, String>) -> Result<i32, Refusal> {
-    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok()).ok_or_else(|| {
-        Refusal::field("lock_version", "The page had no record version: reload the incident and try again.")
-    })
+/// The record version a one-button form was shown with, if it has one.
+fn version_of(typed: &HashMap<String, String>) -> Option<i32> {
+    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok())
 }
 
 /// Moves the incident one step along from its page; a resolution without its note shows the page again with it.
@@ -46,7 +43,7 @@ pub async fn move_along(
     let (clock, actor) = (state.clock.clone(), user.clone());
     let outcome = state
         .db(move |conn| {
-            Ok(conn.transaction(|conn| service::move_to(conn, &clock, &actor, incident_id, version?, to, &note)))
+            Ok(conn.transaction(|conn| service::move_to(conn, &clock, &actor, incident_id, version, to, &note)))
         })
         .await?;
     match outcome {
@@ -61,7 +58,7 @@ pub async fn move_along(
 
 /// A one-button change of the incident, made to the version its page showed.
 type VersionedChange =
-    fn(&mut diesel::PgConnection, &crate::clock::Clock, &User, i32, i32) -> Result<Incident, Refusal>;
+    fn(&mut diesel::PgConnection, &crate::clock::Clock, &User, i32, Option<i32>) -> Result<Incident, Refusal>;
 
 async fn change_shown_version(
     state: web::Data<AppState>,
@@ -74,7 +71,7 @@ async fn change_shown_version(
     let incident_id = id.into_inner();
     let version = version_of(&read(form).0);
     act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
-        change(conn, clock, user, incident_id, version?).map(|_| ())
+        change(conn, clock, user, incident_id, version).map(|_| ())
     })
     .await
 }

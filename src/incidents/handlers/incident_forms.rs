@@ -221,16 +221,8 @@ async fn submit(
         state
             .db(move |conn| {
                 Ok(conn.transaction(|conn| match which {
-                    IncidentForm::Edit => {
-                        let version = lock_version.ok_or_else(|| {
-                            Refusal::field(
-                                "lock_version",
-                                "The form has no record version; reload the page and try again.",
-                            )
-                        })?;
-                        service::update(conn, &clock, &actor, incident_id, version, &values)
-                            .map(|_| "Incident updated.".to_string())
-                    }
+                    IncidentForm::Edit => service::update(conn, &clock, &actor, incident_id, lock_version, &values)
+                        .map(|_| "Incident updated.".to_string()),
                     IncidentForm::Escalate => service::escalate(conn, &clock, &actor, incident_id, &values)
                         .map(|_| "Incident escalated.".to_string()),
                     IncidentForm::Communicate => service::communicate(conn, &clock, &actor, incident_id, &values)
