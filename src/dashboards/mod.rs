@@ -184,17 +184,62 @@ fn week_chart(
 const PANEL_ROWS: i64 = 20;
 
 /// A panel of incidents with their SLA clocks: the start of the incident list with this filter and order, which it
-/// links to and counts. Its rows and its count come from the list's own query, so they cannot disagree.
-fn incident_panel(
-    conn: &mut PgConnection,
-    scope: Scope,
-    title: &str,
+/// links to and counts. Its rows and its count come from the list's own query, so they cannot disagree; a
+/// dashboard reads all its incident panels in one statement (`read_panels`).
+struct IncidentPanel {
+    title: &'static str,
     filter: ListFilter,
     order: Order,
+    empty: &'static str,
+}
+
+fn incident_panel(title: &'static str, filter: ListFilter, order: Order, empty: &'static str) -> Place {
+    Place::Incidents(IncidentPanel { title, filter, order, empty })
+}
+
+/// A dashboard's panel in its place: ready, or an incident panel still to read.
+enum Place {
+    Ready(Panel),
+    Incidents(IncidentPanel),
+}
+
+/// The dashboard's panels in order, with its incident panels read together in one statement.
+fn read_panels(
+    conn: &mut PgConnection,
+    scope: Scope,
+    slots: Vec<Place>,
     deadlines: Deadlines<'_>,
-    empty: &str,
-) -> QueryResult<Panel> {
-    let page = crate::incidents::queries::top(conn, scope, &filter, order, PANEL_ROWS, deadlines)?;
+) -> QueryResult<Vec<Panel>> {
+    let lists: Vec<(&ListFilter, Order)> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Place::Incidents(panel) => Some((&panel.filter, panel.order)),
+            Place::Ready(_) => None,
+        })
+        .collect();
+    let mut pages = if lists.is_empty() {
+        Vec::new()
+    } else {
+        crate::incidents::queries::tops(conn, scope, &lists, PANEL_ROWS, deadlines)?
+    }
+    .into_iter();
+    Ok(slots
+        .into_iter()
+        .map(|slot| match slot {
+            Place::Ready(panel) => panel,
+            Place::Incidents(panel) => {
+                let page = pages.next().expect("a page per incident panel");
+                incidents_panel(panel, page, deadlines)
+            }
+        })
+        .collect())
+}
+
+fn incidents_panel(
+    IncidentPanel { title, filter, order, empty }: IncidentPanel,
+    page: crate::incidents::queries::ListPage,
+    deadlines: Deadlines<'_>,
+) -> Panel {
     let (now, targets) = (deadlines.now, deadlines.targets);
     let rows = page
         .rows
@@ -218,13 +263,13 @@ fn incident_panel(
             ]
         })
         .collect();
-    Ok(Panel {
+    Panel {
         title: title.into(),
         headers: vec!["Incident", "Severity", "Status", "Client", "SLA"],
         rows,
         empty: empty.into(),
         list: Some(FullList { href: list::href(&filter, order), total: page.total.unwrap_or_default() }),
-    })
+    }
 }
 
 /// A panel of described records (work orders, components): the start of their list with these filters, which it
@@ -419,6 +464,7 @@ pub fn build(
     let (scope, sight) = (actor.scope(), Sight::of(&actor));
     let me = user.user_id;
     let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None, weeks: None };
+    let mut places = Vec::new();
     // Every dashboard but the administrator's shows SLA clocks: their targets are read once for all its panels.
     let targets = match user.role() {
         Role::SystemAdministrator => Default::default(),
@@ -430,41 +476,32 @@ pub fn build(
     match user.role() {
         Role::IncidentManager => {
             dashboard.figures = severity_figures(conn, scope, &[], deadlines)?;
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "SLA clocks at risk or breached, most severe first",
                 ListFilter { sla: Some(SlaState::Attention), ..active() },
                 Order::Severity,
-                deadlines,
                 "No SLA clock is at risk or breached.",
-            )?);
-            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            ));
+            places.push(unassigned_panel());
+            places.push(incident_panel(
                 "Active incidents with an active escalation",
                 ListFilter { escalated: true, ..active() },
                 Order::Severity,
-                deadlines,
                 "No escalation is active.",
-            )?);
-            dashboard.panels.push(approvals_panel(conn, sight, false)?);
+            ));
+            places.push(Place::Ready(approvals_panel(conn, sight, false)?));
             dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
         }
         Role::TechnicalSupport => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "My incidents, oldest first",
                 ListFilter { assignee: Some(Assignee::Person(me)), ..active() },
                 Order::Oldest,
-                deadlines,
                 "No active incidents are assigned to you.",
-            )?);
-            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
+            ));
+            places.push(unassigned_panel());
             let mine = [open_work(), vec![("assigned_to_user", me.to_string())]].concat();
-            dashboard.panels.push(records_panel(
+            places.push(Place::Ready(records_panel(
                 conn,
                 (sight, &user.timezone),
                 "My open work orders",
@@ -472,53 +509,44 @@ pub fn build(
                 mine,
                 "status",
                 "No open work orders are assigned to you.",
-            )?);
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            )?));
+            places.push(incident_panel(
                 "Waiting for a root cause analysis or a workaround",
                 ListFilter { waiting: true, ..active() },
                 Order::Severity,
-                deadlines,
                 "Every active incident has an analysis and a workaround.",
-            )?);
+            ));
         }
         Role::AccountManager => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Active incidents of my clients",
                 active(),
                 Order::Severity,
-                deadlines,
                 "Your clients have no active incidents.",
-            )?);
-            dashboard.panels.push(compliance_panel(conn, history, scope)?);
+            ));
+            places.push(Place::Ready(compliance_panel(conn, history, scope)?));
             let today = now.date_naive();
-            dashboard.panels.push(lines_panel(
+            places.push(Place::Ready(lines_panel(
                 conn,
                 "Subscriptions ending within 30 days",
                 vec!["Subscription", "Ends"],
                 "/subscriptions",
                 ending_subscriptions(user, today),
                 "No active subscription ends in the next 30 days.",
-            )?);
+            )?));
         }
         Role::Executive => {
-            dashboard.panels.push(approvals_panel(conn, sight, true)?);
+            places.push(Place::Ready(approvals_panel(conn, sight, true)?));
             dashboard.figures = severity_figures(conn, scope, &[Severity::P1, Severity::P2], deadlines)?;
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Active P1 and P2 incidents",
                 ListFilter { severities: vec![Severity::P1, Severity::P2], ..active() },
                 Order::Severity,
-                deadlines,
                 "No P1 or P2 incident is active.",
-            )?);
+            ));
             dashboard.chart = Some(chart(conn, history, scope, now)?);
             dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
-            dashboard.panels.push(compliance_panel(conn, history, scope)?);
+            places.push(Place::Ready(compliance_panel(conn, history, scope)?));
         }
         Role::SystemAdministrator => {
             use crate::domain::enums::{Choices, UserStatus};
@@ -526,14 +554,14 @@ pub fn build(
                 .into_iter()
                 .map(|(value, label)| (label.to_string(), &USERS, vec![("status", value.to_string())]))
                 .collect();
-            dashboard.panels.push(Panel {
+            places.push(Place::Ready(Panel {
                 title: "Users by status".into(),
                 headers: vec!["Status", "Number"],
                 rows: counted_rows(conn, sight, by_status)?,
                 empty: "There are no users.".into(),
                 list: None,
-            });
-            dashboard.panels.push(records_panel(
+            }));
+            places.push(Place::Ready(records_panel(
                 conn,
                 (sight, &user.timezone),
                 "Components degraded or offline",
@@ -541,19 +569,16 @@ pub fn build(
                 ["degraded", "offline"].map(|s| ("operational_status", s.to_string())).to_vec(),
                 "operational_status",
                 "Every component is operational or in maintenance.",
-            )?);
+            )?));
             dashboard.figures.push(audit_figure(conn, history)?);
         }
         Role::ClientContact => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Our incidents, newest first",
                 ListFilter::default(),
                 Order::Newest,
-                deadlines,
                 "Your organisation has no incidents.",
-            )?);
+            ));
             let rows = queries::latest_messages(conn, scope, me, 10)?
                 .into_iter()
                 .map(|m| {
@@ -564,25 +589,22 @@ pub fn build(
                     ]
                 })
                 .collect();
-            dashboard.panels.push(Panel {
+            places.push(Place::Ready(Panel {
                 title: "Latest communications to us".into(),
                 headers: vec!["Incident", "Message", "Sent"],
                 rows,
                 empty: "No communications yet.".into(),
                 list: None,
-            });
+            }));
         }
         Role::VendorContact => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Active incidents on our products",
                 active(),
                 Order::Severity,
-                deadlines,
                 "No active incidents involve your products.",
-            )?);
-            dashboard.panels.push(records_panel(
+            ));
+            places.push(Place::Ready(records_panel(
                 conn,
                 (sight, &user.timezone),
                 "Our open work orders",
@@ -590,21 +612,19 @@ pub fn build(
                 open_work(),
                 "status",
                 "No open work orders are assigned to your vendor.",
-            )?);
+            )?));
         }
     }
+    dashboard.panels = read_panels(conn, scope, places, deadlines)?;
     Ok(dashboard)
 }
 
 /// The queue of active incidents nobody has taken yet, most severe and most overdue first.
-fn unassigned_panel(conn: &mut PgConnection, scope: Scope, deadlines: Deadlines<'_>) -> QueryResult<Panel> {
+fn unassigned_panel() -> Place {
     incident_panel(
-        conn,
-        scope,
         "Unassigned, most severe first",
         ListFilter { assignee: Some(Assignee::Nobody), ..ListFilter::active() },
         Order::Severity,
-        deadlines,
         "Every active incident has someone on it.",
     )
 }
