@@ -14,48 +14,15 @@ use crate::records::view::choice_label;
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::any::Any;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
 
-/// Figures over the history (SLA compliance, mean times by month, incidents per week) change slowly but read
-/// many rows: each is computed at most once a minute per scope and shared by the dashboard views in between.
+/// What the administrator's dashboard keeps between views: how far the audit chain has been checked.
 #[derive(Default)]
 pub struct HistoryFigures {
-    computed: Mutex<HashMap<(&'static str, Scope), Slot>>,
     /// How far the audit chain has been checked; each view goes on from there.
     audit_walk: Mutex<Option<crate::audit::chain::Verification>>,
     /// What the last walk found, shown by views that arrive while another view walks.
     audit_seen: Mutex<Option<String>>,
-}
-
-/// When a figure was computed, and its value.
-type Computed = (Instant, Arc<dyn Any + Send + Sync>);
-/// A figure's place: empty until first computed, and locked while it is being computed.
-type Slot = Arc<Mutex<Option<Computed>>>;
-
-impl HistoryFigures {
-    const FRESH_FOR: Duration = Duration::from_secs(60);
-
-    fn get<T: Clone + Send + Sync + 'static>(
-        &self,
-        name: &'static str,
-        scope: Scope,
-        compute: impl FnOnce() -> QueryResult<T>,
-    ) -> QueryResult<T> {
-        let slot = Arc::clone(self.computed.lock().expect("history figures lock").entry((name, scope)).or_default());
-        // Views that arrive while the figure is being computed wait for it rather than each compute it again.
-        let mut slot = slot.lock().expect("history figure lock");
-        if let Some((_, value)) = slot.as_ref().filter(|(at, _)| at.elapsed() < Self::FRESH_FOR)
-            && let Some(value) = value.downcast_ref::<T>()
-        {
-            return Ok(value.clone());
-        }
-        let value = compute()?;
-        *slot = Some((Instant::now(), Arc::new(value.clone())));
-        Ok(value)
-    }
 }
 
 pub struct Cell {
@@ -152,15 +119,10 @@ pub struct Dashboard {
     pub weeks: Option<WeekChart>,
 }
 
-fn week_chart(
-    conn: &mut PgConnection,
-    history: &HistoryFigures,
-    scope: Scope,
-    now: DateTime<Utc>,
-) -> QueryResult<WeekChart> {
+fn week_chart(rows: Vec<queries::WeekCount>) -> WeekChart {
     const SEVERITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
     let mut weeks: Vec<Week> = Vec::new();
-    for row in history.get("per_week", scope, || queries::per_week(conn, scope, now))? {
+    for row in rows {
         if weeks.last().is_none_or(|w| w.week != row.week) {
             weeks.push(Week { week: row.week.clone(), x: weeks.len() * 50 + 36, counts: [0; 4], segments: Vec::new() });
         }
@@ -177,7 +139,7 @@ fn week_chart(
             week.segments.push((severity, top, height));
         }
     }
-    Ok(WeekChart { weeks, max })
+    WeekChart { weeks, max }
 }
 
 /// How many rows a dashboard panel shows of its list.
@@ -410,11 +372,10 @@ fn approvals_panel(conn: &mut PgConnection, sight: Sight, executive_only: bool) 
     })
 }
 
-fn chart(conn: &mut PgConnection, history: &HistoryFigures, scope: Scope, now: DateTime<Utc>) -> QueryResult<Chart> {
-    let months = history.get("mean_times", scope, || queries::mean_times(conn, scope, now))?;
+fn chart(months: Vec<queries::MonthTimes>) -> Chart {
     let hours = |minutes: Option<f64>| (minutes.unwrap_or(0.0) / 60.0 * 10.0).round() / 10.0;
     let max_hours = months.iter().map(|m| hours(m.mttr_minutes).max(hours(m.mtta_minutes))).fold(1.0, f64::max);
-    Ok(Chart {
+    Chart {
         months: months
             .into_iter()
             .map(|m| Bar {
@@ -427,12 +388,11 @@ fn chart(conn: &mut PgConnection, history: &HistoryFigures, scope: Scope, now: D
             })
             .collect(),
         max_hours,
-    })
+    }
 }
 
-fn compliance_panel(conn: &mut PgConnection, history: &HistoryFigures, scope: Scope) -> QueryResult<Panel> {
-    let rows = history
-        .get("sla_compliance", scope, || queries::sla_compliance(conn, scope))?
+fn compliance_panel(compliance: Vec<queries::Compliance>) -> Panel {
+    let rows = compliance
         .into_iter()
         .map(|c| {
             let percent = if c.measured == 0 { 0 } else { c.met * 100 / c.measured };
@@ -442,13 +402,13 @@ fn compliance_panel(conn: &mut PgConnection, history: &HistoryFigures, scope: Sc
             ]
         })
         .collect();
-    Ok(Panel {
+    Panel {
         title: "SLA compliance by client".into(),
         headers: vec!["Client", "Met"],
         rows,
         empty: "No metrics have been recorded against a target yet.".into(),
         list: None,
-    })
+    }
 }
 
 /// Builds the dashboard of the user's role.
@@ -471,6 +431,14 @@ pub fn build(
         _ => crate::service_levels::applicable(conn)?,
     };
     let deadlines = Deadlines { now, targets: &targets };
+    // The figures over the history the role's dashboard shows, read together from the summaries writes keep.
+    let parts = match user.role() {
+        Role::IncidentManager => queries::HistoryParts { weeks: true, ..Default::default() },
+        Role::AccountManager => queries::HistoryParts { compliance: true, ..Default::default() },
+        Role::Executive => queries::HistoryParts { months: true, weeks: true, compliance: true },
+        _ => queries::HistoryParts::default(),
+    };
+    let queries::History { months, weeks, compliance } = queries::history(conn, scope, now, parts)?;
     let active = ListFilter::active;
     let open_work = || ["created", "assigned", "in_progress"].map(|s| ("status", s.to_string())).to_vec();
     match user.role() {
@@ -490,7 +458,7 @@ pub fn build(
                 "No escalation is active.",
             ));
             places.push(Place::Ready(approvals_panel(conn, sight, false)?));
-            dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
+            dashboard.weeks = Some(week_chart(weeks));
         }
         Role::TechnicalSupport => {
             places.push(incident_panel(
@@ -524,7 +492,7 @@ pub fn build(
                 Order::Severity,
                 "Your clients have no active incidents.",
             ));
-            places.push(Place::Ready(compliance_panel(conn, history, scope)?));
+            places.push(Place::Ready(compliance_panel(compliance)));
             let today = now.date_naive();
             places.push(Place::Ready(lines_panel(
                 conn,
@@ -544,9 +512,9 @@ pub fn build(
                 Order::Severity,
                 "No P1 or P2 incident is active.",
             ));
-            dashboard.chart = Some(chart(conn, history, scope, now)?);
-            dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
-            places.push(Place::Ready(compliance_panel(conn, history, scope)?));
+            dashboard.chart = Some(chart(months));
+            dashboard.weeks = Some(week_chart(weeks));
+            places.push(Place::Ready(compliance_panel(compliance)));
         }
         Role::SystemAdministrator => {
             use crate::domain::enums::{Choices, UserStatus};
@@ -677,36 +645,4 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
     *walk = Some(walked);
     *history.audit_seen.lock().expect("audit seen lock") = Some(value.clone());
     Ok(Figure { label: "Audit chain".into(), value, href: None, count: None })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    #[test]
-    fn views_arriving_together_compute_a_history_figure_once_and_share_it() {
-        let history = HistoryFigures::default();
-        let computed = AtomicUsize::new(0);
-        let values: Vec<i64> = std::thread::scope(|scope| {
-            let views: Vec<_> = (0..8)
-                .map(|_| {
-                    scope.spawn(|| {
-                        history
-                            .get("figure", Scope::All, || {
-                                computed.fetch_add(1, Ordering::SeqCst);
-                                std::thread::sleep(Duration::from_millis(50));
-                                Ok(42_i64)
-                            })
-                            .unwrap()
-                    })
-                })
-                .collect();
-            views.into_iter().map(|v| v.join().unwrap()).collect()
-        });
-        assert_eq!(values, [42; 8]);
-        assert_eq!(computed.load(Ordering::SeqCst), 1, "computed once for eight views");
-        let other = history.get("figure", Scope::Client(1), || Ok(7_i64)).unwrap();
-        assert_eq!((other, computed.load(Ordering::SeqCst)), (7, 1), "each scope has its own figure");
-    }
 }
