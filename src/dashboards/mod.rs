@@ -14,48 +14,15 @@ use crate::records::view::choice_label;
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::any::Any;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
 
-/// Figures over the history (SLA compliance, mean times by month, incidents per week) change slowly but read
-/// many rows: each is computed at most once a minute per scope and shared by the dashboard views in between.
+/// What the administrator's dashboard keeps between views: how far the audit chain has been checked.
 #[derive(Default)]
 pub struct HistoryFigures {
-    computed: Mutex<HashMap<(&'static str, Scope), Slot>>,
     /// How far the audit chain has been checked; each view goes on from there.
     audit_walk: Mutex<Option<crate::audit::chain::Verification>>,
     /// What the last walk found, shown by views that arrive while another view walks.
     audit_seen: Mutex<Option<String>>,
-}
-
-/// When a figure was computed, and its value.
-type Computed = (Instant, Arc<dyn Any + Send + Sync>);
-/// A figure's place: empty until first computed, and locked while it is being computed.
-type Slot = Arc<Mutex<Option<Computed>>>;
-
-impl HistoryFigures {
-    const FRESH_FOR: Duration = Duration::from_secs(60);
-
-    fn get<T: Clone + Send + Sync + 'static>(
-        &self,
-        name: &'static str,
-        scope: Scope,
-        compute: impl FnOnce() -> QueryResult<T>,
-    ) -> QueryResult<T> {
-        let slot = Arc::clone(self.computed.lock().expect("history figures lock").entry((name, scope)).or_default());
-        // Views that arrive while the figure is being computed wait for it rather than each compute it again.
-        let mut slot = slot.lock().expect("history figure lock");
-        if let Some((_, value)) = slot.as_ref().filter(|(at, _)| at.elapsed() < Self::FRESH_FOR)
-            && let Some(value) = value.downcast_ref::<T>()
-        {
-            return Ok(value.clone());
-        }
-        let value = compute()?;
-        *slot = Some((Instant::now(), Arc::new(value.clone())));
-        Ok(value)
-    }
 }
 
 pub struct Cell {
@@ -152,15 +119,10 @@ pub struct Dashboard {
     pub weeks: Option<WeekChart>,
 }
 
-fn week_chart(
-    conn: &mut PgConnection,
-    history: &HistoryFigures,
-    scope: Scope,
-    now: DateTime<Utc>,
-) -> QueryResult<WeekChart> {
+fn week_chart(rows: Vec<queries::WeekCount>) -> WeekChart {
     const SEVERITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
     let mut weeks: Vec<Week> = Vec::new();
-    for row in history.get("per_week", scope, || queries::per_week(conn, scope, now))? {
+    for row in rows {
         if weeks.last().is_none_or(|w| w.week != row.week) {
             weeks.push(Week { week: row.week.clone(), x: weeks.len() * 50 + 36, counts: [0; 4], segments: Vec::new() });
         }
@@ -177,24 +139,69 @@ fn week_chart(
             week.segments.push((severity, top, height));
         }
     }
-    Ok(WeekChart { weeks, max })
+    WeekChart { weeks, max }
 }
 
 /// How many rows a dashboard panel shows of its list.
 const PANEL_ROWS: i64 = 20;
 
 /// A panel of incidents with their SLA clocks: the start of the incident list with this filter and order, which it
-/// links to and counts. Its rows and its count come from the list's own query, so they cannot disagree.
-fn incident_panel(
-    conn: &mut PgConnection,
-    scope: Scope,
-    title: &str,
+/// links to and counts. Its rows and its count come from the list's own query, so they cannot disagree; a
+/// dashboard reads all its incident panels in one statement (`read_panels`).
+struct IncidentPanel {
+    title: &'static str,
     filter: ListFilter,
     order: Order,
+    empty: &'static str,
+}
+
+fn incident_panel(title: &'static str, filter: ListFilter, order: Order, empty: &'static str) -> Place {
+    Place::Incidents(IncidentPanel { title, filter, order, empty })
+}
+
+/// A dashboard's panel in its place: ready, or an incident panel still to read.
+enum Place {
+    Ready(Panel),
+    Incidents(IncidentPanel),
+}
+
+/// The dashboard's panels in order, with its incident panels read together in one statement.
+fn read_panels(
+    conn: &mut PgConnection,
+    scope: Scope,
+    slots: Vec<Place>,
     deadlines: Deadlines<'_>,
-    empty: &str,
-) -> QueryResult<Panel> {
-    let page = crate::incidents::queries::top(conn, scope, &filter, order, PANEL_ROWS, deadlines)?;
+) -> QueryResult<Vec<Panel>> {
+    let lists: Vec<(&ListFilter, Order)> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Place::Incidents(panel) => Some((&panel.filter, panel.order)),
+            Place::Ready(_) => None,
+        })
+        .collect();
+    let mut pages = if lists.is_empty() {
+        Vec::new()
+    } else {
+        crate::incidents::queries::tops(conn, scope, &lists, PANEL_ROWS, deadlines)?
+    }
+    .into_iter();
+    Ok(slots
+        .into_iter()
+        .map(|slot| match slot {
+            Place::Ready(panel) => panel,
+            Place::Incidents(panel) => {
+                let page = pages.next().expect("a page per incident panel");
+                incidents_panel(panel, page, deadlines)
+            }
+        })
+        .collect())
+}
+
+fn incidents_panel(
+    IncidentPanel { title, filter, order, empty }: IncidentPanel,
+    page: crate::incidents::queries::ListPage,
+    deadlines: Deadlines<'_>,
+) -> Panel {
     let (now, targets) = (deadlines.now, deadlines.targets);
     let rows = page
         .rows
@@ -218,13 +225,13 @@ fn incident_panel(
             ]
         })
         .collect();
-    Ok(Panel {
+    Panel {
         title: title.into(),
         headers: vec!["Incident", "Severity", "Status", "Client", "SLA"],
         rows,
         empty: empty.into(),
         list: Some(FullList { href: list::href(&filter, order), total: page.total.unwrap_or_default() }),
-    })
+    }
 }
 
 /// A panel of described records (work orders, components): the start of their list with these filters, which it
@@ -365,11 +372,10 @@ fn approvals_panel(conn: &mut PgConnection, sight: Sight, executive_only: bool) 
     })
 }
 
-fn chart(conn: &mut PgConnection, history: &HistoryFigures, scope: Scope, now: DateTime<Utc>) -> QueryResult<Chart> {
-    let months = history.get("mean_times", scope, || queries::mean_times(conn, scope, now))?;
+fn chart(months: Vec<queries::MonthTimes>) -> Chart {
     let hours = |minutes: Option<f64>| (minutes.unwrap_or(0.0) / 60.0 * 10.0).round() / 10.0;
     let max_hours = months.iter().map(|m| hours(m.mttr_minutes).max(hours(m.mtta_minutes))).fold(1.0, f64::max);
-    Ok(Chart {
+    Chart {
         months: months
             .into_iter()
             .map(|m| Bar {
@@ -382,12 +388,11 @@ fn chart(conn: &mut PgConnection, history: &HistoryFigures, scope: Scope, now: D
             })
             .collect(),
         max_hours,
-    })
+    }
 }
 
-fn compliance_panel(conn: &mut PgConnection, history: &HistoryFigures, scope: Scope) -> QueryResult<Panel> {
-    let rows = history
-        .get("sla_compliance", scope, || queries::sla_compliance(conn, scope))?
+fn compliance_panel(compliance: Vec<queries::Compliance>) -> Panel {
+    let rows = compliance
         .into_iter()
         .map(|c| {
             let percent = if c.measured == 0 { 0 } else { c.met * 100 / c.measured };
@@ -397,13 +402,13 @@ fn compliance_panel(conn: &mut PgConnection, history: &HistoryFigures, scope: Sc
             ]
         })
         .collect();
-    Ok(Panel {
+    Panel {
         title: "SLA compliance by client".into(),
         headers: vec!["Client", "Met"],
         rows,
         empty: "No metrics have been recorded against a target yet.".into(),
         list: None,
-    })
+    }
 }
 
 /// Builds the dashboard of the user's role.
@@ -419,52 +424,52 @@ pub fn build(
     let (scope, sight) = (actor.scope(), Sight::of(&actor));
     let me = user.user_id;
     let mut dashboard = Dashboard { figures: Vec::new(), panels: Vec::new(), chart: None, weeks: None };
+    let mut places = Vec::new();
     // Every dashboard but the administrator's shows SLA clocks: their targets are read once for all its panels.
     let targets = match user.role() {
         Role::SystemAdministrator => Default::default(),
         _ => crate::service_levels::applicable(conn)?,
     };
     let deadlines = Deadlines { now, targets: &targets };
+    // The figures over the history the role's dashboard shows, read together from the summaries writes keep.
+    let parts = match user.role() {
+        Role::IncidentManager => queries::HistoryParts { weeks: true, ..Default::default() },
+        Role::AccountManager => queries::HistoryParts { compliance: true, ..Default::default() },
+        Role::Executive => queries::HistoryParts { months: true, weeks: true, compliance: true },
+        _ => queries::HistoryParts::default(),
+    };
+    let queries::History { months, weeks, compliance } = queries::history(conn, scope, now, parts)?;
     let active = ListFilter::active;
     let open_work = || ["created", "assigned", "in_progress"].map(|s| ("status", s.to_string())).to_vec();
     match user.role() {
         Role::IncidentManager => {
             dashboard.figures = severity_figures(conn, scope, &[], deadlines)?;
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "SLA clocks at risk or breached, most severe first",
                 ListFilter { sla: Some(SlaState::Attention), ..active() },
                 Order::Severity,
-                deadlines,
                 "No SLA clock is at risk or breached.",
-            )?);
-            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            ));
+            places.push(unassigned_panel());
+            places.push(incident_panel(
                 "Active incidents with an active escalation",
                 ListFilter { escalated: true, ..active() },
                 Order::Severity,
-                deadlines,
                 "No escalation is active.",
-            )?);
-            dashboard.panels.push(approvals_panel(conn, sight, false)?);
-            dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
+            ));
+            places.push(Place::Ready(approvals_panel(conn, sight, false)?));
+            dashboard.weeks = Some(week_chart(weeks));
         }
         Role::TechnicalSupport => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "My incidents, oldest first",
                 ListFilter { assignee: Some(Assignee::Person(me)), ..active() },
                 Order::Oldest,
-                deadlines,
                 "No active incidents are assigned to you.",
-            )?);
-            dashboard.panels.push(unassigned_panel(conn, scope, deadlines)?);
+            ));
+            places.push(unassigned_panel());
             let mine = [open_work(), vec![("assigned_to_user", me.to_string())]].concat();
-            dashboard.panels.push(records_panel(
+            places.push(Place::Ready(records_panel(
                 conn,
                 (sight, &user.timezone),
                 "My open work orders",
@@ -472,53 +477,44 @@ pub fn build(
                 mine,
                 "status",
                 "No open work orders are assigned to you.",
-            )?);
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            )?));
+            places.push(incident_panel(
                 "Waiting for a root cause analysis or a workaround",
                 ListFilter { waiting: true, ..active() },
                 Order::Severity,
-                deadlines,
                 "Every active incident has an analysis and a workaround.",
-            )?);
+            ));
         }
         Role::AccountManager => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Active incidents of my clients",
                 active(),
                 Order::Severity,
-                deadlines,
                 "Your clients have no active incidents.",
-            )?);
-            dashboard.panels.push(compliance_panel(conn, history, scope)?);
+            ));
+            places.push(Place::Ready(compliance_panel(compliance)));
             let today = now.date_naive();
-            dashboard.panels.push(lines_panel(
+            places.push(Place::Ready(lines_panel(
                 conn,
                 "Subscriptions ending within 30 days",
                 vec!["Subscription", "Ends"],
                 "/subscriptions",
                 ending_subscriptions(user, today),
                 "No active subscription ends in the next 30 days.",
-            )?);
+            )?));
         }
         Role::Executive => {
-            dashboard.panels.push(approvals_panel(conn, sight, true)?);
+            places.push(Place::Ready(approvals_panel(conn, sight, true)?));
             dashboard.figures = severity_figures(conn, scope, &[Severity::P1, Severity::P2], deadlines)?;
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Active P1 and P2 incidents",
                 ListFilter { severities: vec![Severity::P1, Severity::P2], ..active() },
                 Order::Severity,
-                deadlines,
                 "No P1 or P2 incident is active.",
-            )?);
-            dashboard.chart = Some(chart(conn, history, scope, now)?);
-            dashboard.weeks = Some(week_chart(conn, history, scope, now)?);
-            dashboard.panels.push(compliance_panel(conn, history, scope)?);
+            ));
+            dashboard.chart = Some(chart(months));
+            dashboard.weeks = Some(week_chart(weeks));
+            places.push(Place::Ready(compliance_panel(compliance)));
         }
         Role::SystemAdministrator => {
             use crate::domain::enums::{Choices, UserStatus};
@@ -526,14 +522,14 @@ pub fn build(
                 .into_iter()
                 .map(|(value, label)| (label.to_string(), &USERS, vec![("status", value.to_string())]))
                 .collect();
-            dashboard.panels.push(Panel {
+            places.push(Place::Ready(Panel {
                 title: "Users by status".into(),
                 headers: vec!["Status", "Number"],
                 rows: counted_rows(conn, sight, by_status)?,
                 empty: "There are no users.".into(),
                 list: None,
-            });
-            dashboard.panels.push(records_panel(
+            }));
+            places.push(Place::Ready(records_panel(
                 conn,
                 (sight, &user.timezone),
                 "Components degraded or offline",
@@ -541,19 +537,16 @@ pub fn build(
                 ["degraded", "offline"].map(|s| ("operational_status", s.to_string())).to_vec(),
                 "operational_status",
                 "Every component is operational or in maintenance.",
-            )?);
+            )?));
             dashboard.figures.push(audit_figure(conn, history)?);
         }
         Role::ClientContact => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Our incidents, newest first",
                 ListFilter::default(),
                 Order::Newest,
-                deadlines,
                 "Your organisation has no incidents.",
-            )?);
+            ));
             let rows = queries::latest_messages(conn, scope, me, 10)?
                 .into_iter()
                 .map(|m| {
@@ -564,25 +557,22 @@ pub fn build(
                     ]
                 })
                 .collect();
-            dashboard.panels.push(Panel {
+            places.push(Place::Ready(Panel {
                 title: "Latest communications to us".into(),
                 headers: vec!["Incident", "Message", "Sent"],
                 rows,
                 empty: "No communications yet.".into(),
                 list: None,
-            });
+            }));
         }
         Role::VendorContact => {
-            dashboard.panels.push(incident_panel(
-                conn,
-                scope,
+            places.push(incident_panel(
                 "Active incidents on our products",
                 active(),
                 Order::Severity,
-                deadlines,
                 "No active incidents involve your products.",
-            )?);
-            dashboard.panels.push(records_panel(
+            ));
+            places.push(Place::Ready(records_panel(
                 conn,
                 (sight, &user.timezone),
                 "Our open work orders",
@@ -590,21 +580,19 @@ pub fn build(
                 open_work(),
                 "status",
                 "No open work orders are assigned to your vendor.",
-            )?);
+            )?));
         }
     }
+    dashboard.panels = read_panels(conn, scope, places, deadlines)?;
     Ok(dashboard)
 }
 
 /// The queue of active incidents nobody has taken yet, most severe and most overdue first.
-fn unassigned_panel(conn: &mut PgConnection, scope: Scope, deadlines: Deadlines<'_>) -> QueryResult<Panel> {
+fn unassigned_panel() -> Place {
     incident_panel(
-        conn,
-        scope,
         "Unassigned, most severe first",
         ListFilter { assignee: Some(Assignee::Nobody), ..ListFilter::active() },
         Order::Severity,
-        deadlines,
         "Every active incident has someone on it.",
     )
 }
@@ -657,36 +645,4 @@ fn audit_figure(conn: &mut PgConnection, history: &HistoryFigures) -> QueryResul
     *walk = Some(walked);
     *history.audit_seen.lock().expect("audit seen lock") = Some(value.clone());
     Ok(Figure { label: "Audit chain".into(), value, href: None, count: None })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    #[test]
-    fn views_arriving_together_compute_a_history_figure_once_and_share_it() {
-        let history = HistoryFigures::default();
-        let computed = AtomicUsize::new(0);
-        let values: Vec<i64> = std::thread::scope(|scope| {
-            let views: Vec<_> = (0..8)
-                .map(|_| {
-                    scope.spawn(|| {
-                        history
-                            .get("figure", Scope::All, || {
-                                computed.fetch_add(1, Ordering::SeqCst);
-                                std::thread::sleep(Duration::from_millis(50));
-                                Ok(42_i64)
-                            })
-                            .unwrap()
-                    })
-                })
-                .collect();
-            views.into_iter().map(|v| v.join().unwrap()).collect()
-        });
-        assert_eq!(values, [42; 8]);
-        assert_eq!(computed.load(Ordering::SeqCst), 1, "computed once for eight views");
-        let other = history.get("figure", Scope::Client(1), || Ok(7_i64)).unwrap();
-        assert_eq!((other, computed.load(Ordering::SeqCst)), (7, 1), "each scope has its own figure");
-    }
 }

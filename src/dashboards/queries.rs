@@ -4,7 +4,7 @@ use crate::access::Scope;
 use crate::db::prepared::{PreparedSql, prepared};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 
 /// The scope's incidents, as a condition on the `incidents` table of the query it is added to.
 fn in_scope(scope: Scope) -> PreparedSql<'static> {
@@ -68,79 +68,108 @@ pub fn latest_messages(conn: &mut PgConnection, scope: Scope, contact: i32, limi
     .load(conn)
 }
 
-#[derive(Debug, Clone, QueryableByName)]
+/// The dashboard figures over the history, read from the summaries that writes keep (`incident_months`,
+/// `incident_weeks`, `metric_compliance`): a few rows per client, however many incidents there are.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct History {
+    #[serde(default)]
+    pub months: Vec<MonthTimes>,
+    #[serde(default)]
+    pub weeks: Vec<WeekCount>,
+    #[serde(default)]
+    pub compliance: Vec<Compliance>,
+}
+
+/// Which of the history figures a dashboard shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryParts {
+    pub months: bool,
+    pub weeks: bool,
+    pub compliance: bool,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct MonthTimes {
-    #[diesel(sql_type = Text)]
     pub month: String,
-    #[diesel(sql_type = Nullable<Double>)]
     pub mtta_minutes: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
     pub mttr_minutes: Option<f64>,
-    #[diesel(sql_type = BigInt)]
     pub incidents: i64,
 }
 
-/// Mean time to acknowledge and to resolve, month by month, for incidents detected in the last six months.
-pub fn mean_times(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<MonthTimes>> {
-    prepared(
-        "SELECT to_char(date_trunc('month', incidents.detection_timestamp), 'YYYY-MM') AS month, \
-                avg(extract(epoch FROM incidents.acknowledged_at - incidents.detection_timestamp) / 60)::float8 \
-                  AS mtta_minutes, \
-                avg(extract(epoch FROM incidents.resolution_timestamp - incidents.detection_timestamp) / 60)::float8 \
-                  AS mttr_minutes, \
-                count(*) AS incidents \
-         FROM incidents WHERE incidents.detection_timestamp >= date_trunc('month', ",
-    )
-    .bind::<Timestamptz, _>(now)
-    .sql("::timestamptz) - interval '5 months' AND ")
-    .append(in_scope(scope))
-    .sql(" GROUP BY 1 ORDER BY 1")
-    .load(conn)
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct Compliance {
-    #[diesel(sql_type = Text)]
-    pub client_name: String,
-    #[diesel(sql_type = BigInt)]
-    pub measured: i64,
-    #[diesel(sql_type = BigInt)]
-    pub met: i64,
-}
-
-/// Per client: metrics recorded against a target, and how many met it.
-pub fn sla_compliance(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<Compliance>> {
-    prepared(
-        "SELECT c.client_name, count(*) AS measured, \
-                count(*) FILTER (WHERE m.calculated_value_minutes <= m.target_minutes) AS met \
-         FROM performance_metrics m JOIN incidents USING (incident_id) JOIN clients c ON c.client_id = incidents.client_id \
-         WHERE m.target_minutes IS NOT NULL AND ",
-    )
-    .append(in_scope(scope))
-    .sql(" GROUP BY c.client_name ORDER BY c.client_name")
-    .load(conn)
-}
-
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct WeekCount {
-    #[diesel(sql_type = Text)]
     pub week: String,
-    #[diesel(sql_type = Text)]
     pub severity: String,
-    #[diesel(sql_type = BigInt)]
     pub n: i64,
 }
 
-/// Incidents reported per week, by severity, over the last eight weeks.
-pub fn per_week(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>) -> QueryResult<Vec<WeekCount>> {
-    prepared(
-        "SELECT to_char(date_trunc('week', incidents.created_at), 'YYYY-MM-DD') AS week, incidents.severity, \
-                count(*) AS n \
-         FROM incidents WHERE incidents.created_at >= date_trunc('week', ",
-    )
-    .bind::<Timestamptz, _>(now)
-    .sql("::timestamptz) - interval '7 weeks' AND ")
-    .append(in_scope(scope))
-    .sql(" GROUP BY 1, 2 ORDER BY 1, 2")
-    .load(conn)
+/// Per client: metrics recorded against a target, and how many met it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Compliance {
+    pub client_name: String,
+    pub measured: i64,
+    pub met: i64,
+}
+
+/// The history figures of `parts` within the scope, in one statement: mean times to acknowledge and to resolve month
+/// by month for incidents detected in the last six months, incidents reported per week by severity over the last
+/// eight weeks, and SLA compliance per client. The summaries are kept per client, so a scope that is not a set of
+/// whole clients (a vendor's; no vendor dashboard shows these) has none.
+pub fn history(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>, parts: HistoryParts) -> QueryResult<History> {
+    #[derive(QueryableByName)]
+    struct Json {
+        #[diesel(sql_type = Text)]
+        history: String,
+    }
+    let Some(client) = scope.whole_clients() else { return Ok(History::default()) };
+    // The scope's clients, over a summary's `client_id`.
+    let of_scope = |sql: PreparedSql<'static>| {
+        sql.sql(" AND (")
+            .bind::<Nullable<Integer>, _>(client)
+            .sql("::integer IS NULL OR s.client_id = ")
+            .bind::<Nullable<Integer>, _>(client)
+            .sql(")")
+    };
+    let mut figures = Vec::new();
+    if parts.months {
+        let sql = prepared(
+            "'months', (SELECT coalesce(json_agg(x ORDER BY x.month), '[]') FROM (\
+             SELECT to_char(s.month, 'YYYY-MM') AS month, \
+                    (sum(s.acknowledge_seconds) / nullif(sum(s.acknowledged), 0) / 60)::float8 AS mtta_minutes, \
+                    (sum(s.resolve_seconds) / nullif(sum(s.resolved), 0) / 60)::float8 AS mttr_minutes, \
+                    sum(s.incidents)::bigint AS incidents \
+             FROM incident_months s WHERE s.month >= (date_trunc('month', ",
+        )
+        .bind::<Timestamptz, _>(now)
+        .sql(" AT TIME ZONE 'UTC') - interval '5 months')::date");
+        figures.push(of_scope(sql).sql(" GROUP BY s.month HAVING sum(s.incidents) > 0) x)"));
+    }
+    if parts.weeks {
+        let sql = prepared(
+            "'weeks', (SELECT coalesce(json_agg(x ORDER BY x.week, x.severity), '[]') FROM (\
+             SELECT to_char(s.week, 'YYYY-MM-DD') AS week, s.severity, sum(s.n)::bigint AS n \
+             FROM incident_weeks s WHERE s.week >= (date_trunc('week', ",
+        )
+        .bind::<Timestamptz, _>(now)
+        .sql(" AT TIME ZONE 'UTC') - interval '7 weeks')::date");
+        figures.push(of_scope(sql).sql(" GROUP BY s.week, s.severity HAVING sum(s.n) > 0) x)"));
+    }
+    if parts.compliance {
+        let sql = prepared(
+            "'compliance', (SELECT coalesce(json_agg(x ORDER BY x.client_name), '[]') FROM (\
+             SELECT c.client_name, sum(s.measured)::bigint AS measured, sum(s.met)::bigint AS met \
+             FROM metric_compliance s JOIN clients c USING (client_id) WHERE TRUE",
+        );
+        figures.push(of_scope(sql).sql(" GROUP BY c.client_name HAVING sum(s.measured) > 0) x)"));
+    }
+    if figures.is_empty() {
+        return Ok(History::default());
+    }
+    let row: Json = prepared("SELECT json_build_object(")
+        .append(PreparedSql::join(figures, ", "))
+        .sql(")::text AS history")
+        .get_result(conn)?;
+    serde_json::from_str(&row.history).map_err(|e| {
+        diesel::result::Error::DeserializationError(format!("the history figures are not JSON: {e}").into())
+    })
 }

@@ -2,6 +2,7 @@
 use super::Incident;
 pub use super::list::{Assignee, ListFilter, Order, SlaState};
 use crate::access::Scope;
+use crate::db::prepared::{PreparedSql, prepared};
 use crate::domain::enums::{Role, Severity};
 use crate::schema::{
     clients, communications, incident_escalations, incident_updates, incidents, infrastructure_components, products,
@@ -44,7 +45,6 @@ pub struct Deadlines<'a> {
 
 /// The incidents of the list within the scope.
 fn filtered<'a>(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> incidents::BoxedQuery<'a, Pg> {
-    use crate::db::prepared::prepared;
     use diesel::sql_types::Bool;
     let mut query = visible(scope);
     if filter.only_active() {
@@ -127,9 +127,36 @@ fn choices_of(filter: &ListFilter) -> (Vec<String>, Vec<String>) {
     )
 }
 
-/// How many incidents the filtered list holds, by severity, for lists without a text search (counting a search's
-/// matches would cost what finding them all does). Summed from `incident_counts` where it can be; counted otherwise.
-/// The list's own total and the dashboards' figures both come from here.
+/// How many incidents the filtered list holds, by severity, as a query of rows (`severity`, `n`), for lists without a
+/// text search (counting a search's matches would cost what finding them all does). Summed from `incident_counts`
+/// (kept by triggers) where it can be; counted otherwise, which the filters of the other lists bound to the active
+/// incidents and their partial index. The list's own total and the dashboards' figures both come from here.
+fn by_severity(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> PreparedSql<'static> {
+    match summable(scope, filter) {
+        Some(client) => {
+            use diesel::sql_types::{Array, Integer, Nullable, Text};
+            let (statuses, severities) = choices_of(filter);
+            prepared("SELECT severity, coalesce(sum(n), 0)::bigint AS n FROM incident_counts WHERE (")
+                .bind::<Nullable<Integer>, _>(client)
+                .sql("::integer IS NULL OR client_id = ")
+                .bind::<Nullable<Integer>, _>(client)
+                .sql(") AND (cardinality(")
+                .bind::<Array<Text>, _>(statuses.clone())
+                .sql(") = 0 OR status = ANY(")
+                .bind::<Array<Text>, _>(statuses)
+                .sql(")) AND (cardinality(")
+                .bind::<Array<Text>, _>(severities.clone())
+                .sql(") = 0 OR severity = ANY(")
+                .bind::<Array<Text>, _>(severities)
+                .sql(")) GROUP BY severity")
+        }
+        None => prepared("SELECT f.severity, count(*) AS n FROM (")
+            .fragment(filtered(scope, filter, deadlines).select(incidents::severity))
+            .sql(") f GROUP BY f.severity"),
+    }
+}
+
+/// How many incidents the filtered list holds, by severity; see `by_severity`.
 pub fn totals_by_severity(
     conn: &mut PgConnection,
     scope: Scope,
@@ -143,41 +170,17 @@ pub fn totals_by_severity(
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let rows: Vec<(String, i64)> = match summable(scope, filter) {
-        Some(client) => {
-            use diesel::sql_types::{Array, Integer, Nullable, Text};
-            let (statuses, severities) = choices_of(filter);
-            let totals: Vec<Total> = crate::db::prepared::prepared(
-                "SELECT severity, coalesce(sum(n), 0)::bigint AS n FROM incident_counts WHERE (",
-            )
-            .bind::<Nullable<Integer>, _>(client)
-            .sql("::integer IS NULL OR client_id = ")
-            .bind::<Nullable<Integer>, _>(client)
-            .sql(") AND (cardinality(")
-            .bind::<Array<Text>, _>(statuses.clone())
-            .sql(") = 0 OR status = ANY(")
-            .bind::<Array<Text>, _>(statuses)
-            .sql(")) AND (cardinality(")
-            .bind::<Array<Text>, _>(severities.clone())
-            .sql(") = 0 OR severity = ANY(")
-            .bind::<Array<Text>, _>(severities)
-            .sql(")) GROUP BY severity")
-            .load(conn)?;
-            totals.into_iter().map(|t| (t.severity, t.n)).collect()
-        }
-        None => {
-            let totals: Vec<Total> = crate::db::prepared::prepared("SELECT f.severity, count(*) AS n FROM (")
-                .fragment(filtered(scope, filter, deadlines).select(incidents::severity))
-                .sql(") f GROUP BY f.severity")
-                .load(conn)?;
-            totals.into_iter().map(|t| (t.severity, t.n)).collect()
-        }
-    };
-    Ok(rows.into_iter().filter_map(|(severity, n)| Some((Severity::parse(&severity)?, n))).collect())
+    let totals: Vec<Total> = by_severity(scope, filter, deadlines).load(conn)?;
+    Ok(totals.into_iter().filter_map(|t| Some((Severity::parse(&t.severity)?, t.n))).collect())
 }
 
-fn total(conn: &mut PgConnection, scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> QueryResult<i64> {
-    Ok(totals_by_severity(conn, scope, filter, deadlines)?.iter().map(|(_, n)| n).sum())
+/// How many incidents the filtered list holds, as an SQL expression (NULL for a text search, whose matches are not
+/// counted), so a page of the list reads its rows and its total in one statement.
+fn total_expression(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> PreparedSql<'static> {
+    if filter.text.is_some() {
+        return prepared("NULL::bigint");
+    }
+    prepared("(SELECT coalesce(sum(t.n), 0)::bigint FROM (").append(by_severity(scope, filter, deadlines)).sql(") t)")
 }
 
 /// Rows after `(created, id)` in the newest-first order. The first condition bounds the date index's walk; the
@@ -278,7 +281,7 @@ pub fn export_csv(
 }
 
 /// A row of the incident list.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct ListRow {
     pub incident_id: i32,
     pub title: String,
@@ -286,6 +289,7 @@ pub struct ListRow {
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub client_name: String,
+    #[serde(rename = "name")]
     pub assignee: Option<String>,
     pub client_id: i32,
     pub detection_timestamp: DateTime<Utc>,
@@ -313,7 +317,7 @@ pub struct ListPage {
 }
 
 /// A page of the filtered list. One row more than a page is read, so whether another page follows is known
-/// without counting.
+/// without counting; the page and the list's count are read in one statement.
 pub fn list(
     conn: &mut PgConnection,
     scope: Scope,
@@ -322,10 +326,29 @@ pub fn list(
     page: Position,
     deadlines: Deadlines<'_>,
 ) -> QueryResult<ListPage> {
-    rows_of(conn, scope, filter, order, page, PAGE_SIZE, deadlines)
+    let mut pages =
+        read_pages(conn, vec![(page_query(scope, filter, order, page, PAGE_SIZE, deadlines), page, PAGE_SIZE)])?;
+    Ok(pages.remove(0))
 }
 
-/// The first `size` rows of the filtered list and how many it holds, for a dashboard's panel.
+/// The first `size` rows of each filtered list and how many each holds, for a dashboard's panels: one statement
+/// for all of them.
+pub fn tops(
+    conn: &mut PgConnection,
+    scope: Scope,
+    lists: &[(&ListFilter, Order)],
+    size: i64,
+    deadlines: Deadlines<'_>,
+) -> QueryResult<Vec<ListPage>> {
+    let first = Position { number: 1, after: None };
+    let queries = lists
+        .iter()
+        .map(|(filter, order)| (page_query(scope, filter, *order, first, size, deadlines), first, size))
+        .collect();
+    read_pages(conn, queries)
+}
+
+/// The first `size` rows of one filtered list and how many it holds.
 pub fn top(
     conn: &mut PgConnection,
     scope: Scope,
@@ -334,20 +357,58 @@ pub fn top(
     size: i64,
     deadlines: Deadlines<'_>,
 ) -> QueryResult<ListPage> {
-    rows_of(conn, scope, filter, order, Position { number: 1, after: None }, size, deadlines)
+    Ok(tops(conn, scope, &[(filter, order)], size, deadlines)?.remove(0))
 }
 
-fn rows_of(
+/// Pages of lists as `page_query` writes them, read in one statement.
+fn read_pages(
     conn: &mut PgConnection,
+    pages: Vec<(PreparedSql<'static>, Position, i64)>,
+) -> QueryResult<Vec<ListPage>> {
+    #[derive(QueryableByName)]
+    struct Json {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pages: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Read {
+        total: Option<i64>,
+        rows: Vec<ListRow>,
+    }
+    let (queries, shapes): (Vec<_>, Vec<_>) =
+        pages.into_iter().map(|(query, page, size)| (query, (page, size))).unzip();
+    let json: Json = prepared("SELECT json_build_array(")
+        .append(PreparedSql::join(queries, ", "))
+        .sql(")::text AS pages")
+        .get_result(conn)?;
+    let read: Vec<Read> = serde_json::from_str(&json.pages).map_err(|e| {
+        diesel::result::Error::DeserializationError(format!("a page of incidents is not JSON: {e}").into())
+    })?;
+    Ok(read
+        .into_iter()
+        .zip(shapes)
+        .map(|(Read { total, mut rows }, (page, size))| {
+            let more = rows.len() as i64 > size;
+            rows.truncate(size as usize);
+            // On the last page the pages before it and this one's rows are all there is.
+            let skip = (page.number.max(1) - 1) * size;
+            let total = total.or_else(|| (!more).then(|| skip + rows.len() as i64));
+            ListPage { rows, more, total }
+        })
+        .collect())
+}
+
+/// A page of the filtered list (one row more than `size`) and the whole list's count (NULL for a text search), as
+/// one JSON object, `total` and `rows`, for `read_pages`.
+fn page_query(
     scope: Scope,
     filter: &ListFilter,
     order: Order,
     page: Position,
     size: i64,
     deadlines: Deadlines<'_>,
-) -> QueryResult<ListPage> {
+) -> PreparedSql<'static> {
     use diesel::sql_types::{Nullable, Timestamptz};
-    let counted = if filter.text.is_none() { Some(total(conn, scope, filter, deadlines)?) } else { None };
     let skip = (page.number.max(1) - 1) * size;
     let mut query = filtered(scope, filter, deadlines);
     let due = || crate::service_levels::due(deadlines.targets).expression::<Nullable<Timestamptz>>();
@@ -370,6 +431,7 @@ fn rows_of(
     };
     // A keyset page starts after its cursor; the others skip the pages before them.
     let offset = if matches!((order, page.after), (Order::Newest, Some(_))) { 0 } else { skip };
+    // The columns are named as `ListRow` reads them: a subquery's column takes the name of the column it selects.
     let query = query.select((
         incidents::incident_id,
         incidents::title,
@@ -392,12 +454,12 @@ fn rows_of(
         incidents::acknowledged_at,
         incidents::resolution_timestamp,
     ));
-    let mut rows: Vec<ListRow> = crate::db::prepared::limited(query, size + 1, offset).load(conn)?;
-    let more = rows.len() as i64 > size;
-    rows.truncate(size as usize);
-    // On the last page the pages before it and this one's rows are all there is.
-    let total = counted.or_else(|| (!more).then(|| skip + rows.len() as i64));
-    Ok(ListPage { rows, more, total })
+    // The count is an uncorrelated subquery, run once; json_agg keeps the order of the sorted subquery it reads.
+    prepared("json_build_object('total', ")
+        .append(total_expression(scope, filter, deadlines))
+        .sql(", 'rows', (SELECT coalesce(json_agg(r), '[]') FROM (")
+        .fragment(crate::db::prepared::limited(query, size + 1, offset))
+        .sql(") r))")
 }
 
 /// Open incidents of the same client and component reported in the 24 hours before `now`.
@@ -428,11 +490,16 @@ pub struct Context {
 }
 
 pub fn context(conn: &mut PgConnection, incident: &Incident) -> QueryResult<Context> {
-    let client_name = clients::table.find(incident.client_id).select(clients::client_name).first(conn)?;
-    let (component_name, product_name, vendor_id, vendor_name) = infrastructure_components::table
+    let client_name = clients::table
+        .filter(clients::client_id.eq(incident.client_id))
+        .select(clients::client_name)
+        .single_value()
+        .assume_not_null();
+    let (client_name, component_name, product_name, vendor_id, vendor_name) = infrastructure_components::table
         .find(incident.component_id)
         .left_join(products::table.left_join(vendors::table))
         .select((
+            client_name,
             infrastructure_components::component_name,
             products::product_name.nullable(),
             vendors::vendor_id.nullable(),
@@ -454,7 +521,7 @@ pub fn supporting_vendor(conn: &mut PgConnection, component_id: i32) -> QueryRes
 }
 
 /// A person as forms and checks need them.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, serde::Deserialize)]
 pub struct Person {
     pub user_id: i32,
     pub name: String,
@@ -520,6 +587,36 @@ pub fn active_people(conn: &mut PgConnection, roles: &[Role], vendor: Option<i32
         query = query.filter(users::vendor_id.eq(vendor));
     }
     query.order(users::name).load(conn)
+}
+
+/// The clients and the people a list's filters offer.
+type FilterChoices = (Vec<(String, String)>, Vec<Person>);
+
+/// The choices of the incident list's filters for staff, in one statement: the clients `viewer` sees (as
+/// `records::queries::choices` gives them) and the active people with these roles, by name.
+pub fn filter_choices(
+    conn: &mut PgConnection,
+    viewer: crate::access::Sight,
+    clients: &crate::forms::RefTable,
+    roles: &[Role],
+) -> QueryResult<FilterChoices> {
+    #[derive(QueryableByName)]
+    struct Json {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        choices: String,
+    }
+    let roles: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    let people = people().filter(users::status.eq("active")).filter(users::role.eq_any(roles)).order(users::name);
+    let row: Json =
+        prepared("SELECT json_build_array((SELECT coalesce(json_agg(json_build_array(c.id, c.label)), '[]') FROM (")
+            .append(crate::records::queries::choices_query(clients, viewer))
+            .sql(") c), (SELECT coalesce(json_agg(p), '[]') FROM (")
+            .fragment(people)
+            .sql(") p))::text AS choices")
+            .get_result(conn)?;
+    serde_json::from_str(&row.choices).map_err(|e| {
+        diesel::result::Error::DeserializationError(format!("the list's choices are not JSON: {e}").into())
+    })
 }
 
 /// The client's contacts, for addressing communications.
@@ -717,7 +814,7 @@ pub fn incident_notices(conn: &mut PgConnection, client_id: i32) -> QueryResult<
 }
 
 /// A communication as its page and the timeline show it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = communications, check_for_backend(Pg))]
 pub struct CommunicationRow {
     pub communication_id: i32,
@@ -733,12 +830,107 @@ pub struct CommunicationRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// The incident's communications.
-pub fn communications_of(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Vec<CommunicationRow>> {
-    communications::table
-        .filter(communications::incident_id.eq(incident_id))
-        .select(CommunicationRow::as_select())
-        .load(conn)
+/// Everything that happened to an incident, with the names of the people in it (`None`: no longer a user), as
+/// the incident page and its timeline show it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct History {
+    pub reporter: Option<String>,
+    pub assignee: Option<String>,
+    pub updates: Vec<UpdateRow>,
+    pub escalations: Vec<EscalationRow>,
+    pub messages: Vec<MessageRow>,
+}
+
+/// A row of the incident change log; for an assignment change, the names of the people it moved it between.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct UpdateRow {
+    pub by: Option<String>,
+    pub update_type: String,
+    pub field_changed: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub old_name: Option<String>,
+    pub new_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct EscalationRow {
+    pub escalation_id: i32,
+    pub by: Option<String>,
+    pub to: Option<String>,
+    pub escalation_level: String,
+    pub reason: Option<String>,
+    pub status: String,
+    pub escalated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Who ended it, when the record says (`resolved_by_user` set), and their name if they are still a user.
+    pub resolved_by_user: Option<i32>,
+    pub resolved_by: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct MessageRow {
+    #[serde(flatten)]
+    pub row: CommunicationRow,
+    pub sender: Option<String>,
+    pub recipient: Option<String>,
+}
+
+/// The incident's change log, escalations and communications, with every name in them, in one statement: one
+/// round trip instead of one per list and one for the names.
+pub fn history(conn: &mut PgConnection, incident: &Incident) -> QueryResult<History> {
+    use diesel::sql_types::{Integer, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Json {
+        #[diesel(sql_type = Text)]
+        history: String,
+    }
+    let name_of = |column: &str| format!("(SELECT name FROM users WHERE users.user_id = {column})");
+    // An assignment change keeps the people's ids as text; CASE reads them as ids only when they are numbers.
+    let assignee_of = |column: &str| {
+        format!(
+            "CASE WHEN u.field_changed = 'assigned_to' AND u.{column} ~ '^[0-9]{{1,9}}$' \
+             THEN (SELECT name FROM users WHERE users.user_id = u.{column}::integer) END"
+        )
+    };
+    let id = incident.incident_id;
+    let row: Json = prepared("SELECT json_build_object('reporter', (SELECT name FROM users WHERE users.user_id = ")
+        .bind::<Integer, _>(incident.reporter_user_id)
+        .sql("), 'assignee', (SELECT name FROM users WHERE users.user_id = ")
+        .bind::<Nullable<Integer>, _>(incident.assigned_to_user_id)
+        .sql("), 'updates', (SELECT coalesce(json_agg(u), '[]') FROM (SELECT ")
+        .sql(name_of("u.updated_by_user"))
+        .sql(" AS by, u.update_type, u.field_changed, u.old_value, u.new_value, ")
+        .sql(assignee_of("old_value"))
+        .sql(" AS old_name, ")
+        .sql(assignee_of("new_value"))
+        .sql(" AS new_name, u.created_at FROM incident_updates u WHERE u.incident_id = ")
+        .bind::<Integer, _>(id)
+        .sql(") u), 'escalations', (SELECT coalesce(json_agg(e ORDER BY e.escalated_at DESC), '[]') FROM (SELECT ")
+        .sql("e.escalation_id, ")
+        .sql(name_of("e.escalated_by_user"))
+        .sql(" AS by, ")
+        .sql(name_of("e.escalated_to_user"))
+        .sql(" AS to, e.escalation_level, e.reason, e.status, e.escalated_at, e.resolved_at, e.resolved_by_user, ")
+        .sql(name_of("e.resolved_by_user"))
+        .sql(" AS resolved_by FROM incident_escalations e WHERE e.incident_id = ")
+        .bind::<Integer, _>(id)
+        .sql(
+            ") e), 'messages', (SELECT coalesce(json_agg(m), '[]') FROM (SELECT m.communication_id, m.sender_id, \
+             m.recipient_id, m.recipient_type, m.communication_type, m.delivery_method, m.delivery_status, \
+             m.sent_at, m.failure_reason, m.message, m.created_at, ",
+        )
+        .sql(name_of("m.sender_id"))
+        .sql(" AS sender, ")
+        .sql(name_of("m.recipient_id"))
+        .sql(" AS recipient FROM communications m WHERE m.incident_id = ")
+        .bind::<Integer, _>(id)
+        .sql(") m))::text AS history")
+        .get_result(conn)?;
+    serde_json::from_str(&row.history).map_err(|e| {
+        diesel::result::Error::DeserializationError(format!("the history of incident {id} is not JSON: {e}").into())
+    })
 }
 
 /// One of the incident's communications.
@@ -753,15 +945,4 @@ pub fn communication(
         .select(CommunicationRow::as_select())
         .first(conn)
         .optional()
-}
-
-/// The incident's active escalations: id, level and the target's name.
-pub fn active_escalations(conn: &mut PgConnection, incident_id: i32) -> QueryResult<Vec<(i32, String, String)>> {
-    incident_escalations::table
-        .inner_join(users::table.on(users::user_id.eq(incident_escalations::escalated_to_user)))
-        .filter(incident_escalations::incident_id.eq(incident_id))
-        .filter(incident_escalations::status.eq("active"))
-        .order(incident_escalations::escalated_at.desc())
-        .select((incident_escalations::escalation_id, incident_escalations::escalation_level, users::name))
-        .load(conn)
 }

@@ -5,11 +5,9 @@ use crate::access::{Action, Area, Sight, Target};
 use crate::domain::enums::{
     DeliveryMethod, DeliveryStatus, EscalationLevel, IncidentStatus, Level, RecipientType, Severity,
 };
-use crate::schema::{incident_escalations, incident_updates};
 use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -53,65 +51,26 @@ fn value_words(field: &str, value: &str) -> String {
     }
 }
 
-pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> QueryResult<Vec<Entry>> {
-    let updates: Vec<(i32, String, String, String, String, DateTime<Utc>)> = incident_updates::table
-        .filter(incident_updates::incident_id.eq(incident.incident_id))
-        .select((
-            incident_updates::updated_by_user,
-            incident_updates::update_type,
-            incident_updates::field_changed,
-            incident_updates::old_value,
-            incident_updates::new_value,
-            incident_updates::created_at,
-        ))
-        .load(conn)?;
-    #[allow(clippy::type_complexity)]
-    let escalations: Vec<(
-        i32,
-        i32,
-        String,
-        Option<String>,
-        String,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<i32>,
-    )> = incident_escalations::table
-        .filter(incident_escalations::incident_id.eq(incident.incident_id))
-        .select((
-            incident_escalations::escalated_by_user,
-            incident_escalations::escalated_to_user,
-            incident_escalations::escalation_level,
-            incident_escalations::reason,
-            incident_escalations::status,
-            incident_escalations::escalated_at,
-            incident_escalations::resolved_at,
-            incident_escalations::resolved_by_user,
-        ))
-        .load(conn)?;
-    #[allow(clippy::type_complexity)]
-    let messages = queries::communications_of(conn, incident.incident_id)?;
+/// The incident's timeline, and what else the page shows of its history: the reporter's and the assignee's names
+/// and the active escalations (id, level, to whom), newest first.
+pub struct Timeline {
+    pub entries: Vec<Entry>,
+    pub reporter: String,
+    pub assignee: Option<String>,
+    pub active_escalations: Vec<(i32, String, String)>,
+}
 
-    let mut ids = vec![incident.reporter_user_id];
-    ids.extend(updates.iter().map(|u| u.0));
-    // An assignment change names the people it moved the incident between.
-    ids.extend(
-        updates
-            .iter()
-            .filter(|u| u.2 == "assigned_to")
-            .flat_map(|u| [u.3.parse::<i32>().ok(), u.4.parse::<i32>().ok()])
-            .flatten(),
-    );
-    ids.extend(escalations.iter().flat_map(|e| [Some(e.0), Some(e.1), e.7]).flatten());
-    ids.extend(messages.iter().flat_map(|m| [m.sender_id, m.recipient_id]).flatten());
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<i32, String> = queries::names(conn, &ids)?.into_iter().collect();
-    // Someone no longer in the product (or out of the viewer's sight) is still someone: "a former user".
-    let name = |id: i32| names.get(&id).cloned().unwrap_or_else(|| "a former user".to_string());
+/// Someone no longer in the product is still someone: "a former user".
+fn named(name: Option<String>) -> String {
+    name.unwrap_or_else(|| "a former user".to_string())
+}
 
+pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> QueryResult<Timeline> {
+    let queries::History { reporter, assignee, updates, escalations, messages } = queries::history(conn, incident)?;
+    let reporter = named(reporter);
     let mut entries = vec![Entry {
         at: incident.created_at,
-        who: Some(name(incident.reporter_user_id)),
+        who: Some(reporter.clone()),
         kind: "Reported",
         summary: format!(
             "Reported the incident: {}, {}",
@@ -121,35 +80,43 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         detail: None,
         href: None,
     }];
-    for (by, update_type, field, old, new, at) in updates {
-        let (kind, summary, detail) = if update_type == "progress_note" {
-            ("Progress", "Posted a progress update".to_string(), Some(new))
+    for update in updates {
+        let field = update.field_changed;
+        let (kind, summary, detail) = if update.update_type == "progress_note" {
+            ("Progress", "Posted a progress update".to_string(), Some(update.new_value))
         } else {
-            let show = |v: &str| match v.parse::<i32>() {
-                Ok(id) if field == "assigned_to" => name(id),
-                _ => value_words(&field, v),
+            let show = |value: &str, name: Option<String>| match value.parse::<i32>() {
+                Ok(_) if field == "assigned_to" => named(name),
+                _ => value_words(&field, value),
             };
-            ("Change", format!("Changed {} from {} to {}", field_words(&field), show(&old), show(&new)), None)
+            let (old, new) = (show(&update.old_value, update.old_name), show(&update.new_value, update.new_name));
+            ("Change", format!("Changed {} from {old} to {new}", field_words(&field)), None)
         };
-        entries.push(Entry { at, who: Some(name(by)), kind, summary, detail, href: None });
+        entries.push(Entry { at: update.created_at, who: Some(named(update.by)), kind, summary, detail, href: None });
     }
-    for (by, to, level, reason, status, at, ended, ended_by) in escalations {
-        let level = EscalationLevel::parse(&level).map_or(level.clone(), |l| l.label().to_lowercase());
+    let mut active_escalations = Vec::new();
+    for escalation in escalations {
+        let to = named(escalation.to);
+        let level = &escalation.escalation_level;
+        if escalation.status == "active" {
+            active_escalations.push((escalation.escalation_id, level.clone(), to.clone()));
+        }
+        let level = EscalationLevel::parse(level).map_or(level.clone(), |l| l.label().to_lowercase());
         entries.push(Entry {
-            at,
-            who: Some(name(by)),
+            at: escalation.escalated_at,
+            who: Some(named(escalation.by)),
             kind: "Escalation",
-            summary: format!("Escalated to {} ({level} level)", name(to)),
-            detail: reason,
+            summary: format!("Escalated to {to} ({level} level)"),
+            detail: escalation.reason,
             href: None,
         });
-        if let Some(ended) = ended {
+        if let Some(ended) = escalation.resolved_at {
             entries.push(Entry {
                 at: ended,
                 // Imported escalations do not say who ended them; the product's own do.
-                who: Some(ended_by.map_or_else(|| name(to), &name)),
+                who: Some(escalation.resolved_by_user.map_or_else(|| to.clone(), |_| named(escalation.resolved_by))),
                 kind: "Escalation",
-                summary: format!("The escalation to {} was {status}", name(to)),
+                summary: format!("The escalation to {to} was {}", escalation.status),
                 detail: None,
                 href: None,
             });
@@ -158,14 +125,14 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
     let sight = Sight::of(&viewer.actor());
     // How each delivery went is the provider's to see.
     let staff = viewer.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
-    for message in messages {
+    for queries::MessageRow { row: message, sender, recipient: recipient_name } in messages {
         let (recipient, recipient_type) = (message.recipient_id, message.recipient_type.as_deref());
         if !sight.sees_communication(viewer.user_id, recipient, recipient_type) {
             continue;
         }
         let (kind, method, status) = (&message.communication_type, &message.delivery_method, &message.delivery_status);
         let to = match (recipient, recipient_type.and_then(RecipientType::parse)) {
-            (Some(id), _) => name(id),
+            (Some(_), _) => named(recipient_name),
             (None, Some(group)) => group.label().to_lowercase(),
             (None, None) => "nobody".into(),
         };
@@ -175,7 +142,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
         entries.push(Entry {
             at: message.created_at,
             // The product's own communications (automatic notices) have no sender.
-            who: Some(message.sender_id.map_or_else(|| "Incident Desk".to_string(), &name)),
+            who: Some(message.sender_id.map_or_else(|| "Incident Desk".to_string(), |_| named(sender))),
             kind: "Communication",
             summary: format!("Sent {} {} to {to} by {method} ({status})", article(kind), words(kind)),
             detail: message.message,
@@ -185,7 +152,7 @@ pub fn load(conn: &mut PgConnection, incident: &Incident, viewer: &User) -> Quer
     }
     entries.extend(procedure_entries(conn, incident.incident_id, viewer)?);
     entries.sort_by_key(|entry| std::cmp::Reverse(entry.at));
-    Ok(entries)
+    Ok(Timeline { entries, reporter, assignee, active_escalations })
 }
 
 fn article(word: &str) -> &'static str {
@@ -198,12 +165,12 @@ fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -
     use crate::records::{procedures::PROCEDURES, queries, view};
     let mut entries = Vec::new();
     let actor = viewer.actor();
-    for resource in PROCEDURES.iter().filter(|r| r.field("incident_id").is_some()) {
-        if !actor.can(Action::Read(resource.area), &Target::Any) {
-            continue;
-        }
-        let (records, _) =
-            queries::list(conn, resource, Sight::of(&actor), &[], Some(("incident_id = {}", incident_id)), 1)?;
+    let readable: Vec<_> = PROCEDURES
+        .iter()
+        .filter(|r| r.field("incident_id").is_some() && actor.can(Action::Read(r.area), &Target::Any))
+        .collect();
+    let lists: Vec<_> = readable.iter().map(|r| (**r, Some(("incident_id = {}", incident_id)))).collect();
+    for (resource, (records, _)) in readable.iter().zip(queries::first_pages(conn, Sight::of(&actor), &lists)?) {
         for record in records {
             let text = |key: &str| record.get(key).and_then(|v| v.as_str()).map(str::to_string);
             let Some(at) = text("created_at").and_then(|t| crate::format::parse(&t)) else { continue };

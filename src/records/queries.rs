@@ -163,6 +163,47 @@ pub fn list_with(
     options: &ListOptions,
     page: i64,
 ) -> QueryResult<(Vec<Record>, i64)> {
+    let sql = prepared("SELECT (")
+        .append(counted_page(resource, viewer, filters, extra_condition, options, page))
+        .sql(")::text AS record");
+    let row: JsonRow = sql.get_result(conn)?;
+    let page: CountedPage = serde_json::from_str(&row.record).map_err(|e| not_records(resource, e))?;
+    Ok(page.into_records())
+}
+
+/// The first page of several lists at once, each as `list` gives it, in one statement: a page that shows many
+/// kinds of records (the incident's timeline) waits on one round trip instead of one per kind.
+pub fn first_pages(
+    conn: &mut PgConnection,
+    viewer: Sight,
+    lists: &[(&Resource, Option<(&'static str, i32)>)],
+) -> QueryResult<Vec<(Vec<Record>, i64)>> {
+    if lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pages = lists.iter().map(|(resource, extra_condition)| {
+        counted_page(resource, viewer, &[], *extra_condition, &ListOptions::default(), 1)
+    });
+    let sql = prepared("SELECT json_build_array(").append(PreparedSql::join(pages, ", ")).sql(")::text AS record");
+    let row: JsonRow = sql.get_result(conn)?;
+    let pages: Vec<CountedPage> = serde_json::from_str(&row.record).map_err(|e| not_records(lists[0].0, e))?;
+    Ok(pages.into_iter().map(CountedPage::into_records).collect())
+}
+
+fn not_records(resource: &Resource, e: serde_json::Error) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("a page of {} is not JSON records: {e}", resource.table).into())
+}
+
+/// A page of the list and how many records the whole list holds, as one JSON object (`n`, `records`): the count
+/// and the page in one expression, so they agree.
+fn counted_page(
+    resource: &Resource,
+    viewer: Sight,
+    filters: &[Filter],
+    extra_condition: Option<(&'static str, i32)>,
+    options: &ListOptions,
+    page: i64,
+) -> PreparedSql<'static> {
     let table = resource.table;
     // Sort columns come only from the description, never from the request's text.
     let order = match options.sort {
@@ -181,29 +222,15 @@ pub fn list_with(
         }
         where_clause(conditions)
     };
-    // The count and the page in one statement: they agree, and a page showing ten kinds of related records
-    // (the incident's) waits on ten round trips instead of twenty.
-    let sql = prepared(format!("SELECT (SELECT count(*) FROM {table}"))
+    prepared(format!("json_build_object('n', (SELECT count(*) FROM {table}"))
         .append(conditions())
-        .sql(format!(") AS n, (SELECT coalesce(json_agg(r ORDER BY r.{POSITION}), '[]')::text FROM (SELECT "))
+        .sql(format!("), 'records', (SELECT coalesce(json_agg(r ORDER BY r.{POSITION}), '[]') FROM (SELECT "))
         .append(select_list(resource, viewer))
         .sql(format!(", row_number() OVER (ORDER BY {order}) AS {POSITION} FROM {table}"))
         .append(conditions())
         .sql(format!(" ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET "))
         .bind::<BigInt, _>((page.max(1) - 1) * PAGE_SIZE)
-        .sql(") r) AS records");
-    let page: CountedPage = sql.get_result(conn)?;
-    let records: Vec<Record> = serde_json::from_str(&page.records).map_err(|e| {
-        diesel::result::Error::DeserializationError(format!("a page of {table} is not JSON records: {e}").into())
-    })?;
-    let records = records
-        .into_iter()
-        .map(|mut record| {
-            record.remove(POSITION);
-            record
-        })
-        .collect();
-    Ok((records, page.n))
+        .sql(") r))")
 }
 
 /// What a list keeps of a table: the rows the viewer sees, matching the filters (several values of one field: any
@@ -267,13 +294,25 @@ pub fn totals(conn: &mut PgConnection, viewer: Sight, lists: &[(&Resource, Vec<F
 /// The column that carries a record's place on its page, so the page keeps its order through `json_agg`.
 const POSITION: &str = "__position";
 
-/// A page of records as JSON, with how many records the whole list holds (`n`).
-#[derive(QueryableByName)]
+/// A page of records, with how many records the whole list holds (`n`).
+#[derive(serde::Deserialize)]
 struct CountedPage {
-    #[diesel(sql_type = BigInt)]
     n: i64,
-    #[diesel(sql_type = Text)]
-    records: String,
+    records: Vec<Record>,
+}
+
+impl CountedPage {
+    fn into_records(self) -> (Vec<Record>, i64) {
+        let records = self
+            .records
+            .into_iter()
+            .map(|mut record| {
+                record.remove(POSITION);
+                record
+            })
+            .collect();
+        (records, self.n)
+    }
 }
 
 /// Whether another record already holds these values of a unique group (text compared without case).
@@ -326,12 +365,16 @@ pub fn reference_exists(conn: &mut PgConnection, target: &RefTable, id: &str, vi
 /// The records a reference field may point to, within the viewer's sight, by name in natural order ("Incident 2"
 /// before "Incident 10").
 pub fn choices(conn: &mut PgConnection, target: &RefTable, viewer: Sight) -> QueryResult<Vec<(String, String)>> {
-    let conditions = viewer.rows(target.rows, target.table).into_iter().collect();
-    let sql = prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
-        .append(where_clause(conditions))
-        .sql(format!(" ORDER BY ({})::text COLLATE natural_sort LIMIT 1000", target.label));
-    let rows: Vec<ChoiceRow> = sql.load(conn)?;
+    let rows: Vec<ChoiceRow> = choices_query(target, viewer).load(conn)?;
     Ok(rows.into_iter().map(|r| (r.id, r.label)).collect())
+}
+
+/// The query of `choices`, with the columns `id` and `label`, for a statement that reads other things beside it.
+pub fn choices_query(target: &RefTable, viewer: Sight) -> PreparedSql<'static> {
+    let conditions = viewer.rows(target.rows, target.table).into_iter().collect();
+    prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
+        .append(where_clause(conditions))
+        .sql(format!(" ORDER BY ({})::text COLLATE natural_sort LIMIT 1000", target.label))
 }
 
 /// One record a reference may point to, within the viewer's sight, by id.

@@ -1,7 +1,9 @@
 //! Dashboards: each role's panels, within its scope.
 use crate::fixtures::{incident, world};
 use crate::support::*;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use incident_desk::access::Scope;
 use incident_desk::domain::enums::Role;
 
 #[tokio::test]
@@ -291,4 +293,201 @@ async fn the_incident_list_sorts_and_pages_by_keyset_through_a_hundred_thousand_
         .collect()
     };
     assert!(plan.iter().any(|l| l.contains("incidents_created_idx")), "{plan:?}");
+}
+
+/// The history figures as the dashboards showed them before the summaries: aggregated over every incident and
+/// metric, the oracle the summaries must agree with. Returns the months, the weeks and the compliance rows as text.
+fn history_from_the_tables(
+    conn: &mut PgConnection,
+    client: Option<i32>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> [Vec<String>; 3] {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let read = |conn: &mut PgConnection, sql: &str| -> Vec<String> {
+        diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(client)
+            .bind::<diesel::sql_types::Timestamptz, _>(now)
+            .load::<Line>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.line)
+            .collect()
+    };
+    let months = read(
+        conn,
+        "SELECT to_char(date_trunc('month', detection_timestamp AT TIME ZONE 'UTC'), 'YYYY-MM') || ' ' \
+                || coalesce((avg(extract(epoch FROM acknowledged_at - detection_timestamp)) / 60)::float8::text, '-') || ' ' \
+                || coalesce((avg(extract(epoch FROM resolution_timestamp - detection_timestamp)) / 60)::float8::text, '-') || ' ' \
+                || count(*) AS line \
+         FROM incidents WHERE ($1::integer IS NULL OR client_id = $1) \
+           AND detection_timestamp AT TIME ZONE 'UTC' >= date_trunc('month', $2 AT TIME ZONE 'UTC') - interval '5 months' \
+         GROUP BY date_trunc('month', detection_timestamp AT TIME ZONE 'UTC') ORDER BY 1",
+    );
+    let weeks = read(
+        conn,
+        "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') || ' ' || severity || ' ' \
+                || count(*) AS line \
+         FROM incidents WHERE ($1::integer IS NULL OR client_id = $1) \
+           AND created_at AT TIME ZONE 'UTC' >= date_trunc('week', $2 AT TIME ZONE 'UTC') - interval '7 weeks' \
+         GROUP BY date_trunc('week', created_at AT TIME ZONE 'UTC'), severity ORDER BY 1",
+    );
+    let compliance = read(
+        conn,
+        "SELECT c.client_name || ' ' || count(*) || ' ' \
+                || count(*) FILTER (WHERE m.calculated_value_minutes <= m.target_minutes) AS line \
+         FROM performance_metrics m JOIN incidents i USING (incident_id) JOIN clients c ON c.client_id = i.client_id \
+         WHERE m.target_minutes IS NOT NULL AND ($1::integer IS NULL OR i.client_id = $1) AND $2 IS NOT NULL \
+         GROUP BY c.client_name ORDER BY c.client_name",
+    );
+    [months, weeks, compliance]
+}
+
+/// The history figures the dashboards read, as `history_from_the_tables` writes them.
+fn history_from_the_summaries(
+    conn: &mut PgConnection,
+    scope: Scope,
+    now: chrono::DateTime<chrono::Utc>,
+) -> [Vec<String>; 3] {
+    use incident_desk::dashboards::queries::{HistoryParts, history};
+    let parts = HistoryParts { months: true, weeks: true, compliance: true };
+    let figures = history(conn, scope, now, parts).unwrap();
+    let minutes = |m: Option<f64>| m.map_or("-".to_string(), |m| m.to_string());
+    [
+        figures
+            .months
+            .iter()
+            .map(|m| format!("{} {} {} {}", m.month, minutes(m.mtta_minutes), minutes(m.mttr_minutes), m.incidents))
+            .collect(),
+        figures.weeks.iter().map(|w| format!("{} {} {}", w.week, w.severity, w.n)).collect(),
+        figures.compliance.iter().map(|c| format!("{} {} {}", c.client_name, c.measured, c.met)).collect(),
+    ]
+}
+
+#[test]
+fn the_dashboards_history_figures_stay_equal_to_the_tables_through_reports_changes_and_metrics() {
+    use incident_desk::clock::Clock;
+    use incident_desk::domain::enums::IncidentStatus;
+    use incident_desk::incidents::service as incidents;
+    use incident_desk::records::{procedures, service as records};
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let hash = incident_desk::auth::password::hash("a long password").unwrap();
+    conn.transaction(|conn| {
+        incident_desk::import::load(
+            conn,
+            &crate::import::demo_dataset(),
+            &incident_desk::import::LoadOptions { password_hash: Some(&hash) },
+        )
+    })
+    .unwrap();
+    let now = chrono::Utc::now();
+    let clock = Clock::fixed(now);
+    let manager_email =
+        incident_desk::demo::logins().into_iter().find(|l| l.role == Role::IncidentManager).unwrap().email;
+    let manager_id = crate::fixtures::user_id(&mut conn, manager_email);
+    let manager = incident_desk::users::queries::find(&mut conn, manager_id).unwrap().unwrap();
+    #[derive(QueryableByName)]
+    struct Target {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        client_id: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        component_id: i32,
+    }
+    let Target { client_id: client, component_id: component } =
+        diesel::sql_query("SELECT client_id, component_id FROM incidents ORDER BY incident_id LIMIT 1")
+            .get_result(&mut conn)
+            .unwrap();
+    let scopes = [(Scope::All, None), (Scope::Client(client), Some(client))];
+    let agree = |conn: &mut PgConnection, step: &str| {
+        for (scope, client) in scopes {
+            let read = history_from_the_summaries(conn, scope, now);
+            let tables = history_from_the_tables(conn, client, now);
+            assert_eq!(read[1..], tables[1..], "{step}, {scope:?}");
+            // Mean times: the same to a millionth of a minute (the summaries divide exact sums; the tables average).
+            let numbers = |lines: &[String]| -> Vec<Vec<f64>> {
+                lines
+                    .iter()
+                    .map(|l| l.split(' ').map(|w| w.replace('-', "").parse().unwrap_or(-1.0)).collect())
+                    .collect()
+            };
+            let (a, b) = (numbers(&read[0]), numbers(&tables[0]));
+            let close = a.len() == b.len()
+                && a.iter()
+                    .zip(&b)
+                    .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-6));
+            assert!(close, "{step}, {scope:?}: months\n{:?}\n{:?}", read[0], tables[0]);
+            assert!(!read[0].is_empty() && !read[1].is_empty(), "{step}: the figures have something to show");
+        }
+    };
+    agree(&mut conn, "after the import");
+
+    // Reports, then moves each one along its lifecycle to closed, recording a metric on each closed one.
+    for n in 0..3 {
+        let values = [
+            ("title", format!("Summaries {n}")),
+            ("category", "Performance".into()),
+            ("severity", ["P1", "P2", "P3"][n].into()),
+            ("impact_level", "high".into()),
+            ("urgency_level", "high".into()),
+            ("client_id", client.to_string()),
+            ("component_id", component.to_string()),
+            (
+                "detection_timestamp",
+                (now - chrono::Duration::hours(5))
+                    .with_timezone(&incident_desk::format::zone(&manager.timezone))
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string(),
+            ),
+        ]
+        .map(|(k, v)| (k, Some(v)))
+        .into_iter()
+        .collect();
+        let mut incident = conn.transaction(|conn| incidents::report(conn, &clock, &manager, &values, true)).unwrap();
+        agree(&mut conn, "after a report");
+        for (minutes, to) in [
+            (30, IncidentStatus::Investigating),
+            (60, IncidentStatus::InProgress),
+            (90, IncidentStatus::Resolved),
+            (120, IncidentStatus::Closed),
+        ] {
+            clock.set(now + chrono::Duration::minutes(minutes));
+            incident = conn
+                .transaction(|conn| {
+                    incidents::move_to(
+                        conn,
+                        &clock,
+                        &manager,
+                        incident.incident_id,
+                        Some(incident.lock_version),
+                        Some(to),
+                        "Fixed",
+                    )
+                })
+                .unwrap();
+            agree(&mut conn, &format!("after moving to {to:?}"));
+        }
+        let input = [
+            ("incident_id", incident.incident_id.to_string()),
+            ("metric_type", "resolution_time".to_string()),
+            ("target_minutes", ["1", "100000", "60"][n].to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        conn.transaction(|conn| records::create(conn, &clock, &manager, &procedures::METRICS, &input, None))
+            .unwrap_or_else(|e| panic!("metric: {e:?}"));
+        agree(&mut conn, "after recording a metric");
+    }
+    // Writes the product does not make, in bulk: the summaries follow any statement.
+    conn.batch_execute(
+        "UPDATE performance_metrics SET target_minutes = target_minutes + 7 WHERE metric_id % 3 = 0;
+         DELETE FROM performance_metrics WHERE metric_id % 5 = 0;
+         UPDATE incidents SET severity = 'P4', acknowledged_at = NULL WHERE incident_id % 4 = 0;",
+    )
+    .unwrap();
+    agree(&mut conn, "after bulk changes");
 }

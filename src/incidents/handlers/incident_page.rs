@@ -111,17 +111,13 @@ pub(super) async fn detail_page(
     note: Note,
 ) -> Result<DetailPage, AppError> {
     let viewer = user.clone();
-    let (incident, context, names, timeline, escalations, target) = state
+    let (incident, context, timeline, target) = state
         .db(move |conn| {
             let incident = service::load(conn, &viewer, incident_id)?;
             let context = queries::context(conn, &incident)?;
-            let ids: Vec<i32> =
-                [Some(incident.reporter_user_id), incident.assigned_to_user_id].into_iter().flatten().collect();
-            let names: HashMap<i32, String> = queries::names(conn, &ids)?.into_iter().collect();
             let timeline = timeline::load(conn, &incident, &viewer)?;
-            let escalations = queries::active_escalations(conn, incident_id)?;
             let target = crate::service_levels::target(conn, incident.client_id, &incident.severity)?;
-            Ok((incident, context, names, timeline, escalations, target))
+            Ok((incident, context, timeline, target))
         })
         .await?;
     let zone = user.timezone.as_str();
@@ -136,24 +132,23 @@ pub(super) async fn detail_page(
             format!("Incident {}: {}", incident.incident_id, incident.title),
             "/incidents",
         ),
-        reporter: names.get(&incident.reporter_user_id).cloned().unwrap_or_default(),
-        assignee: incident
-            .assigned_to_user_id
-            .and_then(|id| names.get(&id).cloned())
-            .unwrap_or_else(|| "Unassigned".into()),
+        reporter: timeline.reporter,
+        assignee: timeline.assignee.unwrap_or_else(|| "Unassigned".into()),
         detected: format::datetime(incident.detection_timestamp, zone),
         created: format::datetime(incident.created_at, zone),
         acknowledged: incident.acknowledged_at.map(|at| format::datetime(at, zone)),
         resolved: incident.resolution_timestamp.map(|at| format::datetime(at, zone)),
         closed: incident.closed_at.map(|at| format::datetime(at, zone)),
         timeline: timeline
+            .entries
             .into_iter()
             .map(|e| {
                 let when = format!("{} ({})", format::datetime(e.at, zone), format::ago(e.at, now));
                 (e, when)
             })
             .collect(),
-        active_escalations: escalations
+        active_escalations: timeline
+            .active_escalations
             .into_iter()
             .map(|(id, level, target)| EscalationView {
                 id,

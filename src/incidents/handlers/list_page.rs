@@ -149,10 +149,12 @@ async fn list_page(
                 let listed =
                     queries::list(conn, scope, &filter, order, page, queries::Deadlines { now, targets: &targets })?;
                 // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
-                let clients =
-                    if staff { crate::records::queries::choices(conn, &CLIENT_REF, viewer)? } else { Vec::new() };
-                let assignees =
-                    if staff { person_choices(queries::active_people(conn, STAFF_ROLES, None)?) } else { Vec::new() };
+                let (clients, assignees) = if staff {
+                    let (clients, people) = queries::filter_choices(conn, viewer, &CLIENT_REF, STAFF_ROLES)?;
+                    (clients, person_choices(people))
+                } else {
+                    Default::default()
+                };
                 Ok((listed, clients, assignees, targets))
             })
             .await?

@@ -1,0 +1,15 @@
+DROP TRIGGER metric_compliance_truncate ON performance_metrics;
+DROP TRIGGER metric_compliance_delete ON performance_metrics;
+DROP TRIGGER metric_compliance_update ON performance_metrics;
+DROP TRIGGER metric_compliance_insert ON performance_metrics;
+DROP TRIGGER incident_history_truncate ON incidents;
+DROP TRIGGER incident_history_delete ON incidents;
+DROP TRIGGER incident_history_update ON incidents;
+DROP TRIGGER incident_history_insert ON incidents;
+DROP FUNCTION metric_compliance_clear();
+DROP FUNCTION incident_history_clear();
+DROP FUNCTION metric_compliance_apply();
+DROP FUNCTION incident_history_apply();
+DROP TABLE metric_compliance;
+DROP TABLE incident_weeks;
+DROP TABLE incident_months;
