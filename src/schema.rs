@@ -59,6 +59,7 @@ diesel::table! {
         rejected_by_user -> Nullable<Int4>,
         rejection_reason -> Nullable<Text>,
         decided_at -> Nullable<Timestamptz>,
+        component_id -> Nullable<Int4>,
     }
 }
 
@@ -190,6 +191,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         lock_version -> Int4,
         title_search -> Tsvector,
+        suspected_change_id -> Nullable<Int4>,
     }
 }
 
@@ -424,6 +426,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         lock_version -> Int4,
+        review_id -> Nullable<Int4>,
     }
 }
 

@@ -5,6 +5,7 @@
 use super::spec::*;
 use crate::domain::enums::*;
 use crate::forms::field;
+use crate::incidents::service::COMPONENT_REF;
 use crate::{column, table};
 use FieldKind::*;
 
@@ -206,6 +207,9 @@ pub static CHANGES: Resource = Resource {
             .only_on_create()
             .hint("High-risk and emergency changes need an executive's approval"),
         field(column!(change_requests, incident_id), "Incident", Reference(&INCIDENT_REF)).optional().only_on_create(),
+        field(column!(change_requests, component_id), "Affected component", Reference(&COMPONENT_REF))
+            .optional()
+            .hint("The component the change touches: incidents on it list the change among their recent changes"),
         field(column!(change_requests, justification), "Justification", LongText)
             .optional()
             .hint("Why the change is needed, and what happens without it"),

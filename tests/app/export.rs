@@ -129,6 +129,10 @@ fn source_database() -> TestDb {
            rejected_by_user = requesting_user, rejection_reason = 'Fix forward', decided_at = now() \
            WHERE rollback_id = 1;
          UPDATE post_incident_reviews SET notes = 'Alerting came late' WHERE review_id = 1;
+         UPDATE change_requests SET component_id = (SELECT min(component_id) FROM infrastructure_components) \
+           WHERE change_id = 1;
+         UPDATE incidents SET suspected_change_id = 1 WHERE incident_id = 1;
+         UPDATE work_orders SET review_id = 1 WHERE workorder_id = (SELECT min(workorder_id) FROM work_orders);
          UPDATE clients SET incident_notices = 'email' WHERE client_id = 1;
          UPDATE communications SET sender_id = NULL, delivery_status = 'failed', \
            failure_reason = 'The mail server refused it' WHERE communication_id = (SELECT min(communication_id) FROM communications);",
