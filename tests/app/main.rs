@@ -18,6 +18,7 @@ mod import;
 mod incidents;
 mod policy_inputs;
 mod procedures;
+mod replica;
 mod routes;
 mod schema;
 mod scope;
