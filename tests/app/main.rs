@@ -22,6 +22,7 @@ mod replica;
 mod routes;
 mod schema;
 mod scope;
+mod servers;
 mod shape;
 mod smtp;
 mod support;
