@@ -198,8 +198,16 @@ fn serve(settings: &Settings, database: &Database) -> Result<ExitCode, String> {
     let pool = db::pool(&database.url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms));
     let mailer = std::sync::Arc::new(delivery::mail::Mailer::from_settings(settings)?);
     println!("Email is {}.", mailer.described());
+    let replica = settings
+        .database_replica_url
+        .as_deref()
+        .map(|url| db::pool(url, settings.pool_size, Duration::from_millis(settings.pool_wait_ms)));
+    if replica.is_some() {
+        println!("Lists, dashboards, search, exports and print views read from DATABASE_REPLICA_URL.");
+    }
     let state = web::AppState {
         trusted_proxy: settings.trusted_proxy,
+        replica,
         ..web::AppState::new(pool.clone(), Clock::system()).with_mail_destination(mailer.described())
     };
     let listener = std::net::TcpListener::bind(settings.bind_addr)

@@ -7,6 +7,9 @@ use std::time::Duration;
 pub struct Settings {
     /// `DATABASE_URL`; when unset, a private cluster under `data_dir` is used.
     pub database_url: Option<String>,
+    /// `DATABASE_REPLICA_URL`: a streaming replica of that database, which lists, dashboards, search, CSV exports,
+    /// print views and most session reads read from (`web::reads`); when unset, everything reads the primary.
+    pub database_replica_url: Option<String>,
     /// `BIND_ADDR`, default 127.0.0.1:8080.
     pub bind_addr: SocketAddr,
     /// `INCIDENT_DESK_DATA_DIR`, default `./var`: the private cluster and the session key live here.
@@ -62,6 +65,7 @@ impl Settings {
         let parse = |name: &str, default: &str| var(name).unwrap_or_else(|| default.to_string());
         Ok(Self {
             database_url: var("DATABASE_URL"),
+            database_replica_url: var("DATABASE_REPLICA_URL"),
             bind_addr: parse("BIND_ADDR", "127.0.0.1:8080")
                 .parse()
                 .map_err(|e| format!("BIND_ADDR must be host:port, e.g. 127.0.0.1:8080 ({e})"))?,

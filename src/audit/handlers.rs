@@ -290,7 +290,7 @@ pub async fn export(
     let zone = user.timezone.clone();
     let (filter, _) = read_filter(&query, &zone)?;
     const BATCH: i64 = 1_000;
-    crate::web::csv::download(&state.pool, "audit_trail.csv", move |conn, send| {
+    crate::web::csv::download(&state, "audit_trail.csv", move |conn, send| {
         let header = ["entry", "time", "who", "role", "action", "record", "link", "changes", "entry hash"];
         if !send(crate::format::csv_line(header.map(String::from))) {
             return Ok(());

@@ -110,6 +110,36 @@ impl EmbeddedPostgres {
         Ok(created)
     }
 
+    /// Makes this cluster, which must not exist yet, a streaming replica of `primary` (running, from the same
+    /// binaries): a base backup of it with the settings to follow it (`pg_basebackup -R`). `start` then runs it as a
+    /// hot standby, which serves reads and replays the primary's changes as they come. It follows through the
+    /// replication slot `slot`, made here, which keeps on the primary the WAL it has not received yet (however
+    /// busy the primary is before the replica starts); drop the slot when the replica is gone.
+    pub fn replicate(&self, primary: &EmbeddedPostgres, slot: &str) -> Result<(), EmbeddedError> {
+        fs::create_dir_all(self.socket_dir())?;
+        self.hand_over(&self.root)?;
+        let port = primary.port.to_string();
+        self.pg(
+            "pg_basebackup",
+            &[
+                "-D",
+                &self.data_dir().to_string_lossy(),
+                "--write-recovery-conf",
+                "--create-slot",
+                "--slot",
+                slot,
+                "--checkpoint=fast",
+                "-h",
+                &primary.socket_dir().to_string_lossy(),
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+            ],
+        )
+        .map(|_| ())
+    }
+
     pub fn is_running(&self) -> bool {
         self.pg("pg_ctl", &["-D", &self.data_dir().to_string_lossy(), "status"]).is_ok()
     }

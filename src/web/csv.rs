@@ -1,16 +1,16 @@
 //! Streaming CSV downloads.
 
-/// Streams a CSV download. `write` runs on a blocking thread with a pooled connection taken beforehand (so a
-/// busy or absent database is a 503, not an empty file) and hands each chunk to its sender, which says whether
-/// the reader is still there.
+/// Streams a CSV download. `write` runs on a blocking thread with a connection taken beforehand from the pool the
+/// request reads through (`AppState::reading_pool`), so a busy or absent database is a 503, not an empty file, and
+/// hands each chunk to its sender, which says whether the reader is still there.
 pub async fn download(
-    pool: &crate::db::DbPool,
+    state: &super::AppState,
     filename: &str,
     write: impl FnOnce(&mut diesel::PgConnection, &mut dyn FnMut(Vec<u8>) -> bool) -> diesel::QueryResult<()>
     + Send
     + 'static,
 ) -> Result<actix_web::HttpResponse, crate::error::AppError> {
-    let pool = pool.clone();
+    let pool = state.reading_pool().clone();
     let mut conn = actix_web::web::block(move || pool.get()).await??;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     tokio::task::spawn_blocking(move || {

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod error_page;
 pub mod home;
 pub mod page;
+pub mod reads;
 pub mod refusals;
 pub mod respond;
 pub mod routes;
@@ -26,7 +27,10 @@ use std::net::TcpListener;
 
 /// What every request can reach.
 pub struct AppState {
+    /// The primary: every write, and every read that `reads` does not send to the replica.
     pub pool: DbPool,
+    /// A read replica's pool (`DATABASE_REPLICA_URL`), which `reads` sends the reads it may serve to.
+    pub replica: Option<DbPool>,
     pub clock: Clock,
     pub hashing: HashingPool,
     /// A reverse proxy whose `X-Forwarded-For` names the client (`TRUSTED_PROXY`); without one, the peer is.
@@ -40,6 +44,7 @@ impl AppState {
     pub fn new(pool: DbPool, clock: Clock) -> Self {
         Self {
             pool,
+            replica: None,
             clock,
             hashing: HashingPool::default(),
             trusted_proxy: None,
@@ -64,13 +69,21 @@ impl AppState {
         Self { mail_destination: described.to_string(), ..self }
     }
 
-    /// Runs blocking database work on a pooled connection, off the async workers.
+    /// The pool the request being served reads its data through: the replica's when `reads` says it may.
+    pub fn reading_pool(&self) -> &DbPool {
+        match &self.replica {
+            Some(replica) if reads::data_from_replica() => replica,
+            _ => &self.pool,
+        }
+    }
+
+    /// Runs blocking database work on a pooled connection (`reading_pool`), off the async workers.
     pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let pool = self.reading_pool().clone();
         web::block(move || {
             let mut conn = pool.get()?;
             work(&mut conn)
@@ -93,7 +106,12 @@ async fn database_outage(
         Err(error) => error.as_error::<AppError>().is_none(),
     };
     let Some(state) = state.filter(|_| failed) else { return outcome };
-    if state.database_answers().await {
+    // The session may have been read from the replica, the rest from the primary: both must answer.
+    let replica_answers = match state.replica.as_ref().filter(|_| reads::session_from_replica()) {
+        Some(replica) => answers(replica).await,
+        None => true,
+    };
+    if replica_answers && answers(&state.pool).await {
         return outcome;
     }
     match outcome {
@@ -106,12 +124,25 @@ async fn database_outage(
 }
 
 impl AppState {
-    /// Whether the database answers within the pool's wait.
+    /// Whether the database the request reads its data from answers within the pool's wait.
     pub async fn database_answers(&self) -> bool {
-        use diesel::RunQueryDsl;
-        self.db(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok()
+        answers(self.reading_pool()).await
     }
 }
+
+/// Whether `pool`'s database answers within the pool's wait.
+async fn answers(pool: &DbPool) -> bool {
+    use diesel::RunQueryDsl;
+    let pool = pool.clone();
+    web::block(move || pool.get().ok().and_then(|mut conn| diesel::sql_query("SELECT 1").execute(&mut conn).ok()))
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// The cookie that carries the session's key.
+const SESSION_COOKIE: &str = "incident_desk_session";
 
 pub struct ServerOptions {
     pub session_key: Key,
@@ -152,7 +183,7 @@ pub fn run(listener: TcpListener, state: AppState, key: &[u8], cookie_secure: bo
 
 /// Builds the server on `listener`; the caller runs it.
 pub fn server(listener: TcpListener, state: web::Data<AppState>, options: ServerOptions) -> std::io::Result<Server> {
-    let sessions = session_store::PgSessionStore::new(state.pool.clone());
+    let sessions = session_store::PgSessionStore::new(state.pool.clone(), state.replica.clone());
     let sign_in_cookies =
         web::Data::new(csrf::SignInCookies { key: options.session_key.clone(), secure: options.cookie_secure });
     let server = HttpServer::new(move || {
@@ -166,13 +197,13 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
                 AppError::BadRequest(format!("The address has a parameter that could not be read: {error}.")).into()
             }))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            // The last wrap runs first: headers, the outage guard, the session, the CSRF check that reads it, then
-            // the audit of refusals, which sees what the handler answered.
+            // The last wrap runs first: headers, the choice of database, the outage guard, the session, the CSRF
+            // check that reads it, then the audit of refusals, which sees what the handler answered.
             .wrap(from_fn(refusals::audit))
             .wrap(from_fn(csrf::check))
             .wrap(
                 SessionMiddleware::builder(sessions.clone(), options.session_key.clone())
-                    .cookie_name("incident_desk_session".to_string())
+                    .cookie_name(SESSION_COOKIE.to_string())
                     // A session lasts a working day from its last change.
                     .session_lifecycle(
                         PersistentSession::default()
@@ -185,6 +216,8 @@ pub fn server(listener: TcpListener, state: web::Data<AppState>, options: Server
                     .build(),
             )
             .wrap(from_fn(database_outage))
+            // Which database the request reads, for everything inside, the session store included.
+            .wrap(from_fn(reads::choose))
             .wrap(SECURITY_HEADERS.iter().fold(DefaultHeaders::new(), |headers, header| headers.add(*header)))
             // Pages shrink to a seventh gzipped; compressed only when the browser says it accepts it.
             .wrap(Compress::default())

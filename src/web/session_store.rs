@@ -1,5 +1,7 @@
 //! Sessions kept in PostgreSQL. The cookie holds only a random key; ending a session deletes its row, so a
 //! copied cookie stops working at sign-out, at a password change and when an administrator acts on the user.
+//! With a read replica, a session is read there unless its browser wrote lately (`super::reads`); it is always
+//! written to the primary.
 use crate::db::DbPool;
 use crate::schema::{sessions, users};
 use crate::users::User;
@@ -16,6 +18,7 @@ type State = HashMap<String, String>;
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
+    replica: Option<DbPool>,
     /// When expired sessions were last swept away.
     swept: Arc<Mutex<Option<Instant>>>,
 }
@@ -25,8 +28,8 @@ pub struct PgSessionStore {
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PgSessionStore {
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool, swept: Arc::default() }
+    pub fn new(pool: DbPool, replica: Option<DbPool>) -> Self {
+        Self { pool, replica, swept: Arc::default() }
     }
 
     /// Whether this save should sweep: the first, then once per `SWEEP_EVERY`.
@@ -39,11 +42,19 @@ impl PgSessionStore {
         due
     }
 
+    /// Runs `work` on the primary.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let pool = self.pool.clone();
+        Self::run_on(&self.pool, work).await
+    }
+
+    async fn run_on<T: Send + 'static>(
+        pool: &DbPool,
+        work: impl FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let pool = pool.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<T> {
             let mut conn = pool.get()?;
             Ok(work(&mut conn)?)
@@ -76,18 +87,21 @@ impl SessionStore for PgSessionStore {
     /// for `CurrentUser`, and is never written back.
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let key = key.as_ref().to_string();
-        let found = self
-            .run(move |conn| {
-                sessions::table
-                    .left_join(users::table)
-                    .filter(sessions::session_key.eq(key))
-                    .filter(sessions::expires_at.gt(Utc::now()))
-                    .select((sessions::state, Option::<User>::as_select()))
-                    .first::<(serde_json::Value, Option<User>)>(conn)
-                    .optional()
-            })
-            .await
-            .map_err(LoadError::Other)?;
+        let pool = match &self.replica {
+            Some(replica) if super::reads::session_from_replica() => replica,
+            _ => &self.pool,
+        };
+        let found = Self::run_on(pool, move |conn| {
+            sessions::table
+                .left_join(users::table)
+                .filter(sessions::session_key.eq(key))
+                .filter(sessions::expires_at.gt(Utc::now()))
+                .select((sessions::state, Option::<User>::as_select()))
+                .first::<(serde_json::Value, Option<User>)>(conn)
+                .optional()
+        })
+        .await
+        .map_err(LoadError::Other)?;
         let Some((state, user)) = found else { return Ok(None) };
         let mut state: State = serde_json::from_value(state).map_err(|e| LoadError::Deserialization(e.into()))?;
         if let Some(user) = user {

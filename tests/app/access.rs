@@ -403,6 +403,16 @@ pub fn scenario_on(app: TestApp) -> Scenario {
 }
 
 impl Scenario {
+    /// A GET route's page with a record in scope, and the first actor allowed to see it.
+    pub fn page_for(&self, conn: &mut PgConnection, route: &RouteInfo) -> (String, &'static str) {
+        let actor = self
+            .actors
+            .iter()
+            .find(|actor| expect(conn, &self.records, route, Some(**actor), Which::InScope) == Expect::Allowed)
+            .unwrap_or_else(|| panic!("nobody may see {}", route.path));
+        (self.records.path(route, Which::InScope), actor.email)
+    }
+
     /// What a confined actor must never see: the mark of out-of-scope records, the other client's name (for those
     /// confined to a client), and links to out-of-scope records.
     fn secrets(&self, actor: &Actor) -> Vec<String> {

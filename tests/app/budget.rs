@@ -1,16 +1,13 @@
 //! The query budget: every page of the route table, shown to someone allowed to see it, runs a small, fixed
 //! number of SQL statements, and the same number however many records it shows, so an N+1 query cannot creep in
 //! unnoticed.
-use crate::access::{self, Expect, Which};
+use crate::access::{self, Which};
 use crate::support::*;
 use diesel::connection::SimpleConnection;
-use diesel::connection::{Instrumentation, InstrumentationEvent};
 use incident_desk::db;
 use incident_desk::web::routes::ROUTES;
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
 
 /// The most statements a page may run, the session's own reads and writes included.
 const BUDGET: usize = 10;
@@ -71,18 +68,8 @@ fn grow(conn: &mut diesel::PgConnection, incident: i32, n: usize) {
 
 #[tokio::test]
 async fn every_page_runs_a_small_fixed_number_of_statements_however_many_records_it_shows() {
-    let statements = Arc::new(AtomicUsize::new(0));
-    let counter = statements.clone();
-    let instrument: db::Instrument = Arc::new(move || {
-        let counter = counter.clone();
-        Box::new(move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { .. } = event {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        }) as Box<dyn Instrumentation>
-    });
     let test_db = TestDb::new();
-    let pool = db::instrumented_pool(&test_db.url, 4, Duration::from_millis(500), Some(instrument));
+    let (pool, statements) = counted_pool(&test_db.url);
     let scenario = access::scenario_on(TestApp::spawn_pooled(test_db, pool));
     let mut browsers = HashMap::new();
     for actor in &scenario.actors {
@@ -94,15 +81,8 @@ async fn every_page_runs_a_small_fixed_number_of_statements_however_many_records
         .iter()
         .filter(|route| route.method == "GET")
         .map(|route| {
-            let actor = scenario
-                .actors
-                .iter()
-                .find(|actor| {
-                    access::expect(&mut conn, &scenario.records, route, Some(**actor), Which::InScope)
-                        == Expect::Allowed
-                })
-                .unwrap_or_else(|| panic!("nobody may see {}", route.path));
-            (scenario.records.path(route, Which::InScope), actor.email, budget(route.path))
+            let (path, email) = scenario.page_for(&mut conn, route);
+            (path, email, budget(route.path))
         })
         .collect();
     // Each role has a dashboard of its own: every one of them is held to the budget.

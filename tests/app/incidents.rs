@@ -20,7 +20,7 @@ fn updates(conn: &mut PgConnection, incident: i32) -> Vec<(String, String, Strin
         .unwrap()
 }
 
-fn report_form<'a>(w: &World, title: &'a str, client: &'a str, component: &'a str) -> Vec<(&'static str, String)> {
+pub fn report_form<'a>(w: &World, title: &'a str, client: &'a str, component: &'a str) -> Vec<(&'static str, String)> {
     let _ = w;
     vec![
         ("title", title.to_string()),

@@ -38,3 +38,16 @@ async fn every_post_route_refuses_a_missing_or_wrong_csrf_token() {
     let after = (count(&mut conn, "audit_logs"), count(&mut conn, "incidents"), count(&mut conn, "sessions"));
     assert_eq!(after, before, "nothing written");
 }
+
+/// Lists (the incident list's search among them), dashboards, CSV exports and print views may read the replica; no
+/// other route does, so a new list cannot be left reading the primary, nor a form the replica.
+#[test]
+fn only_lists_dashboards_exports_and_print_views_read_the_replica() {
+    use incident_desk::web::routes::Reads;
+    let shows = |words: &[&str], action: &str| words.iter().any(|w| action.starts_with(w));
+    for route in ROUTES {
+        let expected = route.method == "GET"
+            && shows(&["list ", "export ", "dashboard ", "show printable ", "read the audit trail"], route.action);
+        assert_eq!(route.reads == Reads::Replica, expected, "{} {}: {}", route.method, route.path, route.action);
+    }
+}

@@ -8,8 +8,9 @@ use incident_desk::users::{self, User};
 use incident_desk::web::{self, AppState};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -28,15 +29,25 @@ impl Server {
     }
 }
 
+fn cluster_root() -> std::path::PathBuf {
+    std::env::temp_dir().join("incident-desk-test-cluster")
+}
+
+/// The private test cluster, unless DATABASE_URL names a server to use instead.
+pub fn test_cluster() -> Option<EmbeddedPostgres> {
+    if std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        return None;
+    }
+    Some(EmbeddedPostgres::new(cluster_root(), 5432).expect("PostgreSQL binaries").without_fsync())
+}
+
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let base_url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(url) => url,
-            None => {
-                let root = std::env::temp_dir().join("incident-desk-test-cluster");
-                let cluster = EmbeddedPostgres::new(&root, 5432).expect("PostgreSQL binaries").without_fsync();
-                with_lock(&root, || cluster.start().expect("start the test cluster"));
+        let base_url = match test_cluster() {
+            None => std::env::var("DATABASE_URL").expect("DATABASE_URL"),
+            Some(cluster) => {
+                with_lock(&cluster_root(), || cluster.start().expect("start the test cluster"));
                 cluster.url("postgres")
             }
         };
@@ -68,7 +79,7 @@ fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
 }
 
 /// Serialises set-up across test processes that share the cluster.
-fn with_lock<T>(dir: &std::path::Path, work: impl FnOnce() -> T) -> T {
+pub fn with_lock<T>(dir: &std::path::Path, work: impl FnOnce() -> T) -> T {
     std::fs::create_dir_all(dir).expect("lock folder");
     let lock = std::fs::File::create(dir.join("setup.lock")).expect("lock file");
     lock.lock().expect("lock");
@@ -193,6 +204,8 @@ pub struct TestApp {
     pub address: String,
     pub db: TestDb,
     pub browser: Browser,
+    /// The key that signs its cookies, which a second server shares (`SESSION_KEY`).
+    key: actix_web::cookie::Key,
 }
 
 impl std::ops::Deref for TestApp {
@@ -225,27 +238,24 @@ impl TestApp {
 
     /// Serves with a pool of one's own (e.g. an instrumented one).
     pub fn spawn_pooled(db: TestDb, pool: db::DbPool) -> Self {
-        // Server errors show in a failing test's output.
-        let _ = tracing_subscriber::fmt().with_env_filter("incident_desk=error").with_test_writer().try_init();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let address = format!("http://{}", listener.local_addr().expect("address"));
-        let state = actix_web::web::Data::new(AppState::new(pool, Clock::system()));
-        let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
-        let server = web::server(listener, state, options).expect("server");
-        tokio::spawn(server);
-        let browser = Browser { address: address.clone(), client: client() };
-        Self { address, db, browser }
+        Self::spawn_state(db, AppState::new(pool, Clock::system()))
     }
 
-    /// A browser of a second server on the same database, as when the product runs on two machines.
+    /// Serves with a state of one's own (e.g. with a read replica).
+    pub fn spawn_state(db: TestDb, state: AppState) -> Self {
+        // Server errors show in a failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("incident_desk=error").with_test_writer().try_init();
+        let key = actix_web::cookie::Key::generate();
+        let address = serve(state, &key);
+        let browser = Browser { address: address.clone(), client: client() };
+        Self { address, db, browser, key }
+    }
+
+    /// A second server on the same database with the same `SESSION_KEY`, as when the product runs on two machines
+    /// behind one address; its browser has cookies of its own.
     pub fn second_server(&self) -> Browser {
         let pool = db::pool(&self.db.url, 4, Duration::from_millis(500));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let address = format!("http://{}", listener.local_addr().expect("address"));
-        let state = actix_web::web::Data::new(AppState::new(pool, Clock::system()));
-        let options = web::ServerOptions { session_key: actix_web::cookie::Key::generate(), cookie_secure: false };
-        tokio::spawn(web::server(listener, state, options).expect("server"));
-        Browser { address, client: client() }
+        Browser { address: serve(AppState::new(pool, Clock::system()), &self.key), client: client() }
     }
 
     /// Another browser, with its own cookies.
@@ -260,6 +270,32 @@ impl TestApp {
         assert_eq!(response.status(), 303, "{email} signs in");
         browser
     }
+}
+
+/// Serves `state` on a free port, signing cookies with `key`; returns its address.
+fn serve(state: AppState, key: &actix_web::cookie::Key) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let options = web::ServerOptions { session_key: key.clone(), cookie_secure: false };
+    tokio::spawn(web::server(listener, actix_web::web::Data::new(state), options).expect("server"));
+    address
+}
+
+/// A pool of four connections (each request waiting at most half a second for one) that counts the statements they
+/// run.
+pub fn counted_pool(url: &str) -> (db::DbPool, Arc<AtomicUsize>) {
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    let instrument: db::Instrument = Arc::new(move || {
+        let counter = counter.clone();
+        Box::new(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }) as Box<dyn Instrumentation>
+    });
+    (db::instrumented_pool(url, 4, Duration::from_millis(500), Some(instrument)), statements)
 }
 
 /// One person's browser: a cookie jar that does not follow redirects.

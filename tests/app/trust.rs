@@ -1,6 +1,6 @@
 //! The rules of the access module over HTTP: administrators' accounts, the vendor scope that escalations widen,
 //! refusals outside one's scope, `no-store`, published articles edited by others than their reviewer, and the
-//! sign-in throttle shared by servers and slowing one address across accounts.
+//! sign-in throttle slowing one address across accounts (`servers` holds it shared by servers).
 use crate::fixtures::{self, world};
 use crate::support::*;
 use diesel::prelude::*;
@@ -241,22 +241,6 @@ fn throttle_row(conn: &mut PgConnection, name: &str) -> Option<(i32, i64)> {
 fn failed_sign_ins(conn: &mut PgConnection) -> i64 {
     use incident_desk::schema::audit_logs::dsl::*;
     audit_logs.filter(action.eq("login_failed")).count().get_result(conn).unwrap()
-}
-
-#[tokio::test]
-async fn two_servers_share_one_accounts_sign_in_throttle() {
-    let app = TestApp::spawn().await;
-    let mut conn = app.db.conn();
-    create_user(&mut conn, "Ada", "ada@example.com", Role::Executive, None, None);
-    let other = app.second_server();
-    for server in [&*app, &other, &*app] {
-        assert_eq!(server.login("ada@example.com", "guess").await.status(), 422);
-    }
-    let throttled = other.login("ada@example.com", PASSWORD).await;
-    assert_eq!(throttled.status(), 429, "the other server counts the first one's failures");
-    assert!(throttled.headers().contains_key("retry-after"));
-    let page = throttled.text().await.unwrap();
-    assert!(page.contains("for this account") && page.contains("Try again in"), "a clear message and a wait: {page}");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ pub async fn export(
     let ListQuery { filter, .. } = read_list(&query, &user)?;
     let scope = user.actor().scope();
     let now = state.clock.now();
-    crate::web::csv::download(&state.pool, "incidents.csv", move |conn, send| {
+    crate::web::csv::download(&state, "incidents.csv", move |conn, send| {
         let targets = crate::service_levels::applicable(conn)?;
         queries::export_csv(conn, scope, &filter, queries::Deadlines { now, targets: &targets }, send)
     })

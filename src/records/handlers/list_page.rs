@@ -266,7 +266,7 @@ pub async fn export<R: Described>(
         .filter(|f| internal || !resource.internal.contains(&f.name))
         .collect();
     let filename = format!("{}.csv", resource.table);
-    crate::web::csv::download(&state.pool, &filename, move |conn, send| {
+    crate::web::csv::download(&state, &filename, move |conn, send| {
         let mut header = vec![resource.key.to_string(), "name".to_string()];
         header.extend(fields.iter().map(|f| f.name.to_string()));
         if !send(crate::format::csv_line(header)) {
