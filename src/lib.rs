@@ -17,6 +17,7 @@ pub mod format;
 pub mod forms;
 pub mod import;
 pub mod incidents;
+pub mod intelligence;
 pub mod notifications;
 pub mod records;
 pub mod schema;

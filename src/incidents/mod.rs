@@ -35,6 +35,8 @@ pub struct Incident {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub lock_version: i32,
+    /// The change an engineer marked as the suspected cause (`intelligence`).
+    pub suspected_change_id: Option<i32>,
 }
 
 impl Incident {

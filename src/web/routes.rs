@@ -6,6 +6,7 @@ use crate::audit::handlers as audit;
 use crate::dashboards::handlers as dashboards;
 use crate::explainer::handlers as explainer;
 use crate::incidents::handlers as incidents;
+use crate::intelligence::handlers as intelligence;
 use crate::notifications::handlers as notifications;
 use crate::records::handlers::{
     self as records, Analyses, Articles, Changes, Clients, Components, Metrics, Problems, Products, Reports, Reviews,
@@ -119,6 +120,7 @@ route_table! {
     post "/incidents/{id}" => incidents::update, "update incident", Do(Update(A::Incidents));
     post "/incidents/{id}/status" => incidents::move_along, "move incident along (acknowledge, start work, resolve, reopen)", Do(Update(A::Incidents));
     post "/incidents/{id}/take" => incidents::take, "take incident (assign it to oneself)", Do(Update(A::Incidents));
+    post "/incidents/{id}/suspected-cause" => intelligence::mark_suspected, "mark a recent change as the incident's suspected cause", Do(Update(A::Incidents));
     post "/incidents/{id}/close" => incidents::close, "close incident", Do(CloseIncident);
     post "/incidents/{id}/progress" => incidents::progress, "post progress update", Do(PostProgress);
     get "/incidents/{id}/escalations/new" => incidents::escalation_form, "show escalate incident form", Do(Escalate);

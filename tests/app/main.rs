@@ -16,6 +16,7 @@ mod fixtures;
 mod hostile;
 mod import;
 mod incidents;
+mod intelligence;
 mod policy_inputs;
 mod procedures;
 mod replica;

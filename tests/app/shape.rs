@@ -131,6 +131,7 @@ const WRITTEN_INTO_SQL: &[&str] = &[
     "share",
     "unit",
     "part",
+    "shown",
     "if carried { \" AND r.snapshot IS NULL\" } else { \"\" }",
     // Numbers the code chooses (page sizes, lock keys), written so PostgreSQL plans them (`db::prepared::Limited`).
     "limit",

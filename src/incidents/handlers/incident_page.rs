@@ -43,6 +43,13 @@ pub(super) struct DetailPage {
     errors: Vec<FieldError>,
     /// The incident's entries in the whole audit trail, for those who may read it.
     audit_href: Option<String>,
+    /// Recent changes on its component and similar resolved incidents.
+    insight: crate::intelligence::Insight,
+    /// Whether the user may mark a recent change as the suspected cause, and request its rollback.
+    can_suspect: bool,
+    can_request_rollback: bool,
+    /// The viewer's time zone, for the times of the intelligence panels.
+    zone: String,
 }
 
 /// A next step of the lifecycle, as a button on the incident page.
@@ -86,6 +93,22 @@ impl DetailPage {
     fn label(&self, value: &str) -> String {
         Level::parse(value).map_or(value.to_string(), |l| l.label().to_string())
     }
+    /// A time of the intelligence panels, in the viewer's zone.
+    fn at(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        format::datetime(*at, &self.zone)
+    }
+    fn change_status(&self, value: &str) -> String {
+        ChangeStatus::parse(value).map_or(value.to_string(), |s| s.label().to_string())
+    }
+    fn risk(&self, value: &str) -> String {
+        RiskLevel::parse(value).map_or(value.to_string(), |r| r.label().to_string())
+    }
+    fn severity_of(&self, value: &str) -> String {
+        Severity::parse(value).map_or(value.to_string(), |s| s.label().to_string())
+    }
+    fn is_suspected(&self, change_id: &i32) -> bool {
+        self.incident.suspected_change_id == Some(*change_id)
+    }
     fn error_for(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
@@ -111,13 +134,18 @@ pub(super) async fn detail_page(
     note: Note,
 ) -> Result<DetailPage, AppError> {
     let viewer = user.clone();
-    let (incident, context, timeline, target) = state
+    let (incident, context, timeline, target, insight) = state
         .db(move |conn| {
             let incident = service::load(conn, &viewer, incident_id)?;
             let context = queries::context(conn, &incident)?;
             let timeline = timeline::load(conn, &incident, &viewer)?;
             let target = crate::service_levels::target(conn, incident.client_id, &incident.severity)?;
-            Ok((incident, context, timeline, target))
+            let actor = viewer.actor();
+            let reads_changes = actor.can(Action::Read(Area::Changes), &Target::Any);
+            let matching = crate::intelligence::queries::title_match(conn)?;
+            let insight =
+                crate::intelligence::queries::insight(conn, &incident, Sight::of(&actor), reads_changes, matching)?;
+            Ok((incident, context, timeline, target, insight))
         })
         .await?;
     let zone = user.timezone.as_str();
@@ -180,6 +208,10 @@ pub(super) async fn detail_page(
         resolution_note: if note.field == "resolution_note" { note.text } else { String::new() },
         errors: note.error.into_iter().map(|message| FieldError { field: note.field, message }).collect(),
         audit_href: crate::audit::trail_href(&actor, "incident", incident.incident_id),
+        insight,
+        can_suspect: can(Action::Update(Area::Incidents)),
+        can_request_rollback: can(Action::Create(Area::Rollbacks)),
+        zone: zone.to_string(),
         incident,
         context,
     };
