@@ -927,6 +927,7 @@ impl<'a> Demo<'a> {
             }
             previous[component] = Some((incident.id.clone(), incident.created()));
         }
+        self.changes_yesterday(&previous);
     }
 
     /// The statuses of the newest incidents, oldest first; all before them are closed. The default plan grows
@@ -1315,6 +1316,22 @@ impl<'a> Demo<'a> {
         self.change(Some(previous.as_str()), false, incident.target, status, created, Some(opened));
     }
 
+    /// Yesterday, a completed change on the first component of each product (linked to the component's latest
+    /// incident, which names the component), so an incident reported on it today finds the change among its recent
+    /// changes.
+    fn changes_yesterday(&mut self, previous: &[Option<(String, Time)>]) {
+        for product in 0..self.products.len() {
+            let target = Target { product, component: 0 };
+            let opened = self.now - Duration::hours(self.rng.range(20, 30));
+            let Some((incident, incident_created)) = &previous[self.component(target).index] else { continue };
+            if *incident_created >= opened {
+                continue;
+            }
+            let created = self.between((opened - Duration::days(2)).max(*incident_created), opened);
+            self.change(Some(incident.as_str()), false, target, ChangeStatus::Completed, created, Some(opened));
+        }
+    }
+
     /// Work no incident prompted: planned changes, routine maintenance and general articles.
     fn planned_work(&mut self) {
         for _ in 0..4 {
@@ -1367,9 +1384,9 @@ impl<'a> Demo<'a> {
             self.schedule(status, approval.as_ref().map_or(created, |a| a.1), opened);
         let updated =
             [Some(created), approval.as_ref().map(|a| a.1), actual_start, actual_end].into_iter().flatten().max();
-        // The change is on `target`'s component. Change requests have no component of their own yet (issue 19 adds
-        // one): until then every change on a component links to an incident on it, and this is where the
-        // component would be written.
+        // The change is on `target`'s component. The format has no component on a change request: a change linked
+        // to an incident takes the incident's when it is loaded (`import`), so a change on a component links to an
+        // incident on it.
         let record = json!({
             "incident_id": incident, "title": title, "change_type": change_type, "risk_level": risk, "status": status.as_str(),
             "requesting_user": requester, "approved_by_user": approval.as_ref().map(|a| &a.0),

@@ -71,6 +71,7 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
     }
     let carried = Carried {
         lifecycle_times: carries(dataset, "incidents", "acknowledged_at"),
+        change_components: carries(dataset, "change_requests", "component_id"),
         snapshots: carries(dataset, "incident_reports", "snapshot"),
     };
     finish(conn, deferred, options, carried)?;
@@ -81,6 +82,7 @@ pub fn load(conn: &mut PgConnection, dataset: &Dataset, options: &LoadOptions<'_
 #[derive(Debug, Default, Clone, Copy)]
 struct Carried {
     lifecycle_times: bool,
+    change_components: bool,
     snapshots: bool,
 }
 
@@ -118,6 +120,15 @@ fn finish(
     // the times itself.
     if !carried.lifecycle_times {
         derive_lifecycle_times(conn)?;
+    }
+    if !carried.change_components {
+        // The format has no component on a change request (a product addition): a change linked to an incident is
+        // taken to affect the incident's component.
+        diesel::sql_query(
+            "UPDATE change_requests c SET component_id = i.component_id FROM incidents i \
+             WHERE i.incident_id = c.incident_id AND c.component_id IS NULL",
+        )
+        .execute(conn)?;
     }
     deferred.restore(conn)?;
     // Statistics first, so the queries below, and the first ones on a large import, are planned well.

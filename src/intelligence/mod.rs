@@ -54,7 +54,38 @@ impl Likeness {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Fix {
     pub id: i32,
+    /// Its own words (a description, findings, a title); empty when it has none, then told by `code` in words.
     pub text: String,
+    /// What kind of fix it is, as stored (a workaround's effectiveness, an analysis' method).
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl Fix {
+    /// The fix's own words, or else its kind's label.
+    fn in_words(&mut self, label: fn(&str) -> Option<&'static str>) {
+        if self.text.is_empty() {
+            self.text = self.code.as_deref().and_then(label).unwrap_or("Recorded without a description").to_string();
+        }
+    }
+}
+
+impl Insight {
+    /// Fixes told in words, never by their stored codes.
+    fn in_words(mut self) -> Self {
+        use crate::domain::enums::{AnalysisMethod, Effectiveness};
+        for similar in &mut self.similar {
+            similar
+                .workarounds
+                .iter_mut()
+                .for_each(|fix| fix.in_words(|code| Effectiveness::parse(code).map(|e| e.label())));
+            similar
+                .analyses
+                .iter_mut()
+                .for_each(|fix| fix.in_words(|code| AnalysisMethod::parse(code).map(|m| m.label())));
+        }
+        self
+    }
 }
 
 /// A resolved or closed incident like this one, and how it was resolved.

@@ -67,11 +67,13 @@ fn alike(title: &str, matching: TitleMatch) -> (PreparedSql<'static>, PreparedSq
     }
 }
 
-/// The fixes of the similar incident `s`: a JSON list of `{id, text}` from `resource`'s table, as `sight` sees them.
-fn fixes(resource: &Resource, shown: &str, sight: Sight) -> PreparedSql<'static> {
+/// The fixes of the similar incident `s`: a JSON list of `{id, text, code}` from `resource`'s table, as `sight`
+/// sees them.
+fn fixes(resource: &Resource, shown: &str, code: &str, sight: Sight) -> PreparedSql<'static> {
     let (table, key) = (resource.table, resource.key);
     prepared(format!(
-        "(SELECT coalesce(json_agg(json_build_object('id', f.{key}, 'text', {shown}) ORDER BY f.{key}), '[]') \
+        "(SELECT coalesce(json_agg(json_build_object('id', f.{key}, 'text', coalesce({shown}, ''), 'code', {code}) \
+           ORDER BY f.{key}), '[]') \
          FROM {table} f WHERE f.incident_id = s.incident_id"
     ))
     .append(seen(sight, resource.rows, "f"))
@@ -154,11 +156,11 @@ fn similar(incident: &Incident, sight: Sight, matching: TitleMatch) -> PreparedS
            'likeness', (ARRAY['same_component', 'same_product', 'same_category', 'alike_title'])[s.rank + 1], \
            'workarounds', ",
     )
-    .append(fixes(&WORKAROUNDS, "coalesce(f.description, f.effectiveness_level)", sight))
+    .append(fixes(&WORKAROUNDS, "f.description", "f.effectiveness_level", sight))
     .sql(", 'analyses', ")
-    .append(fixes(&ANALYSES, "coalesce(f.findings, f.analysis_method)", sight))
+    .append(fixes(&ANALYSES, "f.findings", "f.analysis_method", sight))
     .sql(", 'articles', ")
-    .append(fixes(&ARTICLES, "f.title", sight))
+    .append(fixes(&ARTICLES, "f.title", "NULL", sight))
     .sql(") ORDER BY s.rank, s.alike DESC, s.resolved_at DESC), '[]') FROM (SELECT incidents.incident_id, incidents.title, incidents.severity, incidents.resolution_timestamp AS resolved_at, ")
     .append(rank)
     .sql(" AS rank, ")
@@ -205,7 +207,7 @@ pub fn insight(
         .append(similar(incident, sight, matching))
         .sql(")::text AS insight")
         .get_result(conn)?;
-    serde_json::from_str(&row.insight).map_err(|e| {
+    serde_json::from_str(&row.insight).map(Insight::in_words).map_err(|e| {
         diesel::result::Error::DeserializationError(format!("the incident's intelligence is not as read: {e}").into())
     })
 }

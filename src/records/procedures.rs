@@ -27,6 +27,14 @@ pub static PROBLEM_REF: RefTable = RefTable {
     path: Some("/problems"),
     rows: Rows::OfIncident,
 };
+pub static REVIEW_REF: RefTable = RefTable {
+    table: "post_incident_reviews",
+    key: "review_id",
+    label: "'Post-incident review ' || review_id || ' of incident ' || incident_id",
+    noun: "post-incident review",
+    path: Some("/reviews"),
+    rows: Rows::OfIncident,
+};
 pub static CHANGE_REF: RefTable = RefTable {
     table: table!(change_requests),
     key: column!(change_requests, change_id),
@@ -96,6 +104,10 @@ pub static WORK_ORDERS: Resource = Resource {
         field(column!(work_orders, incident_id), "Incident", Reference(&INCIDENT_REF)).optional(),
         field(column!(work_orders, problem_id), "Problem ticket", Reference(&PROBLEM_REF)).optional(),
         field(column!(work_orders, change_id), "Change request", Reference(&CHANGE_REF)).optional(),
+        field(column!(work_orders, review_id), "Follow-up of", Reference(&REVIEW_REF))
+            .optional()
+            .only_on_create()
+            .hint("The post-incident review that raised this order as a follow-up action, on the same incident"),
         field(column!(work_orders, assigned_to_user), "Assigned to", Reference(&USER_REF))
             .optional()
             .hint("An active user"),
@@ -107,7 +119,12 @@ pub static WORK_ORDERS: Resource = Resource {
     filters: &[column!(work_orders, status), column!(work_orders, work_type), column!(work_orders, assigned_to_user)],
     area: Area::WorkOrders,
     rows: Rows::WorkOrders,
-    internal: &[column!(work_orders, incident_id), column!(work_orders, problem_id), column!(work_orders, change_id)],
+    internal: &[
+        column!(work_orders, incident_id),
+        column!(work_orders, problem_id),
+        column!(work_orders, change_id),
+        column!(work_orders, review_id),
+    ],
     actor_column: Some(column!(work_orders, created_by_user)),
     transitions: &[
         ("created", "assigned"),
@@ -442,6 +459,7 @@ pub static REVIEWS: Resource = Resource {
     filters: &[column!(post_incident_reviews, status), column!(post_incident_reviews, overall_rating)],
     area: Area::Reviews,
     rows: Rows::OfIncident,
+    related: &[Related { title: "Follow-up actions", resource: &WORK_ORDERS, condition: "review_id = {}" }],
     transitions: &[("scheduled", "completed"), ("scheduled", "cancelled")],
     stamps: &[("completed", column!(post_incident_reviews, completed_at))],
     has_updated_at: false,

@@ -147,6 +147,7 @@ const SECTIONS: &[(&str, &str, Columns)] = &[
             ("Type", "work_type", Show::Words),
             ("Status", "status", Show::Label(WorkOrderStatus::choices)),
             ("Assigned to", "assignee", Show::Text),
+            ("Follow-up of", "follow_up", Show::Text),
         ],
     ),
     (

@@ -2,6 +2,7 @@
 //! within the viewer's sight.
 use crate::fixtures::{self, World, world};
 use crate::support::*;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use incident_desk::access::{Scope, Sight};
 use incident_desk::domain::enums::Role;
@@ -216,4 +217,124 @@ async fn similar_incidents_rank_by_component_product_category_then_title_within_
     assert!(page.contains(&format!("href=\"/incidents/{alike}\"")), "their own client's similar incident");
     assert!(!page.contains("Client B secret outage") && !page.contains(&format!("/incidents/{other_client}\"")));
     assert!(!page.contains("Raise the gateway timeout") && page.contains("Tuning the gateway pool"));
+}
+
+/// The last path segment of a redirect: the id of what was created.
+fn created_id(response: &reqwest::Response) -> i32 {
+    let location = response.headers()["location"].to_str().unwrap();
+    location.rsplit('/').next().unwrap().parse().unwrap_or_else(|_| panic!("an id in {location}"))
+}
+
+#[tokio::test]
+async fn a_review_opens_with_the_incidents_story_and_raises_follow_up_actions_that_print_with_it() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    let incident = fixtures::incident(&mut conn, "Checkout errors", w.client_a, w.component, "closed");
+    let gateway = change(&mut conn, "Upgrade the gateway", Some(w.component), None, -24, true);
+    let manager_id = fixtures::user_id(&mut conn, w.emails[&Role::IncidentManager]);
+    let support_id = fixtures::user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    conn.batch_execute(&format!(
+        "UPDATE incidents SET acknowledged_at = detection_timestamp + interval '20 minutes', \
+           resolution_timestamp = detection_timestamp + interval '3 hours', closed_at = now() - interval '1 day', \
+           suspected_change_id = {gateway} WHERE incident_id = {incident};
+         INSERT INTO incident_escalations (incident_id, escalated_by_user, escalated_to_user, escalation_level, reason, escalated_at) \
+           VALUES ({incident}, {manager_id}, {support_id}, 'technical', 'Needs the gateway team', now() - interval '47 hours');
+         INSERT INTO workarounds (incident_id, description, effectiveness_level, implemented_by_user, implemented_at) \
+           VALUES ({incident}, 'Route payments through the standby gateway', 'minimal_impact', {support_id}, now() - interval '46 hours');
+         INSERT INTO root_cause_analysis (incident_id, conducted_by_user, analysis_method, status, findings) \
+           VALUES ({incident}, {support_id}, 'five_whys', 'completed', 'The upgrade halved the connection pool');
+         INSERT INTO communications (incident_id, sender_id, recipient_type, communication_type, delivery_method, delivery_status, sent_at, message) \
+           VALUES ({incident}, {manager_id}, 'client_contacts', 'update', 'email', 'sent', now() - interval '46 hours', 'We are on it')"
+    ))
+    .unwrap_or_else(|e| panic!("the incident's story: {e}"));
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+
+    // The new review's notes are a draft of the story, which the facilitator edits before saving.
+    let (status, form) = manager.text(&format!("/reviews/new?incident_id={incident}")).await;
+    assert_eq!(status, 200);
+    let notes = form.split("name=\"notes\"").nth(1).expect("the notes box").split("</textarea>").next().unwrap();
+    for told in [
+        "- Detected: ",
+        "- Acknowledged: ",
+        "- Closed: ",
+        "- Time to acknowledge: 20 min",
+        "- Time to resolve: 3 h 0 min",
+        "Suspected cause: change ",
+        "Upgrade the gateway",
+        "technical escalation to",
+        "Route payments through the standby gateway",
+        "The upgrade halved the connection pool",
+        "update to client contacts",
+    ] {
+        assert!(notes.contains(told), "the draft tells {told:?}:\n{notes}");
+    }
+    let saved = manager
+        .post(
+            "/reviews",
+            &[
+                ("incident_id", &incident.to_string()),
+                ("facilitator_user", &manager_id.to_string()),
+                ("scheduled_date", "2026-12-01T10:00"),
+                ("overall_rating", "good"),
+                ("notes", "Key times: as drafted. Action agreed: restore the pool size."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303, "the review is saved");
+    let review = created_id(&saved);
+
+    // The review raises a follow-up action: a work order on its incident.
+    let review_path = format!("/reviews/{review}");
+    let (_, page) = manager.text(&review_path).await;
+    assert!(page.contains("Follow-up actions: none raised yet."));
+    let raise = format!("/work-orders/new?incident_id={incident}&#38;review_id={review}");
+    assert!(page.contains(&raise), "a link raises one");
+    let (_, order_form) = manager.text(&raise.replace("&#38;", "&")).await;
+    assert!(order_form.contains(&format!("<option value=\"{review}\" selected")));
+    let order = |incident: i32| {
+        vec![
+            ("title", "Restore the gateway pool size".to_string()),
+            ("work_type", "configuration".to_string()),
+            ("incident_id", incident.to_string()),
+            ("review_id", review.to_string()),
+        ]
+    };
+    let pairs = |fields: &[(&'static str, String)]| fields.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let other = fixtures::incident(&mut conn, "Unrelated", w.client_a, w.component, "open");
+    let wrong: Vec<(&str, String)> = pairs(&order(other));
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = manager.post("/work-orders", &wrong).await;
+    assert_eq!(refused.status(), 422, "a follow-up action is on its review's incident");
+    assert!(refused.text().await.unwrap().contains(&format!("is of incident {incident}; choose that incident")));
+    let right: Vec<(&str, String)> = pairs(&order(incident));
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let raised = manager.post("/work-orders", &right).await;
+    assert_eq!(raised.status(), 303);
+    let work_order = created_id(&raised);
+    let (_, page) = manager.text(&review_path).await;
+    assert!(page.contains("Follow-up actions: 0 of 1 done.") && page.contains("Follow-up actions (1)"));
+    diesel::sql_query(format!("UPDATE work_orders SET status = 'completed' WHERE workorder_id = {work_order}"))
+        .execute(&mut conn)
+        .unwrap();
+    let (_, page) = manager.text(&review_path).await;
+    assert!(page.contains("Follow-up actions: 1 of 1 done."));
+    let (_, incident_page) = manager.text(&format!("/incidents/{incident}")).await;
+    assert!(incident_page.contains("Created a work order: Restore the gateway pool size"), "on the incident too");
+
+    // A report generated now prints the review and its follow-up action.
+    let executive = app.signed_in(w.emails[&Role::Executive]).await;
+    let report = executive
+        .post(
+            "/reports",
+            &[("incident_id", &incident.to_string()), ("report_type", "post_mortem"), ("status", "published")],
+        )
+        .await;
+    assert_eq!(report.status(), 303);
+    let (_, printed) = executive.text(&format!("/reports/{}/print", created_id(&report))).await;
+    assert!(printed.contains("Action agreed: restore the pool size."), "the review");
+    assert!(
+        printed.contains("Restore the gateway pool size")
+            && printed.contains(&format!("Post-incident review {review}"))
+    );
 }

@@ -132,6 +132,7 @@ const WRITTEN_INTO_SQL: &[&str] = &[
     "unit",
     "part",
     "shown",
+    "code",
     "if carried { \" AND r.snapshot IS NULL\" } else { \"\" }",
     // Numbers the code chooses (page sizes, lock keys), written so PostgreSQL plans them (`db::prepared::Limited`).
     "limit",

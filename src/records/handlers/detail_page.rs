@@ -33,6 +33,10 @@ struct DetailPage {
     status_choices: Vec<(&'static str, &'static str)>,
     /// The record's entries in the whole audit trail, for those who may read it.
     audit_href: Option<String>,
+    /// What the page states besides the fields (a review's follow-up actions done).
+    facts: Vec<String>,
+    /// Further actions, as (label, address).
+    links: Vec<(String, String)>,
 }
 
 pub async fn detail<R: Described>(
@@ -46,7 +50,7 @@ pub async fn detail<R: Described>(
     let scope = sight_of(&user);
     let (viewer, actor, zone) = (user.clone(), user.actor(), user.timezone.clone());
     let internal = actor.can(Action::ReadInternal(resource.area), &Target::Any);
-    let (record, related, history) = state
+    let (record, related, history, facts) = state
         .db(move |conn| {
             let record = service::load(conn, &viewer, resource, id)?;
             let mut related = Vec::new();
@@ -63,7 +67,8 @@ pub async fn detail<R: Described>(
             } else {
                 Vec::new()
             };
-            Ok((record, related, history))
+            let facts = resource.behaviour.page_facts(conn, id)?;
+            Ok((record, related, history, facts))
         })
         .await?;
     let values = service::values_of(resource, &record);
@@ -102,6 +107,8 @@ pub async fn detail<R: Described>(
         print_href: actions.print_href,
         audit_href: crate::audit::trail_href(&actor, resource.kind, id),
         status_choices: actions.status_choices,
+        facts,
+        links: actions.links,
         record: record_view,
     };
     html(body, StatusCode::OK)

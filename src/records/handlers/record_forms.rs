@@ -97,6 +97,13 @@ pub async fn new<R: Described>(
             typed.insert(field.name.to_string(), format::local_input(state.clock.now(), &user.timezone));
         }
     }
+    let (viewer, mut typed) = (user.clone(), typed);
+    let typed = state
+        .db(move |conn| {
+            resource.behaviour.prefill(conn, &viewer, &mut typed)?;
+            Ok(typed)
+        })
+        .await?;
     let state_ =
         FormState { user, creating: true, id: None, lock_version: None, typed, errors: Vec::new(), current: None };
     html(form_page(&state, &session, resource, state_).await?, StatusCode::OK)

@@ -88,6 +88,21 @@ pub trait Behaviour: Sync + std::fmt::Debug {
     fn page_actions(&self, _actor: &Actor, _target: &Target, _id: i32, _record: &Record) -> PageActions {
         PageActions::default()
     }
+
+    /// What a record's page states besides its fields (a review: how many follow-up actions are done).
+    fn page_facts(&self, _conn: &mut PgConnection, _id: i32) -> Result<Vec<String>, Refusal> {
+        Ok(Vec::new())
+    }
+
+    /// Fills in a new record's form beyond what the link chose (a review: a draft from its incident's record).
+    fn prefill(
+        &self,
+        _conn: &mut PgConnection,
+        _user: &User,
+        _typed: &mut std::collections::HashMap<String, String>,
+    ) -> Result<(), Refusal> {
+        Ok(())
+    }
 }
 
 /// Actions a record's page offers besides editing and deciding.
@@ -98,6 +113,8 @@ pub struct PageActions {
     pub print_href: Option<String>,
     /// The statuses the record may be moved to from its page, as (value, label).
     pub status_choices: Vec<(&'static str, &'static str)>,
+    /// Further links, as (label, address): a review's "Raise a follow-up action".
+    pub links: Vec<(String, String)>,
 }
 
 /// A kind with no behaviour of its own: a description is all it needs.

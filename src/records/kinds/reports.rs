@@ -116,7 +116,8 @@ pub fn snapshots() -> String {
                     FROM problem_tickets p LEFT JOIN users who ON who.user_id = p.issued_by_user \
                     GROUP BY p.incident_id) problems ON problems.incident_id = i.incident_id \
          LEFT JOIN (SELECT w.incident_id, json_agg(json_build_object('workorder_id', w.workorder_id, 'title', w.title, \
-                      'work_type', w.work_type, 'status', w.status, 'assignee', who.name, 'created_at', w.created_at) \
+                      'work_type', w.work_type, 'status', w.status, 'assignee', who.name, 'created_at', w.created_at, \
+                      'follow_up', CASE WHEN w.review_id IS NOT NULL THEN 'Post-incident review ' || w.review_id END) \
                       ORDER BY w.created_at, w.workorder_id) AS records \
                     FROM ({WORK_ORDERS_OF_INCIDENTS}) w LEFT JOIN users who ON who.user_id = w.assigned_to_user \
                     GROUP BY w.incident_id) orders ON orders.incident_id = i.incident_id \
@@ -144,8 +145,8 @@ pub fn snapshots() -> String {
 /// tickets and change requests (procedure 2 links an order to any of the three). Each branch reads only the
 /// incident's own orders when the snapshot is of one incident.
 const WORK_ORDERS_OF_INCIDENTS: &str = "SELECT w.incident_id, w.workorder_id, w.title, w.work_type, w.status, \
-       w.assigned_to_user, w.created_at FROM work_orders w WHERE w.incident_id IS NOT NULL \
-     UNION SELECT p.incident_id, w.workorder_id, w.title, w.work_type, w.status, w.assigned_to_user, w.created_at \
-       FROM work_orders w JOIN problem_tickets p ON p.problem_id = w.problem_id \
-     UNION SELECT c.incident_id, w.workorder_id, w.title, w.work_type, w.status, w.assigned_to_user, w.created_at \
-       FROM work_orders w JOIN change_requests c ON c.change_id = w.change_id WHERE c.incident_id IS NOT NULL";
+       w.assigned_to_user, w.created_at, w.review_id FROM work_orders w WHERE w.incident_id IS NOT NULL \
+     UNION SELECT p.incident_id, w.workorder_id, w.title, w.work_type, w.status, w.assigned_to_user, w.created_at, \
+       w.review_id FROM work_orders w JOIN problem_tickets p ON p.problem_id = w.problem_id \
+     UNION SELECT c.incident_id, w.workorder_id, w.title, w.work_type, w.status, w.assigned_to_user, w.created_at, \
+       w.review_id FROM work_orders w JOIN change_requests c ON c.change_id = w.change_id WHERE c.incident_id IS NOT NULL";

@@ -1,11 +1,13 @@
 //! Work orders: moved along their statuses from their page, by staff or by their vendor-contact assignee.
-use super::{Behaviour, PageActions, Refusal, number};
+use super::{Behaviour, PageActions, Refusal, number, value};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
 use crate::domain::enums::{Choices, WorkOrderStatus};
+use crate::forms::{FieldError, Values};
 use crate::records::queries::Record;
 use crate::records::{procedures, rules, service};
+use crate::schema::post_incident_reviews;
 use crate::users::User;
 use diesel::prelude::*;
 
@@ -13,6 +15,23 @@ use diesel::prelude::*;
 pub struct WorkOrders;
 
 impl Behaviour for WorkOrders {
+    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
+        let Some(review) = value(values, "review_id").and_then(|v| v.parse::<i32>().ok()) else {
+            return Ok(Vec::new());
+        };
+        let reviewed: Option<i32> = post_incident_reviews::table
+            .find(review)
+            .select(post_incident_reviews::incident_id)
+            .first(conn)
+            .optional()?;
+        let incident = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok());
+        Ok(check_follow_up(review, reviewed, incident)
+            .err()
+            .map(|message| FieldError { field: "incident_id", message })
+            .into_iter()
+            .collect())
+    }
+
     fn page_actions(&self, actor: &Actor, target: &Target, _id: i32, record: &Record) -> PageActions {
         if !actor.can(Action::SetWorkOrderStatus, target) {
             return PageActions::default();
@@ -64,4 +83,29 @@ pub fn set_work_order_status(
         Changes::new().field("status", Some(from), Some(status)),
     )?;
     Ok(())
+}
+
+/// A follow-up action is a work order on the incident of the review that raised it.
+pub fn check_follow_up(review: i32, reviewed: Option<i32>, incident: Option<i32>) -> Result<(), String> {
+    match (reviewed, incident) {
+        (Some(reviewed), Some(incident)) if reviewed == incident => Ok(()),
+        (Some(reviewed), _) => Err(format!(
+            "Follow-up action: post-incident review {review} is of incident {reviewed}; choose that incident."
+        )),
+        (None, _) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_follow_up_action_is_on_its_reviews_incident() {
+        assert!(check_follow_up(3, Some(41), Some(41)).is_ok());
+        assert!(
+            check_follow_up(3, Some(41), Some(42)).unwrap_err().contains("is of incident 41; choose that incident")
+        );
+        assert!(check_follow_up(3, Some(41), None).is_err());
+    }
 }
