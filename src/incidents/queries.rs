@@ -408,7 +408,7 @@ fn page_query(
     size: i64,
     deadlines: Deadlines<'_>,
 ) -> PreparedSql<'static> {
-    use diesel::sql_types::{Nullable, Timestamptz};
+    use diesel::sql_types::{Nullable, Text, Timestamptz};
     let skip = (page.number.max(1) - 1) * size;
     let mut query = filtered(scope, filter, deadlines);
     let due = || crate::service_levels::due(deadlines.targets).expression::<Nullable<Timestamptz>>();
@@ -439,16 +439,13 @@ fn page_query(
         incidents::status,
         incidents::created_at,
         // Names by subqueries rather than joins: PostgreSQL reads them for the page's rows alone, after sorting,
-        // where a join would read them for every incident sorted (every active one, on a dashboard).
-        clients::table
-            .filter(clients::client_id.eq(incidents::client_id))
-            .select(clients::client_name)
-            .single_value()
-            .assume_not_null(),
-        users::table
-            .filter(users::user_id.nullable().eq(incidents::assigned_to_user_id))
-            .select(users::name)
-            .single_value(),
+        // where a join would read them for every incident sorted (every active one, on a dashboard). Written out
+        // rather than diesel's `single_value`, whose bound `LIMIT $n` made PostgreSQL plan the statement anew on
+        // every view (a generic plan with an unknown limit looks costly to it).
+        prepared("(SELECT clients.client_name FROM clients WHERE clients.client_id = incidents.client_id)")
+            .expression::<Text>(),
+        prepared("(SELECT users.name FROM users WHERE users.user_id = incidents.assigned_to_user_id)")
+            .expression::<Nullable<Text>>(),
         incidents::client_id,
         incidents::detection_timestamp,
         incidents::acknowledged_at,
@@ -490,11 +487,11 @@ pub struct Context {
 }
 
 pub fn context(conn: &mut PgConnection, incident: &Incident) -> QueryResult<Context> {
-    let client_name = clients::table
-        .filter(clients::client_id.eq(incident.client_id))
-        .select(clients::client_name)
-        .single_value()
-        .assume_not_null();
+    // The client's name by a subquery, in the same statement (without diesel's bound `LIMIT $n`, so it stays planned).
+    let client_name = prepared("(SELECT clients.client_name FROM clients WHERE clients.client_id = ")
+        .bind::<diesel::sql_types::Integer, _>(incident.client_id)
+        .sql(")")
+        .expression::<diesel::sql_types::Text>();
     let (client_name, component_name, product_name, vendor_id, vendor_name) = infrastructure_components::table
         .find(incident.component_id)
         .left_join(products::table.left_join(vendors::table))

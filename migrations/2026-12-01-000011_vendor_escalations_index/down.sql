@@ -1,0 +1,1 @@
+DROP INDEX incident_escalations_vendor_idx;
