@@ -1,5 +1,10 @@
 //! The breach forecast (issue 19): how long an open incident will likely take to resolve, from the resolution times
-//! of resolved incidents like it, and whether that passes its SLA's resolution deadline. The rules are pure.
+//! of resolved incidents like it, and whether that passes its SLA's resolution deadline. The rules are pure; the
+//! figures behind them are kept per key in a summary table (`queries`), and `backtest` measures the rules on the
+//! history.
+pub mod backtest;
+pub mod queries;
+
 use serde::Deserialize;
 
 /// The fewest resolved incidents a forecast is drawn from.

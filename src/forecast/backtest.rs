@@ -1,0 +1,1 @@
+//! Measures the forecast on the history: see `replay`.

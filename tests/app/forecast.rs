@@ -1,0 +1,119 @@
+//! The breach forecast against the database: the summary figures follow the incidents the service resolves and
+//! reopens, agree with the pure rules and with a computation from scratch, and fall back from component to product
+//! to category.
+use crate::fixtures::{insert, world};
+use crate::support::*;
+use diesel::prelude::*;
+use incident_desk::clock::Clock;
+use incident_desk::domain::enums::{IncidentStatus, Role};
+use incident_desk::forecast::{self, Basis, Forecast, queries};
+use incident_desk::incidents::service;
+
+/// An incident in progress, detected `minutes` before `now`, of this severity and category on this component.
+fn working(conn: &mut PgConnection, component: i32, client: i32, severity: &str, category: &str, minutes: i64) -> i32 {
+    insert(
+        conn,
+        &format!(
+            "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, \
+             component_id, reporter_user_id, detection_timestamp, acknowledged_at, created_at) \
+             SELECT 'Forecast {minutes}', '{category}', '{severity}', 'high', 'high', 'in_progress', {client}, \
+             {component}, min(user_id), now() - interval '{minutes} minutes', now() - interval '{minutes} minutes', \
+             now() - interval '{minutes} minutes' FROM users RETURNING incident_id AS id"
+        ),
+    )
+}
+
+/// Moves the incident to `to` through the service, as its page does.
+fn move_to(conn: &mut PgConnection, clock: &Clock, user: &incident_desk::users::User, id: i32, to: IncidentStatus) {
+    conn.transaction(|conn| {
+        let current = service::load(conn, user, id).unwrap();
+        service::move_to(conn, clock, user, id, Some(current.lock_version), Some(to), "Restarted the broker")
+    })
+    .unwrap();
+}
+
+/// Every row of the summary table, in key order.
+fn summary(conn: &mut PgConnection) -> Vec<(String, i16, String, i64, f64, f64)> {
+    diesel::sql_query(
+        "SELECT severity, basis, key, n, median_minutes, p80_minutes FROM resolution_forecasts \
+         WHERE n > 0 ORDER BY 1, 2, 3",
+    )
+    .load::<SummaryRow>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.severity, r.basis, r.key, r.n, r.median_minutes, r.p80_minutes))
+    .collect()
+}
+
+#[derive(QueryableByName)]
+struct SummaryRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    severity: String,
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
+    basis: i16,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    median_minutes: f64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    p80_minutes: f64,
+}
+
+#[test]
+fn resolving_and_reopening_incidents_moves_the_forecast_of_those_like_them() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let w = world(&mut conn);
+    let manager = create_user(
+        &mut conn,
+        "Forecast Manager",
+        "forecast.manager@provider.example",
+        Role::IncidentManager,
+        None,
+        None,
+    );
+    let clock = Clock::fixed(chrono::Utc::now() + chrono::Duration::seconds(1));
+    let open = working(&mut conn, w.component, w.client_a, "P2", "Performance", 10);
+    // Elsewhere: another product's component, and the same component at another severity.
+    let elsewhere = working(&mut conn, w.other_component, w.client_a, "P2", "Performance", 10);
+    let other_severity = working(&mut conn, w.component, w.client_a, "P3", "Performance", 10);
+    let durations = [60, 120, 180, 240, 300];
+    let mut resolved = Vec::new();
+    for minutes in durations {
+        assert_eq!(queries::of_incident(&mut conn, open).unwrap(), None, "too few before the {}th", resolved.len() + 1);
+        let id = working(&mut conn, w.component, w.client_a, "P2", "Performance", minutes);
+        move_to(&mut conn, &clock, &manager, id, IncidentStatus::Resolved);
+        resolved.push(id);
+    }
+    // Five on the same component: its figures, as the pure rules compute them from the same durations (resolution
+    // times are a second longer: the clock stands a second after the incidents were made).
+    let forecast = queries::of_incident(&mut conn, open).unwrap().expect("a forecast from five");
+    let minutes: Vec<f64> = durations.iter().map(|m| *m as f64).collect();
+    let expected = forecast::figures(&minutes).unwrap();
+    assert_eq!(forecast.basis, Basis::Component);
+    assert_eq!(forecast.figures.n, 5);
+    assert!((forecast.figures.median_minutes - expected.median_minutes).abs() < 0.1, "{forecast:?}");
+    assert!((forecast.figures.p80_minutes - expected.p80_minutes).abs() < 0.1, "{forecast:?}");
+    assert!((forecast.figures.p80_minutes - 252.0).abs() < 0.1);
+    // Another product's component falls back to the category; another severity has none like it.
+    let fallback = queries::of_incident(&mut conn, elsewhere).unwrap().expect("a forecast by category");
+    assert_eq!(fallback.basis, Basis::Category);
+    assert_eq!(fallback.figures, forecast.figures);
+    assert_eq!(queries::of_incident(&mut conn, other_severity).unwrap(), None);
+
+    // The incremental figures are those a computation from scratch gives.
+    let kept = summary(&mut conn);
+    assert_eq!(kept.len(), 3, "component, product and category: {kept:?}");
+    queries::compute_all(&mut conn).unwrap();
+    assert_eq!(summary(&mut conn), kept);
+
+    // Reopening one takes it out again; closing a resolved one keeps it.
+    move_to(&mut conn, &clock, &manager, resolved[4], IncidentStatus::InProgress);
+    assert_eq!(queries::of_incident(&mut conn, open).unwrap(), None, "four left");
+    move_to(&mut conn, &clock, &manager, resolved[4], IncidentStatus::Resolved);
+    move_to(&mut conn, &clock, &manager, resolved[4], IncidentStatus::Closed);
+    let again: Forecast = queries::of_incident(&mut conn, open).unwrap().expect("five again");
+    assert_eq!(again.figures.n, 5);
+}
