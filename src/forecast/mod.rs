@@ -115,6 +115,11 @@ pub fn describe(forecast: Option<&Forecast>) -> String {
     }
 }
 
+/// The forecast in a list's cell: "80 % within 1 d 2 h".
+pub fn short(forecast: &Forecast) -> String {
+    format!("80 % within {}", span(forecast.figures.p80_minutes))
+}
+
 /// What a page shows of an open incident's forecast: the sentence, and whether it is likely to breach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForecastView {

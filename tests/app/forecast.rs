@@ -16,7 +16,7 @@ fn working(conn: &mut PgConnection, component: i32, client: i32, severity: &str,
         &format!(
             "INSERT INTO incidents (title, category, severity, impact_level, urgency_level, status, client_id, \
              component_id, reporter_user_id, detection_timestamp, acknowledged_at, created_at) \
-             SELECT 'Forecast {minutes}', '{category}', '{severity}', 'high', 'high', 'in_progress', {client}, \
+             SELECT 'Slow queue {minutes}', '{category}', '{severity}', 'high', 'high', 'in_progress', {client}, \
              {component}, min(user_id), now() - interval '{minutes} minutes', now() - interval '{minutes} minutes', \
              now() - interval '{minutes} minutes' FROM users RETURNING incident_id AS id"
         ),
@@ -116,4 +116,68 @@ fn resolving_and_reopening_incidents_moves_the_forecast_of_those_like_them() {
     move_to(&mut conn, &clock, &manager, resolved[4], IncidentStatus::Closed);
     let again: Forecast = queries::of_incident(&mut conn, open).unwrap().expect("five again");
     assert_eq!(again.figures.n, 5);
+}
+
+#[tokio::test]
+async fn staff_see_the_forecast_on_the_page_in_the_list_and_on_their_dashboards_and_contacts_do_not() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn();
+    let w = world(&mut conn);
+    // An eight-hour resolution target for client A's P2s; client B has none.
+    diesel::sql_query(format!(
+        "INSERT INTO service_level_agreements (subscription_id, severity_level, response_time_minutes, \
+         resolution_time_hours) VALUES ({}, 'P2', 60, 8)",
+        w.subscription_a
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    // Five resolved P2s on the component, 10 to 18 hours each: 80 % within 16 h 24 min, past the eight hours.
+    for hours in [10, 12, 14, 16, 18] {
+        let id = working(&mut conn, w.component, w.client_b, "P2", "Performance", hours * 60);
+        diesel::sql_query(format!(
+            "UPDATE incidents SET status = 'resolved', resolution_timestamp = now() WHERE incident_id = {id}"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    queries::compute_all(&mut conn).unwrap();
+    let breaching = working(&mut conn, w.component, w.client_a, "P2", "Performance", 30);
+    let unbound = working(&mut conn, w.component, w.client_b, "P2", "Performance", 30);
+    let unknown = working(&mut conn, w.other_component, w.client_a, "P2", "Hardware", 30);
+
+    let manager = app.signed_in(w.emails[&Role::IncidentManager]).await;
+    let (status, page) = manager.text(&format!("/incidents/{breaching}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<h2 id=\"forecast-title\">Forecast</h2>"), "{page}");
+    assert!(page.contains("Likely resolved in about 14 h 0 min (80 % within 16 h 24 min), from 5 similar incidents on the same component."), "{page}");
+    assert!(page.contains("Likely to breach"));
+    let (_, page) = manager.text(&format!("/incidents/{unbound}")).await;
+    assert!(page.contains("80 % within 16 h 24 min") && !page.contains("Likely to breach"), "no SLA, no breach");
+    let (_, page) = manager.text(&format!("/incidents/{unknown}")).await;
+    assert!(page.contains("Too few similar incidents to forecast"));
+
+    // The list's column and its filter, worst first.
+    let (_, list) = manager.text("/incidents?sort=forecast").await;
+    assert!(list.contains(">Forecast") && list.contains("Too few to forecast"), "{list}");
+    let at = |text: &str, id: i32| text.find(&format!("/incidents/{id}\"")).unwrap_or(usize::MAX);
+    assert!(at(&list, breaching) < at(&list, unbound) && at(&list, unbound) < usize::MAX, "the likely breach first");
+    let (_, flagged) = manager.text("/incidents?likely_breach=yes&sort=forecast").await;
+    assert!(at(&flagged, breaching) < usize::MAX, "{flagged}");
+    assert_eq!(at(&flagged, unbound).min(at(&flagged, unknown)), usize::MAX, "only the likely breach");
+
+    // The manager's and technical support's dashboards link to it.
+    for role in [Role::IncidentManager, Role::TechnicalSupport] {
+        let (_, dashboard) = app.signed_in(w.emails[&role]).await.text("/").await;
+        let panel = &dashboard[dashboard.find("Likely to breach, worst first").expect("the panel")..];
+        let panel = &panel[..panel.find("</section>").unwrap_or(panel.len())];
+        assert!(at(panel, breaching) < usize::MAX && at(panel, unbound) == usize::MAX, "{role:?}: {panel}");
+    }
+
+    // A client contact sees neither the section nor the column, and cannot sort or filter by it.
+    let contact = app.signed_in(w.emails[&Role::ClientContact]).await;
+    let (_, page) = contact.text(&format!("/incidents/{breaching}")).await;
+    assert!(!page.contains("Forecast") && !page.contains("Likely to breach"));
+    let (_, list) = contact.text("/incidents").await;
+    assert!(list.contains(&format!("/incidents/{breaching}\"")) && !list.contains("Forecast"));
+    assert_eq!(contact.text("/incidents?sort=forecast").await.0, 400);
 }

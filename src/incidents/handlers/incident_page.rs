@@ -31,6 +31,8 @@ pub(super) struct DetailPage {
     can_explain: bool,
     /// The response and resolution clocks, when an approved SLA applies.
     sla: Option<(ClockView, ClockView)>,
+    /// The breach forecast of an unresolved incident, for staff.
+    forecast: Option<crate::forecast::ForecastView>,
     /// The procedures this user may start from the incident: (label, address).
     procedures: Vec<(String, String)>,
     /// The lifecycle's next steps this user may take, as buttons.
@@ -111,13 +113,18 @@ pub(super) async fn detail_page(
     note: Note,
 ) -> Result<DetailPage, AppError> {
     let viewer = user.clone();
-    let (incident, context, timeline, target) = state
+    let staff = user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
+    let (incident, context, timeline, target, forecast) = state
         .db(move |conn| {
             let incident = service::load(conn, &viewer, incident_id)?;
             let context = queries::context(conn, &incident)?;
             let timeline = timeline::load(conn, &incident, &viewer)?;
             let target = crate::service_levels::target(conn, incident.client_id, &incident.severity)?;
-            Ok((incident, context, timeline, target))
+            let forecast = match staff && incident.resolution_timestamp.is_none() {
+                true => Some(crate::forecast::queries::of_incident(conn, incident.incident_id)?),
+                false => None,
+            };
+            Ok((incident, context, timeline, target, forecast))
         })
         .await?;
     let zone = user.timezone.as_str();
@@ -125,6 +132,7 @@ pub(super) async fn detail_page(
     let can = |action| actor.can(action, &Target::Any);
     let open = incident.status() != IncidentStatus::Closed;
     let now = state.clock.now();
+    let resolution_hours = target.as_ref().map(|t| t.resolution_time_hours);
     let body = DetailPage {
         page: Page::for_user(
             session,
@@ -171,6 +179,7 @@ pub(super) async fn detail_page(
             now,
         )
         .map(|c| (ClockView::of(&c.response), ClockView::of(&c.resolution))),
+        forecast: forecast.map(|f| crate::forecast::ForecastView::of(f.as_ref(), resolution_hours)),
         steps: next_steps(incident.status(), &actor)
             .into_iter()
             .map(|to| Step { to, label: step_label(incident.status(), to) })
