@@ -312,7 +312,7 @@ mod tests {
     fn contacts_cannot_filter_by_the_providers_internal_records() {
         let read = read(&params("escalated=yes&waiting=yes"), false).unwrap();
         assert!(!read.filter.escalated && !read.filter.waiting && !read.filter.search_messages);
-        assert!(!read(&params("likely_breach=yes"), false).unwrap().filter.likely_breach);
-        assert!(read(&params("sort=forecast"), false).is_err());
+        assert!(!super::read(&params("likely_breach=yes"), false).unwrap().filter.likely_breach);
+        assert!(super::read(&params("sort=forecast"), false).is_err());
     }
 }
