@@ -12,7 +12,7 @@ pub const MINIMUM: i64 = 5;
 
 /// What makes a resolved incident like this one, besides the same severity, in the order they are tried: the same
 /// component, else the same product, else the same category. Stored as its number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(try_from = "i16")]
 pub enum Basis {
     Component = 1,

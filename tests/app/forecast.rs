@@ -181,3 +181,25 @@ async fn staff_see_the_forecast_on_the_page_in_the_list_and_on_their_dashboards_
     assert!(list.contains(&format!("/incidents/{breaching}\"")) && !list.contains("Forecast"));
     assert_eq!(contact.text("/incidents?sort=forecast").await.0, 400);
 }
+
+#[test]
+fn the_backtest_replays_every_incident_of_the_demo_data_and_flags_breaches_in_advance() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    let now = chrono::Utc::now();
+    let dataset = incident_desk::demo::dataset(now, 1500);
+    incident_desk::import::load(&mut conn, &dataset, &incident_desk::import::LoadOptions { password_hash: None })
+        .unwrap();
+    let total: i64 = incident_desk::schema::incidents::table.count().get_result(&mut conn).unwrap();
+    let findings = forecast::backtest::run(&mut conn, now).unwrap();
+    assert_eq!(findings.incidents as i64, total);
+    // The demo data's resolution times follow component and severity, so most incidents have a forecast, breaches
+    // happen, and some are flagged at detection.
+    assert!(findings.forecasts * 2 > findings.incidents, "{findings:?}");
+    assert!(findings.breaches > 0 && findings.flagged_breaches > 0, "{findings:?}");
+    let report = findings.report();
+    assert!(
+        report.contains("Breaches flagged in advance: ") && report.contains("Flags that did not breach: "),
+        "{report}"
+    );
+}
