@@ -45,14 +45,17 @@ impl Past {
     }
 }
 
+/// A key of the summary table: severity, basis, key.
+type Key = (String, Basis, String);
+
 /// The history as known at a moment: the resolution minutes of every incident resolved before it, per key, kept
 /// sorted; and the resolutions still to come, soonest first.
 #[derive(Default)]
 pub struct Replay {
-    known: HashMap<(String, Basis, String), Vec<f64>>,
+    known: HashMap<Key, Vec<f64>>,
     coming: BinaryHeap<Reverse<(DateTime<Utc>, usize)>>,
     /// The keys and minutes of the resolutions still to come, by their place in `coming`.
-    waiting: HashMap<usize, (Vec<(String, Basis, String)>, f64)>,
+    waiting: HashMap<usize, (Vec<Key>, f64)>,
     seen: usize,
 }
 

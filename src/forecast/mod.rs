@@ -167,7 +167,9 @@ mod tests {
     #[test]
     fn the_first_basis_with_enough_incidents_is_chosen_else_too_few() {
         use Basis::*;
-        let table: &[(&[(Basis, Figures)], Option<Basis>)] = &[
+        // (the figures of each basis there are, the basis chosen)
+        type Case<'a> = (&'a [(Basis, Figures)], Option<Basis>);
+        let table: &[Case] = &[
             (
                 &[(Component, of(5, 1.0, 2.0)), (Product, of(50, 3.0, 4.0)), (Category, of(500, 5.0, 6.0))],
                 Some(Component),
