@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Measure the breach forecast.
+    Forecast {
+        #[command(subcommand)]
+        command: ForecastCommand,
+    },
     /// Hash passwords with the production argon2 settings on every core for a while and print hashes per second
     /// (the benchmark compares sign-ins per second with it).
     #[command(hide = true)]
@@ -92,6 +97,14 @@ enum UserCommand {
         #[arg(long, env = "INCIDENT_DESK_PASSWORD", hide_env_values = true)]
         password: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ForecastCommand {
+    /// Replay the history in detection order, forecasting each incident at its detection from the incidents
+    /// resolved before it, and print how many breaches were flagged in advance, how early, and how many flags were
+    /// false alarms.
+    Backtest,
 }
 
 #[derive(Subcommand)]
@@ -146,6 +159,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             create_user(&database, &name, &email, &role, &password)
         }
         Command::Audit { command: AuditCommand::Verify } => verify_audit(&database),
+        Command::Forecast { command: ForecastCommand::Backtest } => {
+            let findings = crate::forecast::backtest::run(&mut migrated(&database)?, chrono::Utc::now())
+                .map_err(|e| format!("the backtest failed: {e}"))?;
+            print!("{}", findings.report());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::HashRate { .. } => unreachable!("answered before the database is opened"),
     };
     database.close();

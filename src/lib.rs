@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod explainer;
 pub mod export;
+pub mod forecast;
 pub mod format;
 pub mod forms;
 pub mod import;

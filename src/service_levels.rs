@@ -113,3 +113,8 @@ pub fn needs_attention(now: DateTime<Utc>, breached_only: bool, targets: &Target
     let either = running(prepared("coalesce("), "acknowledged_at", 0).sql(" OR ");
     running(either, "resolution_timestamp", 1).sql(", false)")
 }
+
+/// The resolution target of the incident of the surrounding query as an interval, NULL when no SLA applies.
+pub fn resolution_target(targets: &Targets) -> PreparedSql<'static> {
+    target_of_the_incident(prepared(""), targets, 1)
+}

@@ -159,6 +159,16 @@ fn incident_panel(title: &'static str, filter: ListFilter, order: Order, empty: 
     Place::Incidents(IncidentPanel { title, filter, order, empty })
 }
 
+/// Active incidents the forecast says are likely to breach their resolution deadline, the worst first.
+fn likely_breach_panel() -> Place {
+    incident_panel(
+        "Likely to breach, worst first",
+        ListFilter { likely_breach: true, ..ListFilter::active() },
+        Order::Forecast,
+        "No active incident is forecast to breach its SLA.",
+    )
+}
+
 /// A dashboard's panel in its place: ready, or an incident panel still to read.
 enum Place {
     Ready(Panel),
@@ -450,6 +460,7 @@ pub fn build(
                 Order::Severity,
                 "No SLA clock is at risk or breached.",
             ));
+            places.push(likely_breach_panel());
             places.push(unassigned_panel());
             places.push(incident_panel(
                 "Active incidents with an active escalation",
@@ -467,6 +478,7 @@ pub fn build(
                 Order::Oldest,
                 "No active incidents are assigned to you.",
             ));
+            places.push(likely_breach_panel());
             places.push(unassigned_panel());
             let mine = [open_work(), vec![("assigned_to_user", me.to_string())]].concat();
             places.push(Place::Ready(records_panel(

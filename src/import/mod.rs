@@ -133,6 +133,7 @@ fn finish(
     deferred.restore(conn)?;
     // Statistics first, so the queries below, and the first ones on a large import, are planned well.
     diesel::sql_query("ANALYZE").execute(conn)?;
+    crate::forecast::queries::compute_all(conn)?;
     snapshot_reports(conn, carried.snapshots)
 }
 

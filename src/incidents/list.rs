@@ -55,6 +55,9 @@ pub struct ListFilter {
     pub escalated: bool,
     /// Only incidents that still lack a root cause analysis or a workaround.
     pub waiting: bool,
+    /// Only open incidents the forecast says are likely to breach their SLA's resolution deadline (staff: the
+    /// forecast draws on every client's history).
+    pub likely_breach: bool,
     /// Words to find in titles (and, for staff, in communications).
     pub text: Option<String>,
     /// Whether the search reads communications too (staff see them all; contacts do not).
@@ -86,13 +89,24 @@ pub enum Order {
     Status,
     /// The soonest SLA deadline first, the longest overdue at the top; incidents without a running clock last.
     SlaDue,
+    /// The forecast worst first: by how far its 80th percentile passes the resolution deadline, so the likely
+    /// breaches come first; incidents without a forecast or an SLA, and resolved ones, last.
+    Forecast,
 }
 
 impl Order {
     pub fn parse(text: &str) -> Option<Order> {
-        [Order::Newest, Order::Oldest, Order::Severity, Order::SeverityLowFirst, Order::Status, Order::SlaDue]
-            .into_iter()
-            .find(|order| order.as_str() == text)
+        [
+            Order::Newest,
+            Order::Oldest,
+            Order::Severity,
+            Order::SeverityLowFirst,
+            Order::Status,
+            Order::SlaDue,
+            Order::Forecast,
+        ]
+        .into_iter()
+        .find(|order| order.as_str() == text)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +117,7 @@ impl Order {
             Order::SeverityLowFirst => "-severity",
             Order::Status => "status",
             Order::SlaDue => "sla",
+            Order::Forecast => "forecast",
         }
     }
 }
@@ -168,12 +183,15 @@ pub fn read(params: &[(String, String)], staff: bool) -> Result<ListQuery, Strin
         sla,
         escalated: flag("escalated")? && staff,
         waiting: flag("waiting")? && staff,
+        likely_breach: flag("likely_breach")? && staff,
         text,
         search_messages: staff,
     };
     let order = match one("sort") {
         None => Order::Newest,
+        // The forecast is the provider's own: contacts have no such column.
         Some(text) => Order::parse(text)
+            .filter(|order| staff || *order != Order::Forecast)
             .ok_or_else(|| format!("The list cannot be sorted by \"{text}\"; use the column headings."))?,
     };
     let page = match one("page") {
@@ -218,7 +236,9 @@ pub fn parameters(filter: &ListFilter, order: Order) -> Vec<(&'static str, Strin
     if let Some(sla) = filter.sla {
         pairs.push(("sla", sla.as_str().into()));
     }
-    for (on, name) in [(filter.escalated, "escalated"), (filter.waiting, "waiting")] {
+    for (on, name) in
+        [(filter.escalated, "escalated"), (filter.waiting, "waiting"), (filter.likely_breach, "likely_breach")]
+    {
         if on {
             pairs.push((name, "yes".into()));
         }
@@ -262,6 +282,7 @@ mod tests {
             "status=open&status=investigating&severity=P1&severity=P2&assignee=none&sla=attention&sort=severity",
             "q=disk+full&status=&client_id=4&assignee=7&escalated=yes&waiting=yes&sort=-severity",
             "status=resolved&sort=sla",
+            "status=open&likely_breach=yes&sort=forecast",
         ] {
             let read = read(&params(query), true).unwrap();
             let written = serde_urlencoded::to_string(parameters(&read.filter, read.order)).unwrap();
@@ -276,6 +297,7 @@ mod tests {
             ("severity=P9", "Severity cannot be"),
             ("assignee=someone", "Assignee cannot be"),
             ("sla=late", "SLA cannot be"),
+            ("likely_breach=maybe", "likely_breach cannot be"),
             ("escalated=maybe", "escalated cannot be"),
             ("sort=title", "cannot be sorted by \"title\""),
             ("page=0", "not a whole number from 1"),
@@ -290,5 +312,7 @@ mod tests {
     fn contacts_cannot_filter_by_the_providers_internal_records() {
         let read = read(&params("escalated=yes&waiting=yes"), false).unwrap();
         assert!(!read.filter.escalated && !read.filter.waiting && !read.filter.search_messages);
+        assert!(!super::read(&params("likely_breach=yes"), false).unwrap().filter.likely_breach);
+        assert!(super::read(&params("sort=forecast"), false).is_err());
     }
 }

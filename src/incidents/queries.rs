@@ -73,6 +73,10 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> 
     if filter.waiting {
         query = query.filter(prepared(WAITING).expression::<Bool>());
     }
+    if filter.likely_breach {
+        let overrun = crate::forecast::queries::overrun(deadlines.targets);
+        query = query.filter(prepared("(").append(overrun).sql(") > interval '0'").expression::<Bool>());
+    }
     if let Some(sla) = filter.sla {
         let breached_only = sla == SlaState::Breached;
         let attention = crate::service_levels::needs_attention(deadlines.now, breached_only, deadlines.targets);
@@ -109,6 +113,7 @@ fn summable(scope: Scope, filter: &ListFilter) -> Option<Option<i32>> {
     let simple = filter.assignee.is_none()
         && filter.text.is_none()
         && filter.sla.is_none()
+        && !filter.likely_breach
         && !filter.escalated
         && !filter.waiting;
     match scope.whole_clients() {
@@ -295,6 +300,9 @@ pub struct ListRow {
     pub detection_timestamp: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub resolution_timestamp: Option<DateTime<Utc>>,
+    /// The forecast, when there are enough incidents like it (the subquery's column takes its function's name).
+    #[serde(rename = "json_build_object")]
+    pub forecast: Option<crate::forecast::Forecast>,
 }
 
 /// Which page: its number, and for the default order the last row of the page before it, so a deep page
@@ -408,7 +416,7 @@ fn page_query(
     size: i64,
     deadlines: Deadlines<'_>,
 ) -> PreparedSql<'static> {
-    use diesel::sql_types::{Nullable, Text, Timestamptz};
+    use diesel::sql_types::{Interval, Json, Nullable, Text, Timestamptz};
     let skip = (page.number.max(1) - 1) * size;
     let mut query = filtered(scope, filter, deadlines);
     let due = || crate::service_levels::due(deadlines.targets).expression::<Nullable<Timestamptz>>();
@@ -428,6 +436,10 @@ fn page_query(
             query.order((incidents::status.asc(), incidents::created_at.desc(), incidents::incident_id.desc()))
         }
         (Order::SlaDue, _) => query.order((due().asc().nulls_last(), incidents::incident_id.desc())),
+        (Order::Forecast, _) => query.order((
+            crate::forecast::queries::overrun(deadlines.targets).expression::<Nullable<Interval>>().desc().nulls_last(),
+            incidents::incident_id.desc(),
+        )),
     };
     // A keyset page starts after its cursor; the others skip the pages before them.
     let offset = if matches!((order, page.after), (Order::Newest, Some(_))) { 0 } else { skip };
@@ -450,6 +462,7 @@ fn page_query(
         incidents::detection_timestamp,
         incidents::acknowledged_at,
         incidents::resolution_timestamp,
+        crate::forecast::queries::forecast_json().expression::<Nullable<Json>>(),
     ));
     // The count is an uncorrelated subquery, run once; json_agg keeps the order of the sorted subquery it reads.
     prepared("json_build_object('total', ")

@@ -328,6 +328,12 @@ fn change(
     }
     let updated = queries::update(conn, incident_id, lock_version, &changes)?
         .ok_or_else(|| Refusal::Conflict(Box::new(current.clone())))?;
+    // The forecast's figures count resolved incidents: keep those of its keys when it joins or leaves them.
+    let (was, is) = (current.resolution_timestamp.is_some(), updated.resolution_timestamp.is_some());
+    if was != is || (is && current.severity != updated.severity) {
+        let severities = [current.severity.as_str(), updated.severity.as_str()];
+        crate::forecast::queries::refresh(conn, &severities, updated.component_id, &updated.category)?;
+    }
     let mut audit_changes = Changes::new();
     for (field, old, new) in &changed {
         queries::log_update(

@@ -13,6 +13,7 @@ mod demo;
 mod export;
 mod faults;
 mod fixtures;
+mod forecast;
 mod hostile;
 mod import;
 mod incidents;

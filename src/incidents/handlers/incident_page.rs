@@ -31,6 +31,8 @@ pub(super) struct DetailPage {
     can_explain: bool,
     /// The response and resolution clocks, when an approved SLA applies.
     sla: Option<(ClockView, ClockView)>,
+    /// The breach forecast of an unresolved incident, for staff.
+    forecast: Option<crate::forecast::ForecastView>,
     /// The procedures this user may start from the incident: (label, address).
     procedures: Vec<(String, String)>,
     /// The lifecycle's next steps this user may take, as buttons.
@@ -134,7 +136,8 @@ pub(super) async fn detail_page(
     note: Note,
 ) -> Result<DetailPage, AppError> {
     let viewer = user.clone();
-    let (incident, context, timeline, target, insight) = state
+    let staff = user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
+    let (incident, context, timeline, target, insight, forecast) = state
         .db(move |conn| {
             let incident = service::load(conn, &viewer, incident_id)?;
             let context = queries::context(conn, &incident)?;
@@ -145,7 +148,11 @@ pub(super) async fn detail_page(
             let matching = crate::intelligence::queries::title_match(conn)?;
             let insight =
                 crate::intelligence::queries::insight(conn, &incident, Sight::of(&actor), reads_changes, matching)?;
-            Ok((incident, context, timeline, target, insight))
+            let forecast = match staff && incident.resolution_timestamp.is_none() {
+                true => Some(crate::forecast::queries::of_incident(conn, incident.incident_id)?),
+                false => None,
+            };
+            Ok((incident, context, timeline, target, insight, forecast))
         })
         .await?;
     let zone = user.timezone.as_str();
@@ -153,6 +160,7 @@ pub(super) async fn detail_page(
     let can = |action| actor.can(action, &Target::Any);
     let open = incident.status() != IncidentStatus::Closed;
     let now = state.clock.now();
+    let resolution_hours = target.as_ref().map(|t| t.resolution_time_hours);
     let body = DetailPage {
         page: Page::for_user(
             session,
@@ -199,6 +207,7 @@ pub(super) async fn detail_page(
             now,
         )
         .map(|c| (ClockView::of(&c.response), ClockView::of(&c.resolution))),
+        forecast: forecast.map(|f| crate::forecast::ForecastView::of(f.as_ref(), resolution_hours)),
         steps: next_steps(incident.status(), &actor)
             .into_iter()
             .map(|to| Step { to, label: step_label(incident.status(), to) })

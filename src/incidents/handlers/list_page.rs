@@ -27,6 +27,8 @@ struct Row {
     created: String,
     /// The SLA clock that matters most now, or why there is none.
     clock: ClockView,
+    /// The forecast's 80th percentile and whether it is likely to breach, while it is open.
+    forecast: Option<(String, bool)>,
 }
 
 /// A sortable column heading: its label, the address that sorts by it, `aria-sort`, and the arrow shown.
@@ -62,6 +64,8 @@ struct ListPage {
     /// The CSV of exactly this filtered list.
     export_href: String,
     headings: Vec<Heading>,
+    /// Whether the list has a Forecast column (staff: the forecast draws on every client's history).
+    forecasts: bool,
     /// This list's address, which "Save this view" keeps.
     view_query: String,
     view_name: String,
@@ -78,7 +82,7 @@ impl ListPage {
 
 /// The headings that sort the list, each with the address that sorts by it: severity and report time toggle
 /// between their two directions; status and the SLA deadline sort one way.
-fn headings(filter: &ListFilter, order: Order) -> Vec<Heading> {
+fn headings(filter: &ListFilter, order: Order, forecasts: bool) -> Vec<Heading> {
     let heading = |label, orders: &[(Order, &'static str, &'static str)]| {
         let current = orders.iter().position(|(o, _, _)| *o == order);
         // A click on the sorted column turns it around; on another, it sorts by that column's first direction.
@@ -86,12 +90,16 @@ fn headings(filter: &ListFilter, order: Order) -> Vec<Heading> {
         let (sorted, arrow) = current.map_or(("none", ""), |at| (orders[at].1, orders[at].2));
         Heading { label, href: list::href(filter, next), sorted, arrow }
     };
-    vec![
-        heading("Severity", &[(Order::Severity, "ascending", "▲"), (Order::SeverityLowFirst, "descending", "▼")]),
-        heading("Status", &[(Order::Status, "ascending", "▲")]),
-        heading("SLA", &[(Order::SlaDue, "ascending", "▲")]),
-        heading("Reported", &[(Order::Newest, "descending", "▼"), (Order::Oldest, "ascending", "▲")]),
+    [
+        Some(heading("Severity", &[(Order::Severity, "ascending", "▲"), (Order::SeverityLowFirst, "descending", "▼")])),
+        Some(heading("Status", &[(Order::Status, "ascending", "▲")])),
+        Some(heading("SLA", &[(Order::SlaDue, "ascending", "▲")])),
+        forecasts.then(|| heading("Forecast", &[(Order::Forecast, "descending", "▼")])),
+        Some(heading("Reported", &[(Order::Newest, "descending", "▼"), (Order::Oldest, "ascending", "▲")])),
     ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The SLA filter's field, as the list's select draws it.
@@ -185,6 +193,7 @@ async fn list_page(
         vec![
             ("escalated", "With an active escalation", filter.escalated),
             ("waiting", "Without a root cause analysis or a workaround", filter.waiting),
+            ("likely_breach", "Likely to breach", filter.likely_breach),
         ]
     } else {
         Vec::new()
@@ -223,7 +232,8 @@ async fn list_page(
         last,
         previous,
         next,
-        headings: headings(&filter, order),
+        headings: headings(&filter, order, staff),
+        forecasts: staff,
         can_report: user.actor().can(Action::Create(Area::Incidents), &Target::Any),
         export_href: list::href(&filter, Order::Newest).replacen("/incidents?", "/incidents.csv?", 1),
         empty_reason: match (list::read(&[], staff).is_ok_and(|unfiltered| unfiltered.filter == filter), staff) {
@@ -262,8 +272,16 @@ fn select_field(
 fn row(r: ListRow, target: Option<(i32, i32)>, zone: &str, now: chrono::DateTime<chrono::Utc>) -> Row {
     let clock = clocks(target, r.detection_timestamp, r.acknowledged_at, r.resolution_timestamp, now)
         .map_or_else(ClockView::none, |c| ClockView::of(c.headline()));
+    let forecast = r.resolution_timestamp.is_none().then(|| match &r.forecast {
+        Some(forecast) => (
+            crate::forecast::short(forecast),
+            crate::forecast::likely_to_breach(forecast, target.map(|(_, hours)| hours)),
+        ),
+        None => ("Too few to forecast".to_string(), false),
+    });
     Row {
         clock,
+        forecast,
         id: r.incident_id,
         title: r.title,
         severity: Severity::parse(&r.severity).unwrap_or(Severity::P4),

@@ -1,0 +1,2 @@
+DROP INDEX incidents_resolved_category_idx;
+DROP TABLE resolution_forecasts;
