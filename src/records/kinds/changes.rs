@@ -1,12 +1,11 @@
 //! Change requests: a schedule that ends after it starts, approval by the access module's approvers (an executive
 //! for high-risk and emergency changes), and the status given at submission.
-use super::{Behaviour, Refusal, requests, value};
+use super::{Behaviour, Refusal, value};
 use crate::access::{Action, Area, Target};
 use crate::clock::Clock;
 use crate::domain::enums::{ChangeStatus, ChangeType, RiskLevel};
 use crate::forms::{FieldError, Values};
 use crate::records::queries::Extra;
-use crate::records::spec::Resource;
 use crate::users::User;
 use diesel::PgConnection;
 
@@ -38,21 +37,8 @@ impl Behaviour for Changes {
             .map_err(|message| Refusal::field("status", message))
     }
 
-    fn waiting(&self, _resource: &Resource, values: &Values) -> bool {
-        requests::waiting(values)
-    }
-
-    fn decide(
-        &self,
-        conn: &mut PgConnection,
-        clock: &Clock,
-        user: &User,
-        resource: &'static Resource,
-        id: i32,
-        approve: bool,
-        reason: &str,
-    ) -> Result<(), Refusal> {
-        requests::decide(conn, clock, user, resource, id, approve, reason)
+    fn is_request(&self) -> bool {
+        true
     }
 }
 

@@ -64,9 +64,19 @@ pub trait Behaviour: Sync + std::fmt::Debug {
         Ok(())
     }
 
-    /// Whether a record waits for a decision: records that need approval, while it is pending.
+    /// Whether the kind is a request, decided by its status (changes and rollbacks), rather than a record that
+    /// needs approval to be in force (subscriptions and SLAs).
+    fn is_request(&self) -> bool {
+        false
+    }
+
+    /// Whether a record waits for a decision: a request while requested, a record in force while pending.
     fn waiting(&self, resource: &Resource, values: &Values) -> bool {
-        resource.approval && value(values, "approval_status") == Some("pending")
+        if self.is_request() {
+            requests::waiting(values)
+        } else {
+            resource.approval && value(values, "approval_status") == Some("pending")
+        }
     }
 
     /// Approves or rejects a waiting record.
@@ -81,7 +91,11 @@ pub trait Behaviour: Sync + std::fmt::Debug {
         approve: bool,
         reason: &str,
     ) -> Result<(), Refusal> {
-        super::service::decide(conn, clock, user, resource, id, approve, reason)
+        if self.is_request() {
+            requests::decide(conn, clock, user, resource, id, approve, reason)
+        } else {
+            super::service::decide(conn, clock, user, resource, id, approve, reason)
+        }
     }
 
     /// What a record's page offers besides editing and deciding.

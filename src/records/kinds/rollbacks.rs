@@ -1,6 +1,6 @@
 //! Rollback requests: of a change that was carried out; approved like changes; carried out with their own action,
 //! which rolls their change back.
-use super::{Behaviour, PageActions, Refusal, number, requests, value};
+use super::{Behaviour, PageActions, Refusal, number, value};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
@@ -8,7 +8,6 @@ use crate::domain::enums::{ChangeStatus, RollbackStatus};
 use crate::forms::{FieldError, Values};
 use crate::records::queries::{Extra, Record};
 use crate::records::service;
-use crate::records::spec::Resource;
 use crate::schema::{change_requests, rollback_requests};
 use crate::users::User;
 use diesel::prelude::*;
@@ -53,21 +52,8 @@ impl Behaviour for Rollbacks {
         .map_err(|(field, message)| Refusal::field(field, message))
     }
 
-    fn waiting(&self, _resource: &Resource, values: &Values) -> bool {
-        requests::waiting(values)
-    }
-
-    fn decide(
-        &self,
-        conn: &mut PgConnection,
-        clock: &Clock,
-        user: &User,
-        resource: &'static Resource,
-        id: i32,
-        approve: bool,
-        reason: &str,
-    ) -> Result<(), Refusal> {
-        requests::decide(conn, clock, user, resource, id, approve, reason)
+    fn is_request(&self) -> bool {
+        true
     }
 
     fn page_actions(&self, actor: &Actor, target: &Target, _id: i32, record: &Record) -> PageActions {
