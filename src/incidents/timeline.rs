@@ -162,7 +162,7 @@ fn article(word: &str) -> &'static str {
 /// The procedure records of the incident that the viewer may see, as timeline entries: what was done, in words,
 /// by whom the record names.
 fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -> QueryResult<Vec<Entry>> {
-    use crate::records::{procedures::PROCEDURES, queries, view};
+    use crate::records::{procedures::PROCEDURES, queries, spec::Created, view};
     let mut entries = Vec::new();
     let actor = viewer.actor();
     let readable: Vec<_> = PROCEDURES
@@ -183,32 +183,7 @@ fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -
             };
             let status = shown("status").map(|s| format!(" ({})", s.to_lowercase())).unwrap_or_default();
             let title = text("__title").unwrap_or_default();
-            let what = match resource.kind {
-                "problem_ticket" => format!("Raised a problem ticket: {title}"),
-                "work_order" => format!("Created a work order: {title}"),
-                "workaround" => format!(
-                    "Put a workaround in place: {}",
-                    shown("effectiveness_level").unwrap_or_default().to_lowercase()
-                ),
-                "root_cause_analysis" => format!(
-                    "Started a root cause analysis by {}",
-                    shown("analysis_method").unwrap_or_default().to_lowercase()
-                ),
-                "change_request" => format!("Requested a change: {title}"),
-                "rollback_request" => {
-                    format!("Requested a rollback of {}", shown("change_id").unwrap_or_else(|| "a change".into()))
-                }
-                "performance_metric" => metric_words(&record, shown("metric_type").unwrap_or_default()),
-                "incident_report" => {
-                    format!("Generated a report: {}", shown("report_type").unwrap_or_default().to_lowercase())
-                }
-                "knowledge_base_article" => format!("Wrote a knowledge base article: {title}"),
-                "post_incident_review" => format!(
-                    "Scheduled a post-incident review for {}",
-                    shown("scheduled_date").unwrap_or_else(|| "a date to be set".into())
-                ),
-                _ => title,
-            };
+            let what = (resource.created_words)(&Created { title: &title, shown: &shown, record: &record });
             entries.push(Entry {
                 at,
                 who: text("__actor").or_else(|| shown("facilitator_user")),
@@ -220,26 +195,4 @@ fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -
         }
     }
     Ok(entries)
-}
-
-/// A metric in words: "Recorded the resolution time: 32 h 38 min against a target of 24 h 0 min (missed)".
-fn metric_words(record: &crate::records::queries::Record, kind: String) -> String {
-    use super::sla_clock::span;
-    let minutes = |key: &str| record.get(key).and_then(serde_json::Value::as_i64);
-    let value = minutes("calculated_value_minutes").map(|m| span(chrono::Duration::minutes(m)));
-    let target = minutes("target_minutes");
-    let verdict = match (minutes("calculated_value_minutes"), target) {
-        (Some(value), Some(target)) if value <= target => " (met)",
-        (Some(_), Some(_)) => " (missed)",
-        _ => "",
-    };
-    match (value, target) {
-        (Some(value), Some(target)) => format!(
-            "Recorded the {}: {value} against a target of {}{verdict}",
-            kind.to_lowercase(),
-            span(chrono::Duration::minutes(target))
-        ),
-        (Some(value), None) => format!("Recorded the {}: {value}, with no target", kind.to_lowercase()),
-        _ => format!("Recorded the {}", kind.to_lowercase()),
-    }
 }

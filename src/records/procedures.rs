@@ -65,6 +65,7 @@ const LIFECYCLE: &[(&str, &str)] = &[
 
 pub static PROBLEM_TICKETS: Resource = Resource {
     kind: "problem_ticket",
+    created_words: |c| format!("Raised a problem ticket: {}", c.title),
     noun: "Problem ticket",
     plural: "Problem tickets",
     path: "/problems",
@@ -91,6 +92,7 @@ pub static PROBLEM_TICKETS: Resource = Resource {
 
 pub static WORK_ORDERS: Resource = Resource {
     kind: "work_order",
+    created_words: |c| format!("Created a work order: {}", c.title),
     behaviour: &super::kinds::work_orders::WorkOrders,
     noun: "Work order",
     plural: "Work orders",
@@ -140,6 +142,7 @@ pub static WORK_ORDERS: Resource = Resource {
 
 pub static WORKAROUNDS: Resource = Resource {
     kind: "workaround",
+    created_words: |c| format!("Put a workaround in place: {}", c.lower("effectiveness_level")),
     noun: "Workaround",
     plural: "Workarounds",
     path: "/workarounds",
@@ -174,6 +177,7 @@ pub static WORKAROUNDS: Resource = Resource {
 
 pub static ANALYSES: Resource = Resource {
     kind: "root_cause_analysis",
+    created_words: |c| format!("Started a root cause analysis by {}", c.lower("analysis_method")),
     behaviour: &super::kinds::analyses::Analyses,
     noun: "Root cause analysis",
     plural: "Root cause analyses",
@@ -210,6 +214,7 @@ pub static ANALYSES: Resource = Resource {
 
 pub static CHANGES: Resource = Resource {
     kind: "change_request",
+    created_words: |c| format!("Requested a change: {}", c.title),
     behaviour: &super::kinds::changes::Changes,
     noun: "Change request",
     plural: "Change requests",
@@ -263,6 +268,7 @@ pub static CHANGES: Resource = Resource {
 
 pub static ROLLBACKS: Resource = Resource {
     kind: "rollback_request",
+    created_words: |c| format!("Requested a rollback of {}", (c.shown)("change_id").unwrap_or_else(|| "a change".into())),
     behaviour: &super::kinds::rollbacks::Rollbacks,
     noun: "Rollback request",
     plural: "Rollback requests",
@@ -299,6 +305,7 @@ pub static ROLLBACKS: Resource = Resource {
 
 pub static METRICS: Resource = Resource {
     kind: "performance_metric",
+    created_words: |c| super::kinds::metrics::words(c.record, &(c.shown)("metric_type").unwrap_or_default()),
     behaviour: &super::kinds::metrics::Metrics,
     noun: "Performance metric",
     plural: "Performance metrics",
@@ -349,6 +356,7 @@ pub static METRICS: Resource = Resource {
 
 pub static REPORTS: Resource = Resource {
     kind: "incident_report",
+    created_words: |c| format!("Generated a report: {}", c.lower("report_type")),
     behaviour: &super::kinds::reports::Reports,
     noun: "Incident report",
     plural: "Incident reports",
@@ -378,6 +386,7 @@ pub static REPORTS: Resource = Resource {
 
 pub static ARTICLES: Resource = Resource {
     kind: "knowledge_base_article",
+    created_words: |c| format!("Wrote a knowledge base article: {}", c.title),
     behaviour: &super::kinds::articles::Articles,
     noun: "Knowledge base article",
     plural: "Knowledge base",
@@ -426,6 +435,10 @@ pub static ARTICLES: Resource = Resource {
 
 pub static REVIEWS: Resource = Resource {
     kind: "post_incident_review",
+    created_words: |c| {
+        let when = (c.shown)("scheduled_date").unwrap_or_else(|| "a date to be set".into());
+        format!("Scheduled a post-incident review for {when}")
+    },
     behaviour: &super::kinds::reviews::Reviews,
     noun: "Post-incident review",
     plural: "Post-incident reviews",

@@ -4,6 +4,20 @@ use super::kinds::{Behaviour, Plain};
 pub use crate::access::{Area, Rows};
 pub use crate::forms::{Field, FieldKind, RefTable};
 
+/// A new record as the incident's timeline tells of it: its title, and its fields as its page shows them.
+pub struct Created<'a> {
+    pub title: &'a str,
+    pub shown: &'a dyn Fn(&str) -> Option<String>,
+    pub record: &'a super::queries::Record,
+}
+
+impl Created<'_> {
+    /// A field as shown, in lower case (a label inside a sentence), or empty.
+    pub fn lower(&self, field: &str) -> String {
+        (self.shown)(field).unwrap_or_default().to_lowercase()
+    }
+}
+
 /// A list of records that point to the one shown.
 #[derive(Debug)]
 pub struct Related {
@@ -57,6 +71,8 @@ pub struct Resource {
     pub stamps: &'static [(&'static str, &'static str)],
     /// What the kind does beyond its description (`kinds`): its rules, creation extras, decisions, page actions.
     pub behaviour: &'static dyn Behaviour,
+    /// How the incident's timeline tells of a new record of the kind.
+    pub created_words: fn(&Created<'_>) -> String,
 }
 
 /// What most record types have; each description states how it differs.
@@ -85,6 +101,7 @@ pub const DEFAULTS: Resource = Resource {
     transitions: &[],
     stamps: &[],
     behaviour: &Plain,
+    created_words: |created| created.title.to_string(),
 };
 
 impl Resource {

@@ -122,6 +122,28 @@ pub fn check_given_value(metric: MetricType, given: Option<i64>, computed: i64) 
     }
 }
 
+/// A metric in words: "Recorded the resolution time: 32 h 38 min against a target of 24 h 0 min (missed)".
+pub fn words(record: &crate::records::queries::Record, kind: &str) -> String {
+    use crate::incidents::sla_clock::span;
+    let minutes = |key: &str| record.get(key).and_then(serde_json::Value::as_i64);
+    let value = minutes("calculated_value_minutes").map(|m| span(chrono::Duration::minutes(m)));
+    let target = minutes("target_minutes");
+    let verdict = match (minutes("calculated_value_minutes"), target) {
+        (Some(value), Some(target)) if value <= target => " (met)",
+        (Some(_), Some(_)) => " (missed)",
+        _ => "",
+    };
+    match (value, target) {
+        (Some(value), Some(target)) => format!(
+            "Recorded the {}: {value} against a target of {}{verdict}",
+            kind.to_lowercase(),
+            span(chrono::Duration::minutes(target))
+        ),
+        (Some(value), None) => format!("Recorded the {}: {value}, with no target", kind.to_lowercase()),
+        _ => format!("Recorded the {}", kind.to_lowercase()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
