@@ -1,6 +1,7 @@
 //! Demo data: a realistic data set of an IT service provider (clients, vendors, products, subscriptions with
 //! their SLAs, incidents and everything that hangs off them) in the import's 22-table format. The default size
-//! (60 incidents) lets a fresh installation be explored at once; larger sizes (`demo --scale N`) are bench data.
+//! (400 incidents over four months: history enough for an open incident's breach forecast) lets a fresh
+//! installation be explored at once; larger sizes (`demo --scale N`) are bench data.
 //!
 //! Deterministic: a fixed-seed PRNG makes every choice and every timestamp is an offset from the `now` passed in,
 //! so the same `now` always gives byte-identical output. Each incident draws from a stream of its own, seeded by its
@@ -55,8 +56,9 @@ pub fn logins() -> Vec<DemoLogin> {
         .collect()
 }
 
-/// The number of incidents of the default demo data set.
-pub const DEMO_INCIDENTS: usize = 60;
+/// The number of incidents of the default demo data set: enough resolved history that every open P2 has five or
+/// more resolved P2s like it, and so a breach forecast.
+pub const DEMO_INCIDENTS: usize = 400;
 
 /// The data set of `generate`, held in memory: for small sizes.
 pub fn dataset(now: DateTime<Utc>, incidents: usize) -> Dataset {
@@ -258,8 +260,11 @@ const STATUS_PATH: [IncidentStatus; 5] = [
     IncidentStatus::Resolved,
     IncidentStatus::Closed,
 ];
-/// Incident statuses by age of the default data set, oldest third first: old incidents are over, recent ones still
-/// being worked on. A larger data set has a longer closed history before a proportionally larger plan.
+/// The number of incidents `INCIDENT_PLAN` is written for.
+const PLAN_INCIDENTS: usize = 60;
+/// Incident statuses of the newest `PLAN_INCIDENTS`, oldest third first: old incidents are over, recent ones still
+/// being worked on. A larger data set has a longer closed history before a plan grown with the square root of its
+/// size (a queue grows slower than its history).
 const INCIDENT_PLAN: [&[(IncidentStatus, usize)]; 3] = [
     &[(IncidentStatus::Closed, 16), (IncidentStatus::Resolved, 8)],
     &[(IncidentStatus::Resolved, 5), (IncidentStatus::InProgress, 5), (IncidentStatus::Investigating, 4)],
@@ -933,7 +938,7 @@ impl<'a> Demo<'a> {
     /// The statuses of the newest incidents, oldest first; all before them are closed. The default plan grows
     /// with the square root of the size: a queue grows slower than its history.
     fn recent_statuses(&mut self) -> Vec<IncidentStatus> {
-        let growth = (self.incident_count as f64 / DEMO_INCIDENTS as f64).sqrt();
+        let growth = (self.incident_count as f64 / PLAN_INCIDENTS as f64).sqrt();
         let mut recent = Vec::new();
         for bucket in INCIDENT_PLAN {
             let mut statuses: Vec<IncidentStatus> = bucket
@@ -1873,6 +1878,32 @@ mod tests {
             });
             let share = followed.count() as f64 / incidents.len() as f64;
             assert!(share >= 0.10, "{share} of {size} incidents follow a change on their component");
+        }
+    }
+
+    #[test]
+    fn every_open_p2_has_enough_resolved_p2s_like_it_for_a_forecast() {
+        let minimum = crate::forecast::MINIMUM as usize;
+        for size in [DEMO_INCIDENTS, LARGER] {
+            let data = dataset(now(), size);
+            let (incidents, components) = (&data["incidents"], &data["infrastructure_components"]);
+            let product_of = |incident: &Value| &components[incident["component_id"].as_str().unwrap()]["product_id"];
+            let resolved_p2: Vec<&Value> = incidents
+                .values()
+                .filter(|i| (i["status"] == "resolved" || i["status"] == "closed") && i["severity"] == "P2")
+                .collect();
+            let open_p2: Vec<&Value> =
+                incidents.values().filter(|i| i["status"] == "open" && i["severity"] == "P2").collect();
+            assert!(open_p2.len() >= 2, "{size}: {} open P2s", open_p2.len());
+            for incident in open_p2 {
+                let like = |same: &dyn Fn(&Value) -> bool| resolved_p2.iter().filter(|i| same(i)).count() >= minimum;
+                assert!(
+                    like(&|i| i["component_id"] == incident["component_id"])
+                        || like(&|i| product_of(i) == product_of(incident))
+                        || like(&|i| i["category"] == incident["category"]),
+                    "{size}: too few to forecast {incident}"
+                );
+            }
         }
     }
 }

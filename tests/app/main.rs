@@ -18,6 +18,7 @@ mod hostile;
 mod import;
 mod incidents;
 mod intelligence;
+mod intelligence_demo;
 mod policy_inputs;
 mod procedures;
 mod replica;
