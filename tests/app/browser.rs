@@ -199,7 +199,7 @@ async fn in_chromium_every_role_reaches_its_dashboard_a_form_submits_and_a_repor
 // ---- built for triage (issue 17), with the demo data -----------------------------------------------------------
 
 /// The app with the demo data set loaded, as `cargo run` serves it.
-async fn demo_app() -> TestApp {
+pub async fn demo_app() -> TestApp {
     use incident_desk::{auth::password, demo, import};
     let db = TestDb::new();
     let mut conn = db.conn();

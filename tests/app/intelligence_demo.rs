@@ -3,7 +3,7 @@
 //! forecast.
 use crate::support::*;
 use diesel::prelude::*;
-use incident_desk::{auth::password, demo, import};
+use incident_desk::demo;
 
 #[derive(QueryableByName)]
 struct Yesterday {
@@ -26,11 +26,8 @@ fn section<'a>(page: &'a str, heading: &str) -> &'a str {
 
 #[tokio::test]
 async fn on_the_demo_data_a_new_p2_shows_yesterdays_change_similar_incidents_with_fixes_and_a_forecast() {
-    let db = TestDb::new();
-    let mut conn = db.conn();
-    let hash = password::hash(demo::DEMO_PASSWORD).unwrap();
-    let dataset = demo::dataset(chrono::Utc::now(), demo::DEMO_INCIDENTS);
-    conn.transaction(|conn| import::load(conn, &dataset, &import::LoadOptions { password_hash: Some(&hash) })).unwrap();
+    let app = crate::browser::demo_app().await;
+    let mut conn = app.db.conn();
     // A change made yesterday on a component, the component with the most history among them, a client of it and
     // the category its incidents most often have.
     let yesterday: Yesterday = diesel::sql_query(
@@ -50,7 +47,6 @@ async fn on_the_demo_data_a_new_p2_shows_yesterdays_change_similar_incidents_wit
         use incident_desk::schema::users::dsl::*;
         users.filter(email.eq("manager@example.com")).select(timezone).first(&mut conn).unwrap()
     };
-    let app = TestApp::spawn_with(db);
     let manager = app.browser();
     assert_eq!(manager.login("manager@example.com", demo::DEMO_PASSWORD).await.status(), 303);
 
