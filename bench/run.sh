@@ -69,7 +69,8 @@ log "building (release)"
 
 export INCIDENT_DESK_DATA_DIR=$DATA
 mkdir -p "$RESULTS"
-# Per scale: a table (scale-N.md) and its rows as "name|connections|rps|p50|p99|errors|ok/s|rss" (scale-N.rows).
+# Per scale: a table (scale-N.md) and its rows as "name|connections|rps|p50|p99|errors|ok/s|rss|server µs|PostgreSQL µs"
+# (scale-N.rows; the two CPU figures are empty on the rows that run two wrk at once or time the sign-in storm).
 WORK=$(mktemp -d)
 
 # Signs in; prints the session cookie.
@@ -92,6 +93,17 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] 
 peak_rss_reset() { echo 5 >"/proc/$SERVER_PID/clear_refs"; }
 peak_rss_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 rss_mb() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+# CPU time (clock ticks) a process has used; with "children", also that of the children it has waited for.
+ticks() { awk -v all="${2:-}" '{ t = $14 + $15; if (all) t += $16 + $17; print t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU ticks of the server, and of the whole PostgreSQL cluster (the postmaster, its live and its ended children).
+server_ticks() { ticks "$SERVER_PID"; }
+cluster_ticks() {
+    local postmaster total child
+    postmaster=$(head -1 "$PG_DATA/postmaster.pid")
+    total=$(ticks "$postmaster" children)
+    for child in $(ps -o pid= --ppid "$postmaster"); do total=$((total + $(ticks "$child"))); done
+    echo "$total"
+}
 
 # One row: the median of each figure over RUNS runs of `wrk` with a script and its environment.
 #   measure NAME SCRIPT CONNECTIONS [VAR=VALUE ...]
@@ -100,24 +112,30 @@ measure() {
     shift 3
     for run in $(seq "$RUNS"); do
         peak_rss_reset
-        local line
+        local line app_before pg_before cpu
+        app_before=$(server_ticks)
+        pg_before=$(cluster_ticks)
         line=$(env "$@" wrk -t1 -c"$connections" -d"${DURATION}s" --timeout 10s -s "$BENCH_WRK_DIR/$script" "$URL" |
             grep '^RESULT')
-        runs+=("$line $(peak_rss_mb)")
-        log "$name run $run: ${line#RESULT } rss=$(peak_rss_mb) MB"
+        # Where a request's cost goes: CPU microseconds per request in the server and in PostgreSQL.
+        cpu=$(awk -v n="$(awk '{ print $6 }' <<<"$line")" -v a="$(($(server_ticks) - app_before))" \
+            -v p="$(($(cluster_ticks) - pg_before))" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN { if (n > 0) printf "%.0f %.0f", a / hz / n * 1e6, p / hz / n * 1e6; else print "0 0" }')
+        runs+=("$line $(peak_rss_mb) $cpu")
+        log "$name run $run: ${line#RESULT } rss=$(peak_rss_mb) MB cpu µs/request (server, PostgreSQL)=$cpu"
     done
     emit_row "$name" "$connections" "${runs[@]}"
 }
 
-# Prints the row of medians from lines "RESULT rps p50 p99 errors requests extra rss".
+# Prints the row of medians from lines "RESULT rps p50 p99 errors requests extra rss [server_us pg_us]".
 emit_row() {
     local name=$1 connections=$2
     shift 2
     local column values=()
-    for column in 2 3 4 5 7 8; do
+    for column in 2 3 4 5 7 8 9 10; do
         values+=("$(printf '%s\n' "$@" | awk -v c="$column" '{ print $c }' | median)")
     done
-    printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$connections" "${values[@]}" | tee -a "$ROWS" >&2
+    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$connections" "${values[@]}" | tee -a "$ROWS" >&2
 }
 
 get() { measure "$1" get.lua "$CONNECTIONS" BENCH_PATH="$2" BENCH_COOKIE="${3:-}"; }
@@ -157,6 +175,15 @@ bench_scale() {
         [ -n "${COOKIE[$role]}" ] || { log "cannot sign in as $role@example.com"; exit 1; }
     done
     ADMIN=${COOKIE[admin]}
+    # The administrator's dashboard checks the audit chain a slice of entries per view, from where this server's
+    # last walk stopped; a fresh server starts at the first entry. Walk it to the head once, so the rows measure
+    # views in use rather than the one-off catch-up after a start (at a million incidents, ~11 million entries).
+    log "catching the audit chain check up to the head"
+    walk_start=$(now)
+    for _ in $(seq 5000); do
+        curl -fs -H "Cookie: $ADMIN" "$URL/" | grep -q 'Intact (' && break
+    done
+    log "audit chain checked to the head in $(awk -v a="$walk_start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
 
     # What the requests point at: a deep page's cursor, a busy incident, a report, a valid target to report on.
     DEEP_OFFSET=$((SCALE / 2))
@@ -280,8 +307,8 @@ bench_scale() {
         echo "Data: $SCALE incidents, loaded by \`demo --scale $SCALE\` in $LOAD_SECONDS s$LOAD_RSS." \
             "Each row: median of $RUNS runs of wrk -t1 for $DURATION s."
         echo
-        echo "| request | connections | requests/s | p50 ms | p99 ms | errors | ok/s | peak RSS MB |"
-        echo "|---|---|---|---|---|---|---|---|"
+        echo "| request | connections | requests/s | p50 ms | p99 ms | errors | ok/s | peak RSS MB | server CPU µs/req | PostgreSQL CPU µs/req |"
+        echo "|---|---|---|---|---|---|---|---|---|---|"
         sed 's/|/ | /g; s/^/| /; s/$/ |/' "$ROWS"
         echo
         echo "- Compression: the incident list's first page is $PLAIN_BYTES bytes plain, $GZIP_BYTES gzipped; gzipped it serves $COMPRESSION_RATIO % of the plain rate (median of back-to-back pairs; runs: ${compression_ratios[*]})."

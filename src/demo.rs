@@ -263,8 +263,7 @@ const STATUS_PATH: [IncidentStatus; 5] = [
 /// The number of incidents `INCIDENT_PLAN` is written for.
 const PLAN_INCIDENTS: usize = 60;
 /// Incident statuses of the newest `PLAN_INCIDENTS`, oldest third first: old incidents are over, recent ones still
-/// being worked on. A larger data set has a longer closed history before a plan grown with the square root of its
-/// size (a queue grows slower than its history).
+/// being worked on. A larger data set has a longer closed history before a larger plan (`recent_statuses`).
 const INCIDENT_PLAN: [&[(IncidentStatus, usize)]; 3] = [
     &[(IncidentStatus::Closed, 16), (IncidentStatus::Resolved, 8)],
     &[(IncidentStatus::Resolved, 5), (IncidentStatus::InProgress, 5), (IncidentStatus::Investigating, 4)],
@@ -935,10 +934,13 @@ impl<'a> Demo<'a> {
         self.changes_yesterday(&previous);
     }
 
-    /// The statuses of the newest incidents, oldest first; all before them are closed. The default plan grows
-    /// with the square root of the size: a queue grows slower than its history.
+    /// The statuses of the newest incidents, oldest first; all before them are closed. The plan grows with the
+    /// square root of the rate of incidents (a queue grows slower than the work that feeds it), and the rate stops
+    /// growing at `INCIDENTS_PER_DAY`: a larger data set beyond that is a longer history of the same provider, whose
+    /// queue is as long as it was (Little's law: the queue is the rate times the time an incident stays open).
     fn recent_statuses(&mut self) -> Vec<IncidentStatus> {
-        let growth = (self.incident_count as f64 / PLAN_INCIDENTS as f64).sqrt();
+        let full_rate = WINDOW_DAYS as usize * INCIDENTS_PER_DAY;
+        let growth = (self.incident_count.min(full_rate) as f64 / PLAN_INCIDENTS as f64).sqrt();
         let mut recent = Vec::new();
         for bucket in INCIDENT_PLAN {
             let mut statuses: Vec<IncidentStatus> = bucket
@@ -1435,10 +1437,14 @@ impl<'a> Demo<'a> {
     fn rollback(&mut self, change: &str, incident: Option<&str>, change_status: ChangeStatus, ended: Time) {
         let requester = self.staff(&[TechnicalSupport, IncidentManager, Executive]);
         let created = self.later(ended, 5, 120);
-        // A rolled-back change had its rollback approved and carried out; a failed change's may be under way.
+        // A rolled-back change had its rollback approved and carried out; a recently failed change's may be under
+        // way, while one that failed before the default window was settled long ago (no request waits for years).
         let status = match change_status {
             ChangeStatus::RolledBack => "approved",
-            _ => *self.rng.pick(&["requested", "in_progress", "failed", "approved"]),
+            _ if self.now - ended < Duration::days(WINDOW_DAYS) => {
+                *self.rng.pick(&["requested", "in_progress", "failed", "approved"])
+            }
+            _ => *self.rng.pick(&["failed", "approved"]),
         };
         let approver = (status == "approved").then(|| self.staff(&[IncidentManager, Executive]));
         let completed_at = matches!(status, "approved" | "failed").then(|| self.later(created, 15, 240));
@@ -1588,6 +1594,31 @@ mod tests {
         assert_eq!(large["users"].len(), small["users"].len() + LARGER / INCIDENTS_PER_EXTRA_USER);
         let audit_per_incident = large["audit_logs"].len() / LARGER;
         assert!((8..=14).contains(&audit_per_incident), "{audit_per_incident} audit entries per incident");
+    }
+
+    #[test]
+    fn beyond_the_full_rate_a_larger_data_set_is_a_longer_history_with_the_same_queue() {
+        let full_rate = WINDOW_DAYS as usize * INCIDENTS_PER_DAY;
+        let queue = |incidents: usize| {
+            let mut sink = Dataset::new();
+            let statuses = Demo::new(now(), incidents, &mut sink).recent_statuses();
+            statuses.iter().filter(|s| !matches!(s, IncidentStatus::Closed | IncidentStatus::Resolved)).count()
+        };
+        assert!(queue(full_rate / 2) < queue(full_rate), "the queue grows with the rate");
+        assert_eq!(queue(full_rate), queue(100 * full_rate), "a longer history leaves the queue as it was");
+        // Nor does anything wait for years: the rollback requests still waiting are recent ones.
+        let data = dataset(now(), 3 * full_rate);
+        let window = (now() - Duration::days(WINDOW_DAYS + 1)).format("%Y-%m-%d").to_string();
+        let waiting = data["rollback_requests"]
+            .values()
+            .filter(|r| matches!(r["status"].as_str(), Some("requested" | "in_progress")));
+        assert!(waiting.clone().count() > 0);
+        for rollback in waiting {
+            assert!(
+                rollback["created_at"].as_str().unwrap()[..10] >= *window.as_str(),
+                "{rollback} has waited for years"
+            );
+        }
     }
 
     #[test]

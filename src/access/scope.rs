@@ -47,11 +47,17 @@ impl Scope {
                     .inner_join(products::table)
                     .filter(products::support_vendor_id.eq(vendor))
                     .select(infrastructure_components::component_id);
-                let its_people = users::table.filter(users::vendor_id.eq(vendor)).select(users::user_id);
-                let escalated = vendor_escalations()
-                    .filter(incident_escalations::escalated_to_user.eq_any(its_people))
-                    .select(incident_escalations::incident_id);
-                Box::new(incidents::component_id.eq_any(supported).or(incidents::incident_id.eq_any(escalated)))
+                // Escalated to one of its people at the vendor level (as `vendor_escalations` says): probed per
+                // incident by the partial index on escalations, so the cost follows the incidents read, where
+                // `incident_id IN (...)` hashed every escalation the vendor ever had on every view.
+                let escalated = diesel::dsl::sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM incident_escalations e WHERE e.incident_id = incidents.incident_id \
+                     AND e.escalation_level = 'vendor' \
+                     AND e.escalated_to_user IN (SELECT user_id FROM users WHERE vendor_id = ",
+                )
+                .bind::<Integer, _>(vendor)
+                .sql("))");
+                Box::new(incidents::component_id.eq_any(supported).or(escalated))
             }
             Scope::Nothing => Box::new(literal::<Bool>("FALSE")),
         }

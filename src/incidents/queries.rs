@@ -90,15 +90,21 @@ fn filtered<'a>(scope: Scope, filter: &ListFilter, deadlines: Deadlines<'_>) -> 
         // incidents a message matches are read once into an array: with `IN (subquery)` the planner would guess
         // that half of all incidents match the OR, and walk the whole index for a rare word.
         let title = sql::<Bool>("(incidents.title_search @@ plainto_tsquery('english', ").bind::<Text, _>(text.clone());
+        let messages = if filter.only_active() {
+            // The active incidents are few whatever the history: probe each one's messages, a cost that follows
+            // the queue, where the array below would read every matching message there ever was.
+            ("EXISTS (SELECT 1 FROM communications c WHERE c.incident_id = incidents.incident_id AND ", ")))")
+        } else {
+            ("incidents.incident_id = ANY(ARRAY(SELECT incident_id FROM communications WHERE ", "))))")
+        };
         query = if filter.search_messages {
             query.filter(
                 title
-                    .sql(
-                        ") OR incidents.incident_id = ANY(ARRAY(SELECT incident_id FROM communications \
-                         WHERE message_search @@ plainto_tsquery('english', ",
-                    )
+                    .sql(") OR ")
+                    .sql(messages.0)
+                    .sql("message_search @@ plainto_tsquery('english', ")
                     .bind::<Text, _>(text.clone())
-                    .sql("))))"),
+                    .sql(messages.1),
             )
         } else {
             query.filter(title.sql("))"))
@@ -603,20 +609,26 @@ pub fn active_people(conn: &mut PgConnection, roles: &[Role], vendor: Option<i32
 type FilterChoices = (Vec<(String, String)>, Vec<Person>);
 
 /// The choices of the incident list's filters for staff, in one statement: the clients `viewer` sees (as
-/// `records::queries::choices` gives them) and the active people with these roles, by name.
+/// `records::queries::choices` gives them) and the people who hold an active incident in `scope`, with `selected`
+/// (the person the list is filtered by), by name. Bounded by the active incidents, not by everyone who ever
+/// worked here: the holders are read from the active incidents' index.
 pub fn filter_choices(
     conn: &mut PgConnection,
     viewer: crate::access::Sight,
     clients: &crate::forms::RefTable,
-    roles: &[Role],
+    selected: Option<i32>,
 ) -> QueryResult<FilterChoices> {
+    use diesel::sql_types::Bool;
     #[derive(QueryableByName)]
     struct Json {
         #[diesel(sql_type = diesel::sql_types::Text)]
         choices: String,
     }
-    let roles: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-    let people = people().filter(users::status.eq("active")).filter(users::role.eq_any(roles)).order(users::name);
+    let holders =
+        visible(viewer.scope).filter(prepared(OPEN).expression::<Bool>()).select(incidents::assigned_to_user_id);
+    let people = people()
+        .filter(users::user_id.nullable().eq_any(holders).or(users::user_id.nullable().eq(selected)))
+        .order(users::name);
     let row: Json =
         prepared("SELECT json_build_array((SELECT coalesce(json_agg(json_build_array(c.id, c.label)), '[]') FROM (")
             .append(crate::records::queries::choices_query(clients, viewer))

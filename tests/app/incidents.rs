@@ -617,6 +617,25 @@ async fn lists_filter_by_status_severity_client_and_assignee() {
     assert!(b.contains("Closed on B") && !b.contains("Open on A"));
     let (_, none) = manager.text("/incidents?severity=P4").await;
     assert!(none.contains("No incidents match these filters."));
+    // The assignee filter offers the people who hold active incidents (a list bounded by the queue, not by
+    // everyone on the staff), and the person the list is filtered by.
+    let support = user_id(&mut conn, w.emails[&Role::TechnicalSupport]);
+    let executive = user_id(&mut conn, w.emails[&Role::Executive]);
+    let held = incident(&mut conn, "Held by support", w.client_a, w.component, "investigating");
+    diesel::sql_query(format!("UPDATE incidents SET assigned_to_user_id = {support} WHERE incident_id = {held}"))
+        .execute(&mut conn)
+        .unwrap();
+    let assignees = |page: &str| {
+        let select = page.split_once("name=\"assignee\"").expect("an assignee filter").1;
+        select.split_once("</select>").unwrap().0.to_string()
+    };
+    let option = |id: i32| format!("<option value=\"{id}\"");
+    let (_, page) = manager.text("/incidents").await;
+    let offered = assignees(&page);
+    assert!(offered.contains(&option(support)) && !offered.contains(&option(executive)), "{offered}");
+    let (_, page) = manager.text(&format!("/incidents?assignee={executive}")).await;
+    assert!(assignees(&page).contains(&format!("<option value=\"{executive}\" selected")), "{page}");
+    assert!(page.contains("No incidents match these filters."));
     assert_eq!(manager.get("/incidents?status=exploded").await.status(), 400);
     assert_eq!(manager.get("/incidents?page=-1").await.status(), 400);
 }

@@ -148,6 +148,10 @@ async fn list_page(
     let staff = user.actor().can(Action::ReadInternal(Area::Incidents), &Target::Any);
     let viewer = Sight::of(&user.actor());
     let now = state.clock.now();
+    let selected_person = match filter.assignee {
+        Some(Assignee::Person(id)) => Some(id),
+        _ => None,
+    };
     let (listed, clients, assignees, targets) = {
         let filter = filter.clone();
         state
@@ -158,7 +162,7 @@ async fn list_page(
                     queries::list(conn, scope, &filter, order, page, queries::Deadlines { now, targets: &targets })?;
                 // Contacts filter only within what they see; the choice lists name staff and clients for staff only.
                 let (clients, assignees) = if staff {
-                    let (clients, people) = queries::filter_choices(conn, viewer, &CLIENT_REF, STAFF_ROLES)?;
+                    let (clients, people) = queries::filter_choices(conn, viewer, &CLIENT_REF, selected_person)?;
                     (clients, person_choices(people))
                 } else {
                     Default::default()
