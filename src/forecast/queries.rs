@@ -93,22 +93,23 @@ pub fn refresh(conn: &mut PgConnection, severities: &[&str], component_id: i32, 
 /// The forecast of the incident of the surrounding query (`incidents`) as a JSON object (`Forecast`'s fields): of
 /// its figures under the first key, in basis order, with at least `MINIMUM` incidents; NULL when there are too few.
 /// `choose`'s rule in SQL, held to the same answers by a test. The figures with enough incidents are read once per
-/// statement into one object keyed "severity:basis:key" (an uncorrelated subquery, which PostgreSQL evaluates
-/// once), and each incident looks its keys up in it: a lookup per key, where a subquery per incident scanned the
-/// table (70 µs an incident, most of a dashboard's "Likely to breach" panel).
+/// statement into one object keyed "severity:basis:key" (an uncorrelated scalar subquery, which PostgreSQL
+/// evaluates once; `OFFSET 0` keeps it from being copied into each of the three lookups), and each incident looks
+/// its keys up in it, where a subquery per incident scanned the table with an OR of the three keys (EXPLAIN ANALYZE
+/// of the Likely-to-breach count over the default demo's 77 active incidents, warm: 1.7 ms before, 0.8 ms after).
 fn of_the_incident() -> PreparedSql<'static> {
     prepared(
         "(SELECT coalesce(x.f -> (incidents.severity || ':1:' || incidents.component_id), \
                   x.f -> (incidents.severity || ':2:' || (SELECT c.product_id FROM infrastructure_components c \
                                                            WHERE c.component_id = incidents.component_id)), \
                   x.f -> (incidents.severity || ':3:' || incidents.category)) \
-          FROM (SELECT jsonb_object_agg(f.severity || ':' || f.basis || ':' || f.key, \
+          FROM (SELECT (SELECT jsonb_object_agg(f.severity || ':' || f.basis || ':' || f.key, \
                        jsonb_build_object('basis', f.basis, 'n', f.n, 'median_minutes', f.median_minutes, \
-                                          'p80_minutes', f.p80_minutes)) AS f \
+                                          'p80_minutes', f.p80_minutes)) \
                 FROM resolution_forecasts f WHERE f.n >= ",
     )
     .bind::<BigInt, _>(MINIMUM)
-    .sql(") x)")
+    .sql(") AS f OFFSET 0) x)")
 }
 
 /// The forecast of the incident of the surrounding query as JSON (`Forecast`'s fields), NULL when too few.

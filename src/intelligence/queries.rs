@@ -9,8 +9,12 @@ use crate::records::spec::Resource;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamptz};
 
-/// How many of the latest resolved incidents on the component, and of those with alike titles, are ranked.
+/// How many of the latest resolved incidents on the component, of its product's and of its category's are ranked.
 const CANDIDATES: i64 = 100;
+/// How many incidents with alike titles are ranked: the last of the likenesses, so a few fill what the others leave.
+/// Common titles match one incident in ten, and PostgreSQL finds them by testing titles in turn (about 6 µs each):
+/// at a million incidents, 100 of them took 7 ms of the incident page's 12 ms statement.
+const TITLE_CANDIDATES: i64 = 25;
 /// When a change's window started: its actual start, else its scheduled one.
 const WINDOW: &str = "coalesce(change_requests.actual_start_time, change_requests.scheduled_start_time)";
 /// A resolved or closed incident, over `incidents`.
@@ -139,7 +143,7 @@ fn similar(incident: &Incident, sight: Sight, matching: TitleMatch) -> PreparedS
                 .sql(format!(" LIMIT {CANDIDATES})")),
             candidates_where(prepared("incidents.category = ").bind::<Text, _>(incident.category.clone()))
                 .sql(format!(" LIMIT {CANDIDATES})")),
-            candidates_where(is_alike).sql(format!(" LIMIT {CANDIDATES})")),
+            candidates_where(is_alike).sql(format!(" LIMIT {TITLE_CANDIDATES})")),
         ],
         " UNION ",
     );
