@@ -442,11 +442,13 @@ fn the_dashboards_history_figures_stay_equal_to_the_tables_through_reports_chang
                     .format("%Y-%m-%dT%H:%M")
                     .to_string(),
             ),
+            ("confirm_duplicate", "yes".into()),
         ]
-        .map(|(k, v)| (k, Some(v)))
+        .map(|(k, v)| (k.to_string(), v))
         .into_iter()
         .collect();
-        let mut incident = conn.transaction(|conn| incidents::report(conn, &clock, &manager, &values, true)).unwrap();
+        let report = incident_desk::incidents::forms::IncidentReport::read(&values, &manager.timezone).unwrap();
+        let mut incident = conn.transaction(|conn| incidents::report(conn, &clock, &manager, &report)).unwrap();
         agree(&mut conn, "after a report");
         for (minutes, to) in [
             (30, IncidentStatus::Investigating),
