@@ -116,7 +116,7 @@ route_table! {
     post "/incidents/views" => views::save, "save a view of the incident list", Do(Read(A::Incidents));
     post "/incidents/views/delete" => views::delete, "delete a saved view", Do(Read(A::Incidents));
     get "/incidents/{id}" => incidents::detail, "show incident", Do(Read(A::Incidents));
-    get "/incidents/{id}/access" => explainer::incident, "show who can see an incident, and why", Do(ExplainAccess);
+    get "/incidents/{id}/access" => explainer::access::<explainer::Incident>, "show who can see an incident, and why", Do(ExplainAccess);
     get "/incidents/{id}/edit" => incidents::form::<IncidentEdit>, "show update incident form", Do(Update(A::Incidents));
     post "/incidents/{id}" => incidents::submit::<IncidentEdit>, "update incident", Do(Update(A::Incidents));
     post "/incidents/{id}/status" => incidents::act::<MoveAlong>, "move incident along (acknowledge, start work, resolve, reopen)", Do(Update(A::Incidents));
@@ -194,7 +194,7 @@ route_table! {
     get "/problems/new" => records::new::<Problems>, "show new problem ticket form", Do(Create(A::Problems));
     post "/problems" => records::create::<Problems>, "create problem ticket", Do(Create(A::Problems));
     get "/problems/{id}" => records::detail::<Problems>, "show problem ticket", Do(Read(A::Problems));
-    get "/problems/{id}/access" => explainer::record::<Problems>, "show who can see a problem ticket, and why", Do(ExplainAccess);
+    get "/problems/{id}/access" => explainer::access::<Problems>, "show who can see a problem ticket, and why", Do(ExplainAccess);
     get "/problems/{id}/edit" => records::edit::<Problems>, "show edit problem ticket form", Do(Update(A::Problems));
     post "/problems/{id}" => records::update::<Problems>, "update problem ticket", Do(Update(A::Problems));
     get "/work-orders" => records::list::<WorkOrders>, "list work orders", Do(Read(A::WorkOrders)), Replica;
@@ -202,7 +202,7 @@ route_table! {
     get "/work-orders/new" => records::new::<WorkOrders>, "show new work order form", Do(Create(A::WorkOrders));
     post "/work-orders" => records::create::<WorkOrders>, "create work order", Do(Create(A::WorkOrders));
     get "/work-orders/{id}" => records::detail::<WorkOrders>, "show work order", Do(Read(A::WorkOrders));
-    get "/work-orders/{id}/access" => explainer::record::<WorkOrders>, "show who can see a work order, and why", Do(ExplainAccess);
+    get "/work-orders/{id}/access" => explainer::access::<WorkOrders>, "show who can see a work order, and why", Do(ExplainAccess);
     get "/work-orders/{id}/edit" => records::edit::<WorkOrders>, "show edit work order form", Do(Update(A::WorkOrders));
     post "/work-orders/{id}" => records::update::<WorkOrders>, "update work order", Do(Update(A::WorkOrders));
     post "/work-orders/{id}/status" => records::work_order_status, "change work order status", Do(SetWorkOrderStatus);
@@ -211,7 +211,7 @@ route_table! {
     get "/workarounds/new" => records::new::<Workarounds>, "show new workaround form", Do(Create(A::Workarounds));
     post "/workarounds" => records::create::<Workarounds>, "create workaround", Do(Create(A::Workarounds));
     get "/workarounds/{id}" => records::detail::<Workarounds>, "show workaround", Do(Read(A::Workarounds));
-    get "/workarounds/{id}/access" => explainer::record::<Workarounds>, "show who can see a workaround, and why", Do(ExplainAccess);
+    get "/workarounds/{id}/access" => explainer::access::<Workarounds>, "show who can see a workaround, and why", Do(ExplainAccess);
     get "/workarounds/{id}/edit" => records::edit::<Workarounds>, "show edit workaround form", Do(Update(A::Workarounds));
     post "/workarounds/{id}" => records::update::<Workarounds>, "update workaround", Do(Update(A::Workarounds));
     get "/analyses" => records::list::<Analyses>, "list root cause analyses", Do(Read(A::Analyses)), Replica;
@@ -219,7 +219,7 @@ route_table! {
     get "/analyses/new" => records::new::<Analyses>, "show new root cause analysis form", Do(Create(A::Analyses));
     post "/analyses" => records::create::<Analyses>, "create root cause analysis", Do(Create(A::Analyses));
     get "/analyses/{id}" => records::detail::<Analyses>, "show root cause analysis", Do(Read(A::Analyses));
-    get "/analyses/{id}/access" => explainer::record::<Analyses>, "show who can see a root cause analysis, and why", Do(ExplainAccess);
+    get "/analyses/{id}/access" => explainer::access::<Analyses>, "show who can see a root cause analysis, and why", Do(ExplainAccess);
     get "/analyses/{id}/edit" => records::edit::<Analyses>, "show edit root cause analysis form", Do(Update(A::Analyses));
     post "/analyses/{id}" => records::update::<Analyses>, "update root cause analysis", Do(Update(A::Analyses));
     get "/changes" => records::list::<Changes>, "list change requests", Do(Read(A::Changes)), Replica;
@@ -227,7 +227,7 @@ route_table! {
     get "/changes/new" => records::new::<Changes>, "show new change request form", Do(Create(A::Changes));
     post "/changes" => records::create::<Changes>, "create change request", Do(Create(A::Changes));
     get "/changes/{id}" => records::detail::<Changes>, "show change request", Do(Read(A::Changes));
-    get "/changes/{id}/access" => explainer::record::<Changes>, "show who can see a change request, and why", Do(ExplainAccess);
+    get "/changes/{id}/access" => explainer::access::<Changes>, "show who can see a change request, and why", Do(ExplainAccess);
     get "/changes/{id}/edit" => records::edit::<Changes>, "show edit change request form", Do(Update(A::Changes));
     post "/changes/{id}" => records::update::<Changes>, "update change request", Do(Update(A::Changes));
     get "/changes/{id}/decide" => records::decide_form::<Changes>, "show approve or reject change request form", Do(Decide(A::Changes));
@@ -238,7 +238,7 @@ route_table! {
     get "/rollbacks/new" => records::new::<Rollbacks>, "show new rollback request form", Do(Create(A::Rollbacks));
     post "/rollbacks" => records::create::<Rollbacks>, "create rollback request", Do(Create(A::Rollbacks));
     get "/rollbacks/{id}" => records::detail::<Rollbacks>, "show rollback request", Do(Read(A::Rollbacks));
-    get "/rollbacks/{id}/access" => explainer::record::<Rollbacks>, "show who can see a rollback request, and why", Do(ExplainAccess);
+    get "/rollbacks/{id}/access" => explainer::access::<Rollbacks>, "show who can see a rollback request, and why", Do(ExplainAccess);
     get "/rollbacks/{id}/edit" => records::edit::<Rollbacks>, "show edit rollback request form", Do(Update(A::Rollbacks));
     post "/rollbacks/{id}" => records::update::<Rollbacks>, "update rollback request", Do(Update(A::Rollbacks));
     get "/rollbacks/{id}/decide" => records::decide_form::<Rollbacks>, "show approve or reject rollback request form", Do(Decide(A::Rollbacks));
@@ -250,13 +250,13 @@ route_table! {
     get "/metrics/new" => records::new::<Metrics>, "show new performance metric form", Do(Create(A::Metrics));
     post "/metrics" => records::create::<Metrics>, "create performance metric", Do(Create(A::Metrics));
     get "/metrics/{id}" => records::detail::<Metrics>, "show performance metric", Do(Read(A::Metrics));
-    get "/metrics/{id}/access" => explainer::record::<Metrics>, "show who can see a performance metric, and why", Do(ExplainAccess);
+    get "/metrics/{id}/access" => explainer::access::<Metrics>, "show who can see a performance metric, and why", Do(ExplainAccess);
     get "/reports" => records::list::<Reports>, "list incident reports", Do(Read(A::Reports)), Replica;
     get "/reports.csv" => records::export::<Reports>, "export incident reports as CSV", Do(Read(A::Reports)), Replica;
     get "/reports/new" => records::new::<Reports>, "show new incident report form", Do(Create(A::Reports));
     post "/reports" => records::create::<Reports>, "create incident report", Do(Create(A::Reports));
     get "/reports/{id}" => records::detail::<Reports>, "show incident report", Do(Read(A::Reports));
-    get "/reports/{id}/access" => explainer::record::<Reports>, "show who can see a incident report, and why", Do(ExplainAccess);
+    get "/reports/{id}/access" => explainer::access::<Reports>, "show who can see a incident report, and why", Do(ExplainAccess);
     get "/reports/{id}/edit" => records::edit::<Reports>, "show edit incident report form", Do(Update(A::Reports));
     post "/reports/{id}" => records::update::<Reports>, "update incident report", Do(Update(A::Reports));
     get "/reports/{id}/print" => records::print_report, "show printable incident report", Do(Read(A::Reports)), Replica;
@@ -265,7 +265,7 @@ route_table! {
     get "/kb/new" => records::new::<Articles>, "show new knowledge base article form", Do(Create(A::Articles));
     post "/kb" => records::create::<Articles>, "create knowledge base article", Do(Create(A::Articles));
     get "/kb/{id}" => records::detail::<Articles>, "show knowledge base article", Do(Read(A::Articles));
-    get "/kb/{id}/access" => explainer::record::<Articles>, "show who can see a knowledge base article, and why", Do(ExplainAccess);
+    get "/kb/{id}/access" => explainer::access::<Articles>, "show who can see a knowledge base article, and why", Do(ExplainAccess);
     get "/kb/{id}/edit" => records::edit::<Articles>, "show edit knowledge base article form", Do(Update(A::Articles));
     post "/kb/{id}" => records::update::<Articles>, "update knowledge base article", Do(Update(A::Articles));
     get "/reviews" => records::list::<Reviews>, "list post-incident reviews", Do(Read(A::Reviews)), Replica;
@@ -273,7 +273,7 @@ route_table! {
     get "/reviews/new" => records::new::<Reviews>, "show new post-incident review form", Do(Create(A::Reviews));
     post "/reviews" => records::create::<Reviews>, "create post-incident review", Do(Create(A::Reviews));
     get "/reviews/{id}" => records::detail::<Reviews>, "show post-incident review", Do(Read(A::Reviews));
-    get "/reviews/{id}/access" => explainer::record::<Reviews>, "show who can see a post-incident review, and why", Do(ExplainAccess);
+    get "/reviews/{id}/access" => explainer::access::<Reviews>, "show who can see a post-incident review, and why", Do(ExplainAccess);
     get "/reviews/{id}/edit" => records::edit::<Reviews>, "show edit post-incident review form", Do(Update(A::Reviews));
     post "/reviews/{id}" => records::update::<Reviews>, "update post-incident review", Do(Update(A::Reviews));
 }
