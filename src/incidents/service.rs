@@ -211,13 +211,19 @@ fn update_type(field: &str) -> &'static str {
     }
 }
 
+/// Who acts on which incident, and by which clock: what each use case on an incident starts from.
+#[derive(Clone, Copy)]
+pub struct OnIncident<'a> {
+    pub clock: &'a Clock,
+    pub user: &'a User,
+    pub incident_id: i32,
+}
+
 /// Changes status, severity, impact, urgency or assignment, from the version the editor saw. Each changed field
 /// is logged as its own incident update; the whole change is one audit entry.
 pub fn update(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     lock_version: Option<i32>,
     edit: &IncidentEdit,
 ) -> Result<Incident, Refusal> {
@@ -228,7 +234,7 @@ pub fn update(
         urgency_level: Some(edit.urgency_level),
         assigned_to_user_id: edit.assigned_to_user_id,
     };
-    apply(conn, clock, user, incident_id, lock_version, &change, None)
+    apply(conn, on, lock_version, &change, None)
 }
 
 /// What a change sets; `None` keeps the incident's own (the assignee is always said: `None` is nobody).
@@ -251,13 +257,12 @@ impl Change {
 /// keeping everything else. Resolving says how, in a note on the timeline, within the same change and audit entry.
 pub fn move_to(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     lock_version: Option<i32>,
     to: Option<IncidentStatus>,
     note: &str,
 ) -> Result<Incident, Refusal> {
+    let OnIncident { user, incident_id, .. } = on;
     let current = load_for(conn, user, incident_id, Action::Update(Area::Incidents))?;
     let to = to.ok_or_else(|| Refusal::field("to", "Choose the next step from the buttons on the incident's page."))?;
     let note = note.trim();
@@ -269,30 +274,24 @@ pub fn move_to(
         ));
     }
     let change = Change { status: Some(to), ..Change::assign(current.assigned_to_user_id) };
-    apply(conn, clock, user, incident_id, lock_version, &change, resolving.then_some(note))
+    apply(conn, on, lock_version, &change, resolving.then_some(note))
 }
 
 /// Assigns an incident to the one who takes it.
-pub fn take(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    lock_version: Option<i32>,
-) -> Result<Incident, Refusal> {
-    apply(conn, clock, user, incident_id, lock_version, &Change::assign(Some(user.user_id)), None)
+pub fn take(conn: &mut PgConnection, on: OnIncident<'_>, lock_version: Option<i32>) -> Result<Incident, Refusal> {
+    let user = on.user;
+    apply(conn, on, lock_version, &Change::assign(Some(user.user_id)), None)
 }
 
 /// Applies a change, with a resolution note when it resolves the incident.
 fn apply(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     lock_version: Option<i32>,
     change: &Change,
     resolution_note: Option<&str>,
 ) -> Result<Incident, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
     let current = load_open_for(conn, user, incident_id, Action::Update(Area::Incidents))?;
     // A form without the version it was shown with is refused, never applied blind to the incident as it is now.
     let lock_version = lock_version.ok_or_else(|| {
@@ -384,15 +383,10 @@ fn text_id(id: Option<i32>) -> String {
 
 /// Closes a resolved incident (incident managers only): the lifecycle's last step, refused by the closing rule's own
 /// words to anyone else.
-pub fn close(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    lock_version: Option<i32>,
-) -> Result<Incident, Refusal> {
+pub fn close(conn: &mut PgConnection, on: OnIncident<'_>, lock_version: Option<i32>) -> Result<Incident, Refusal> {
+    let OnIncident { user, incident_id, .. } = on;
     load_for(conn, user, incident_id, Action::CloseIncident)?;
-    move_to(conn, clock, user, incident_id, lock_version, Some(IncidentStatus::Closed), "")
+    move_to(conn, on, lock_version, Some(IncidentStatus::Closed), "")
 }
 
 pub const MAX_NOTE: usize = 5_000;
@@ -403,13 +397,8 @@ fn note(incident_id: i32, user_id: i32, text: &str, at: DateTime<Utc>) -> Update
 }
 
 /// Posts a progress note onto the timeline.
-pub fn post_progress(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    note: &str,
-) -> Result<i32, Refusal> {
+pub fn post_progress(conn: &mut PgConnection, on: OnIncident<'_>, note: &str) -> Result<i32, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
     load_open_for(conn, user, incident_id, Action::PostProgress)?;
     let note = note.trim();
     if !fit_note(note) {
@@ -427,13 +416,8 @@ pub fn post_progress(
 }
 
 /// Escalates an incident to a user who fits the level.
-pub fn escalate(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    escalation: &Escalation,
-) -> Result<i32, Refusal> {
+pub fn escalate(conn: &mut PgConnection, on: OnIncident<'_>, escalation: &Escalation) -> Result<i32, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
     let incident = load_open_for(conn, user, incident_id, Action::Escalate)?;
     let (level, target_id) = (escalation.level, escalation.to_user_id);
     let target = queries::person(conn, target_id)?
@@ -474,12 +458,11 @@ pub fn escalate(
 /// Resolves or cancels an active escalation of the incident.
 pub fn end_escalation(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     escalation_id: i32,
     resolve: bool,
 ) -> Result<(), Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
     load_for(conn, user, incident_id, Action::Escalate)?;
     let status = queries::escalation_status(conn, incident_id, escalation_id)?.ok_or(Refusal::NotFound)?;
     let new_status = if resolve { "resolved" } else { "cancelled" };
@@ -496,13 +479,8 @@ pub fn end_escalation(
 /// Records a communication about the incident, to a user or to a kind of recipient. Email and dashboard
 /// notifications go into the outbox, one delivery per person they reach, and stay pending until the worker has
 /// tried them; SMS, phone and chat are recorded by hand with the status the recorder gives.
-pub fn communicate(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    communication: &Communication,
-) -> Result<i32, Refusal> {
+pub fn communicate(conn: &mut PgConnection, on: OnIncident<'_>, communication: &Communication) -> Result<i32, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
     let incident = load_for(conn, user, incident_id, Action::Communicate)?;
     let (recipient_id, group) = (communication.recipient_id, communication.recipient_type);
     if recipient_id.is_none() && group.is_none() {

@@ -459,15 +459,8 @@ fn the_dashboards_history_figures_stay_equal_to_the_tables_through_reports_chang
             clock.set(now + chrono::Duration::minutes(minutes));
             incident = conn
                 .transaction(|conn| {
-                    incidents::move_to(
-                        conn,
-                        &clock,
-                        &manager,
-                        incident.incident_id,
-                        Some(incident.lock_version),
-                        Some(to),
-                        "Fixed",
-                    )
+                    let on = incidents::OnIncident { clock: &clock, user: &manager, incident_id: incident.incident_id };
+                    incidents::move_to(conn, on, Some(incident.lock_version), Some(to), "Fixed")
                 })
                 .unwrap();
             agree(&mut conn, &format!("after moving to {to:?}"));

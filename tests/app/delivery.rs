@@ -71,7 +71,12 @@ fn record(conn: &mut PgConnection, w: &World, incident: i32, fields: &[(&'static
     let submitted = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let told = incident_desk::incidents::forms::Communication::read(&submitted).expect("a readable communication");
     conn.transaction(|conn| {
-        incident_desk::incidents::service::communicate(conn, &Clock::system(), &manager, incident, &told)
+        let on = incident_desk::incidents::service::OnIncident {
+            clock: &Clock::system(),
+            user: &manager,
+            incident_id: incident,
+        };
+        incident_desk::incidents::service::communicate(conn, on, &told)
     })
     .unwrap_or_else(|refusal| panic!("recorded: {refusal:?}"))
 }

@@ -105,7 +105,8 @@ fn source_database() -> TestDb {
     .into_iter()
     .collect();
     let told = incident_desk::incidents::forms::Communication::read(&values).expect("a readable communication");
-    conn.transaction(|conn| incident_desk::incidents::service::communicate(conn, &clock, &manager, 1, &told))
+    let on = incident_desk::incidents::service::OnIncident { clock: &clock, user: &manager, incident_id: 1 };
+    conn.transaction(|conn| incident_desk::incidents::service::communicate(conn, on, &told))
         .unwrap_or_else(|e| panic!("communication: {e:?}"));
     // The rest of the product's columns, set directly.
     let mut sql = String::new();

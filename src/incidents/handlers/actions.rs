@@ -14,10 +14,8 @@ pub trait PageAction: Sized + Send + 'static {
     }
 
     /// Does it, in the caller's transaction.
-    fn run(self, conn: &mut diesel::PgConnection, clock: &Clock, user: &User, incident_id: i32) -> Result<(), Refusal>;
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal>;
 }
-
-type Clock = crate::clock::Clock;
 
 /// The record version a one-button form was shown with, if it has one.
 fn version_of(typed: &HashMap<String, String>) -> Option<i32> {
@@ -54,8 +52,8 @@ impl PageAction for MoveAlong {
         Some(("resolution_note", self.resolution_note.clone()))
     }
 
-    fn run(self, conn: &mut diesel::PgConnection, clock: &Clock, user: &User, id: i32) -> Result<(), Refusal> {
-        service::move_to(conn, clock, user, id, self.version, self.to, &self.resolution_note).map(|_| ())
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::move_to(conn, on, self.version, self.to, &self.resolution_note).map(|_| ())
     }
 }
 
@@ -71,8 +69,8 @@ impl PageAction for Take {
         "You have taken the incident; it is assigned to you."
     }
 
-    fn run(self, conn: &mut diesel::PgConnection, clock: &Clock, user: &User, id: i32) -> Result<(), Refusal> {
-        service::take(conn, clock, user, id, self.0).map(|_| ())
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::take(conn, on, self.0).map(|_| ())
     }
 }
 
@@ -88,8 +86,8 @@ impl PageAction for Close {
         "Incident closed."
     }
 
-    fn run(self, conn: &mut diesel::PgConnection, clock: &Clock, user: &User, id: i32) -> Result<(), Refusal> {
-        service::close(conn, clock, user, id, self.0).map(|_| ())
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::close(conn, on, self.0).map(|_| ())
     }
 }
 
@@ -109,8 +107,8 @@ impl PageAction for Progress {
         Some(("note", self.0.clone()))
     }
 
-    fn run(self, conn: &mut diesel::PgConnection, clock: &Clock, user: &User, id: i32) -> Result<(), Refusal> {
-        service::post_progress(conn, clock, user, id, &self.0).map(|_| ())
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::post_progress(conn, on, &self.0).map(|_| ())
     }
 }
 
@@ -124,10 +122,7 @@ pub async fn act<A: PageAction>(
 ) -> Result<HttpResponse, AppError> {
     let action = A::read(&read(form).0);
     let (done, note) = (action.done(), action.note());
-    run(&state, &session, &user, (id.into_inner(), done), note, move |conn, clock, user, incident_id| {
-        action.run(conn, clock, user, incident_id)
-    })
-    .await
+    run(&state, &session, &user, (id.into_inner(), done), note, move |conn, on| action.run(conn, on)).await
 }
 
 /// Runs an action from the incident page and returns to it with a flash, or with the refusal's page. An action that
@@ -138,10 +133,15 @@ async fn run(
     user: &User,
     (incident_id, done): (i32, &str),
     typed: Option<(&'static str, String)>,
-    work: impl FnOnce(&mut diesel::PgConnection, &Clock, &User, i32) -> Result<(), Refusal> + Send + 'static,
+    work: impl FnOnce(&mut diesel::PgConnection, OnIncident<'_>) -> Result<(), Refusal> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
     let (clock, actor) = (state.clock.clone(), user.clone());
-    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| work(conn, &clock, &actor, incident_id)))).await?;
+    let outcome = state
+        .db(move |conn| {
+            let on = OnIncident { clock: &clock, user: &actor, incident_id };
+            Ok(conn.transaction(|conn| work(conn, on)))
+        })
+        .await?;
     match (outcome, typed) {
         (Err(Refusal::Invalid(errors)), Some((field, text))) if errors.iter().any(|e| e.field == field) => {
             let error = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
@@ -161,8 +161,8 @@ async fn end_escalation(
 ) -> Result<HttpResponse, AppError> {
     let (incident_id, escalation_id) = path;
     let done = if resolve { "Escalation resolved." } else { "Escalation cancelled." };
-    run(&state, &session, &user, (incident_id, done), None, move |conn, clock, user, incident_id| {
-        service::end_escalation(conn, clock, user, incident_id, escalation_id, resolve)
+    run(&state, &session, &user, (incident_id, done), None, move |conn, on| {
+        service::end_escalation(conn, on, escalation_id, resolve)
     })
     .await
 }

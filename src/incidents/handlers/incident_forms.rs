@@ -34,7 +34,7 @@ pub trait IncidentForm: Sized + Send + 'static {
     const READ: Reader<Self>;
 
     /// Saves it.
-    fn save(self, on: Saving<'_>) -> Result<(), Refusal>;
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal>;
 
     /// The people its person fields offer.
     fn people(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError>;
@@ -49,9 +49,7 @@ pub trait IncidentForm: Sized + Send + 'static {
 /// form was shown with.
 pub struct Saving<'a> {
     conn: &'a mut diesel::PgConnection,
-    clock: &'a crate::clock::Clock,
-    user: &'a User,
-    incident_id: i32,
+    on: OnIncident<'a>,
     lock_version: Option<i32>,
 }
 
@@ -64,8 +62,8 @@ impl IncidentForm for IncidentEdit {
 
     const READ: Reader<Self> = IncidentEdit::read;
 
-    fn save(self, on: Saving<'_>) -> Result<(), Refusal> {
-        service::update(on.conn, on.clock, on.user, on.incident_id, on.lock_version, &self).map(|_| ())
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal> {
+        service::update(at.conn, at.on, at.lock_version, &self).map(|_| ())
     }
 
     fn people(conn: &mut diesel::PgConnection, _incident: &Incident) -> Result<Vec<Person>, AppError> {
@@ -86,8 +84,8 @@ impl IncidentForm for Escalation {
 
     const READ: Reader<Self> = Escalation::read;
 
-    fn save(self, on: Saving<'_>) -> Result<(), Refusal> {
-        service::escalate(on.conn, on.clock, on.user, on.incident_id, &self).map(|_| ())
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal> {
+        service::escalate(at.conn, at.on, &self).map(|_| ())
     }
 
     fn people(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError> {
@@ -110,8 +108,8 @@ impl IncidentForm for Communication {
 
     const READ: Reader<Self> = Communication::read;
 
-    fn save(self, on: Saving<'_>) -> Result<(), Refusal> {
-        service::communicate(on.conn, on.clock, on.user, on.incident_id, &self).map(|_| ())
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal> {
+        service::communicate(at.conn, at.on, &self).map(|_| ())
     }
 
     fn people(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError> {
@@ -226,7 +224,8 @@ pub async fn submit<F: IncidentForm>(
             state
                 .db(move |conn| {
                     Ok(conn.transaction(|conn| {
-                        input.save(Saving { conn, clock: &clock, user: &actor, incident_id, lock_version })
+                        let on = OnIncident { clock: &clock, user: &actor, incident_id };
+                        input.save(Saving { conn, on, lock_version })
                     }))
                 })
                 .await?

@@ -7,7 +7,7 @@ use super::forms::{
 use super::list::{self, Assignee, ListFilter, ListQuery, Order, SlaState};
 use super::queries::{self, ListRow, PAGE_SIZE, Person, Position};
 use super::rules::{self, CONDITIONS, Condition};
-use super::service::{self, COMPONENT_REF, Refusal};
+use super::service::{self, COMPONENT_REF, OnIncident, Refusal};
 use super::sla_clock::{ClockView, clocks};
 use super::timeline::{self, Entry};
 use crate::access::{Action, Area, Sight, Target};
