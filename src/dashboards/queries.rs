@@ -130,29 +130,32 @@ pub fn history(conn: &mut PgConnection, scope: Scope, now: DateTime<Utc>, parts:
             .bind::<Nullable<Integer>, _>(client)
             .sql(")")
     };
+    // A summary's rows from the start of a period some periods before now's (`head`, now, `since`), within the
+    // scope, summed per `grouped`.
+    let recent = |head: &'static str, since: &'static str, grouped: &'static str| {
+        of_scope(prepared(head).bind::<Timestamptz, _>(now).sql(since)).sql(grouped)
+    };
     let mut figures = Vec::new();
     if parts.months {
-        let sql = prepared(
+        figures.push(recent(
             "'months', (SELECT coalesce(json_agg(x ORDER BY x.month), '[]') FROM (\
              SELECT to_char(s.month, 'YYYY-MM') AS month, \
                     (sum(s.acknowledge_seconds) / nullif(sum(s.acknowledged), 0) / 60)::float8 AS mtta_minutes, \
                     (sum(s.resolve_seconds) / nullif(sum(s.resolved), 0) / 60)::float8 AS mttr_minutes, \
                     sum(s.incidents)::bigint AS incidents \
              FROM incident_months s WHERE s.month >= (date_trunc('month', ",
-        )
-        .bind::<Timestamptz, _>(now)
-        .sql(" AT TIME ZONE 'UTC') - interval '5 months')::date");
-        figures.push(of_scope(sql).sql(" GROUP BY s.month HAVING sum(s.incidents) > 0) x)"));
+            " AT TIME ZONE 'UTC') - interval '5 months')::date",
+            " GROUP BY s.month HAVING sum(s.incidents) > 0) x)",
+        ));
     }
     if parts.weeks {
-        let sql = prepared(
+        figures.push(recent(
             "'weeks', (SELECT coalesce(json_agg(x ORDER BY x.week, x.severity), '[]') FROM (\
              SELECT to_char(s.week, 'YYYY-MM-DD') AS week, s.severity, sum(s.n)::bigint AS n \
              FROM incident_weeks s WHERE s.week >= (date_trunc('week', ",
-        )
-        .bind::<Timestamptz, _>(now)
-        .sql(" AT TIME ZONE 'UTC') - interval '7 weeks')::date");
-        figures.push(of_scope(sql).sql(" GROUP BY s.week, s.severity HAVING sum(s.n) > 0) x)"));
+            " AT TIME ZONE 'UTC') - interval '7 weeks')::date",
+            " GROUP BY s.week, s.severity HAVING sum(s.n) > 0) x)",
+        ));
     }
     if parts.compliance {
         let sql = prepared(

@@ -38,6 +38,21 @@ domain_enum!(Role {
     VendorContact => "Vendor contact",
 });
 
+/// Roles are read from their text column as the enum, so no row carries a role as a string.
+impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for Role {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>>::from_sql(bytes)?;
+        Role::parse(&text).ok_or_else(|| format!("{text:?} is not a role").into())
+    }
+}
+
+impl diesel::deserialize::Queryable<diesel::sql_types::Text, diesel::pg::Pg> for Role {
+    type Row = Self;
+    fn build(role: Self) -> diesel::deserialize::Result<Self> {
+        Ok(role)
+    }
+}
+
 domain_enum!(UserStatus { Active => "Active", Inactive => "Inactive", OnLeave => "On leave" });
 
 domain_enum!(ClientType {

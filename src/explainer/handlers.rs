@@ -124,18 +124,60 @@ fn group_view(group: Group, zone: &str) -> GroupView {
     }
 }
 
-/// Loads the subject as the viewer sees it (404 outside their scope), or refuses them the page.
-type Load = fn(&mut diesel::PgConnection, &User, i32) -> Result<(Subject, String), AppError>;
+/// What an Access page can be about: an incident, or a procedure record.
+pub trait Explained: 'static {
+    /// The list the subject belongs to: its name and address.
+    fn list() -> (&'static str, &'static str);
 
-async fn page(
-    state: &AppState,
-    session: &Session,
-    user: User,
-    id: i32,
-    query: HashMap<String, String>,
-    list: (&'static str, &'static str),
-    load: Load,
+    /// Loads the subject as the viewer sees it (404 outside their scope) and names it.
+    fn load(conn: &mut diesel::PgConnection, user: &User, id: i32) -> Result<(Subject, String), AppError>;
+}
+
+/// The Access page of an incident.
+pub struct Incident;
+
+impl Explained for Incident {
+    fn list() -> (&'static str, &'static str) {
+        ("Incidents", "/incidents")
+    }
+
+    fn load(conn: &mut diesel::PgConnection, user: &User, id: i32) -> Result<(Subject, String), AppError> {
+        let incident = crate::incidents::service::load(conn, user, id)?;
+        let subject = Subject { area: Area::Incidents, id, resource: None, target: Target::Any, incident_id: Some(id) };
+        Ok((subject, format!("incident {id}: {}", incident.title)))
+    }
+}
+
+impl<R: Described> Explained for R {
+    fn list() -> (&'static str, &'static str) {
+        (R::resource().plural, R::resource().path)
+    }
+
+    fn load(conn: &mut diesel::PgConnection, user: &User, id: i32) -> Result<(Subject, String), AppError> {
+        let resource = R::resource();
+        let record = crate::records::service::load(conn, user, resource, id)?;
+        let values = crate::records::service::values_of(resource, &record);
+        let subject = Subject {
+            area: resource.area,
+            id,
+            resource: Some(resource),
+            target: crate::records::rules::target(resource, &values, Some(id)),
+            incident_id: values.get("incident_id").cloned().flatten().and_then(|v| v.parse().ok()),
+        };
+        let title = crate::records::view::record_view(resource, &record, &user.timezone).title;
+        Ok((subject, format!("{} {id}: {title}", resource.noun.to_lowercase())))
+    }
+}
+
+/// The Access page of an incident or a record: who can see it, and why; with `?user=`, for one chosen person.
+pub async fn access<S: Explained>(
+    state: web::Data<AppState>,
+    session: Session,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
+    query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
+    let (id, list) = (id.into_inner(), S::list());
     let person_id = match query.get("user").map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => None,
         Some(text) => Some(
@@ -146,7 +188,7 @@ async fn page(
     let viewer = user.clone();
     let (subject, title, groups, people, person) = state
         .db(move |conn| {
-            let (subject, title) = load(conn, &viewer, id)?;
+            let (subject, title) = S::load(conn, &viewer, id)?;
             viewer.actor().may(Action::ExplainAccess, &subject.target)?;
             let groups = super::groups(conn, &subject)?;
             let people = crate::records::queries::choices(
@@ -169,7 +211,7 @@ async fn page(
         .await?;
     let zone = user.timezone.clone();
     let body = AccessPage {
-        page: Page::for_user(session, &user, format!("Who can see {title}"), list.1),
+        page: Page::for_user(&session, &user, format!("Who can see {title}"), list.1),
         record_href: format!("{}/{}", list.1, subject.id),
         record_title: title,
         list,
@@ -190,51 +232,4 @@ async fn page(
         }),
     };
     html(body, StatusCode::OK)
-}
-
-fn load_incident(conn: &mut diesel::PgConnection, user: &User, id: i32) -> Result<(Subject, String), AppError> {
-    let incident = crate::incidents::service::load(conn, user, id)?;
-    let subject = Subject { area: Area::Incidents, id, resource: None, target: Target::Any, incident_id: Some(id) };
-    Ok((subject, format!("incident {id}: {}", incident.title)))
-}
-
-pub async fn incident(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    page(&state, &session, user, id.into_inner(), query.into_inner(), ("Incidents", "/incidents"), load_incident).await
-}
-
-fn load_record<R: Described>(
-    conn: &mut diesel::PgConnection,
-    user: &User,
-    id: i32,
-) -> Result<(Subject, String), AppError> {
-    let resource = R::resource();
-    let record = crate::records::service::load(conn, user, resource, id)?;
-    let values = crate::records::service::values_of(resource, &record);
-    let subject = Subject {
-        area: resource.area,
-        id,
-        resource: Some(resource),
-        target: crate::records::rules::target(resource, &values, Some(id)),
-        incident_id: values.get("incident_id").cloned().flatten().and_then(|v| v.parse().ok()),
-    };
-    let title = crate::records::view::record_view(resource, &record, &user.timezone).title;
-    Ok((subject, format!("{} {id}: {title}", resource.noun.to_lowercase())))
-}
-
-pub async fn record<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let resource = R::resource();
-    let list = (resource.plural, resource.path);
-    page(&state, &session, user, id.into_inner(), query.into_inner(), list, load_record::<R>).await
 }

@@ -190,6 +190,73 @@ pub fn parse(fields: &'static [Field], input: &HashMap<String, String>, creating
     (values, errors)
 }
 
+/// A submission read into a use case's typed input: `parse` checks each field, then `build` takes the checked
+/// values as their types through `Typed`. A field that is missing or does not read as its type is an error naming
+/// it, never a default: the input exists only when every field read.
+pub fn read<T>(
+    fields: &'static [Field],
+    submitted: &HashMap<String, String>,
+    build: impl FnOnce(&mut Typed<'_>) -> Option<T>,
+) -> Result<T, Vec<FieldError>> {
+    let (values, errors) = parse(fields, submitted, true);
+    let mut typed = Typed { fields, values: &values, errors };
+    let input = build(&mut typed);
+    match input {
+        Some(input) if typed.errors.is_empty() => Ok(input),
+        _ => Err(typed.errors),
+    }
+}
+
+/// Checked values, taken as the types a use case wants; what does not read becomes its field's error.
+pub struct Typed<'a> {
+    fields: &'static [Field],
+    values: &'a Values,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Typed<'a> {
+    /// A value that must be there.
+    pub fn required<T: std::str::FromStr>(&mut self, name: &'static str) -> Option<T> {
+        let value = self.optional(name);
+        if value.is_none() {
+            let message = self.field(name).map_or_else(|| format!("Enter the {name}."), missing);
+            self.refuse(name, message);
+        }
+        value
+    }
+
+    /// A value that may be left empty: `None` then; a value that does not read as `T` is an error.
+    pub fn optional<T: std::str::FromStr>(&mut self, name: &'static str) -> Option<T> {
+        let text = self.text(name)?;
+        let value = text.parse().ok();
+        if value.is_none() {
+            let message = match self.field(name).map(|f| (f.label, f.kind)) {
+                Some((_, FieldKind::Reference(target))) => format!("Choose a {} from the list.", target.noun),
+                Some((label, _)) => format!("{label}: the value {text:?} cannot be read."),
+                None => format!("The value {text:?} cannot be read."),
+            };
+            self.refuse(name, message);
+        }
+        value
+    }
+
+    /// The checked text of a field, `None` when left empty.
+    pub fn text(&self, name: &str) -> Option<&'a str> {
+        self.values.get(name).and_then(|v| v.as_deref())
+    }
+
+    /// Refuses a field with `message`, unless checking it already said what is wrong.
+    pub fn refuse(&mut self, field: &'static str, message: impl Into<String>) {
+        if !self.errors.iter().any(|e| e.field == field) {
+            self.errors.push(FieldError { field, message: message.into() });
+        }
+    }
+
+    fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
 /// Whether a text shows nothing: only spaces, line breaks, control characters and the characters Unicode says
 /// to draw as nothing (zero-width spaces, byte-order marks, direction marks, variation selectors). Such text
 /// must not pass for a filled-in field.

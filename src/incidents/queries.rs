@@ -541,7 +541,7 @@ pub fn supporting_vendor(conn: &mut PgConnection, component_id: i32) -> QueryRes
 pub struct Person {
     pub user_id: i32,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub status: String,
     pub vendor_id: Option<i32>,
     pub client_id: Option<i32>,
@@ -553,7 +553,7 @@ impl Person {
     pub fn actor(&self) -> crate::access::Actor {
         crate::access::Actor {
             user_id: self.user_id,
-            role: crate::domain::enums::Role::parse(&self.role).unwrap_or(crate::domain::enums::Role::ClientContact),
+            role: self.role,
             client_id: self.client_id,
             vendor_id: self.vendor_id,
             status: crate::domain::enums::UserStatus::parse(&self.status)

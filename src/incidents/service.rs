@@ -1,6 +1,7 @@
 //! Incident use cases: each loads within scope, checks the rules, writes, logs and audits in the caller's
 //! transaction.
 use super::Incident;
+use super::forms::{Communication, Escalation, IncidentEdit, IncidentReport};
 use super::queries::Person;
 use super::queries::{self, IncidentChanges, NewCommunication, NewEscalation, NewIncident, UpdateLog};
 use super::rules;
@@ -8,9 +9,9 @@ use crate::access::{Action, Area, Rows, Scope, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
 use crate::delivery::{self, Channel, Recipient};
-use crate::domain::enums::{DeliveryStatus, EscalationLevel, IncidentStatus, RecipientType, Role, UserStatus};
+use crate::domain::enums::{DeliveryStatus, IncidentStatus, Level, RecipientType, Severity, UserStatus};
+use crate::forms::FieldError;
 use crate::forms::RefTable;
-use crate::forms::{FieldError, Values};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -32,12 +33,23 @@ fn wrong_state(result: Result<(), String>) -> Result<(), Refusal> {
     result.map_err(Refusal::WrongState)
 }
 
-fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
-    values.get(name).and_then(|v| v.as_deref())
+/// An incident the user sees and may take `action` on, or the refusal (not found, not allowed).
+fn load_for(conn: &mut PgConnection, user: &User, incident_id: i32, action: Action) -> Result<Incident, Refusal> {
+    let incident = load(conn, user, incident_id)?;
+    allowed(user, action)?;
+    Ok(incident)
 }
 
-fn id(values: &Values, name: &str) -> Option<i32> {
-    value(values, name).and_then(|v| v.parse().ok())
+/// As `load_for`, and refused while the incident is closed to changes.
+fn load_open_for(conn: &mut PgConnection, user: &User, incident_id: i32, action: Action) -> Result<Incident, Refusal> {
+    let incident = load_for(conn, user, incident_id, action)?;
+    wrong_state(rules::check_open_for_changes(incident.status()))?;
+    Ok(incident)
+}
+
+/// Whether a note's text is one to keep: not blank, not too long, no NUL.
+fn fit_note(note: &str) -> bool {
+    !crate::forms::is_blank(note) && note.chars().count() <= MAX_NOTE && !note.contains('\0')
 }
 
 /// An incident the user may see, or 404.
@@ -63,25 +75,23 @@ pub fn report(
     conn: &mut PgConnection,
     clock: &Clock,
     user: &User,
-    values: &Values,
-    confirmed: bool,
+    report: &IncidentReport,
 ) -> Result<Incident, Refusal> {
     allowed(user, Action::Create(Area::Incidents))?;
     let now = clock.now();
     let mut errors = Vec::new();
     let sight = Sight::of(&user.actor());
     // Which clients and components one may report for is the access rule of the form's choices.
-    let client_id = id(values, "client_id");
-    if !client_id.is_some_and(|client| visible(conn, &CLIENT_REF, client, sight).unwrap_or(false)) {
+    let (client_id, component_id) = (report.client_id, report.component_id);
+    if !visible(conn, &CLIENT_REF, client_id, sight)? {
         errors.push(FieldError {
             field: "client_id",
             message: "Choose a client from the list; you may report only for clients you work for.".into(),
         });
     }
-    let component_id = id(values, "component_id");
-    match component_id {
-        Some(component) if visible(conn, &COMPONENT_REF, component, Sight::EVERYTHING)? => {
-            if !visible(conn, &COMPONENT_REF, component, sight)? {
+    match visible(conn, &COMPONENT_REF, component_id, Sight::EVERYTHING)? {
+        true => {
+            if !visible(conn, &COMPONENT_REF, component_id, sight)? {
                 errors.push(FieldError {
                     field: "component_id",
                     message: match sight.scope {
@@ -98,9 +108,9 @@ pub fn report(
                 });
             }
         }
-        _ => errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() }),
+        false => errors.push(FieldError { field: "component_id", message: "Choose a component from the list.".into() }),
     }
-    let assignee = id(values, "assigned_to_user_id");
+    let assignee = report.assigned_to_user_id;
     if let Some(assignee) = assignee {
         if !user.actor().can(Action::Update(Area::Incidents), &Target::Any) {
             errors.push(FieldError {
@@ -111,61 +121,52 @@ pub fn report(
             errors.push(FieldError { field: "assigned_to_user_id", message });
         }
     }
-    let detected = value(values, "detection_timestamp").and_then(|t| local_to_utc(t, &user.timezone));
-    match detected {
-        None => errors.push(FieldError {
-            field: "detection_timestamp",
-            message: "Enter when the incident was detected, like 2026-11-26 14:30.".into(),
-        }),
-        Some(at) if at > now + chrono::Duration::minutes(5) => errors.push(FieldError {
+    if report.detected_at > now + chrono::Duration::minutes(5) {
+        errors.push(FieldError {
             field: "detection_timestamp",
             message: "The detection time cannot be in the future.".into(),
-        }),
-        Some(_) => {}
+        });
     }
-    let (Some(client_id), Some(component_id), true) = (client_id, component_id, errors.is_empty()) else {
+    if !errors.is_empty() {
         return Err(Refusal::Invalid(errors));
-    };
-    if !confirmed && !queries::similar_open(conn, client_id, component_id, now)?.is_empty() {
+    }
+    if !report.confirmed && !queries::similar_open(conn, client_id, component_id, now)?.is_empty() {
         return Err(Refusal::field(
             "confirm_duplicate",
             "There are open incidents for this client and component from the last 24 hours. Check they are not the same incident, then confirm to report it anyway.",
         ));
     }
-    let text = |name: &str| value(values, name).unwrap_or_default();
     let incident = queries::insert(
         conn,
         &NewIncident {
-            title: text("title"),
-            category: text("category"),
-            severity: text("severity"),
-            impact_level: text("impact_level"),
-            urgency_level: text("urgency_level"),
+            title: &report.title,
+            category: &report.category,
+            severity: report.severity.as_str(),
+            impact_level: report.impact_level.as_str(),
+            urgency_level: report.urgency_level.as_str(),
             client_id,
             component_id,
             reporter_user_id: user.user_id,
             assigned_to_user_id: assignee,
-            detection_timestamp: detected.expect("checked above"),
+            detection_timestamp: report.detected_at,
             now,
         },
     )?;
-    if let Some(details) = value(values, "details") {
+    if let Some(details) = &report.details {
         queries::log_update(conn, &note(incident.incident_id, user.user_id, details, now))?;
     }
-    let changes = [
-        "title",
-        "category",
-        "severity",
-        "impact_level",
-        "urgency_level",
-        "client_id",
-        "component_id",
-        "assigned_to_user_id",
-    ]
-    .iter()
-    .fold(Changes::new(), |changes, field| changes.field(field, None::<String>, value(values, field)))
+    let changes = Changes::created(&[
+        ("title", Some(report.title.clone())),
+        ("category", Some(report.category.clone())),
+        ("severity", Some(report.severity.as_str().into())),
+        ("impact_level", Some(report.impact_level.as_str().into())),
+        ("urgency_level", Some(report.urgency_level.as_str().into())),
+        ("client_id", Some(client_id.to_string())),
+        ("component_id", Some(component_id.to_string())),
+        ("assigned_to_user_id", assignee.map(|id| id.to_string())),
+    ])
     .field("status", None::<String>, Some("open"))
-    .field("details", None::<String>, value(values, "details"))
+    .field("details", None::<String>, report.details.as_deref())
     .field("detection_timestamp", None::<String>, Some(incident.detection_timestamp.to_rfc3339()));
     audit::record(conn, clock, actor(user), "create", "incident", incident.incident_id, changes)?;
     notify_client(conn, clock, &incident, Notice::Reported)?;
@@ -195,7 +196,7 @@ fn check_assignee(conn: &mut PgConnection, user_id: i32) -> Result<Result<(), St
         None => Err("Assignment: choose an assignee from the list.".into()),
         Some(person) => rules::check_assignee(
             &person.name,
-            Role::parse(&person.role).unwrap_or(Role::ClientContact),
+            person.role,
             UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
         ),
     })
@@ -210,73 +211,88 @@ fn update_type(field: &str) -> &'static str {
     }
 }
 
+/// Who acts on which incident, and by which clock: what each use case on an incident starts from.
+#[derive(Clone, Copy)]
+pub struct OnIncident<'a> {
+    pub clock: &'a Clock,
+    pub user: &'a User,
+    pub incident_id: i32,
+}
+
 /// Changes status, severity, impact, urgency or assignment, from the version the editor saw. Each changed field
 /// is logged as its own incident update; the whole change is one audit entry.
 pub fn update(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     lock_version: Option<i32>,
-    values: &Values,
+    edit: &IncidentEdit,
 ) -> Result<Incident, Refusal> {
-    change(conn, clock, user, incident_id, lock_version, values, None)
+    let change = Change {
+        status: Some(edit.status),
+        severity: Some(edit.severity),
+        impact_level: Some(edit.impact_level),
+        urgency_level: Some(edit.urgency_level),
+        assigned_to_user_id: edit.assigned_to_user_id,
+    };
+    apply(conn, on, lock_version, &change, None)
+}
+
+/// What a change sets; `None` keeps the incident's own (the assignee is always said: `None` is nobody).
+struct Change {
+    status: Option<IncidentStatus>,
+    severity: Option<Severity>,
+    impact_level: Option<Level>,
+    urgency_level: Option<Level>,
+    assigned_to_user_id: Option<i32>,
+}
+
+impl Change {
+    /// A change of the assignee alone.
+    fn assign(assigned_to_user_id: Option<i32>) -> Self {
+        Change { status: None, severity: None, impact_level: None, urgency_level: None, assigned_to_user_id }
+    }
 }
 
 /// Moves an incident one step along its lifecycle from its page (acknowledge, start work, resolve, reopen, close),
 /// keeping everything else. Resolving says how, in a note on the timeline, within the same change and audit entry.
 pub fn move_to(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     lock_version: Option<i32>,
     to: Option<IncidentStatus>,
     note: &str,
 ) -> Result<Incident, Refusal> {
-    let current = load(conn, user, incident_id)?;
-    allowed(user, Action::Update(Area::Incidents))?;
+    let OnIncident { user, incident_id, .. } = on;
+    let current = load_for(conn, user, incident_id, Action::Update(Area::Incidents))?;
     let to = to.ok_or_else(|| Refusal::field("to", "Choose the next step from the buttons on the incident's page."))?;
     let note = note.trim();
     let resolving = to == IncidentStatus::Resolved && current.status() != IncidentStatus::Resolved;
-    if resolving && (crate::forms::is_blank(note) || note.chars().count() > MAX_NOTE || note.contains('\0')) {
+    if resolving && !fit_note(note) {
         return Err(Refusal::field(
             "resolution_note",
             format!("Say how the incident was resolved, in up to {MAX_NOTE} characters."),
         ));
     }
-    let mut values = Values::new();
-    values.insert("status", Some(to.as_str().to_string()));
-    values.insert("assigned_to_user_id", current.assigned_to_user_id.map(|id| id.to_string()));
-    change(conn, clock, user, incident_id, lock_version, &values, resolving.then_some(note))
+    let change = Change { status: Some(to), ..Change::assign(current.assigned_to_user_id) };
+    apply(conn, on, lock_version, &change, resolving.then_some(note))
 }
 
 /// Assigns an incident to the one who takes it.
-pub fn take(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    lock_version: Option<i32>,
-) -> Result<Incident, Refusal> {
-    let mut values = Values::new();
-    values.insert("assigned_to_user_id", Some(user.user_id.to_string()));
-    change(conn, clock, user, incident_id, lock_version, &values, None)
+pub fn take(conn: &mut PgConnection, on: OnIncident<'_>, lock_version: Option<i32>) -> Result<Incident, Refusal> {
+    let user = on.user;
+    apply(conn, on, lock_version, &Change::assign(Some(user.user_id)), None)
 }
 
-/// An update, with a resolution note when it resolves the incident.
-fn change(
+/// Applies a change, with a resolution note when it resolves the incident.
+fn apply(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     lock_version: Option<i32>,
-    values: &Values,
+    change: &Change,
     resolution_note: Option<&str>,
 ) -> Result<Incident, Refusal> {
-    let current = load(conn, user, incident_id)?;
-    allowed(user, Action::Update(Area::Incidents))?;
-    wrong_state(rules::check_open_for_changes(current.status()))?;
+    let OnIncident { clock, user, incident_id } = on;
+    let current = load_open_for(conn, user, incident_id, Action::Update(Area::Incidents))?;
     // A form without the version it was shown with is refused, never applied blind to the incident as it is now.
     let lock_version = lock_version.ok_or_else(|| {
         Refusal::field("lock_version", "The form has no record version; reload the page and try again.")
@@ -285,12 +301,12 @@ fn change(
     if lock_version != current.lock_version {
         return Err(Refusal::Conflict(Box::new(current)));
     }
-    let status = value(values, "status").and_then(IncidentStatus::parse).unwrap_or(current.status());
+    let status = change.status.unwrap_or(current.status());
     rules::check_transition(current.status(), status).map_err(|message| Refusal::field("status", message))?;
     if status == IncidentStatus::Closed && current.status() != IncidentStatus::Closed {
         allowed(user, Action::CloseIncident)?;
     }
-    let assignee = id(values, "assigned_to_user_id");
+    let assignee = change.assigned_to_user_id;
     if assignee != current.assigned_to_user_id
         && let Some(assignee) = assignee
         && let Err(message) = check_assignee(conn, assignee)?
@@ -301,9 +317,9 @@ fn change(
     let leaving_open = current.status() == IncidentStatus::Open && status != IncidentStatus::Open;
     let changes = IncidentChanges {
         status: status.as_str().to_string(),
-        severity: value(values, "severity").unwrap_or(&current.severity).to_string(),
-        impact_level: value(values, "impact_level").unwrap_or(&current.impact_level).to_string(),
-        urgency_level: value(values, "urgency_level").unwrap_or(&current.urgency_level).to_string(),
+        severity: change.severity.map_or(current.severity.as_str(), |v| v.as_str()).to_string(),
+        impact_level: change.impact_level.map_or(current.impact_level.as_str(), |v| v.as_str()).to_string(),
+        urgency_level: change.urgency_level.map_or(current.urgency_level.as_str(), |v| v.as_str()).to_string(),
         assigned_to_user_id: assignee,
         acknowledged_at: if leaving_open { current.acknowledged_at.or(Some(now)) } else { current.acknowledged_at },
         resolution_timestamp: match status {
@@ -367,16 +383,10 @@ fn text_id(id: Option<i32>) -> String {
 
 /// Closes a resolved incident (incident managers only): the lifecycle's last step, refused by the closing rule's own
 /// words to anyone else.
-pub fn close(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    lock_version: Option<i32>,
-) -> Result<Incident, Refusal> {
-    load(conn, user, incident_id)?;
-    allowed(user, Action::CloseIncident)?;
-    move_to(conn, clock, user, incident_id, lock_version, Some(IncidentStatus::Closed), "")
+pub fn close(conn: &mut PgConnection, on: OnIncident<'_>, lock_version: Option<i32>) -> Result<Incident, Refusal> {
+    let OnIncident { user, incident_id, .. } = on;
+    load_for(conn, user, incident_id, Action::CloseIncident)?;
+    move_to(conn, on, lock_version, Some(IncidentStatus::Closed), "")
 }
 
 pub const MAX_NOTE: usize = 5_000;
@@ -387,18 +397,11 @@ fn note(incident_id: i32, user_id: i32, text: &str, at: DateTime<Utc>) -> Update
 }
 
 /// Posts a progress note onto the timeline.
-pub fn post_progress(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    note: &str,
-) -> Result<i32, Refusal> {
-    let incident = load(conn, user, incident_id)?;
-    allowed(user, Action::PostProgress)?;
-    wrong_state(rules::check_open_for_changes(incident.status()))?;
+pub fn post_progress(conn: &mut PgConnection, on: OnIncident<'_>, note: &str) -> Result<i32, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
+    load_open_for(conn, user, incident_id, Action::PostProgress)?;
     let note = note.trim();
-    if crate::forms::is_blank(note) || note.chars().count() > MAX_NOTE || note.contains('\0') {
+    if !fit_note(note) {
         return Err(Refusal::field("note", format!("Write the progress update: up to {MAX_NOTE} characters.")));
     }
     let now = clock.now();
@@ -413,34 +416,24 @@ pub fn post_progress(
 }
 
 /// Escalates an incident to a user who fits the level.
-pub fn escalate(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    values: &Values,
-) -> Result<i32, Refusal> {
-    let incident = load(conn, user, incident_id)?;
-    allowed(user, Action::Escalate)?;
-    wrong_state(rules::check_open_for_changes(incident.status()))?;
-    let level = value(values, "escalation_level")
-        .and_then(EscalationLevel::parse)
-        .ok_or_else(|| Refusal::field("escalation_level", "Choose the escalation level."))?;
-    let choose = || Refusal::field("escalated_to_user", "Choose who to escalate to from the list.");
-    let target_id = id(values, "escalated_to_user").ok_or_else(choose)?;
-    let target = queries::person(conn, target_id)?.ok_or_else(choose)?;
+pub fn escalate(conn: &mut PgConnection, on: OnIncident<'_>, escalation: &Escalation) -> Result<i32, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
+    let incident = load_open_for(conn, user, incident_id, Action::Escalate)?;
+    let (level, target_id) = (escalation.level, escalation.to_user_id);
+    let target = queries::person(conn, target_id)?
+        .ok_or_else(|| Refusal::field("escalated_to_user", "Choose who to escalate to from the list."))?;
     let supporting_vendor = queries::supporting_vendor(conn, incident.component_id)?;
     rules::check_escalation_target(
         level,
         &target.name,
-        Role::parse(&target.role).unwrap_or(Role::ClientContact),
+        target.role,
         UserStatus::parse(&target.status).unwrap_or(UserStatus::Inactive),
         target.vendor_id,
         supporting_vendor,
     )
     .map_err(|message| Refusal::field("escalated_to_user", message))?;
     let now = clock.now();
-    let reason = value(values, "reason");
+    let reason = escalation.reason.as_deref();
     let escalation_id = queries::insert_escalation(
         conn,
         &NewEscalation {
@@ -465,14 +458,12 @@ pub fn escalate(
 /// Resolves or cancels an active escalation of the incident.
 pub fn end_escalation(
     conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
+    on: OnIncident<'_>,
     escalation_id: i32,
     resolve: bool,
 ) -> Result<(), Refusal> {
-    load(conn, user, incident_id)?;
-    allowed(user, Action::Escalate)?;
+    let OnIncident { clock, user, incident_id } = on;
+    load_for(conn, user, incident_id, Action::Escalate)?;
     let status = queries::escalation_status(conn, incident_id, escalation_id)?.ok_or(Refusal::NotFound)?;
     let new_status = if resolve { "resolved" } else { "cancelled" };
     if status != "active" || !queries::end_escalation(conn, escalation_id, new_status, user.user_id, clock.now())? {
@@ -488,17 +479,10 @@ pub fn end_escalation(
 /// Records a communication about the incident, to a user or to a kind of recipient. Email and dashboard
 /// notifications go into the outbox, one delivery per person they reach, and stay pending until the worker has
 /// tried them; SMS, phone and chat are recorded by hand with the status the recorder gives.
-pub fn communicate(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    incident_id: i32,
-    values: &Values,
-) -> Result<i32, Refusal> {
-    let incident = load(conn, user, incident_id)?;
-    allowed(user, Action::Communicate)?;
-    let recipient_id = id(values, "recipient_id");
-    let group = value(values, "recipient_type").and_then(RecipientType::parse);
+pub fn communicate(conn: &mut PgConnection, on: OnIncident<'_>, communication: &Communication) -> Result<i32, Refusal> {
+    let OnIncident { clock, user, incident_id } = on;
+    let incident = load_for(conn, user, incident_id, Action::Communicate)?;
+    let (recipient_id, group) = (communication.recipient_id, communication.recipient_type);
     if recipient_id.is_none() && group.is_none() {
         return Err(Refusal::field("recipient_id", "Choose a recipient, or a kind of recipient."));
     }
@@ -517,17 +501,17 @@ pub fn communicate(
             Some(person)
         }
     };
-    let method = value(values, "delivery_method").unwrap_or_default();
+    let method = communication.delivery_method.as_str();
     let delivered_by_us = Channel::parse(method).is_some();
-    let status = match value(values, "delivery_status") {
-        Some(status) if delivered_by_us && status != DeliveryStatus::Pending.as_str() => {
+    let status = match communication.delivery_status {
+        Some(status) if delivered_by_us && status != DeliveryStatus::Pending => {
             return Err(Refusal::field(
                 "delivery_status",
                 "Delivery status: Incident Desk sends email and dashboard notifications itself and sets their \
                  status from the outcome; leave it empty.",
             ));
         }
-        status => status.unwrap_or(DeliveryStatus::Pending.as_str()),
+        status => status.unwrap_or(DeliveryStatus::Pending).as_str(),
     };
     let recipients = reached(conn, &facts, named, group)?;
     if delivered_by_us && recipients.is_empty() {
@@ -537,15 +521,14 @@ pub fn communicate(
              send it to; choose a recipient or another group.",
         ));
     }
-    let text = |name: &str| value(values, name).unwrap_or_default();
     let outgoing = Outgoing {
         sender_id: Some(user.user_id),
         recipient_id,
         recipient_type: group,
-        communication_type: text("communication_type"),
+        communication_type: &communication.communication_type,
         delivery_method: method,
         delivery_status: status,
-        message: text("message"),
+        message: &communication.message,
     };
     Ok(record_communication(conn, clock, actor(user), &incident, &outgoing, &recipients)?)
 }
@@ -563,7 +546,7 @@ fn reached(
         people.extend(candidates.into_iter().filter(|person| {
             rules::in_recipient_group(
                 group,
-                Role::parse(&person.role).unwrap_or(Role::ClientContact),
+                person.role,
                 UserStatus::parse(&person.status).unwrap_or(UserStatus::Inactive),
                 person.actor().scope().sees(incident),
             )

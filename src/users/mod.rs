@@ -14,7 +14,7 @@ pub struct User {
     pub user_id: i32,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub department: Option<String>,
     pub client_id: Option<i32>,
     pub vendor_id: Option<i32>,
@@ -35,9 +35,8 @@ const UNREAD_NOTIFICATIONS: &str =
     "(SELECT count(*) FROM notifications n WHERE n.user_id = users.user_id AND n.read_at IS NULL)";
 
 impl User {
-    /// The role; the database only holds valid values, so an unknown one is treated as a contact (least access).
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::ClientContact)
+        self.role
     }
 
     pub fn status(&self) -> UserStatus {

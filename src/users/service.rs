@@ -43,7 +43,7 @@ pub fn create_first_user(
     let changes = Changes::created(&[
         ("name", Some(user.name.clone())),
         ("email", Some(user.email.clone())),
-        ("role", Some(user.role.clone())),
+        ("role", Some(user.role.as_str().to_string())),
         ("status", Some(user.status.clone())),
         ("password_hash", Some(String::new())),
     ]);

@@ -442,11 +442,13 @@ fn the_dashboards_history_figures_stay_equal_to_the_tables_through_reports_chang
                     .format("%Y-%m-%dT%H:%M")
                     .to_string(),
             ),
+            ("confirm_duplicate", "yes".into()),
         ]
-        .map(|(k, v)| (k, Some(v)))
+        .map(|(k, v)| (k.to_string(), v))
         .into_iter()
         .collect();
-        let mut incident = conn.transaction(|conn| incidents::report(conn, &clock, &manager, &values, true)).unwrap();
+        let report = incident_desk::incidents::forms::IncidentReport::read(&values, &manager.timezone).unwrap();
+        let mut incident = conn.transaction(|conn| incidents::report(conn, &clock, &manager, &report)).unwrap();
         agree(&mut conn, "after a report");
         for (minutes, to) in [
             (30, IncidentStatus::Investigating),
@@ -457,15 +459,8 @@ fn the_dashboards_history_figures_stay_equal_to_the_tables_through_reports_chang
             clock.set(now + chrono::Duration::minutes(minutes));
             incident = conn
                 .transaction(|conn| {
-                    incidents::move_to(
-                        conn,
-                        &clock,
-                        &manager,
-                        incident.incident_id,
-                        Some(incident.lock_version),
-                        Some(to),
-                        "Fixed",
-                    )
+                    let on = incidents::OnIncident { clock: &clock, user: &manager, incident_id: incident.incident_id };
+                    incidents::move_to(conn, on, Some(incident.lock_version), Some(to), "Fixed")
                 })
                 .unwrap();
             agree(&mut conn, &format!("after moving to {to:?}"));

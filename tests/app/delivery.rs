@@ -68,9 +68,15 @@ fn latest_communication(conn: &mut PgConnection) -> i32 {
 fn record(conn: &mut PgConnection, w: &World, incident: i32, fields: &[(&'static str, &str)]) -> i32 {
     let manager_id = fixtures::user_id(conn, w.emails[&Role::IncidentManager]);
     let manager = incident_desk::users::queries::find(conn, manager_id).unwrap().unwrap();
-    let values: incident_desk::forms::Values = fields.iter().map(|(k, v)| (*k, Some(v.to_string()))).collect();
+    let submitted = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let told = incident_desk::incidents::forms::Communication::read(&submitted).expect("a readable communication");
     conn.transaction(|conn| {
-        incident_desk::incidents::service::communicate(conn, &Clock::system(), &manager, incident, &values)
+        let on = incident_desk::incidents::service::OnIncident {
+            clock: &Clock::system(),
+            user: &manager,
+            incident_id: incident,
+        };
+        incident_desk::incidents::service::communicate(conn, on, &told)
     })
     .unwrap_or_else(|refusal| panic!("recorded: {refusal:?}"))
 }

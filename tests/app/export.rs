@@ -101,10 +101,12 @@ fn source_database() -> TestDb {
         ("delivery_method", "email"),
         ("message", "We restarted the consumers."),
     ]
-    .map(|(k, v)| (k, Some(v.to_string())))
+    .map(|(k, v)| (k.to_string(), v.to_string()))
     .into_iter()
     .collect();
-    conn.transaction(|conn| incident_desk::incidents::service::communicate(conn, &clock, &manager, 1, &values))
+    let told = incident_desk::incidents::forms::Communication::read(&values).expect("a readable communication");
+    let on = incident_desk::incidents::service::OnIncident { clock: &clock, user: &manager, incident_id: 1 };
+    conn.transaction(|conn| incident_desk::incidents::service::communicate(conn, on, &told))
         .unwrap_or_else(|e| panic!("communication: {e:?}"));
     // The rest of the product's columns, set directly.
     let mut sql = String::new();

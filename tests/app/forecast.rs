@@ -27,7 +27,8 @@ fn working(conn: &mut PgConnection, component: i32, client: i32, severity: &str,
 fn move_to(conn: &mut PgConnection, clock: &Clock, user: &incident_desk::users::User, id: i32, to: IncidentStatus) {
     conn.transaction(|conn| {
         let current = service::load(conn, user, id).unwrap();
-        service::move_to(conn, clock, user, id, Some(current.lock_version), Some(to), "Restarted the broker")
+        let on = service::OnIncident { clock, user, incident_id: id };
+        service::move_to(conn, on, Some(current.lock_version), Some(to), "Restarted the broker")
     })
     .unwrap();
 }

@@ -1,18 +1,20 @@
 //! One-button actions on the incident page: move along, take, close, progress, end an escalation.
 use super::*;
 
-/// Runs an action from the incident page and returns to it with a flash, or with the refusal's page.
-async fn act(
-    state: &AppState,
-    session: &Session,
-    user: &User,
-    incident_id: i32,
-    done: &str,
-    work: impl FnOnce(&mut diesel::PgConnection, &crate::clock::Clock, &User) -> Result<(), Refusal> + Send + 'static,
-) -> Result<HttpResponse, AppError> {
-    let (clock, actor) = (state.clock.clone(), user.clone());
-    let outcome = state.db(move |conn| Ok(conn.transaction(|conn| work(conn, &clock, &actor)))).await?;
-    after_action(session, outcome, done, &format!("/incidents/{incident_id}"))
+/// A one-button action of the incident page, read from its form: what it does and says once done.
+pub trait PageAction: Sized + Send + 'static {
+    fn read(typed: &HashMap<String, String>) -> Self;
+
+    /// The flash once done.
+    fn done(&self) -> &'static str;
+
+    /// The text box it takes, if any: its field and what was typed, shown again when the text is refused.
+    fn note(&self) -> Option<(&'static str, String)> {
+        None
+    }
+
+    /// Does it, in the caller's transaction.
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal>;
 }
 
 /// The record version a one-button form was shown with, if it has one.
@@ -20,107 +22,133 @@ fn version_of(typed: &HashMap<String, String>) -> Option<i32> {
     typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok())
 }
 
-/// Moves the incident one step along from its page; a resolution without its note shows the page again with it.
-pub async fn move_along(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
-    let incident_id = id.into_inner();
-    let (typed, _) = read(form);
-    let version = version_of(&typed);
-    let to = typed.get("to").and_then(|to| IncidentStatus::parse(to.trim()));
-    let text = typed.get("resolution_note").cloned().unwrap_or_default();
-    let note = text.clone();
-    let done = match to {
-        Some(IncidentStatus::Investigating) => "Incident acknowledged.",
-        Some(IncidentStatus::InProgress) => "Work on the incident has started.",
-        Some(IncidentStatus::Resolved) => "Incident resolved.",
-        _ => "Incident status changed.",
-    };
-    let (clock, actor) = (state.clock.clone(), user.clone());
-    let outcome = state
-        .db(move |conn| {
-            Ok(conn.transaction(|conn| service::move_to(conn, &clock, &actor, incident_id, version, to, &note)))
-        })
-        .await?;
-    match outcome {
-        Err(Refusal::Invalid(errors)) if errors.iter().any(|e| e.field == "resolution_note") => {
-            let error = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
-            let note = Note { field: "resolution_note", text, error: Some(error) };
-            unprocessable(detail_page(&state, &session, &user, incident_id, note).await?, &errors)
+/// Moves the incident one step along (acknowledge, start work, resolve, reopen), from the version its page showed;
+/// resolving says how.
+pub struct MoveAlong {
+    version: Option<i32>,
+    to: Option<IncidentStatus>,
+    resolution_note: String,
+}
+
+impl PageAction for MoveAlong {
+    fn read(typed: &HashMap<String, String>) -> Self {
+        MoveAlong {
+            version: version_of(typed),
+            to: typed.get("to").and_then(|to| IncidentStatus::parse(to.trim())),
+            resolution_note: typed.get("resolution_note").cloned().unwrap_or_default(),
         }
-        other => after_action(&session, other.map(|_| ()), done, &format!("/incidents/{incident_id}")),
+    }
+
+    fn done(&self) -> &'static str {
+        match self.to {
+            Some(IncidentStatus::Investigating) => "Incident acknowledged.",
+            Some(IncidentStatus::InProgress) => "Work on the incident has started.",
+            Some(IncidentStatus::Resolved) => "Incident resolved.",
+            _ => "Incident status changed.",
+        }
+    }
+
+    fn note(&self) -> Option<(&'static str, String)> {
+        Some(("resolution_note", self.resolution_note.clone()))
+    }
+
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::move_to(conn, on, self.version, self.to, &self.resolution_note).map(|_| ())
     }
 }
 
-/// A one-button change of the incident, made to the version its page showed.
-type VersionedChange =
-    fn(&mut diesel::PgConnection, &crate::clock::Clock, &User, i32, Option<i32>) -> Result<Incident, Refusal>;
-
-async fn change_shown_version(
-    state: web::Data<AppState>,
-    session: Session,
-    user: User,
-    (id, form): (web::Path<i32>, Form),
-    done: &str,
-    change: VersionedChange,
-) -> Result<HttpResponse, AppError> {
-    let incident_id = id.into_inner();
-    let version = version_of(&read(form).0);
-    act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
-        change(conn, clock, user, incident_id, version).map(|_| ())
-    })
-    .await
-}
-
 /// Assigns the incident to the one who takes it.
-pub async fn take(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
-    let done = "You have taken the incident; it is assigned to you.";
-    change_shown_version(state, session, user, (id, form), done, service::take).await
+pub struct Take(Option<i32>);
+
+impl PageAction for Take {
+    fn read(typed: &HashMap<String, String>) -> Self {
+        Take(version_of(typed))
+    }
+
+    fn done(&self) -> &'static str {
+        "You have taken the incident; it is assigned to you."
+    }
+
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::take(conn, on, self.0).map(|_| ())
+    }
 }
 
-pub async fn close(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
-    change_shown_version(state, session, user, (id, form), "Incident closed.", service::close).await
+/// Closes a resolved incident.
+pub struct Close(Option<i32>);
+
+impl PageAction for Close {
+    fn read(typed: &HashMap<String, String>) -> Self {
+        Close(version_of(typed))
+    }
+
+    fn done(&self) -> &'static str {
+        "Incident closed."
+    }
+
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::close(conn, on, self.0).map(|_| ())
+    }
 }
 
-pub async fn progress(
+/// Posts a progress update.
+pub struct Progress(String);
+
+impl PageAction for Progress {
+    fn read(typed: &HashMap<String, String>) -> Self {
+        Progress(typed.get("note").cloned().unwrap_or_default())
+    }
+
+    fn done(&self) -> &'static str {
+        "Progress update posted."
+    }
+
+    fn note(&self) -> Option<(&'static str, String)> {
+        Some(("note", self.0.clone()))
+    }
+
+    fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal> {
+        service::post_progress(conn, on, &self.0).map(|_| ())
+    }
+}
+
+/// Takes a one-button action from the incident page.
+pub async fn act<A: PageAction>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let incident_id = id.into_inner();
-    let (typed, _) = read(form);
-    let text = typed.get("note").cloned().unwrap_or_default();
-    let note = text.clone();
-    match act(&state, &session, &user, incident_id, "Progress update posted.", move |conn, clock, user| {
-        service::post_progress(conn, clock, user, incident_id, &note).map(|_| ())
-    })
-    .await
-    {
-        Err(AppError::Unprocessable(error)) => {
-            let refusal = [FieldError { field: "note", message: error.clone() }];
-            let note = Note { field: "note", text, error: Some(error) };
-            let page = detail_page(&state, &session, &user, incident_id, note).await?;
-            unprocessable(page, &refusal)
+    let action = A::read(&read(form).0);
+    let (done, note) = (action.done(), action.note());
+    run(&state, &session, &user, (id.into_inner(), done), note, move |conn, on| action.run(conn, on)).await
+}
+
+/// Runs an action from the incident page and returns to it with a flash, or with the refusal's page. An action that
+/// takes a note (`typed`: its field and text) shows the page again with the note as typed when the note is refused.
+async fn run(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    (incident_id, done): (i32, &str),
+    typed: Option<(&'static str, String)>,
+    work: impl FnOnce(&mut diesel::PgConnection, OnIncident<'_>) -> Result<(), Refusal> + Send + 'static,
+) -> Result<HttpResponse, AppError> {
+    let (clock, actor) = (state.clock.clone(), user.clone());
+    let outcome = state
+        .db(move |conn| {
+            let on = OnIncident { clock: &clock, user: &actor, incident_id };
+            Ok(conn.transaction(|conn| work(conn, on)))
+        })
+        .await?;
+    match (outcome, typed) {
+        (Err(Refusal::Invalid(errors)), Some((field, text))) if errors.iter().any(|e| e.field == field) => {
+            let error = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            let note = Note { field, text, error: Some(error) };
+            unprocessable(detail_page(state, session, user, incident_id, note).await?, &errors)
         }
-        other => other,
+        (outcome, _) => after_action(session, outcome, done, &format!("/incidents/{incident_id}")),
     }
 }
 
@@ -133,8 +161,8 @@ async fn end_escalation(
 ) -> Result<HttpResponse, AppError> {
     let (incident_id, escalation_id) = path;
     let done = if resolve { "Escalation resolved." } else { "Escalation cancelled." };
-    act(&state, &session, &user, incident_id, done, move |conn, clock, user| {
-        service::end_escalation(conn, clock, user, incident_id, escalation_id, resolve)
+    run(&state, &session, &user, (incident_id, done), None, move |conn, on| {
+        service::end_escalation(conn, on, escalation_id, resolve)
     })
     .await
 }

@@ -1,5 +1,6 @@
 //! Forms on an incident: edit, escalate, communicate.
 use super::*;
+use crate::incidents::forms::Reader;
 
 #[derive(Template)]
 #[template(path = "incidents/form.html")]
@@ -16,79 +17,115 @@ struct IncidentFormPage {
     cancel: String,
 }
 
-/// Which of the incident's forms, with its fields and the choices its references offer.
-#[derive(Clone, Copy)]
-enum IncidentForm {
-    Edit,
-    Escalate,
-    Communicate,
+/// One of the incident's forms, named by the typed input it gives its use case: its fields, page, the people it
+/// offers and what saving it does.
+pub trait IncidentForm: Sized + Send + 'static {
+    const FIELDS: &'static [Field];
+    /// Who may use it.
+    const ACTION: Action;
+    /// "Escalate" incident 12.
+    const HEADING: &'static str;
+    /// Its address below the incident's: "/escalations".
+    const PATH: &'static str;
+    /// The flash once saved.
+    const DONE: &'static str;
+
+    /// What was submitted, as the use case's input, or the fields' errors.
+    const READ: Reader<Self>;
+
+    /// Saves it.
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal>;
+
+    /// The people its person fields offer.
+    fn people(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError>;
+
+    /// What the form shows first, and the record version it edits, if it edits one.
+    fn start(_incident: &Incident) -> (HashMap<String, String>, Option<i32>) {
+        (Self::FIELDS.iter().filter_map(|f| Some((f.name.to_string(), f.default?.to_string()))).collect(), None)
+    }
 }
 
-impl IncidentForm {
-    fn fields(self) -> &'static [Field] {
-        match self {
-            IncidentForm::Edit => EDIT_FIELDS,
-            IncidentForm::Escalate => ESCALATION_FIELDS,
-            IncidentForm::Communicate => COMMUNICATION_FIELDS,
-        }
+/// Where a form's use case runs: the caller's transaction, its clock and user, the incident and the version the
+/// form was shown with.
+pub struct Saving<'a> {
+    conn: &'a mut diesel::PgConnection,
+    on: OnIncident<'a>,
+    lock_version: Option<i32>,
+}
+
+impl IncidentForm for IncidentEdit {
+    const FIELDS: &'static [Field] = EDIT_FIELDS;
+    const ACTION: Action = Action::Update(Area::Incidents);
+    const HEADING: &'static str = "Update";
+    const PATH: &'static str = "";
+    const DONE: &'static str = "Incident updated.";
+
+    const READ: Reader<Self> = IncidentEdit::read;
+
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal> {
+        service::update(at.conn, at.on, at.lock_version, &self).map(|_| ())
     }
 
-    fn action(self) -> Action {
-        match self {
-            IncidentForm::Edit => Action::Update(Area::Incidents),
-            IncidentForm::Escalate => Action::Escalate,
-            IncidentForm::Communicate => Action::Communicate,
-        }
+    fn people(conn: &mut diesel::PgConnection, _incident: &Incident) -> Result<Vec<Person>, AppError> {
+        Ok(queries::active_people(conn, STAFF_ROLES, None)?)
     }
 
-    fn heading(self) -> &'static str {
-        match self {
-            IncidentForm::Edit => "Update",
-            IncidentForm::Escalate => "Escalate",
-            IncidentForm::Communicate => "Record a communication about",
-        }
+    fn start(incident: &Incident) -> (HashMap<String, String>, Option<i32>) {
+        (edit_values(incident), Some(incident.lock_version))
+    }
+}
+
+impl IncidentForm for Escalation {
+    const FIELDS: &'static [Field] = ESCALATION_FIELDS;
+    const ACTION: Action = Action::Escalate;
+    const HEADING: &'static str = "Escalate";
+    const PATH: &'static str = "/escalations";
+    const DONE: &'static str = "Incident escalated.";
+
+    const READ: Reader<Self> = Escalation::read;
+
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal> {
+        service::escalate(at.conn, at.on, &self).map(|_| ())
     }
 
-    fn path(self, incident_id: i32) -> String {
-        match self {
-            IncidentForm::Edit => format!("/incidents/{incident_id}"),
-            IncidentForm::Escalate => format!("/incidents/{incident_id}/escalations"),
-            IncidentForm::Communicate => format!("/incidents/{incident_id}/communications"),
-        }
+    fn people(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError> {
+        let within: Vec<Role> = <EscalationLevel as strum::IntoEnumIterator>::iter()
+            .filter(|level| *level != EscalationLevel::Vendor)
+            .flat_map(|level| rules::escalation_roles(level).iter().copied())
+            .collect();
+        let mut people = queries::active_people(conn, &within, None)?;
+        people.extend(vendor_contacts(conn, incident)?);
+        Ok(people)
+    }
+}
+
+impl IncidentForm for Communication {
+    const FIELDS: &'static [Field] = COMMUNICATION_FIELDS;
+    const ACTION: Action = Action::Communicate;
+    const HEADING: &'static str = "Record a communication about";
+    const PATH: &'static str = "/communications";
+    const DONE: &'static str = "Communication recorded.";
+
+    const READ: Reader<Self> = Communication::read;
+
+    fn save(self, at: Saving<'_>) -> Result<(), Refusal> {
+        service::communicate(at.conn, at.on, &self).map(|_| ())
     }
 
-    fn people(self, conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError> {
-        Ok(match self {
-            IncidentForm::Edit => queries::active_people(conn, STAFF_ROLES, None)?,
-            IncidentForm::Escalate => {
-                let within: Vec<Role> = <EscalationLevel as strum::IntoEnumIterator>::iter()
-                    .filter(|level| *level != EscalationLevel::Vendor)
-                    .flat_map(|level| rules::escalation_roles(level).iter().copied())
-                    .collect();
-                let mut people = queries::active_people(conn, &within, None)?;
-                if let Some(vendor) = queries::supporting_vendor(conn, incident.component_id)? {
-                    people.extend(queries::active_people(
-                        conn,
-                        rules::escalation_roles(EscalationLevel::Vendor),
-                        Some(vendor),
-                    )?);
-                }
-                people
-            }
-            IncidentForm::Communicate => {
-                let mut people = queries::client_contacts(conn, incident.client_id)?;
-                people.extend(queries::active_people(conn, STAFF_ROLES, None)?);
-                if let Some(vendor) = queries::supporting_vendor(conn, incident.component_id)? {
-                    people.extend(queries::active_people(
-                        conn,
-                        rules::escalation_roles(EscalationLevel::Vendor),
-                        Some(vendor),
-                    )?);
-                }
-                people
-            }
-        })
+    fn people(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError> {
+        let mut people = queries::client_contacts(conn, incident.client_id)?;
+        people.extend(queries::active_people(conn, STAFF_ROLES, None)?);
+        people.extend(vendor_contacts(conn, incident)?);
+        Ok(people)
     }
+}
+
+/// The active contacts of the vendor that supports the incident's component, if one does.
+fn vendor_contacts(conn: &mut diesel::PgConnection, incident: &Incident) -> Result<Vec<Person>, AppError> {
+    Ok(match queries::supporting_vendor(conn, incident.component_id)? {
+        Some(vendor) => queries::active_people(conn, rules::escalation_roles(EscalationLevel::Vendor), Some(vendor))?,
+        None => Vec::new(),
+    })
 }
 
 struct FormInput {
@@ -98,11 +135,10 @@ struct FormInput {
     current: Option<Incident>,
 }
 
-async fn incident_form(
+async fn incident_form<F: IncidentForm>(
     state: &AppState,
     session: &Session,
     user: &User,
-    which: IncidentForm,
     incident_id: i32,
     input: Option<FormInput>,
 ) -> Result<IncidentFormPage, AppError> {
@@ -111,36 +147,31 @@ async fn incident_form(
         .db(move |conn| {
             // Out of scope is 404 before any role check can say the incident exists.
             let incident = service::load(conn, &viewer, incident_id)?;
-            viewer.actor().may(which.action(), &Target::Any)?;
-            let people = which.people(conn, &incident)?;
+            viewer.actor().may(F::ACTION, &Target::Any)?;
+            let people = F::people(conn, &incident)?;
             Ok((incident, people))
         })
         .await?;
-    let input = input.unwrap_or_else(|| FormInput {
-        typed: match which {
-            IncidentForm::Edit => edit_values(&incident),
-            _ => which.fields().iter().filter_map(|f| Some((f.name.to_string(), f.default?.to_string()))).collect(),
-        },
-        errors: Vec::new(),
-        lock_version: matches!(which, IncidentForm::Edit).then_some(incident.lock_version),
-        current: None,
+    let input = input.unwrap_or_else(|| {
+        let (typed, lock_version) = F::start(&incident);
+        FormInput { typed, errors: Vec::new(), lock_version, current: None }
     });
     let choices = person_choices(people);
     let typed = |name: &str| input.typed.get(name).cloned();
-    let mut fields = form_fields(which.fields(), true, &typed, &|_| choices.clone(), &input.errors);
+    let mut fields = form_fields(F::FIELDS, true, &typed, &|_| choices.clone(), &input.errors);
     // The status offers where the incident is and where it may go next, nothing the lifecycle would refuse.
     let legal: Vec<IncidentStatus> =
         std::iter::once(incident.status()).chain(next_steps(incident.status(), &user.actor())).collect();
     for field in fields.iter_mut().filter(|f| f.name == "status") {
         field.options.retain(|(value, _)| legal.iter().any(|s| s.as_str() == value));
     }
-    let heading = format!("{} incident {}", which.heading(), incident.incident_id);
+    let heading = format!("{} incident {}", F::HEADING, incident.incident_id);
     Ok(IncidentFormPage {
         page: Page::for_user(session, user, heading.clone(), "/incidents"),
         incident_id: incident.incident_id,
         title: incident.title.clone(),
         heading,
-        action: which.path(incident_id),
+        action: format!("/incidents/{incident_id}{}", F::PATH),
         cancel: format!("/incidents/{incident_id}"),
         fields,
         errors: input.errors,
@@ -165,81 +196,50 @@ fn edit_values(incident: &Incident) -> HashMap<String, String> {
     values
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    user: User,
-    which: IncidentForm,
-    incident_id: i32,
-) -> Result<HttpResponse, AppError> {
-    html(incident_form(&state, &session, &user, which, incident_id, None).await?, StatusCode::OK)
-}
-
-pub async fn edit(
+/// Shows one of the incident's forms.
+pub async fn form<F: IncidentForm>(
     state: web::Data<AppState>,
     session: Session,
     CurrentUser(user): CurrentUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    show(state, session, user, IncidentForm::Edit, id.into_inner()).await
-}
-
-pub async fn escalation_form(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    show(state, session, user, IncidentForm::Escalate, id.into_inner()).await
-}
-
-pub async fn communication_form(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    show(state, session, user, IncidentForm::Communicate, id.into_inner()).await
+    html(incident_form::<F>(&state, &session, &user, id.into_inner(), None).await?, StatusCode::OK)
 }
 
 /// Submits one of the incident's forms; refusals show the form again with what was typed.
-async fn submit(
+pub async fn submit<F: IncidentForm>(
     state: web::Data<AppState>,
     session: Session,
-    user: User,
-    which: IncidentForm,
-    incident_id: i32,
+    CurrentUser(user): CurrentUser,
+    id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
+    let incident_id = id.into_inner();
     let (typed, _) = read(form);
     let lock_version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok());
-    let (values, errors) = forms::parse(which.fields(), &typed, true);
-    let outcome = if !errors.is_empty() {
-        Err(Refusal::Invalid(errors))
-    } else {
-        let (actor, clock) = (user.clone(), state.clock.clone());
-        state
-            .db(move |conn| {
-                Ok(conn.transaction(|conn| match which {
-                    IncidentForm::Edit => service::update(conn, &clock, &actor, incident_id, lock_version, &values)
-                        .map(|_| "Incident updated.".to_string()),
-                    IncidentForm::Escalate => service::escalate(conn, &clock, &actor, incident_id, &values)
-                        .map(|_| "Incident escalated.".to_string()),
-                    IncidentForm::Communicate => service::communicate(conn, &clock, &actor, incident_id, &values)
-                        .map(|_| "Communication recorded.".to_string()),
-                }))
-            })
-            .await?
+    let outcome = match F::READ(&typed) {
+        Err(errors) => Err(Refusal::Invalid(errors)),
+        Ok(input) => {
+            let (actor, clock) = (user.clone(), state.clock.clone());
+            state
+                .db(move |conn| {
+                    Ok(conn.transaction(|conn| {
+                        let on = OnIncident { clock: &clock, user: &actor, incident_id };
+                        input.save(Saving { conn, on, lock_version })
+                    }))
+                })
+                .await?
+        }
     };
     match outcome {
-        Ok(message) => {
-            session::flash(&session, message);
+        Ok(()) => {
+            session::flash(&session, F::DONE);
             Ok(see_other(&format!("/incidents/{incident_id}")))
         }
         Err(Refusal::Invalid(errors)) => {
             let refusal = errors.clone();
             let input = FormInput { typed, errors, lock_version, current: None };
-            unprocessable(incident_form(&state, &session, &user, which, incident_id, Some(input)).await?, &refusal)
+            unprocessable(incident_form::<F>(&state, &session, &user, incident_id, Some(input)).await?, &refusal)
         }
         Err(Refusal::Conflict(current)) => {
             let errors = vec![FieldError {
@@ -247,39 +247,8 @@ async fn submit(
                 message: "Someone else changed this incident while you were editing it. Its current values are shown below; your changes are kept in the form. Save again to apply them.".into(),
             }];
             let input = FormInput { typed, errors, lock_version: Some(current.lock_version), current: Some(*current) };
-            let page = incident_form(&state, &session, &user, which, incident_id, Some(input)).await?;
-            conflict(page)
+            conflict(incident_form::<F>(&state, &session, &user, incident_id, Some(input)).await?)
         }
         Err(other) => Err(other.into()),
     }
-}
-
-pub async fn update(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
-    submit(state, session, user, IncidentForm::Edit, id.into_inner(), form).await
-}
-
-pub async fn escalate(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
-    submit(state, session, user, IncidentForm::Escalate, id.into_inner(), form).await
-}
-
-pub async fn communicate(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
-    submit(state, session, user, IncidentForm::Communicate, id.into_inner(), form).await
 }

@@ -1,10 +1,13 @@
 //! Incident pages.
 use super::Incident;
-use super::forms::{COMMUNICATION_FIELDS, EDIT_FIELDS, ESCALATION_FIELDS, REPORT_FIELDS};
+use super::forms::{
+    COMMUNICATION_FIELDS, Communication, EDIT_FIELDS, ESCALATION_FIELDS, Escalation, IncidentEdit, IncidentReport,
+    REPORT_FIELDS,
+};
 use super::list::{self, Assignee, ListFilter, ListQuery, Order, SlaState};
 use super::queries::{self, ListRow, PAGE_SIZE, Person, Position};
 use super::rules::{self, CONDITIONS, Condition};
-use super::service::{self, COMPONENT_REF, Refusal};
+use super::service::{self, COMPONENT_REF, OnIncident, Refusal};
 use super::sla_clock::{ClockView, clocks};
 use super::timeline::{self, Entry};
 use crate::access::{Action, Area, Sight, Target};
@@ -12,7 +15,7 @@ use crate::domain::enums::*;
 use crate::error::AppError;
 use crate::format;
 use crate::forms::view::{CheckGroup, FormField, form_fields};
-use crate::forms::{self, Field, FieldError, FieldKind, Values, field};
+use crate::forms::{Field, FieldError, FieldKind, field};
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
 use crate::web::AppState;
@@ -29,15 +32,7 @@ use std::collections::HashMap;
 type Form = web::Form<Vec<(String, String)>>;
 
 fn person_choices(people: Vec<Person>) -> Vec<(String, String)> {
-    people
-        .into_iter()
-        .map(|p| {
-            (
-                p.user_id.to_string(),
-                format!("{} ({})", p.name, Role::parse(&p.role).map_or(p.role.as_str(), |r| r.label())),
-            )
-        })
-        .collect()
+    people.into_iter().map(|p| (p.user_id.to_string(), format!("{} ({})", p.name, p.role.label()))).collect()
 }
 
 use crate::access::STAFF as STAFF_ROLES;

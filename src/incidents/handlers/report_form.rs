@@ -102,15 +102,15 @@ pub async fn create(
         let form = ReportForm { typed, checked, proposal, errors: Vec::new(), similar: Vec::new() };
         return html(report_page(&state, &session, &user, form).await?, StatusCode::OK);
     }
-    let (values, errors) = forms::parse(REPORT_FIELDS, &typed, true);
-    let confirmed = typed.get("confirm_duplicate").map(String::as_str) == Some("yes");
-    let outcome = if errors.is_empty() {
-        let (actor, clock, values) = (user.clone(), state.clock.clone(), values.clone());
-        state
-            .db(move |conn| Ok(conn.transaction(|conn| service::report(conn, &clock, &actor, &values, confirmed))))
-            .await?
-    } else {
-        Err(Refusal::Invalid(errors))
+    let report = IncidentReport::read(&typed, &user.timezone);
+    // Where a duplicate warning halts the report, the similar incidents it means.
+    let halted_on = report.as_ref().ok().map(|r| (r.client_id, r.component_id));
+    let outcome = match report {
+        Ok(report) => {
+            let (actor, clock) = (user.clone(), state.clock.clone());
+            state.db(move |conn| Ok(conn.transaction(|conn| service::report(conn, &clock, &actor, &report)))).await?
+        }
+        Err(errors) => Err(Refusal::Invalid(errors)),
     };
     match outcome {
         Ok(incident) => {
@@ -118,16 +118,12 @@ pub async fn create(
             Ok(see_other(&format!("/incidents/{}", incident.incident_id)))
         }
         Err(Refusal::Invalid(errors)) => {
-            let similar = if errors.iter().any(|e| e.field == "confirm_duplicate") {
-                match (id_of(&values, "client_id"), id_of(&values, "component_id")) {
-                    (Some(client), Some(component)) => {
-                        let now = state.clock.now();
-                        state.db(move |conn| Ok(queries::similar_open(conn, client, component, now)?)).await?
-                    }
-                    _ => Vec::new(),
+            let similar = match halted_on.filter(|_| errors.iter().any(|e| e.field == "confirm_duplicate")) {
+                Some((client, component)) => {
+                    let now = state.clock.now();
+                    state.db(move |conn| Ok(queries::similar_open(conn, client, component, now)?)).await?
                 }
-            } else {
-                Vec::new()
+                None => Vec::new(),
             };
             let refusal = errors.clone();
             let form = ReportForm { typed, checked, proposal: None, errors, similar };
@@ -135,8 +131,4 @@ pub async fn create(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-fn id_of(values: &Values, name: &str) -> Option<i32> {
-    values.get(name).cloned().flatten().and_then(|v| v.parse().ok())
 }
