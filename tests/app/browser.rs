@@ -421,8 +421,15 @@ async fn in_chromium_a_day_of_triage_works_as_people_would_do_it() {
         .click()
         .await
         .unwrap();
-    wait_for(&manager, |path| path == incident).await;
-    let status = manager.find(Locator::Css(".record-head .badge.status-closed")).await.unwrap().text().await.unwrap();
+    // The page was the incident's before the click too: wait for the closed badge that the answer brings.
+    let status = manager
+        .wait()
+        .for_element(Locator::Css(".record-head .badge.status-closed"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(status, "Closed", "the buttons took the incident from open to closed");
     manager.close().await.unwrap();
 
