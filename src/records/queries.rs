@@ -1,6 +1,7 @@
 //! Queries over described record tables. Identifiers come only from the static descriptions; every submitted
 //! value is a bound parameter, cast to its column's type by PostgreSQL; what an actor sees is `access::Sight`'s.
 //! Each query is built in the order of its text, so parameters are numbered as they are written.
+pub use super::row::Record;
 use super::spec::{FieldKind, RefTable, Resource};
 use crate::access::Sight;
 use crate::db::prepared::{PreparedSql, prepared};
@@ -8,9 +9,6 @@ use crate::forms::Values;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use serde_json::{Map, Value};
-
-/// A record as PostgreSQL's `row_to_json` gives it, with `<field>__label` for references.
-pub type Record = Map<String, Value>;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -113,9 +111,14 @@ fn select_list(resource: &Resource, viewer: Sight) -> PreparedSql<'static> {
     PreparedSql::join(columns, ", ")
 }
 
-fn load_records(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<Vec<Record>> {
-    let rows: Vec<JsonRow> = sql.load(conn)?;
-    Ok(rows.into_iter().filter_map(|row| serde_json::from_str(&row.record).ok()).collect())
+/// Rows come from PostgreSQL as JSON text (one per record, or one per page of them); they are read into typed
+/// records here, and a row that cannot be read fails the query.
+fn not_read(resource: &Resource, error: impl std::fmt::Display) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("a row of {} cannot be read: {error}", resource.table).into())
+}
+
+fn decode(resource: &Resource, columns: &Map<String, Value>) -> QueryResult<Record> {
+    super::row::decode(resource, columns).map_err(|e| not_read(resource, e))
 }
 
 /// One record, if it exists within the viewer's sight.
@@ -127,7 +130,10 @@ pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Sight)
         .sql(format!(" FROM {}", resource.table))
         .append(where_clause(conditions))
         .sql(") r");
-    Ok(load_records(conn, sql)?.into_iter().next())
+    let rows: Vec<JsonRow> = sql.load(conn)?;
+    rows.first()
+        .map(|row| decode(resource, &serde_json::from_str(&row.record).map_err(|e| not_read(resource, e))?))
+        .transpose()
 }
 
 /// A filter on a list: the field and its value.
@@ -167,8 +173,8 @@ pub fn list_with(
         .append(counted_page(resource, viewer, filters, extra_condition, options, page))
         .sql(")::text AS record");
     let row: JsonRow = sql.get_result(conn)?;
-    let page: CountedPage = serde_json::from_str(&row.record).map_err(|e| not_records(resource, e))?;
-    Ok(page.into_records())
+    let page: CountedPage = serde_json::from_str(&row.record).map_err(|e| not_read(resource, e))?;
+    page.into_records(resource)
 }
 
 /// The first page of several lists at once, each as `list` gives it, in one statement: a page that shows many
@@ -186,12 +192,8 @@ pub fn first_pages(
     });
     let sql = prepared("SELECT json_build_array(").append(PreparedSql::join(pages, ", ")).sql(")::text AS record");
     let row: JsonRow = sql.get_result(conn)?;
-    let pages: Vec<CountedPage> = serde_json::from_str(&row.record).map_err(|e| not_records(lists[0].0, e))?;
-    Ok(pages.into_iter().map(CountedPage::into_records).collect())
-}
-
-fn not_records(resource: &Resource, e: serde_json::Error) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(format!("a page of {} is not JSON records: {e}", resource.table).into())
+    let pages: Vec<CountedPage> = serde_json::from_str(&row.record).map_err(|e| not_read(lists[0].0, e))?;
+    pages.into_iter().zip(lists).map(|(page, (resource, _))| page.into_records(resource)).collect()
 }
 
 /// A page of the list and how many records the whole list holds, as one JSON object (`n`, `records`): the count
@@ -299,24 +301,17 @@ pub fn totals(conn: &mut PgConnection, viewer: Sight, lists: &[(&Resource, Vec<F
 /// The column that carries a record's place on its page, so the page keeps its order through `json_agg`.
 const POSITION: &str = "__position";
 
-/// A page of records, with how many records the whole list holds (`n`).
+/// A page of records as PostgreSQL writes it, with how many records the whole list holds (`n`).
 #[derive(serde::Deserialize)]
 struct CountedPage {
     n: i64,
-    records: Vec<Record>,
+    records: Vec<Map<String, Value>>,
 }
 
 impl CountedPage {
-    fn into_records(self) -> (Vec<Record>, i64) {
-        let records = self
-            .records
-            .into_iter()
-            .map(|mut record| {
-                record.remove(POSITION);
-                record
-            })
-            .collect();
-        (records, self.n)
+    fn into_records(self, resource: &Resource) -> QueryResult<(Vec<Record>, i64)> {
+        let records = self.records.iter().map(|row| decode(resource, row)).collect::<QueryResult<_>>()?;
+        Ok((records, self.n))
     }
 }
 

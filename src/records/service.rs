@@ -30,14 +30,7 @@ pub fn values_of(resource: &'static Resource, record: &Record) -> Values {
         .fields
         .iter()
         .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
-        .map(|f| {
-            let value = match record.get(f.name) {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(other) => Some(other.to_string()),
-            };
-            (f.name, value)
-        })
+        .map(|f| (f.name, record.is_set(f.name).then(|| record.cell(f.name).to_string())))
         .collect()
 }
 
@@ -230,7 +223,7 @@ pub fn update(
     })?;
     let mut values = check_submission(conn, user, resource, input, Some((id, &current)))?;
     let mut extras = timestamps(resource, clock, false);
-    let old_status = current.get("approval_status").and_then(|v| v.as_str()).and_then(ApprovalStatus::parse);
+    let old_status = current.decision.as_ref().map(|d| d.status);
     // An approver's edit is approved at once; anyone else's edit waits for approval again.
     let status =
         if resource.approval { rules::status_on_submit(resource, &actor, &values) } else { ApprovalStatus::Approved };
@@ -266,9 +259,12 @@ pub fn update(
     audit::record(conn, clock, audit_actor(user), "update", resource.kind, id, changes)?;
     // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
     if resource.approval && status == ApprovalStatus::Approved && old_status != Some(ApprovalStatus::Approved) {
-        let decision = Changes::new()
-            .field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()))
-            .field("rejection_reason", current.get("rejection_reason").and_then(|v| v.as_str()), None::<String>);
+        let decision =
+            Changes::new().field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str())).field(
+                "rejection_reason",
+                current.decision.as_ref().and_then(|d| d.rejection_reason.as_deref()),
+                None::<String>,
+            );
         audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, decision)?;
     }
     // A published article whose words changed waits for its reviewer again.
@@ -314,11 +310,7 @@ pub fn decide(
     if reason.chars().count() > MAX_REASON {
         return Err(Refusal::field("rejection_reason", format!("Keep the reason to {MAX_REASON} characters.")));
     }
-    let status = current
-        .get("approval_status")
-        .and_then(|v| v.as_str())
-        .and_then(ApprovalStatus::parse)
-        .unwrap_or(ApprovalStatus::Approved);
+    let status = current.decision.as_ref().map_or(ApprovalStatus::Approved, |d| d.status);
     if let Err(message) = rules::check_decision(status, approve, reason) {
         return Err(if status == ApprovalStatus::Pending {
             Refusal::Invalid(vec![FieldError { field: "rejection_reason", message }])
@@ -334,7 +326,7 @@ pub fn decide(
         Extra { column: "approval_decided_at", value: Some(clock.now().to_rfc3339()), sql_type: "timestamptz" },
         Extra { column: "rejection_reason", value: reason.clone(), sql_type: "text" },
     ];
-    let lock_version = current.get("lock_version").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let lock_version = current.lock_version.unwrap_or_default();
     if !queries::update(conn, resource, id, lock_version, &Values::new(), &extras)? {
         return Err(Refusal::Conflict(Box::new(load(conn, user, resource, id)?)));
     }

@@ -276,8 +276,7 @@ pub async fn export<R: Described>(
             let (records, _) = queries::list_with(conn, resource, scope, &filters, None, &options, page)?;
             let mut chunk = Vec::new();
             for record in &records {
-                let mut cells =
-                    vec![view::id_of(resource, record).to_string(), view::record_view(resource, record, &zone).title];
+                let mut cells = vec![record.id.to_string(), record.title.clone()];
                 cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
                 chunk.extend(crate::format::csv_line(cells));
             }

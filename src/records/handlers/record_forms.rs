@@ -40,8 +40,7 @@ async fn form_page(
             let choices = reference_choices(conn, resource, scope, &names, &chosen)?;
             // An edit form is headed by the record's name, as its page is.
             let title = match id {
-                Some(id) => queries::get(conn, resource, id, scope)?
-                    .and_then(|record| record.get("__title").and_then(|t| t.as_str()).map(str::to_string)),
+                Some(id) => queries::get(conn, resource, id, scope)?.map(|record| record.title),
                 None => None,
             };
             Ok((choices, title))

@@ -2,6 +2,7 @@
 //! or else the SLA's.
 use super::{Behaviour, Refusal, closed_incident_only, extra, value};
 use crate::clock::Clock;
+use crate::column;
 use crate::domain::enums::MetricType;
 use crate::forms::{FieldError, Values};
 use crate::records::queries::Extra;
@@ -125,10 +126,10 @@ pub fn check_given_value(metric: MetricType, given: Option<i64>, computed: i64) 
 /// A metric in words: "Recorded the resolution time: 32 h 38 min against a target of 24 h 0 min (missed)".
 pub fn words(record: &crate::records::queries::Record, kind: &str) -> String {
     use crate::incidents::sla_clock::span;
-    let minutes = |key: &str| record.get(key).and_then(serde_json::Value::as_i64);
-    let value = minutes("calculated_value_minutes").map(|m| span(chrono::Duration::minutes(m)));
-    let target = minutes("target_minutes");
-    let verdict = match (minutes("calculated_value_minutes"), target) {
+    let calculated = record.integer(column!(performance_metrics, calculated_value_minutes));
+    let value = calculated.map(|m| span(chrono::Duration::minutes(m)));
+    let target = record.integer(column!(performance_metrics, target_minutes));
+    let verdict = match (calculated, target) {
         (Some(value), Some(target)) if value <= target => " (met)",
         (Some(_), Some(_)) => " (missed)",
         _ => "",

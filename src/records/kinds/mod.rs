@@ -148,7 +148,7 @@ fn extra(value: impl ToString, sql_type: &'static str, column: &'static str) -> 
 
 /// A record's integer column, as a page or an action reads it.
 fn number(record: &Record, column: &str) -> Option<i32> {
-    record.get(column).and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok())
+    record.integer(column).and_then(|v| i32::try_from(v).ok())
 }
 
 /// The submitted incident's status, for the procedures that wait for its closing.

@@ -1,12 +1,12 @@
 //! Changes and rollbacks are requests: they wait while requested, and are approved or rejected by their status.
-use super::{Refusal, extra, number, value};
+use super::{Refusal, extra, value};
 use crate::access::Action;
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
 use crate::forms::Values;
 use crate::records::queries::{self, Extra, Record};
 use crate::records::spec::Resource;
-use crate::records::{rules, service, view};
+use crate::records::{rules, service};
 use crate::users::User;
 use diesel::PgConnection;
 
@@ -40,7 +40,7 @@ fn decide_request(
     approve: bool,
     reason: &str,
 ) -> Result<(), Refusal> {
-    let id = view::id_of(resource, record);
+    let id = record.id;
     let values = service::values_of(resource, record);
     user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
     let status = values.get("status").cloned().flatten().unwrap_or_default();
@@ -57,7 +57,7 @@ fn decide_request(
     if resource.has_updated_at {
         extras.push(extra(&now, "timestamptz", "updated_at"));
     }
-    let version = number(record, "lock_version").ok_or(Refusal::NotFound)?;
+    let version = record.lock_version.ok_or(Refusal::NotFound)?;
     if !queries::update(conn, resource, id, version, &Values::new(), &extras)? {
         return Err(Refusal::WrongState(format!(
             "{} approval: someone changed or decided this request a moment ago; reload it.",
