@@ -183,6 +183,8 @@ impl Row<'_> {
     fn cell(&self, column: &str, kind: FieldKind) -> Result<Cell, DecodeError> {
         let Some(value) = self.value(column) else { return Ok(Cell::Null) };
         Ok(match kind {
+            // A number the form asks for may be kept in a text column (a port), where an import may have put any text.
+            FieldKind::Integer { .. } if value.is_string() => Cell::Text(self.required(column, self.text(column)?)?),
             FieldKind::Integer { .. } => Cell::Integer(self.required(column, self.integer(column)?)?),
             FieldKind::Decimal { .. } => Cell::Decimal(value.as_f64().ok_or_else(|| self.wrong(column, "a number"))?),
             FieldKind::Date => {

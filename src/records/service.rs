@@ -1,4 +1,5 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
+use super::kinds::Verdict;
 use super::queries::{self, Extra, Record};
 use super::rules;
 use super::spec::{FieldKind, Resource};
@@ -294,19 +295,10 @@ fn unique_violation(resource: &'static Resource, error: diesel::result::Error) -
 
 const MAX_REASON: usize = 2_000;
 
-/// Approves or rejects a waiting subscription or SLA.
-pub fn decide(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    resource: &'static Resource,
-    id: i32,
-    approve: bool,
-    reason: &str,
-) -> Result<(), Refusal> {
-    let current = load(conn, user, resource, id)?;
-    let values = values_of(resource, &current);
-    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
+/// Approves or rejects a waiting subscription or SLA; returns the changes to audit.
+pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Verdict<'_>) -> Result<Changes, Refusal> {
+    let (resource, current, approve, reason) = (verdict.resource, verdict.record, verdict.approve, verdict.reason);
+    let id = current.id;
     if reason.chars().count() > MAX_REASON {
         return Err(Refusal::field("rejection_reason", format!("Keep the reason to {MAX_REASON} characters.")));
     }
@@ -330,21 +322,11 @@ pub fn decide(
     if !queries::update(conn, resource, id, lock_version, &Values::new(), &extras)? {
         return Err(Refusal::Conflict(Box::new(load(conn, user, resource, id)?)));
     }
-    let changes = Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field(
+    Ok(Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field(
         "rejection_reason",
         None::<String>,
         reason,
-    );
-    audit::record(
-        conn,
-        clock,
-        audit_actor(user),
-        if approve { "approve" } else { "reject" },
-        resource.kind,
-        id,
-        changes,
-    )?;
-    Ok(())
+    ))
 }
 
 /// Checks that the user may set `target_id`'s password, before any hashing is done.

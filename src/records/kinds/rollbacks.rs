@@ -1,13 +1,13 @@
 //! Rollback requests: of a change that was carried out; approved like changes; carried out with their own action,
 //! which rolls their change back.
-use super::{Behaviour, PageActions, Refusal, number, value};
+use super::{Behaviour, Creation, PageActions, Refusal, number, value};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
 use crate::column;
 use crate::domain::enums::{ChangeStatus, RollbackStatus};
 use crate::forms::{FieldError, Values};
-use crate::records::queries::{Extra, Record};
+use crate::records::queries::Record;
 use crate::records::service;
 use crate::schema::{change_requests, rollback_requests};
 use crate::users::User;
@@ -33,22 +33,16 @@ impl Behaviour for Rollbacks {
         })
     }
 
-    fn creation_extras(
-        &self,
-        _conn: &mut PgConnection,
-        _clock: &Clock,
-        user: &User,
-        values: &Values,
-        _extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        let status = value(values, "status").and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
+    fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        let status = value(new.values, "status").and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
         rollback_submitted_as(
             status,
-            user.actor()
+            new.user
+                .actor()
                 .may(Action::Decide(crate::access::Area::Rollbacks), &Target::Any)
                 .map(drop)
                 .map_err(|rule| rule.text),
-            value(values, "completed_at").is_some(),
+            value(new.values, "completed_at").is_some(),
         )
         .map_err(|(field, message)| Refusal::field(field, message))
     }
