@@ -162,14 +162,14 @@ fn article(word: &str) -> &'static str {
 /// The procedure records of the incident that the viewer may see, as timeline entries: what was done, in words,
 /// by whom the record names.
 fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -> QueryResult<Vec<Entry>> {
-    use crate::records::{procedures::PROCEDURES, queries, spec::Created, view};
+    use crate::records::{procedures::PROCEDURES, queries, spec::Created, spec::Link, view};
     let mut entries = Vec::new();
     let actor = viewer.actor();
     let readable: Vec<_> = PROCEDURES
         .iter()
         .filter(|r| r.field("incident_id").is_some() && actor.can(Action::Read(r.area), &Target::Any))
         .collect();
-    let lists: Vec<_> = readable.iter().map(|r| (**r, Some(("incident_id = {}", incident_id)))).collect();
+    let lists: Vec<_> = readable.iter().map(|r| (**r, Link::Column("incident_id"), incident_id)).collect();
     for (resource, (records, _)) in readable.iter().zip(queries::first_pages(conn, Sight::of(&actor), &lists)?) {
         for record in records {
             // A field's value as the record's page shows it: a label, a name, a time in the viewer's zone.

@@ -287,9 +287,18 @@ mod tests {
             DecodeError("service_level_agreements.created_at is not a time: \"yesterday\"".into())
         );
         assert!(sla(json!({"approval_decided_at": "2026-13-40T00:00:00+00:00"})).is_err());
-        assert!(sla(json!({"response_time_minutes": "fifteen"})).is_err());
+        assert!(sla(json!({"response_time_minutes": 1.5})).is_err());
+        assert!(sla(json!({"subscription_id": "three"})).is_err());
         assert!(sla(json!({"sla_id": null})).is_err());
         assert!(sla(json!({"approval_status": "maybe"})).is_err());
+    }
+
+    #[test]
+    fn a_number_kept_as_text_stays_text() {
+        let row = json!({"component_id": 4, "__title": "db-1", "port_number": "5432/tcp",
+            "created_at": "2026-03-01T09:30:00+00:00"});
+        let record = decode(&crate::records::resources::COMPONENTS, row.as_object().unwrap()).unwrap();
+        assert_eq!(record.text("port_number"), Some("5432/tcp"));
     }
 
     #[test]

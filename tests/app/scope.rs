@@ -92,7 +92,7 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
         .sum();
     assert_eq!(counted as usize, dashboard.len(), "the dashboards' figures count what their lists show");
     let ids_of = |conn: &mut PgConnection, resource: &'static incident_desk::records::spec::Resource, sight: Sight| {
-        let (rows, _) = records::list(conn, resource, sight, &[], None, 1).unwrap();
+        let (rows, _) = records::list(conn, resource, sight, &[], 1).unwrap();
         rows.iter()
             .map(|row| match resource.field("incident_id") {
                 Some(_) => row.integer("incident_id").unwrap() as i32,
