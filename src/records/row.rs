@@ -123,11 +123,6 @@ impl Record {
     pub fn document(&self, column: &str) -> Option<&Value> {
         self.documents.iter().find(|(name, _)| *name == column).map(|(_, value)| value)
     }
-
-    /// The described fields with their values, in the description's order.
-    pub fn cells(&self) -> impl Iterator<Item = (&'static str, &Cell)> {
-        self.cells.iter().map(|(name, cell)| (*name, cell))
-    }
 }
 
 /// Why a row could not be read as a record of its type.
