@@ -21,8 +21,8 @@ fn param(value: Option<String>, sql_type: &str) -> PreparedSql<'static> {
 fn linked(link: Link, id: i32) -> PreparedSql<'static> {
     match link {
         Link::Column(column) => prepared(format!("({column} = ")),
-        Link::Through { column, select, table, by } => {
-            prepared(format!("({column} IN (SELECT {select} FROM {table} WHERE {by} = "))
+        Link::Through { column, select, table, by: key } => {
+            prepared(format!("({column} IN (SELECT {select} FROM {table} WHERE {key} = "))
         }
     }
     .bind::<Integer, _>(id)
