@@ -6,8 +6,8 @@ use crate::domain::enums::{Choices, Role};
 use crate::format;
 use crate::forms::{Field, FieldKind, field};
 use crate::records::procedures::{INCIDENT_REF, PROCEDURES};
-use crate::records::queries::Record;
 use crate::records::resources::{ADMINISTERED, INCIDENT_SUMMARY};
+use crate::records::row::Cell;
 use crate::records::view as record_view;
 use serde_json::Value;
 
@@ -105,15 +105,13 @@ fn value_words(field: Option<&Field>, name: &str, value: &str, lookups: &Lookups
     }
     match field {
         Some(field) => {
-            let mut record = Record::new();
-            record.insert(field.name.into(), Value::String(value.into()));
-            if let FieldKind::Reference(target) = field.kind
+            let mut cell = Cell::parse(field.kind, value);
+            if let (FieldKind::Reference(target), Cell::Reference { id, label }) = (field.kind, &mut cell)
                 && target.table == "users"
-                && let Some(person) = value.parse().ok().and_then(|id: i32| lookups.names.get(&id))
             {
-                record.insert(format!("{}__label", field.name), Value::String(person.clone()));
+                *label = i32::try_from(*id).ok().and_then(|id| lookups.names.get(&id)).cloned();
             }
-            record_view::field_view(field, &record, zone).value
+            record_view::cell_view(field, &cell, zone).value
         }
         None if name.ends_with("_at") || name.ends_with("timestamp") || name.ends_with("_time") => {
             format::parse(value).map_or_else(|| value.to_string(), |at| format::datetime(at, zone))

@@ -255,7 +255,7 @@ fn records_panel(
     detail: &'static str,
     empty: &str,
 ) -> QueryResult<Panel> {
-    let (records, total) = crate::records::queries::list(conn, resource, sight, &filters, None, 1)?;
+    let (records, total) = crate::records::queries::list(conn, resource, sight, &filters, 1)?;
     let detail_field = resource.field(detail).expect("a described field");
     let rows = records
         .iter()

@@ -162,35 +162,32 @@ fn article(word: &str) -> &'static str {
 /// The procedure records of the incident that the viewer may see, as timeline entries: what was done, in words,
 /// by whom the record names.
 fn procedure_entries(conn: &mut PgConnection, incident_id: i32, viewer: &User) -> QueryResult<Vec<Entry>> {
-    use crate::records::{procedures::PROCEDURES, queries, spec::Created, view};
+    use crate::records::{procedures::PROCEDURES, queries, spec::Created, spec::Link, view};
     let mut entries = Vec::new();
     let actor = viewer.actor();
     let readable: Vec<_> = PROCEDURES
         .iter()
         .filter(|r| r.field("incident_id").is_some() && actor.can(Action::Read(r.area), &Target::Any))
         .collect();
-    let lists: Vec<_> = readable.iter().map(|r| (**r, Some(("incident_id = {}", incident_id)))).collect();
+    let lists: Vec<_> = readable.iter().map(|r| (**r, Link::Column("incident_id"), incident_id)).collect();
     for (resource, (records, _)) in readable.iter().zip(queries::first_pages(conn, Sight::of(&actor), &lists)?) {
         for record in records {
-            let text = |key: &str| record.get(key).and_then(|v| v.as_str()).map(str::to_string);
-            let Some(at) = text("created_at").and_then(|t| crate::format::parse(&t)) else { continue };
             // A field's value as the record's page shows it: a label, a name, a time in the viewer's zone.
             let shown = |name: &str| {
-                resource.field(name).and_then(|field| match record.get(name) {
-                    None | Some(serde_json::Value::Null) => None,
-                    Some(_) => Some(view::field_view(field, &record, &viewer.timezone).value),
-                })
+                resource
+                    .field(name)
+                    .filter(|_| record.is_set(name))
+                    .map(|field| view::field_view(field, &record, &viewer.timezone).value)
             };
             let status = shown("status").map(|s| format!(" ({})", s.to_lowercase())).unwrap_or_default();
-            let title = text("__title").unwrap_or_default();
-            let what = (resource.created_words)(&Created { title: &title, shown: &shown, record: &record });
+            let what = (resource.created_words)(&Created { title: &record.title, shown: &shown, record: &record });
             entries.push(Entry {
-                at,
-                who: text("__actor").or_else(|| shown("facilitator_user")),
+                at: record.created_at,
+                who: record.actor.clone().or_else(|| shown("facilitator_user")),
                 kind: resource.noun,
                 summary: format!("{what}{status}"),
                 detail: None,
-                href: Some(format!("{}/{}", resource.path, view::id_of(resource, &record))),
+                href: Some(format!("{}/{}", resource.path, record.id)),
             });
         }
     }

@@ -9,6 +9,7 @@ pub mod procedures;
 pub mod queries;
 pub mod report;
 pub mod resources;
+pub mod row;
 pub mod rules;
 pub mod service;
 pub mod spec;

@@ -27,11 +27,12 @@ pub fn creation_extras(
     resource: &Resource,
     values: &Values,
 ) -> Result<(Vec<Extra>, bool), Refusal> {
-    let mut extras = Vec::new();
+    let mut new = super::kinds::Creation { clock, user, values, extras: Vec::new() };
     if let Some(column) = resource.actor_column {
-        extras.push(text(user.user_id, "integer", column));
+        new.extras.push(text(user.user_id, "integer", column));
     }
-    let approved = resource.behaviour.creation_extras(conn, clock, user, values, &mut extras)?;
+    let approved = resource.behaviour.creation_extras(conn, &mut new)?;
+    let mut extras = new.extras;
     let now = clock.now().to_rfc3339();
     if approved {
         // Submitted by one who may approve it, already approved: recorded as approved by them.

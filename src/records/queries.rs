@@ -1,16 +1,14 @@
 //! Queries over described record tables. Identifiers come only from the static descriptions; every submitted
 //! value is a bound parameter, cast to its column's type by PostgreSQL; what an actor sees is `access::Sight`'s.
 //! Each query is built in the order of its text, so parameters are numbered as they are written.
-use super::spec::{FieldKind, RefTable, Resource};
+pub use super::row::Record;
+use super::spec::{FieldKind, Link, RefTable, Resource};
 use crate::access::Sight;
 use crate::db::prepared::{PreparedSql, prepared};
 use crate::forms::Values;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use serde_json::{Map, Value};
-
-/// A record as PostgreSQL's `row_to_json` gives it, with `<field>__label` for references.
-pub type Record = Map<String, Value>;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -19,14 +17,19 @@ fn param(value: Option<String>, sql_type: &str) -> PreparedSql<'static> {
     prepared("CAST(").bind::<Nullable<Text>, _>(value).sql(format!(" AS {sql_type})"))
 }
 
-/// A described condition over a record's id (`{}` stands for it), in parentheses.
-fn condition(template: &'static str, id: i32) -> PreparedSql<'static> {
-    let mut pieces = template.split("{}");
-    let mut sql = prepared(format!("({}", pieces.next().unwrap_or_default()));
-    for piece in pieces {
-        sql = sql.bind::<Integer, _>(id).sql(piece);
+/// The condition that keeps the records linked to the record `id`, in parentheses.
+fn linked(link: Link, id: i32) -> PreparedSql<'static> {
+    match link {
+        Link::Column(column) => prepared(format!("({column} = ")),
+        Link::Through { column, select, table, by: key } => {
+            prepared(format!("({column} IN (SELECT {select} FROM {table} WHERE {key} = "))
+        }
     }
-    sql.sql(")")
+    .bind::<Integer, _>(id)
+    .sql(match link {
+        Link::Column(_) => ")",
+        Link::Through { .. } => "))",
+    })
 }
 
 /// `WHERE` and the conditions, or nothing when there are none.
@@ -113,9 +116,14 @@ fn select_list(resource: &Resource, viewer: Sight) -> PreparedSql<'static> {
     PreparedSql::join(columns, ", ")
 }
 
-fn load_records(conn: &mut PgConnection, sql: PreparedSql<'static>) -> QueryResult<Vec<Record>> {
-    let rows: Vec<JsonRow> = sql.load(conn)?;
-    Ok(rows.into_iter().filter_map(|row| serde_json::from_str(&row.record).ok()).collect())
+/// Rows come from PostgreSQL as JSON text (one per record, or one per page of them); they are read into typed
+/// records here, and a row that cannot be read fails the query.
+fn not_read(resource: &Resource, error: impl std::fmt::Display) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(format!("a row of {} cannot be read: {error}", resource.table).into())
+}
+
+fn decode(resource: &Resource, columns: &Map<String, Value>) -> QueryResult<Record> {
+    super::row::decode(resource, columns).map_err(|e| not_read(resource, e))
 }
 
 /// One record, if it exists within the viewer's sight.
@@ -127,18 +135,23 @@ pub fn get(conn: &mut PgConnection, resource: &Resource, id: i32, viewer: Sight)
         .sql(format!(" FROM {}", resource.table))
         .append(where_clause(conditions))
         .sql(") r");
-    Ok(load_records(conn, sql)?.into_iter().next())
+    let rows: Vec<JsonRow> = sql.load(conn)?;
+    rows.first()
+        .map(|row| decode(resource, &serde_json::from_str(&row.record).map_err(|e| not_read(resource, e))?))
+        .transpose()
 }
 
 /// A filter on a list: the field and its value.
 pub type Filter = (&'static str, String);
 
-/// What a list page asks for besides its filters: words to search for and a column to sort by.
+/// What a list asks for besides its filters: words to search for, a column to sort by, and the record its records
+/// are linked to (a record's page lists those related to it).
 #[derive(Debug, Clone, Default)]
 pub struct ListOptions {
     pub search: Option<String>,
     /// A described column, and whether newest or largest first.
     pub sort: Option<(&'static str, bool)>,
+    pub linked_to: Option<(Link, i32)>,
 }
 
 /// A page of records within the viewer's sight, newest first, with the total count.
@@ -147,28 +160,25 @@ pub fn list(
     resource: &Resource,
     viewer: Sight,
     filters: &[Filter],
-    extra_condition: Option<(&'static str, i32)>,
     page: i64,
 ) -> QueryResult<(Vec<Record>, i64)> {
-    list_with(conn, resource, viewer, filters, extra_condition, &ListOptions::default(), page)
+    list_with(conn, resource, viewer, filters, &ListOptions::default(), page)
 }
 
-/// A page of records as `list` gives it, searched and sorted as asked.
+/// A page of records as `list` gives it, searched, sorted and linked as asked.
 pub fn list_with(
     conn: &mut PgConnection,
     resource: &Resource,
     viewer: Sight,
     filters: &[Filter],
-    extra_condition: Option<(&'static str, i32)>,
     options: &ListOptions,
     page: i64,
 ) -> QueryResult<(Vec<Record>, i64)> {
-    let sql = prepared("SELECT (")
-        .append(counted_page(resource, viewer, filters, extra_condition, options, page))
-        .sql(")::text AS record");
+    let sql =
+        prepared("SELECT (").append(counted_page(resource, viewer, (filters, options), page)).sql(")::text AS record");
     let row: JsonRow = sql.get_result(conn)?;
-    let page: CountedPage = serde_json::from_str(&row.record).map_err(|e| not_records(resource, e))?;
-    Ok(page.into_records())
+    let page: CountedPage = serde_json::from_str(&row.record).map_err(|e| not_read(resource, e))?;
+    page.into_records(resource)
 }
 
 /// The first page of several lists at once, each as `list` gives it, in one statement: a page that shows many
@@ -176,22 +186,19 @@ pub fn list_with(
 pub fn first_pages(
     conn: &mut PgConnection,
     viewer: Sight,
-    lists: &[(&Resource, Option<(&'static str, i32)>)],
+    lists: &[(&Resource, Link, i32)],
 ) -> QueryResult<Vec<(Vec<Record>, i64)>> {
     if lists.is_empty() {
         return Ok(Vec::new());
     }
-    let pages = lists.iter().map(|(resource, extra_condition)| {
-        counted_page(resource, viewer, &[], *extra_condition, &ListOptions::default(), 1)
+    let pages = lists.iter().map(|(resource, link, id)| {
+        let options = ListOptions { linked_to: Some((*link, *id)), ..ListOptions::default() };
+        counted_page(resource, viewer, (&[], &options), 1)
     });
     let sql = prepared("SELECT json_build_array(").append(PreparedSql::join(pages, ", ")).sql(")::text AS record");
     let row: JsonRow = sql.get_result(conn)?;
-    let pages: Vec<CountedPage> = serde_json::from_str(&row.record).map_err(|e| not_records(lists[0].0, e))?;
-    Ok(pages.into_iter().map(CountedPage::into_records).collect())
-}
-
-fn not_records(resource: &Resource, e: serde_json::Error) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(format!("a page of {} is not JSON records: {e}", resource.table).into())
+    let pages: Vec<CountedPage> = serde_json::from_str(&row.record).map_err(|e| not_read(lists[0].0, e))?;
+    pages.into_iter().zip(lists).map(|(page, (resource, ..))| page.into_records(resource)).collect()
 }
 
 /// A page of the list and how many records the whole list holds, as one JSON object (`n`, `records`): the count
@@ -199,9 +206,7 @@ fn not_records(resource: &Resource, e: serde_json::Error) -> diesel::result::Err
 fn counted_page(
     resource: &Resource,
     viewer: Sight,
-    filters: &[Filter],
-    extra_condition: Option<(&'static str, i32)>,
-    options: &ListOptions,
+    (filters, options): (&[Filter], &ListOptions),
     page: i64,
 ) -> PreparedSql<'static> {
     let table = resource.table;
@@ -217,9 +222,7 @@ fn counted_page(
     // The conditions are written twice (for the count and for the page), so they are made by a function.
     let conditions = || {
         let mut conditions = list_conditions(resource, viewer, filters, options);
-        if let Some((template, id)) = extra_condition {
-            conditions.push(condition(template, id));
-        }
+        conditions.extend(options.linked_to.map(|(link, id)| linked(link, id)));
         where_clause(conditions)
     };
     let sql = prepared(format!("json_build_object('n', (SELECT count(*) FROM {table}"))
@@ -299,24 +302,17 @@ pub fn totals(conn: &mut PgConnection, viewer: Sight, lists: &[(&Resource, Vec<F
 /// The column that carries a record's place on its page, so the page keeps its order through `json_agg`.
 const POSITION: &str = "__position";
 
-/// A page of records, with how many records the whole list holds (`n`).
+/// A page of records as PostgreSQL writes it, with how many records the whole list holds (`n`).
 #[derive(serde::Deserialize)]
 struct CountedPage {
     n: i64,
-    records: Vec<Record>,
+    records: Vec<Map<String, Value>>,
 }
 
 impl CountedPage {
-    fn into_records(self) -> (Vec<Record>, i64) {
-        let records = self
-            .records
-            .into_iter()
-            .map(|mut record| {
-                record.remove(POSITION);
-                record
-            })
-            .collect();
-        (records, self.n)
+    fn into_records(self, resource: &Resource) -> QueryResult<(Vec<Record>, i64)> {
+        let records = self.records.iter().map(|row| decode(resource, row)).collect::<QueryResult<_>>()?;
+        Ok((records, self.n))
     }
 }
 
@@ -464,11 +460,11 @@ mod tests {
         let sql = prepared("SELECT '$' WHERE x = ")
             .append(param(Some("b".into()), "integer"))
             .sql(" AND ")
-            .append(condition("y = {} OR z = {}", 7));
+            .append(linked(Link::Through { column: "y", select: "z", table: "t", by: "k" }, 7));
         let debug = diesel::debug_query::<diesel::pg::Pg, _>(&sql).to_string();
         assert_eq!(
             debug,
-            "SELECT '$' WHERE x = CAST($1 AS integer) AND (y = $2 OR z = $3) -- binds: [Some(\"b\"), 7, 7]"
+            "SELECT '$' WHERE x = CAST($1 AS integer) AND (y IN (SELECT z FROM t WHERE k = $2)) -- binds: [Some(\"b\"), 7]"
         );
     }
 }

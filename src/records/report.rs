@@ -3,6 +3,7 @@
 //! labels rather than codes, names rather than ids, metrics against their targets, and one timeline of everything
 //! the snapshot holds.
 use super::queries::Record;
+use crate::column;
 use crate::domain::enums::*;
 use crate::format;
 use crate::forms::ChoiceList;
@@ -338,7 +339,7 @@ fn change_words(field: &str, old: &str, new: &str) -> String {
 impl Snapshot {
     /// The people the snapshot names by id, whose names the printout needs.
     pub fn people(report: &Record) -> Vec<i32> {
-        let snapshot = report.get("snapshot").cloned().unwrap_or(Value::Null);
+        let snapshot = report.document(column!(incident_reports, snapshot)).cloned().unwrap_or(Value::Null);
         let keys = [
             "escalated_by_user",
             "escalated_to_user",
@@ -364,7 +365,7 @@ impl Snapshot {
     /// The snapshot as `reader` may see it, with times in `zone` and people by their names.
     pub fn read(report: &Record, zone: &str, names: &Names, reader: &User) -> Snapshot {
         let empty = Value::Null;
-        let snapshot = report.get("snapshot").unwrap_or(&empty);
+        let snapshot = report.document(column!(incident_reports, snapshot)).unwrap_or(&empty);
         let incident = &snapshot["incident"];
         let field = |key: &str, how: Show| show(incident, key, how, zone, names);
         let facts = vec![

@@ -1,4 +1,5 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
+use super::kinds::Verdict;
 use super::queries::{self, Extra, Record};
 use super::rules;
 use super::spec::{FieldKind, Resource};
@@ -30,14 +31,7 @@ pub fn values_of(resource: &'static Resource, record: &Record) -> Values {
         .fields
         .iter()
         .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
-        .map(|f| {
-            let value = match record.get(f.name) {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(other) => Some(other.to_string()),
-            };
-            (f.name, value)
-        })
+        .map(|f| (f.name, record.is_set(f.name).then(|| record.cell(f.name).to_string())))
         .collect()
 }
 
@@ -230,7 +224,7 @@ pub fn update(
     })?;
     let mut values = check_submission(conn, user, resource, input, Some((id, &current)))?;
     let mut extras = timestamps(resource, clock, false);
-    let old_status = current.get("approval_status").and_then(|v| v.as_str()).and_then(ApprovalStatus::parse);
+    let old_status = current.decision.as_ref().map(|d| d.status);
     // An approver's edit is approved at once; anyone else's edit waits for approval again.
     let status =
         if resource.approval { rules::status_on_submit(resource, &actor, &values) } else { ApprovalStatus::Approved };
@@ -266,9 +260,12 @@ pub fn update(
     audit::record(conn, clock, audit_actor(user), "update", resource.kind, id, changes)?;
     // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
     if resource.approval && status == ApprovalStatus::Approved && old_status != Some(ApprovalStatus::Approved) {
-        let decision = Changes::new()
-            .field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()))
-            .field("rejection_reason", current.get("rejection_reason").and_then(|v| v.as_str()), None::<String>);
+        let decision =
+            Changes::new().field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str())).field(
+                "rejection_reason",
+                current.decision.as_ref().and_then(|d| d.rejection_reason.as_deref()),
+                None::<String>,
+            );
         audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, decision)?;
     }
     // A published article whose words changed waits for its reviewer again.
@@ -298,27 +295,14 @@ fn unique_violation(resource: &'static Resource, error: diesel::result::Error) -
 
 const MAX_REASON: usize = 2_000;
 
-/// Approves or rejects a waiting subscription or SLA.
-pub fn decide(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    resource: &'static Resource,
-    id: i32,
-    approve: bool,
-    reason: &str,
-) -> Result<(), Refusal> {
-    let current = load(conn, user, resource, id)?;
-    let values = values_of(resource, &current);
-    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
+/// Approves or rejects a waiting subscription or SLA; returns the changes to audit.
+pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Verdict<'_>) -> Result<Changes, Refusal> {
+    let (resource, current, approve, reason) = (verdict.resource, verdict.record, verdict.approve, verdict.reason);
+    let id = current.id;
     if reason.chars().count() > MAX_REASON {
         return Err(Refusal::field("rejection_reason", format!("Keep the reason to {MAX_REASON} characters.")));
     }
-    let status = current
-        .get("approval_status")
-        .and_then(|v| v.as_str())
-        .and_then(ApprovalStatus::parse)
-        .unwrap_or(ApprovalStatus::Approved);
+    let status = current.decision.as_ref().map_or(ApprovalStatus::Approved, |d| d.status);
     if let Err(message) = rules::check_decision(status, approve, reason) {
         return Err(if status == ApprovalStatus::Pending {
             Refusal::Invalid(vec![FieldError { field: "rejection_reason", message }])
@@ -334,25 +318,15 @@ pub fn decide(
         Extra { column: "approval_decided_at", value: Some(clock.now().to_rfc3339()), sql_type: "timestamptz" },
         Extra { column: "rejection_reason", value: reason.clone(), sql_type: "text" },
     ];
-    let lock_version = current.get("lock_version").and_then(|v| v.as_i64()).unwrap_or_default() as i32;
+    let lock_version = current.lock_version.unwrap_or_default();
     if !queries::update(conn, resource, id, lock_version, &Values::new(), &extras)? {
         return Err(Refusal::Conflict(Box::new(load(conn, user, resource, id)?)));
     }
-    let changes = Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field(
+    Ok(Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field(
         "rejection_reason",
         None::<String>,
         reason,
-    );
-    audit::record(
-        conn,
-        clock,
-        audit_actor(user),
-        if approve { "approve" } else { "reject" },
-        resource.kind,
-        id,
-        changes,
-    )?;
-    Ok(())
+    ))
 }
 
 /// Checks that the user may set `target_id`'s password, before any hashing is done.

@@ -23,8 +23,17 @@ impl Created<'_> {
 pub struct Related {
     pub title: &'static str,
     pub resource: &'static Resource,
-    /// SQL condition over the related table; `{}` is the shown record's id.
-    pub condition: &'static str,
+    pub link: Link,
+}
+
+/// How the records of a list are tied to one record, by its id.
+#[derive(Debug, Clone, Copy)]
+pub enum Link {
+    /// The column holds the record's id.
+    Column(&'static str),
+    /// The column holds a value of `select` in the rows of `table` whose `by` is the record's id (a client's SLAs,
+    /// through its subscriptions).
+    Through { column: &'static str, select: &'static str, table: &'static str, by: &'static str },
 }
 
 #[derive(Debug)]

@@ -1,9 +1,9 @@
 //! Turning records into what pages show: labels for choices, names and links for references, local times.
-use super::queries::Record;
+use super::row::{Cell, Record};
 use super::spec::{Field, FieldKind, Resource};
 use crate::domain::enums::ApprovalStatus;
 use crate::format;
-use serde_json::Value;
+use chrono::{DateTime, Utc};
 
 pub struct FieldView {
     pub name: &'static str,
@@ -35,20 +35,8 @@ pub struct RecordView {
     pub approval: Option<ApprovalView>,
 }
 
-fn text(record: &Record, name: &str) -> Option<String> {
-    match record.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
-    }
-}
-
-fn time(record: &Record, name: &str, zone: &str) -> Option<String> {
-    text(record, name).map(|t| format::parse(&t).map_or(t, |at| format::datetime(at, zone)))
-}
-
-pub fn id_of(resource: &Resource, record: &Record) -> i32 {
-    record.get(resource.key).and_then(Value::as_i64).unwrap_or_default() as i32
+fn time(at: Option<DateTime<Utc>>, zone: &str) -> Option<String> {
+    at.map(|at| format::datetime(at, zone))
 }
 
 /// The words for a choice's value ("In progress" for `in_progress`), or the value itself if it is no choice.
@@ -62,19 +50,21 @@ pub fn choice_label(field: &Field, value: &str) -> String {
 }
 
 pub fn field_view(field: &Field, record: &Record, zone: &str) -> FieldView {
-    let raw = text(record, field.name);
-    let (value, href) = match (field.kind, raw) {
-        (_, None) => ("Not given".to_string(), None),
-        (FieldKind::Choice(_), Some(value)) => (choice_label(field, &value), None),
-        (FieldKind::Reference(target), Some(id)) => {
-            let name =
-                text(record, &format!("{}__label", field.name)).unwrap_or_else(|| format!("{} {id}", target.noun));
-            (name, target.path.map(|path| format!("{path}/{id}")))
-        }
-        (FieldKind::DateTime, Some(value)) => {
-            (format::parse(&value).map_or(value, |at| format::datetime(at, zone)), None)
-        }
-        (_, Some(value)) => (value, None),
+    cell_view(field, record.cell(field.name), zone)
+}
+
+/// A field's value as a page shows it: a choice by its label, a reference by its name with a link, a time in the
+/// viewer's zone.
+pub fn cell_view(field: &Field, cell: &Cell, zone: &str) -> FieldView {
+    let (value, href) = match (field.kind, cell) {
+        (_, Cell::Null) => ("Not given".to_string(), None),
+        (FieldKind::Choice(_), Cell::Text(value)) => (choice_label(field, value), None),
+        (FieldKind::Reference(target), Cell::Reference { id, label }) => (
+            label.clone().unwrap_or_else(|| format!("{} {id}", target.noun)),
+            target.path.map(|path| format!("{path}/{id}")),
+        ),
+        (_, Cell::Time(at)) => (format::datetime(*at, zone), None),
+        (_, other) => (other.to_string(), None),
     };
     FieldView { name: field.name, label: field.label, value, href }
 }
@@ -84,22 +74,19 @@ fn shown(resource: &'static Resource) -> impl Iterator<Item = &'static Field> {
 }
 
 pub fn record_view(resource: &'static Resource, record: &Record, zone: &str) -> RecordView {
-    let approval = resource.approval.then(|| ApprovalView {
-        status: text(record, "approval_status")
-            .as_deref()
-            .and_then(ApprovalStatus::parse)
-            .unwrap_or(ApprovalStatus::Approved),
-        decided_by: text(record, "approval_decided_by__label"),
-        decided_at: time(record, "approval_decided_at", zone),
-        reason: text(record, "rejection_reason"),
+    let approval = record.decision.as_ref().map(|decision| ApprovalView {
+        status: decision.status,
+        decided_by: decision.decided_by_name.clone(),
+        decided_at: time(decision.decided_at, zone),
+        reason: decision.rejection_reason.clone(),
     });
     RecordView {
-        id: id_of(resource, record),
-        title: text(record, "__title").unwrap_or_default(),
+        id: record.id,
+        title: record.title.clone(),
         fields: shown(resource).map(|f| field_view(f, record, zone)).collect(),
-        created_at: time(record, "created_at", zone).unwrap_or_default(),
-        updated_at: time(record, "updated_at", zone),
-        lock_version: record.get("lock_version").and_then(Value::as_i64).unwrap_or_default() as i32,
+        created_at: format::datetime(record.created_at, zone),
+        updated_at: time(record.updated_at, zone),
+        lock_version: record.lock_version.unwrap_or_default(),
         approval,
     }
 }
@@ -107,9 +94,5 @@ pub fn record_view(resource: &'static Resource, record: &Record, zone: &str) -> 
 pub fn row_view(resource: &'static Resource, record: &Record, zone: &str) -> RowView {
     let cells =
         resource.columns.iter().filter_map(|name| resource.field(name)).map(|f| field_view(f, record, zone)).collect();
-    RowView {
-        href: format!("{}/{}", resource.path, id_of(resource, record)),
-        title: text(record, "__title").unwrap_or_default(),
-        cells,
-    }
+    RowView { href: format!("{}/{}", resource.path, record.id), title: record.title.clone(), cells }
 }

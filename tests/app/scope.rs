@@ -11,7 +11,7 @@ use incident_desk::access::{Rows, Scope, Sight};
 use incident_desk::db::prepared::prepared;
 use incident_desk::domain::enums::Role;
 use incident_desk::incidents::list::{ListFilter, Order};
-use incident_desk::records::{procedures, queries as records, resources::INCIDENT_SUMMARY, view};
+use incident_desk::records::{procedures, queries as records, resources::INCIDENT_SUMMARY};
 use std::collections::BTreeSet;
 
 type Ids = BTreeSet<i32>;
@@ -92,11 +92,11 @@ fn renderings(conn: &mut PgConnection, sight: Sight) -> Vec<(&'static str, Ids)>
         .sum();
     assert_eq!(counted as usize, dashboard.len(), "the dashboards' figures count what their lists show");
     let ids_of = |conn: &mut PgConnection, resource: &'static incident_desk::records::spec::Resource, sight: Sight| {
-        let (rows, _) = records::list(conn, resource, sight, &[], None, 1).unwrap();
+        let (rows, _) = records::list(conn, resource, sight, &[], 1).unwrap();
         rows.iter()
             .map(|row| match resource.field("incident_id") {
-                Some(_) => row["incident_id"].as_i64().unwrap() as i32,
-                None => view::id_of(resource, row),
+                Some(_) => row.integer("incident_id").unwrap() as i32,
+                None => row.id,
             })
             .collect::<Ids>()
     };

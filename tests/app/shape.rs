@@ -124,7 +124,6 @@ const WRITTEN_INTO_SQL: &[&str] = &[
     "related_fields",
     "person(\"old_value\", \"old_person\")",
     "person(\"new_value\", \"new_person\")",
-    "pieces.next().unwrap_or_default()",
     "columns",
     "select",
     "joins",

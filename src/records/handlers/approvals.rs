@@ -70,8 +70,7 @@ async fn decide<R: Described>(
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), reason.clone());
     let outcome = state
         .db(move |conn| {
-            Ok(conn
-                .transaction(|conn| resource.behaviour.decide(conn, &clock, &actor, resource, id, approve, &submitted)))
+            Ok(conn.transaction(|conn| kinds::decide(conn, &clock, &actor, resource, id, approve, &submitted)))
         })
         .await?;
     match outcome {

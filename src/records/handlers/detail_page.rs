@@ -55,8 +55,8 @@ pub async fn detail<R: Described>(
             let record = service::load(conn, &viewer, resource, id)?;
             let mut related = Vec::new();
             for relation in resource.related.iter().filter(|r| actor.can(Action::Read(r.resource.area), &Target::Any)) {
-                let (rows, total) =
-                    queries::list(conn, relation.resource, scope, &[], Some((relation.condition, id)), 1)?;
+                let options = queries::ListOptions { linked_to: Some((relation.link, id)), ..Default::default() };
+                let (rows, total) = queries::list_with(conn, relation.resource, scope, &[], &options, 1)?;
                 related.push((relation, rows, total));
             }
             // A record's history names records and people outside a contact's scope.

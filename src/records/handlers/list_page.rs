@@ -55,7 +55,7 @@ fn read_options(resource: &'static Resource, query: &Query) -> Result<ListOption
             Some((*column, descending))
         }
     };
-    Ok(ListOptions { search, sort })
+    Ok(ListOptions { search, sort, linked_to: None })
 }
 
 /// Reads the list's filters from the address (a filter may hold several values: any of them matches); a value
@@ -122,7 +122,7 @@ fn headings(resource: &'static Resource, filters: &[Filter], options: &ListOptio
                 }
                 _ => ("none", false),
             };
-            let sort = ListOptions { search: options.search.clone(), sort: Some((field.name, descending)) };
+            let sort = ListOptions { sort: Some((field.name, descending)), ..options.clone() };
             Heading { label: field.label, href: page_link(resource, filters, &sort, 1), sorted }
         })
         .collect()
@@ -144,8 +144,7 @@ pub async fn list<R: Described>(
         let (filters, options) = (filters.clone(), options.clone());
         state
             .db(move |conn| {
-                let (records, total) =
-                    queries::list_with(conn, resource, scope, &filters, None, &options, page_number)?;
+                let (records, total) = queries::list_with(conn, resource, scope, &filters, &options, page_number)?;
                 let choices = if scope.contact {
                     Choices::new()
                 } else {
@@ -192,7 +191,7 @@ pub async fn list<R: Described>(
         resource,
         checks,
         selects,
-        clear_href: page_link(resource, &[], &ListOptions { search: None, sort: options.sort }, 1),
+        clear_href: page_link(resource, &[], &ListOptions { search: None, sort: options.sort, linked_to: None }, 1),
         sort: options.sort.map(|(column, descending)| format!("{}{column}", if descending { "-" } else { "" })),
         rows: records.iter().map(|r| view::row_view(resource, r, &user.timezone)).collect(),
         headers: headings(resource, &filters, &options),
@@ -273,11 +272,10 @@ pub async fn export<R: Described>(
             return Ok(());
         }
         for page in 1.. {
-            let (records, _) = queries::list_with(conn, resource, scope, &filters, None, &options, page)?;
+            let (records, _) = queries::list_with(conn, resource, scope, &filters, &options, page)?;
             let mut chunk = Vec::new();
             for record in &records {
-                let mut cells =
-                    vec![view::id_of(resource, record).to_string(), view::record_view(resource, record, &zone).title];
+                let mut cells = vec![record.id.to_string(), record.title.clone()];
                 cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
                 chunk.extend(crate::format::csv_line(cells));
             }

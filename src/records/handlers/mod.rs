@@ -4,7 +4,7 @@ use super::rules;
 use super::service::{self, Refusal, sight_of};
 use super::spec::{FieldKind, Resource};
 use super::view::{self, RecordView, RowView};
-use super::{procedures, resources};
+use super::{kinds, procedures, resources};
 use crate::access::{Action, Sight, Target};
 use crate::audit;
 use crate::auth::password;

@@ -124,7 +124,7 @@ pub async fn print_report(
         .await?;
     // The trail's head when the report was generated ties the printout to the trail as it stood then.
     let chain_head = record
-        .get("snapshot")
+        .document(crate::column!(incident_reports, snapshot))
         .and_then(|s| s.get("audit_head"))
         .and_then(|h| h.as_str())
         .unwrap_or("not recorded")
@@ -132,15 +132,12 @@ pub async fn print_report(
     let zone = user.timezone.clone();
     let snapshot = crate::records::report::Snapshot::read(&record, &zone, &names, &user);
     let report_type = record
-        .get("report_type")
-        .and_then(|v| v.as_str())
+        .text(crate::column!(incident_reports, report_type))
         .and_then(crate::domain::enums::ReportType::parse)
         .map_or("Report", |t| t.label())
         .to_string();
     let as_of = record
-        .get("generated_at")
-        .and_then(|v| v.as_str())
-        .and_then(format::parse)
+        .time(crate::column!(incident_reports, generated_at))
         .map(|at| format::datetime(at, &zone))
         .unwrap_or_default();
     let body = ReportPrint {

@@ -40,8 +40,7 @@ async fn form_page(
             let choices = reference_choices(conn, resource, scope, &names, &chosen)?;
             // An edit form is headed by the record's name, as its page is.
             let title = match id {
-                Some(id) => queries::get(conn, resource, id, scope)?
-                    .and_then(|record| record.get("__title").and_then(|t| t.as_str()).map(str::to_string)),
+                Some(id) => queries::get(conn, resource, id, scope)?.map(|record| record.title),
                 None => None,
             };
             Ok((choices, title))
@@ -164,15 +163,17 @@ pub async fn edit<R: Described>(
     let values = service::values_of(resource, &record);
     user.actor().may(Action::Update(resource.area), &rules::target(resource, &values, Some(id)))?;
     // Stored times are UTC; the form shows them in the user's zone.
-    let local = |name: &str, value: String| match resource.field(name).map(|f| f.kind) {
-        Some(FieldKind::DateTime) => format::parse(&value).map_or(value, |at| format::local_input(at, &user.timezone)),
-        _ => value,
-    };
-    let typed = service::values_of(resource, &record)
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.to_string(), local(k, v?))))
+    let typed = values
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = match record.time(name) {
+                Some(at) => format::local_input(at, &user.timezone),
+                None => value.clone()?,
+            };
+            Some((name.to_string(), value))
+        })
         .collect();
-    let lock_version = Some(view::record_view(resource, &record, &user.timezone).lock_version);
+    let lock_version = Some(record.lock_version.unwrap_or_default());
     let form =
         FormState { user, creating: false, id: Some(id), lock_version, typed, errors: Vec::new(), current: None };
     html(form_page(&state, &session, resource, form).await?, StatusCode::OK)

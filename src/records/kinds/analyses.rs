@@ -1,26 +1,15 @@
 //! Root cause analyses: the status given at submission and the completion time go together.
-use super::{Behaviour, Refusal, value};
-use crate::clock::Clock;
+use super::{Behaviour, Creation, Refusal, value};
 use crate::domain::enums::AnalysisStatus;
-use crate::forms::Values;
-use crate::records::queries::Extra;
-use crate::users::User;
 use diesel::PgConnection;
 
 #[derive(Debug)]
 pub struct Analyses;
 
 impl Behaviour for Analyses {
-    fn creation_extras(
-        &self,
-        _conn: &mut PgConnection,
-        _clock: &Clock,
-        _user: &User,
-        values: &Values,
-        _extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        let status = value(values, "status").and_then(AnalysisStatus::parse).unwrap_or(AnalysisStatus::InProgress);
-        check_analysis_submission(status, value(values, "completed_at").is_some())
+    fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        let status = value(new.values, "status").and_then(AnalysisStatus::parse).unwrap_or(AnalysisStatus::InProgress);
+        check_analysis_submission(status, value(new.values, "completed_at").is_some())
             .map_err(|message| Refusal::field("completed_at", message))?;
         Ok(false)
     }

@@ -1,10 +1,8 @@
 //! Knowledge base articles: a reviewer other than the author, fixed once the article is sent for review; published
 //! only by that reviewer; and sent back to review when someone else changes a published article's words.
-use super::{Behaviour, Refusal, value};
-use crate::clock::Clock;
+use super::{Behaviour, Creation, Refusal, value};
 use crate::domain::enums::ArticleStatus;
 use crate::forms::Values;
-use crate::records::queries::Extra;
 use crate::users::User;
 use diesel::PgConnection;
 
@@ -12,17 +10,10 @@ use diesel::PgConnection;
 pub struct Articles;
 
 impl Behaviour for Articles {
-    fn creation_extras(
-        &self,
-        _conn: &mut PgConnection,
-        _clock: &Clock,
-        user: &User,
-        values: &Values,
-        _extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        check_reviewer_change("draft", None, value(values, "reviewer_user"), Some(&user.user_id.to_string()))
+    fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        check_reviewer_change("draft", None, value(new.values, "reviewer_user"), Some(&new.user.user_id.to_string()))
             .map_err(|message| Refusal::field("reviewer_user", message))?;
-        if let Some(status) = value(values, "status").and_then(ArticleStatus::parse) {
+        if let Some(status) = value(new.values, "status").and_then(ArticleStatus::parse) {
             check_article_submission(status).map_err(|message| Refusal::field("status", message))?;
         }
         Ok(false)

@@ -1,12 +1,9 @@
 //! Change requests: a schedule that ends after it starts, approval by the access module's approvers (an executive
 //! for high-risk and emergency changes), and the status given at submission.
-use super::{Behaviour, Refusal, value};
+use super::{Behaviour, Creation, Refusal, value};
 use crate::access::{Action, Area, Target};
-use crate::clock::Clock;
 use crate::domain::enums::{ChangeStatus, ChangeType, RiskLevel};
 use crate::forms::{FieldError, Values};
-use crate::records::queries::Extra;
-use crate::users::User;
 use diesel::PgConnection;
 
 #[derive(Debug)]
@@ -21,18 +18,11 @@ impl Behaviour for Changes {
             .collect())
     }
 
-    fn creation_extras(
-        &self,
-        _conn: &mut PgConnection,
-        _clock: &Clock,
-        user: &User,
-        values: &Values,
-        _extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        let risk = value(values, "risk_level").and_then(RiskLevel::parse);
-        let change_type = value(values, "change_type").and_then(ChangeType::parse);
-        let status = value(values, "status").and_then(ChangeStatus::parse).unwrap_or(ChangeStatus::Requested);
-        let approver = user.actor().may(Action::Decide(Area::Changes), &Target::change(risk, change_type));
+    fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        let risk = value(new.values, "risk_level").and_then(RiskLevel::parse);
+        let change_type = value(new.values, "change_type").and_then(ChangeType::parse);
+        let status = value(new.values, "status").and_then(ChangeStatus::parse).unwrap_or(ChangeStatus::Requested);
+        let approver = new.user.actor().may(Action::Decide(Area::Changes), &Target::change(risk, change_type));
         change_submitted_as(status, approver.map(drop).map_err(|rule| rule.text))
             .map_err(|message| Refusal::field("status", message))
     }

@@ -1,12 +1,11 @@
 //! Performance metrics: computed from the incident's own times once it is closed, against the recorder's target
 //! or else the SLA's.
-use super::{Behaviour, Refusal, closed_incident_only, extra, value};
-use crate::clock::Clock;
+use super::{Behaviour, Creation, Refusal, closed_incident_only, extra, value};
+use crate::column;
 use crate::domain::enums::MetricType;
 use crate::forms::{FieldError, Values};
 use crate::records::queries::Extra;
 use crate::schema::{incident_escalations, incidents};
-use crate::users::User;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -18,27 +17,20 @@ impl Behaviour for Metrics {
         closed_incident_only(conn, "Performance metrics", values)
     }
 
-    fn creation_extras(
-        &self,
-        conn: &mut PgConnection,
-        clock: &Clock,
-        _user: &User,
-        values: &Values,
-        extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        let incident_id = value(values, "incident_id")
+    fn creation_extras(&self, conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        let incident_id = value(new.values, "incident_id")
             .and_then(|v| v.parse::<i32>().ok())
             .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the metric is of."))?;
-        let metric = value(values, "metric_type")
+        let metric = value(new.values, "metric_type")
             .and_then(MetricType::parse)
             .ok_or_else(|| Refusal::field("metric_type", "Choose the metric."))?;
         let (times, client_id, severity) = incident_times(conn, incident_id)?;
         let minutes = metric_minutes(metric, &times).map_err(|message| Refusal::field("metric_type", message))?;
-        let given = value(values, "calculated_value_minutes").and_then(|v| v.parse().ok());
+        let given = value(new.values, "calculated_value_minutes").and_then(|v| v.parse().ok());
         check_given_value(metric, given, minutes)
             .map_err(|message| Refusal::field("calculated_value_minutes", message))?;
         // The recorder's target when given ("if specified"); else the SLA's, where it has one for the metric.
-        let target = match value(values, "target_minutes").and_then(|v| v.parse::<i64>().ok()) {
+        let target = match value(new.values, "target_minutes").and_then(|v| v.parse::<i64>().ok()) {
             Some(target) => Some(target),
             None => match (metric, crate::service_levels::target(conn, client_id, &severity)?) {
                 (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),
@@ -46,9 +38,9 @@ impl Behaviour for Metrics {
                 _ => None,
             },
         };
-        extras.push(extra(minutes, "integer", "calculated_value_minutes"));
-        extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
-        extras.push(extra(clock.now().to_rfc3339(), "timestamptz", "recorded_at"));
+        new.extras.push(extra(minutes, "integer", "calculated_value_minutes"));
+        new.extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
+        new.extras.push(extra(new.clock.now().to_rfc3339(), "timestamptz", "recorded_at"));
         Ok(false)
     }
 }
@@ -125,10 +117,10 @@ pub fn check_given_value(metric: MetricType, given: Option<i64>, computed: i64) 
 /// A metric in words: "Recorded the resolution time: 32 h 38 min against a target of 24 h 0 min (missed)".
 pub fn words(record: &crate::records::queries::Record, kind: &str) -> String {
     use crate::incidents::sla_clock::span;
-    let minutes = |key: &str| record.get(key).and_then(serde_json::Value::as_i64);
-    let value = minutes("calculated_value_minutes").map(|m| span(chrono::Duration::minutes(m)));
-    let target = minutes("target_minutes");
-    let verdict = match (minutes("calculated_value_minutes"), target) {
+    let calculated = record.integer(column!(performance_metrics, calculated_value_minutes));
+    let value = calculated.map(|m| span(chrono::Duration::minutes(m)));
+    let target = record.integer(column!(performance_metrics, target_minutes));
+    let verdict = match (calculated, target) {
         (Some(value), Some(target)) if value <= target => " (met)",
         (Some(_), Some(_)) => " (missed)",
         _ => "",

@@ -19,7 +19,7 @@ pub mod work_orders;
 use super::queries::{Extra, Record};
 use super::service::Refusal;
 use super::spec::Resource;
-use crate::access::{Actor, Target};
+use crate::access::{Action, Actor, Target};
 use crate::audit::Changes;
 use crate::clock::Clock;
 use crate::domain::enums::IncidentStatus;
@@ -35,16 +35,9 @@ pub trait Behaviour: Sync + std::fmt::Debug {
         Ok(Vec::new())
     }
 
-    /// Adds the columns a new record gets besides its form (computed values, a snapshot); returns whether the
-    /// record is approved as it is submitted.
-    fn creation_extras(
-        &self,
-        _conn: &mut PgConnection,
-        _clock: &Clock,
-        _user: &User,
-        _values: &Values,
-        _extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
+    /// Adds the columns a new record gets besides its form (computed values, a snapshot) to `new.extras`; returns
+    /// whether the record is approved as it is submitted.
+    fn creation_extras(&self, _conn: &mut PgConnection, _new: &mut Creation<'_>) -> Result<bool, Refusal> {
         Ok(false)
     }
 
@@ -79,25 +72,6 @@ pub trait Behaviour: Sync + std::fmt::Debug {
         }
     }
 
-    /// Approves or rejects a waiting record.
-    #[allow(clippy::too_many_arguments)]
-    fn decide(
-        &self,
-        conn: &mut PgConnection,
-        clock: &Clock,
-        user: &User,
-        resource: &'static Resource,
-        id: i32,
-        approve: bool,
-        reason: &str,
-    ) -> Result<(), Refusal> {
-        if self.is_request() {
-            requests::decide(conn, clock, user, resource, id, approve, reason)
-        } else {
-            super::service::decide(conn, clock, user, resource, id, approve, reason)
-        }
-    }
-
     /// What a record's page offers besides editing and deciding.
     fn page_actions(&self, _actor: &Actor, _target: &Target, _id: i32, _record: &Record) -> PageActions {
         PageActions::default()
@@ -117,6 +91,50 @@ pub trait Behaviour: Sync + std::fmt::Debug {
     ) -> Result<(), Refusal> {
         Ok(())
     }
+}
+
+/// A decision on a waiting record: approve it, or reject it for a reason.
+pub struct Verdict<'a> {
+    pub resource: &'static Resource,
+    /// The record as the one who decides sees it.
+    pub record: &'a Record,
+    pub approve: bool,
+    pub reason: &'a str,
+}
+
+/// Approves or rejects the waiting record `id` as the user sees it: a request by its status (changes and
+/// rollbacks), a record that needs approval to be in force by its approval (subscriptions and SLAs).
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    resource: &'static Resource,
+    id: i32,
+    approve: bool,
+    reason: &str,
+) -> Result<(), Refusal> {
+    let record = super::service::load(conn, user, resource, id)?;
+    let values = super::service::values_of(resource, &record);
+    user.actor().may(Action::Decide(resource.area), &super::rules::target(resource, &values, Some(id)))?;
+    let verdict = Verdict { resource, record: &record, approve, reason };
+    let changes = if resource.behaviour.is_request() {
+        requests::decide(conn, clock, user, &verdict)?
+    } else {
+        super::service::decide(conn, clock, user, &verdict)?
+    };
+    let action = if approve { "approve" } else { "reject" };
+    crate::audit::record(conn, clock, super::service::audit_actor(user), action, resource.kind, id, changes)?;
+    Ok(())
+}
+
+/// A record being created, as its kind sees it: who creates it, when, what they submitted, and the columns it gets
+/// besides its form.
+pub struct Creation<'a> {
+    pub clock: &'a Clock,
+    pub user: &'a User,
+    pub values: &'a Values,
+    pub extras: Vec<Extra>,
 }
 
 /// Actions a record's page offers besides editing and deciding.
@@ -148,7 +166,7 @@ fn extra(value: impl ToString, sql_type: &'static str, column: &'static str) -> 
 
 /// A record's integer column, as a page or an action reads it.
 fn number(record: &Record, column: &str) -> Option<i32> {
-    record.get(column).and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok())
+    record.integer(column).and_then(|v| i32::try_from(v).ok())
 }
 
 /// The submitted incident's status, for the procedures that wait for its closing.

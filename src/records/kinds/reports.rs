@@ -1,30 +1,20 @@
 //! Incident reports: a snapshot of the incident and its records taken as the report is generated, which does not
 //! change afterwards, and a printable page.
-use super::{Behaviour, PageActions, Refusal, extra, value};
+use super::{Behaviour, Creation, PageActions, Refusal, extra, value};
 use crate::access::{Actor, Target};
-use crate::clock::Clock;
-use crate::forms::Values;
-use crate::records::queries::{Extra, Record};
-use crate::users::User;
+use crate::records::queries::Record;
 use diesel::prelude::*;
 
 #[derive(Debug)]
 pub struct Reports;
 
 impl Behaviour for Reports {
-    fn creation_extras(
-        &self,
-        conn: &mut PgConnection,
-        clock: &Clock,
-        _user: &User,
-        values: &Values,
-        extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        let incident_id = value(values, "incident_id")
+    fn creation_extras(&self, conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        let incident_id = value(new.values, "incident_id")
             .and_then(|v| v.parse::<i32>().ok())
             .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the report is of."))?;
-        extras.push(extra(snapshot(conn, incident_id)?, "jsonb", "snapshot"));
-        extras.push(extra(clock.now().to_rfc3339(), "timestamptz", "generated_at"));
+        new.extras.push(extra(snapshot(conn, incident_id)?, "jsonb", "snapshot"));
+        new.extras.push(extra(new.clock.now().to_rfc3339(), "timestamptz", "generated_at"));
         Ok(false)
     }
 

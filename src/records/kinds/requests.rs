@@ -1,12 +1,9 @@
 //! Changes and rollbacks are requests: they wait while requested, and are approved or rejected by their status.
-use super::{Refusal, extra, number, value};
-use crate::access::Action;
-use crate::audit::{self, Changes};
+use super::{Refusal, Verdict, extra, value};
+use crate::audit::Changes;
 use crate::clock::Clock;
 use crate::forms::Values;
-use crate::records::queries::{self, Extra, Record};
-use crate::records::spec::Resource;
-use crate::records::{rules, service, view};
+use crate::records::queries::{self, Extra};
 use crate::users::User;
 use diesel::PgConnection;
 
@@ -15,36 +12,13 @@ pub fn waiting(values: &Values) -> bool {
     value(values, "status") == Some("requested")
 }
 
-/// Approves or rejects the request `id`, as the user sees it.
-pub fn decide(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    resource: &'static Resource,
-    id: i32,
-    approve: bool,
-    reason: &str,
-) -> Result<(), Refusal> {
-    let record = service::load(conn, user, resource, id)?;
-    decide_request(conn, clock, user, resource, &record, approve, reason)
-}
-
-/// Approves or rejects a requested change or rollback; a rejection needs a reason. Who approves is
-/// the access module's (an executive for high-risk and emergency changes).
-fn decide_request(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    resource: &'static Resource,
-    record: &Record,
-    approve: bool,
-    reason: &str,
-) -> Result<(), Refusal> {
-    let id = view::id_of(resource, record);
-    let values = service::values_of(resource, record);
-    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
-    let status = values.get("status").cloned().flatten().unwrap_or_default();
-    let reason = check_decision(resource.noun, &status, "requested", approve, reason)?;
+/// Approves or rejects a waiting request; returns the changes to audit.
+pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Verdict<'_>) -> Result<Changes, Refusal> {
+    let (resource, record, approve) = (verdict.resource, verdict.record, verdict.approve);
+    let id = record.id;
+    // Changes and rollbacks both keep their state in `status`.
+    let status = record.text("status").unwrap_or_default().to_string();
+    let reason = check_decision(resource.noun, &status, "requested", approve, verdict.reason)?;
     let now = clock.now().to_rfc3339();
     let decided = if approve { "approved" } else { "rejected" };
     let mut extras = vec![
@@ -57,25 +31,14 @@ fn decide_request(
     if resource.has_updated_at {
         extras.push(extra(&now, "timestamptz", "updated_at"));
     }
-    let version = number(record, "lock_version").ok_or(Refusal::NotFound)?;
+    let version = record.lock_version.ok_or(Refusal::NotFound)?;
     if !queries::update(conn, resource, id, version, &Values::new(), &extras)? {
         return Err(Refusal::WrongState(format!(
             "{} approval: someone changed or decided this request a moment ago; reload it.",
             resource.noun
         )));
     }
-    let changes =
-        Changes::new().field("status", Some(status), Some(decided)).field("rejection_reason", None::<String>, reason);
-    audit::record(
-        conn,
-        clock,
-        service::audit_actor(user),
-        if approve { "approve" } else { "reject" },
-        resource.kind,
-        id,
-        changes,
-    )?;
-    Ok(())
+    Ok(Changes::new().field("status", Some(status), Some(decided)).field("rejection_reason", None::<String>, reason))
 }
 
 /// Both decisions act only on waiting requests; a rejection needs a reason (returned, trimmed).

@@ -3,6 +3,7 @@
 //! page says how many are done.
 use super::{Behaviour, PageActions, Refusal, closed_incident_only};
 use crate::access::{Action, Actor, Area, Sight, Target};
+use crate::column;
 use crate::forms::{FieldError, Values};
 use crate::incidents::Incident;
 use crate::incidents::sla_clock::span;
@@ -47,7 +48,7 @@ impl Behaviour for Reviews {
     }
 
     fn page_actions(&self, actor: &Actor, _target: &Target, id: i32, record: &Record) -> PageActions {
-        let incident = record.get("incident_id").and_then(|v| v.as_i64());
+        let incident = record.integer(column!(post_incident_reviews, incident_id));
         let links = match incident {
             Some(incident) if actor.can(Action::Create(Area::WorkOrders), &Target::Any) => vec![(
                 "Raise a follow-up action".to_string(),

@@ -1,12 +1,13 @@
 //! Rollback requests: of a change that was carried out; approved like changes; carried out with their own action,
 //! which rolls their change back.
-use super::{Behaviour, PageActions, Refusal, number, value};
+use super::{Behaviour, Creation, PageActions, Refusal, number, value};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
+use crate::column;
 use crate::domain::enums::{ChangeStatus, RollbackStatus};
 use crate::forms::{FieldError, Values};
-use crate::records::queries::{Extra, Record};
+use crate::records::queries::Record;
 use crate::records::service;
 use crate::schema::{change_requests, rollback_requests};
 use crate::users::User;
@@ -32,22 +33,16 @@ impl Behaviour for Rollbacks {
         })
     }
 
-    fn creation_extras(
-        &self,
-        _conn: &mut PgConnection,
-        _clock: &Clock,
-        user: &User,
-        values: &Values,
-        _extras: &mut Vec<Extra>,
-    ) -> Result<bool, Refusal> {
-        let status = value(values, "status").and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
+    fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
+        let status = value(new.values, "status").and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
         rollback_submitted_as(
             status,
-            user.actor()
+            new.user
+                .actor()
                 .may(Action::Decide(crate::access::Area::Rollbacks), &Target::Any)
                 .map(drop)
                 .map_err(|rule| rule.text),
-            value(values, "completed_at").is_some(),
+            value(new.values, "completed_at").is_some(),
         )
         .map_err(|(field, message)| Refusal::field(field, message))
     }
@@ -57,8 +52,8 @@ impl Behaviour for Rollbacks {
     }
 
     fn page_actions(&self, actor: &Actor, target: &Target, _id: i32, record: &Record) -> PageActions {
-        let approved = record.get("status").and_then(|v| v.as_str()) == Some("approved");
-        let done = record.get("completed_at").is_some_and(|v| !v.is_null());
+        let approved = record.text(column!(rollback_requests, status)) == Some("approved");
+        let done = record.is_set(column!(rollback_requests, completed_at));
         PageActions {
             execute: approved && !done && actor.can(Action::ExecuteRollback, target),
             ..PageActions::default()
@@ -112,14 +107,15 @@ pub fn rollback_submitted_as(
 /// Carries out an approved rollback: it is completed and its change becomes rolled back.
 pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record) -> Result<i32, Refusal> {
     user.actor().may(Action::ExecuteRollback, &Target::Any)?;
-    let id = number(record, "rollback_id").ok_or(Refusal::NotFound)?;
-    let change_id = number(record, "change_id").ok_or(Refusal::NotFound)?;
-    let status = record.get("status").and_then(|v| v.as_str()).unwrap_or_default();
-    if status != "approved" || record.get("completed_at").is_some_and(|v| !v.is_null()) {
+    let id = record.id;
+    let change_id = number(record, column!(rollback_requests, change_id)).ok_or(Refusal::NotFound)?;
+    let status = record.text(column!(rollback_requests, status)).unwrap_or_default();
+    let done = record.is_set(column!(rollback_requests, completed_at));
+    if status != "approved" || done {
         return Err(Refusal::WrongState(format!(
             "Rollback: only an approved rollback that has not been carried out can be carried out; this one is {}{}.",
             status.replace('_', " "),
-            if record.get("completed_at").is_some_and(|v| !v.is_null()) { " and done" } else { "" }
+            if done { " and done" } else { "" }
         )));
     }
     let now = clock.now();

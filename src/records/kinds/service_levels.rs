@@ -2,6 +2,7 @@
 //! (`records::tiers`). Their approval is the shared one of records in force.
 use super::{Behaviour, Refusal, value};
 use crate::access::Sight;
+use crate::column;
 use crate::domain::enums::{ApprovalStatus, Severity, SlaTier, SubscriptionStatus};
 use crate::forms::{FieldError, Values};
 use crate::records::{queries, resources, tiers};
@@ -26,12 +27,12 @@ impl Behaviour for ServiceLevels {
         let Some(record) = queries::get(conn, &resources::SUBSCRIPTIONS, id, Sight::EVERYTHING)? else {
             return Ok(Vec::new());
         };
-        let text = |name: &str| record.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+        let text = |name: &str| record.text(name).unwrap_or_default();
         Ok(
             match (
-                SubscriptionStatus::parse(text("status")),
-                SlaTier::parse(text("sla_tier")),
-                ApprovalStatus::parse(text("approval_status")),
+                SubscriptionStatus::parse(text(column!(subscriptions, status))),
+                SlaTier::parse(text(column!(subscriptions, sla_tier))),
+                record.decision.as_ref().map(|d| d.status),
             ) {
                 (Some(status), Some(tier), Some(approval)) => {
                     check_terms(values, Subscription { status, tier, approval })

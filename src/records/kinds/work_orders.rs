@@ -3,6 +3,7 @@ use super::{Behaviour, PageActions, Refusal, number, value};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
+use crate::column;
 use crate::domain::enums::{Choices, WorkOrderStatus};
 use crate::forms::{FieldError, Values};
 use crate::records::queries::Record;
@@ -36,7 +37,7 @@ impl Behaviour for WorkOrders {
         if !actor.can(Action::SetWorkOrderStatus, target) {
             return PageActions::default();
         }
-        let from = record.get("status").and_then(|v| v.as_str()).unwrap_or_default();
+        let from = record.text(column!(work_orders, status)).unwrap_or_default();
         let status_choices = WorkOrderStatus::choices()
             .into_iter()
             .filter(|(to, _)| procedures::WORK_ORDERS.transitions.contains(&(from, *to)))
@@ -54,15 +55,15 @@ pub fn set_work_order_status(
     status: &str,
 ) -> Result<(), Refusal> {
     use crate::schema::work_orders;
-    let id = number(record, "workorder_id").ok_or(Refusal::NotFound)?;
-    let assignee = number(record, "assigned_to_user");
+    let id = record.id;
+    let assignee = number(record, column!(work_orders, assigned_to_user));
     user.actor().may(Action::SetWorkOrderStatus, &Target::WorkOrder { assignee })?;
-    let from = record.get("status").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let from = record.text(column!(work_orders, status)).unwrap_or_default().to_string();
     if crate::domain::enums::WorkOrderStatus::parse(status).is_none() {
         return Err(Refusal::field("status", "Choose the new status from the list."));
     }
     rules::check_transition(&procedures::WORK_ORDERS, &from, status).map_err(|m| Refusal::field("status", m))?;
-    let version = number(record, "lock_version").ok_or(Refusal::NotFound)?;
+    let version = record.lock_version.ok_or(Refusal::NotFound)?;
     let updated = diesel::update(work_orders::table.find(id).filter(work_orders::lock_version.eq(version)))
         .set((
             work_orders::status.eq(status),

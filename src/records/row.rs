@@ -1,0 +1,308 @@
+//! A record as the engine reads it: the parts every record has, typed, and its described fields as cells whose
+//! type follows each field's kind. A row is decoded once, where it is read (`queries`); nothing above sees the
+//! JSON that carries it from PostgreSQL, and a row that does not decode is an error, never a row left out.
+use super::spec::{FieldKind, Resource};
+use crate::domain::enums::ApprovalStatus;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// A described field's value, of the type its kind gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Integer(i64),
+    Decimal(f64),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+    /// Another record's id, and its name when it lies in the reader's sight.
+    Reference {
+        id: i64,
+        label: Option<String>,
+    },
+}
+
+impl Cell {
+    /// A value as a form or the audit trail writes it, read as the field's kind reads it; a text that is not of
+    /// the kind stays text.
+    pub fn parse(kind: FieldKind, text: &str) -> Cell {
+        match kind {
+            FieldKind::Reference(_) => {
+                text.parse().map_or_else(|_| Cell::Text(text.into()), |id| Cell::Reference { id, label: None })
+            }
+            FieldKind::DateTime => crate::format::parse(text).map_or_else(|| Cell::Text(text.into()), Cell::Time),
+            _ => Cell::Text(text.into()),
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+}
+
+/// The value as a form holds it: times in RFC 3339, dates as `YYYY-MM-DD`, numbers in digits.
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cell::Null => Ok(()),
+            Cell::Text(text) => f.write_str(text),
+            Cell::Integer(n) | Cell::Reference { id: n, .. } => write!(f, "{n}"),
+            Cell::Decimal(x) => write!(f, "{x}"),
+            Cell::Date(date) => write!(f, "{}", date.format("%Y-%m-%d")),
+            Cell::Time(at) => f.write_str(&at.to_rfc3339()),
+        }
+    }
+}
+
+/// How a record that waits for approval was decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub status: ApprovalStatus,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<i32>,
+    /// The name of the person who decided.
+    pub decided_by_name: Option<String>,
+    pub rejection_reason: Option<String>,
+}
+
+/// A record of a described type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: i32,
+    /// The record's name, as its description's title expression gives it.
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub lock_version: Option<i32>,
+    /// The name of the person the record's actor column names (who issued, requested, recorded it).
+    pub actor: Option<String>,
+    /// The approval, for records that wait for one.
+    pub decision: Option<Decision>,
+    /// The described fields, by column name.
+    cells: Vec<(&'static str, Cell)>,
+    /// Columns whose value is a JSON document (a report's snapshot), by column name.
+    documents: Vec<(&'static str, Value)>,
+}
+
+static NULL: Cell = Cell::Null;
+
+impl Record {
+    /// A described field's value; `Null` when it is empty or not read.
+    pub fn cell(&self, column: &str) -> &Cell {
+        self.cells.iter().find(|(name, _)| *name == column).map_or(&NULL, |(_, cell)| cell)
+    }
+
+    pub fn text(&self, column: &str) -> Option<&str> {
+        match self.cell(column) {
+            Cell::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// An integer field, or a reference's id.
+    pub fn integer(&self, column: &str) -> Option<i64> {
+        match self.cell(column) {
+            Cell::Integer(n) | Cell::Reference { id: n, .. } => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn time(&self, column: &str) -> Option<DateTime<Utc>> {
+        match self.cell(column) {
+            Cell::Time(at) => Some(*at),
+            _ => None,
+        }
+    }
+
+    pub fn is_set(&self, column: &str) -> bool {
+        !self.cell(column).is_null()
+    }
+
+    /// A JSON document the description reads besides its fields.
+    pub fn document(&self, column: &str) -> Option<&Value> {
+        self.documents.iter().find(|(name, _)| *name == column).map(|(_, value)| value)
+    }
+}
+
+/// Why a row could not be read as a record of its type.
+#[derive(Debug, PartialEq)]
+pub struct DecodeError(pub String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The columns of one row, as the select list of `queries` names them.
+struct Row<'a> {
+    table: &'static str,
+    columns: &'a Map<String, Value>,
+}
+
+impl Row<'_> {
+    fn wrong(&self, column: &str, what: &str) -> DecodeError {
+        let value = self.columns.get(column).unwrap_or(&Value::Null);
+        DecodeError(format!("{}.{column} is not {what}: {value}", self.table))
+    }
+
+    fn value(&self, column: &str) -> Option<&Value> {
+        self.columns.get(column).filter(|v| !v.is_null())
+    }
+
+    fn text(&self, column: &str) -> Result<Option<String>, DecodeError> {
+        self.value(column).map(|v| v.as_str().map(str::to_string).ok_or_else(|| self.wrong(column, "text"))).transpose()
+    }
+
+    fn integer(&self, column: &str) -> Result<Option<i64>, DecodeError> {
+        self.value(column).map(|v| v.as_i64().ok_or_else(|| self.wrong(column, "an integer"))).transpose()
+    }
+
+    fn int(&self, column: &str) -> Result<Option<i32>, DecodeError> {
+        self.integer(column)?.map(|n| i32::try_from(n).map_err(|_| self.wrong(column, "a 32-bit integer"))).transpose()
+    }
+
+    fn time(&self, column: &str) -> Result<Option<DateTime<Utc>>, DecodeError> {
+        self.text(column)?
+            .map(|text| crate::format::parse(&text).ok_or_else(|| self.wrong(column, "a time")))
+            .transpose()
+    }
+
+    fn required<T>(&self, column: &str, value: Option<T>) -> Result<T, DecodeError> {
+        value.ok_or_else(|| self.wrong(column, "given"))
+    }
+
+    fn cell(&self, column: &str, kind: FieldKind) -> Result<Cell, DecodeError> {
+        let Some(value) = self.value(column) else { return Ok(Cell::Null) };
+        Ok(match kind {
+            // A number the form asks for may be kept in a text column (a port), where an import may have put any text.
+            FieldKind::Integer { .. } if value.is_string() => Cell::Text(self.required(column, self.text(column)?)?),
+            FieldKind::Integer { .. } => Cell::Integer(self.required(column, self.integer(column)?)?),
+            FieldKind::Decimal { .. } => Cell::Decimal(value.as_f64().ok_or_else(|| self.wrong(column, "a number"))?),
+            FieldKind::Date => {
+                let text = self.required(column, self.text(column)?)?;
+                Cell::Date(NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| self.wrong(column, "a date"))?)
+            }
+            FieldKind::DateTime => Cell::Time(self.required(column, self.time(column)?)?),
+            FieldKind::Reference(_) => Cell::Reference {
+                id: self.required(column, self.integer(column)?)?,
+                label: self.text(&format!("{column}__label"))?,
+            },
+            FieldKind::Text
+            | FieldKind::LongText
+            | FieldKind::Email
+            | FieldKind::Phone
+            | FieldKind::Choice(_)
+            | FieldKind::NewPassword => Cell::Text(self.required(column, self.text(column)?)?),
+        })
+    }
+}
+
+/// A row of `resource`, as `queries`' select list gives it in JSON, read as a record.
+pub fn decode(resource: &Resource, columns: &Map<String, Value>) -> Result<Record, DecodeError> {
+    let row = Row { table: resource.table, columns };
+    let decision = if resource.approval {
+        let status = row.text("approval_status")?;
+        Some(Decision {
+            status: ApprovalStatus::parse(&row.required("approval_status", status)?)
+                .ok_or_else(|| row.wrong("approval_status", "an approval status"))?,
+            decided_at: row.time("approval_decided_at")?,
+            decided_by: row.int("approval_decided_by")?,
+            decided_by_name: row.text("approval_decided_by__label")?,
+            rejection_reason: row.text("rejection_reason")?,
+        })
+    } else {
+        None
+    };
+    Ok(Record {
+        id: row.required(resource.key, row.int(resource.key)?)?,
+        title: row.text("__title")?.unwrap_or_default(),
+        created_at: row.required("created_at", row.time("created_at")?)?,
+        updated_at: row.time("updated_at")?,
+        lock_version: row.int("lock_version")?,
+        actor: row.text("__actor")?,
+        decision,
+        cells: resource
+            .fields
+            .iter()
+            .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
+            .map(|f| Ok((f.name, row.cell(f.name, f.kind)?)))
+            .collect::<Result<_, DecodeError>>()?,
+        documents: resource
+            .extra_columns
+            .iter()
+            .map(|c| (*c, columns.get(*c).cloned().unwrap_or(Value::Null)))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::resources::SLAS;
+    use serde_json::json;
+
+    fn sla(changes: Value) -> Result<Record, DecodeError> {
+        let mut row = json!({
+            "sla_id": 7, "__title": "SLA 7 · P1", "subscription_id": 3, "subscription_id__label": "Acme · #3",
+            "severity_level": "P1", "response_time_minutes": 15, "resolution_time_hours": 4,
+            "availability_percentage": 99.9, "approval_status": "approved",
+            "created_at": "2026-03-01T09:30:00+00:00", "approval_decided_at": "2026-03-02T10:00:00.5+01:00",
+            "approval_decided_by": 2, "approval_decided_by__label": "Ada", "rejection_reason": null,
+            "lock_version": 1
+        });
+        for (key, value) in changes.as_object().unwrap() {
+            row[key] = value.clone();
+        }
+        decode(&SLAS, row.as_object().unwrap())
+    }
+
+    #[test]
+    fn a_row_is_read_into_typed_cells() {
+        let record = sla(json!({})).unwrap();
+        assert_eq!((record.id, record.title.as_str(), record.lock_version), (7, "SLA 7 · P1", Some(1)));
+        assert_eq!(record.created_at.to_rfc3339(), "2026-03-01T09:30:00+00:00");
+        assert_eq!(record.cell("subscription_id"), &Cell::Reference { id: 3, label: Some("Acme · #3".into()) });
+        assert_eq!(record.integer("response_time_minutes"), Some(15));
+        assert_eq!(record.cell("availability_percentage"), &Cell::Decimal(99.9));
+        assert_eq!(record.text("severity_level"), Some("P1"));
+        let decision = record.decision.unwrap();
+        assert_eq!(decision.status, ApprovalStatus::Approved);
+        assert_eq!(decision.decided_at.unwrap().to_rfc3339(), "2026-03-02T09:00:00.500+00:00");
+        assert_eq!(decision.decided_by_name.as_deref(), Some("Ada"));
+    }
+
+    #[test]
+    fn a_row_that_does_not_fit_its_description_is_an_error() {
+        assert_eq!(
+            sla(json!({"created_at": "yesterday"})).unwrap_err(),
+            DecodeError("service_level_agreements.created_at is not a time: \"yesterday\"".into())
+        );
+        assert!(sla(json!({"approval_decided_at": "2026-13-40T00:00:00+00:00"})).is_err());
+        assert!(sla(json!({"response_time_minutes": 1.5})).is_err());
+        assert!(sla(json!({"subscription_id": "three"})).is_err());
+        assert!(sla(json!({"sla_id": null})).is_err());
+        assert!(sla(json!({"approval_status": "maybe"})).is_err());
+    }
+
+    #[test]
+    fn a_number_kept_as_text_stays_text() {
+        let row = json!({"component_id": 4, "__title": "db-1", "port_number": "5432/tcp",
+            "created_at": "2026-03-01T09:30:00+00:00"});
+        let record = decode(&crate::records::resources::COMPONENTS, row.as_object().unwrap()).unwrap();
+        assert_eq!(record.text("port_number"), Some("5432/tcp"));
+    }
+
+    #[test]
+    fn a_cell_is_written_as_a_form_holds_it() {
+        let at = crate::format::parse("2026-03-01T09:30:00+00:00").unwrap();
+        assert_eq!(Cell::Time(at).to_string(), "2026-03-01T09:30:00+00:00");
+        assert_eq!(Cell::Decimal(100.0).to_string(), "100");
+        assert_eq!(Cell::Decimal(99.95).to_string(), "99.95");
+        assert_eq!(Cell::Date(NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()).to_string(), "2026-01-02");
+        assert_eq!(Cell::Null.to_string(), "");
+    }
+}
