@@ -18,8 +18,8 @@ use crate::users::User;
 use crate::web::AppState;
 use crate::web::page::Page;
 use crate::web::respond::{html, see_other};
+use crate::web::session::SignedIn;
 use crate::web::session::{self, CurrentUser};
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -202,9 +202,7 @@ fn trail_link(path: &str, values: &forms::Values, place: &[(&str, String)]) -> S
 }
 
 pub async fn trail(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     check_reader(&user)?;
@@ -327,11 +325,7 @@ pub async fn export(
 
 /// Starts a check of the whole chain on a thread of its own, unless one is running, and shows the trail's page,
 /// where its progress and then its result appear.
-pub async fn verify(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn verify(SignedIn { state, session, user }: SignedIn) -> Result<HttpResponse, AppError> {
     check_reader(&user)?;
     let (clock, actor) = (state.clock.clone(), super::Actor::user(user.user_id, user.role()));
     let (id, started) =

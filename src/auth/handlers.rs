@@ -6,6 +6,7 @@ use crate::web::AppState;
 use crate::web::csrf;
 use crate::web::page::{FieldError, Page};
 use crate::web::respond::{see_other, unprocessable};
+use crate::web::session::SignedIn;
 use crate::web::session::{self, CurrentUser};
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
@@ -156,9 +157,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = service::check_new_password(&form.new_password, &form.confirm_password);

@@ -1,12 +1,10 @@
 use super::{Chart, Dashboard, Figure, Panel, WeekChart, build};
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::page::Page;
 use crate::web::respond::html;
-use crate::web::session::CurrentUser;
-use actix_session::Session;
+use crate::web::session::SignedIn;
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
@@ -20,11 +18,7 @@ struct DashboardPage {
 }
 
 /// The home page: the signed-in role's dashboard.
-pub async fn home(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn home(SignedIn { state, session, user }: SignedIn) -> Result<HttpResponse, AppError> {
     let (viewer, now, history) = (user.clone(), state.clock.now(), state.history_figures.clone());
     let Dashboard { figures, panels, chart, weeks } =
         state.db(move |conn| Ok(build(conn, &history, &viewer, now)?)).await?;

@@ -5,11 +5,9 @@ use crate::error::AppError;
 use crate::format;
 use crate::records::handlers::Described;
 use crate::users::User;
-use crate::web::AppState;
 use crate::web::page::Page;
 use crate::web::respond::html;
-use crate::web::session::CurrentUser;
-use actix_session::Session;
+use crate::web::session::SignedIn;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -171,9 +169,7 @@ impl<R: Described> Explained for R {
 
 /// The Access page of an incident or a record: who can see it, and why; with `?user=`, for one chosen person.
 pub async fn access<S: Explained>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {

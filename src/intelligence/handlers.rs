@@ -1,18 +1,14 @@
 //! Marking a recent change as the incident's suspected cause, from the incident's page.
 use crate::error::AppError;
-use crate::web::AppState;
 use crate::web::respond::after_action;
-use crate::web::session::CurrentUser;
-use actix_session::Session;
+use crate::web::session::SignedIn;
 use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use std::collections::HashMap;
 
 /// Marks the change the form names as the suspected cause; an empty one clears the mark.
 pub async fn mark_suspected(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {

@@ -3,11 +3,9 @@ use super::queries::{self, Row};
 use crate::domain::enums::DeliveryMethod;
 use crate::error::AppError;
 use crate::format;
-use crate::web::AppState;
 use crate::web::page::Page;
 use crate::web::respond::{after_action, html, page_number};
-use crate::web::session::CurrentUser;
-use actix_session::Session;
+use crate::web::session::SignedIn;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -54,9 +52,7 @@ fn view(row: Row, zone: &str) -> NotificationView {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let number = page_number(&query)?;
@@ -74,9 +70,7 @@ pub async fn list(
 }
 
 pub async fn mark_read(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let communication_id = id.into_inner();
@@ -87,11 +81,7 @@ pub async fn mark_read(
     after_action(&session, outcome, "Notification marked read.", "/notifications")
 }
 
-pub async fn mark_all_read(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn mark_all_read(SignedIn { state, session, user }: SignedIn) -> Result<HttpResponse, AppError> {
     let (clock, actor) = (state.clock.clone(), user.clone());
     let marked = state.db(move |conn| Ok(conn.transaction(|conn| super::mark_all_read(conn, &clock, &actor)))).await?;
     let done = match marked {

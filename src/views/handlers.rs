@@ -6,8 +6,8 @@ use crate::error::{AppError, Refusal};
 use crate::users::User;
 use crate::web::AppState;
 use crate::web::respond::see_other;
-use crate::web::session::{self, CurrentUser};
-use actix_session::Session;
+use crate::web::session::SignedIn;
+use crate::web::session::{self};
 use actix_web::{HttpResponse, web};
 use diesel::{Connection, PgConnection};
 use std::collections::HashMap;
@@ -16,12 +16,7 @@ type Form = web::Form<HashMap<String, String>>;
 
 /// Saves the list's filters and order under a name, then opens the view; a refused name shows the list again with
 /// what was typed.
-pub async fn save(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
+pub async fn save(SignedIn { state, session, user }: SignedIn, form: Form) -> Result<HttpResponse, AppError> {
     let name = form.get("name").cloned().unwrap_or_default();
     let query = form.get("query").cloned().unwrap_or_default();
     let (typed, address) = (name.clone(), query.clone());
@@ -62,12 +57,7 @@ async fn changing_views(
 }
 
 /// Deletes one of the user's own views.
-pub async fn delete(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(SignedIn { state, session, user }: SignedIn, form: Form) -> Result<HttpResponse, AppError> {
     let view_id = form
         .get("view_id")
         .and_then(|id| id.trim().parse::<i32>().ok())

@@ -42,6 +42,30 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// What a signed-in page needs, in one extractor: the application, the session and the signed-in, active user (as
+/// `CurrentUser` decides). A handler names beside it only what is its own: the path, the query, the form.
+pub struct SignedIn {
+    pub state: actix_web::web::Data<super::AppState>,
+    pub session: Session,
+    pub user: User,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<actix_web::web::Data<super::AppState>>().cloned();
+        let session = req.get_session();
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let CurrentUser(user) = user.await?;
+            let state = state.ok_or_else(|| AppError::internal("the application state is not registered"))?;
+            Ok(SignedIn { state, session, user })
+        })
+    }
+}
+
 /// Starts a signed-in session: a new session id (no fixation) and a new CSRF token. `organisation` names the
 /// client or vendor a contact acts for, for the top bar.
 pub fn sign_in(session: &Session, user_id: i32, organisation: Option<&str>) -> Result<(), AppError> {

@@ -1,5 +1,6 @@
 //! One-button actions on the incident page: move along, take, close, progress, end an escalation.
 use super::*;
+use crate::web::session::SignedIn;
 
 /// A one-button action of the incident page, read from its form: what it does and says once done.
 pub trait PageAction: Sized + Send + 'static {
@@ -114,9 +115,7 @@ impl PageAction for Progress {
 
 /// Takes a one-button action from the incident page.
 pub async fn act<A: PageAction>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
@@ -168,18 +167,14 @@ async fn end_escalation(
 }
 
 pub async fn resolve_escalation(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     end_escalation(state, session, user, path.into_inner(), true).await
 }
 
 pub async fn cancel_escalation(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     end_escalation(state, session, user, path.into_inner(), false).await

@@ -1,5 +1,6 @@
 //! A communication and its deliveries.
 use super::*;
+use crate::web::session::SignedIn;
 
 struct DeliveryView {
     recipient: String,
@@ -46,9 +47,7 @@ fn delivery_status_label(status: &str) -> &'static str {
 
 /// A communication about the incident and how each of its deliveries went (staff only).
 pub async fn communication(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (incident_id, communication_id) = path.into_inner();

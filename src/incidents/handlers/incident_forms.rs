@@ -1,6 +1,7 @@
 //! Forms on an incident: edit, escalate, communicate.
 use super::*;
 use crate::incidents::forms::Reader;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "incidents/form.html")]
@@ -198,9 +199,7 @@ fn edit_values(incident: &Incident) -> HashMap<String, String> {
 
 /// Shows one of the incident's forms.
 pub async fn form<F: IncidentForm>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     html(incident_form::<F>(&state, &session, &user, id.into_inner(), None).await?, StatusCode::OK)
@@ -208,9 +207,7 @@ pub async fn form<F: IncidentForm>(
 
 /// Submits one of the incident's forms; refusals show the form again with what was typed.
 pub async fn submit<F: IncidentForm>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {

@@ -1,5 +1,6 @@
 //! The incident page.
 use super::*;
+use crate::web::session::SignedIn;
 
 struct EscalationView {
     id: i32,
@@ -235,12 +236,7 @@ pub(super) struct Note {
     pub(super) error: Option<String>,
 }
 
-pub async fn detail(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn detail(SignedIn { state, session, user }: SignedIn, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
     html(detail_page(&state, &session, &user, id.into_inner(), Note::default()).await?, StatusCode::OK)
 }
 

@@ -1,5 +1,6 @@
 //! The incident list, its saved views and its CSV export.
 use super::*;
+use crate::web::session::SignedIn;
 
 /// The filtered incident list as CSV, streamed in batches, within the user's scope.
 pub async fn export(
@@ -106,9 +107,7 @@ fn headings(filter: &ListFilter, order: Order, forecasts: bool) -> Vec<Heading> 
 static SLA_FIELD: Field = field("sla", "SLA", FieldKind::Choice(SlaState::choices)).optional();
 
 pub async fn list(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     html(list_page(&state, &session, &user, &query, ViewForm::default()).await?, StatusCode::OK)

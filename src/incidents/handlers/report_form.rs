@@ -1,5 +1,6 @@
 //! Reporting an incident.
 use super::*;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "incidents/report.html")]
@@ -69,11 +70,7 @@ async fn report_page(
     })
 }
 
-pub async fn new(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-) -> Result<HttpResponse, AppError> {
+pub async fn new(SignedIn { state, session, user }: SignedIn) -> Result<HttpResponse, AppError> {
     user.actor().may(Action::Create(Area::Incidents), &Target::Any)?;
     let now = format::local_input(state.clock.now(), &user.timezone);
     let mut typed = HashMap::from([("detection_timestamp".to_string(), now)]);
@@ -84,12 +81,7 @@ pub async fn new(
     html(report_page(&state, &session, &user, form).await?, StatusCode::OK)
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
-    form: Form,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(SignedIn { state, session, user }: SignedIn, form: Form) -> Result<HttpResponse, AppError> {
     user.actor().may(Action::Create(Area::Incidents), &Target::Any)?;
     let (mut typed, checked) = read(form);
     if typed.get("action").map(String::as_str) == Some("classify") {

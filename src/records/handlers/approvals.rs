@@ -1,5 +1,6 @@
 //! Approving and rejecting.
 use super::*;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "records/decide.html")]
@@ -46,9 +47,7 @@ async fn decide_page(
 }
 
 pub async fn decide_form<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     html(
@@ -90,9 +89,7 @@ async fn decide<R: Described>(
 }
 
 pub async fn approve<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
@@ -100,9 +97,7 @@ pub async fn approve<R: Described>(
 }
 
 pub async fn reject<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {

@@ -1,5 +1,6 @@
 //! A record's page.
 use super::*;
+use crate::web::session::SignedIn;
 
 struct RelatedView {
     title: &'static str,
@@ -40,9 +41,7 @@ struct DetailPage {
 }
 
 pub async fn detail<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();

@@ -1,5 +1,6 @@
 //! A kind's list and its CSV export.
 use super::*;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "records/list.html")]
@@ -129,9 +130,7 @@ fn headings(resource: &'static Resource, filters: &[Filter], options: &ListOptio
 }
 
 pub async fn list<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();

@@ -1,5 +1,6 @@
 //! Procedure actions beyond create and edit: the procedures index, executing a rollback, a work order's status, a printed report.
 use super::*;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "records/procedures.html")]
@@ -51,9 +52,7 @@ async fn act_on(
 }
 
 pub async fn execute_rollback(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     act_on(
@@ -71,9 +70,7 @@ pub async fn execute_rollback(
 }
 
 pub async fn work_order_status(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
@@ -106,9 +103,7 @@ struct ReportPrint {
 }
 
 pub async fn print_report(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();

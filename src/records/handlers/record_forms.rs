@@ -1,5 +1,6 @@
 //! Creating and editing a record.
 use super::*;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "records/form.html")]
@@ -76,9 +77,7 @@ async fn form_page(
 }
 
 pub async fn new<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
@@ -109,9 +108,7 @@ pub async fn new<R: Described>(
 }
 
 pub async fn create<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
@@ -151,9 +148,7 @@ pub async fn create<R: Described>(
 }
 
 pub async fn edit<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let resource = R::resource();
@@ -180,9 +175,7 @@ pub async fn edit<R: Described>(
 }
 
 pub async fn update<R: Described>(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {

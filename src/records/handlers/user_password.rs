@@ -1,5 +1,6 @@
 //! A user's password, set by an administrator.
 use super::*;
+use crate::web::session::SignedIn;
 
 #[derive(Template)]
 #[template(path = "records/password.html")]
@@ -28,18 +29,14 @@ async fn password_page(
 }
 
 pub async fn password_form(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     html(password_page(&state, &session, user, id.into_inner(), Vec::new()).await?, StatusCode::OK)
 }
 
 pub async fn set_password(
-    state: web::Data<AppState>,
-    session: Session,
-    CurrentUser(user): CurrentUser,
+    SignedIn { state, session, user }: SignedIn,
     id: web::Path<i32>,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
