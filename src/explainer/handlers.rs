@@ -154,13 +154,12 @@ impl<R: Described> Explained for R {
     fn load(conn: &mut diesel::PgConnection, user: &User, id: i32) -> Result<(Subject, String), AppError> {
         let resource = R::resource();
         let record = crate::records::service::load(conn, user, resource, id)?;
-        let values = crate::records::service::values_of(resource, &record);
         let subject = Subject {
             area: resource.area,
             id,
             resource: Some(resource),
-            target: crate::records::rules::target(resource, &values, Some(id)),
-            incident_id: values.get("incident_id").cloned().flatten().and_then(|v| v.parse().ok()),
+            target: crate::records::rules::target(resource, &record, Some(id)),
+            incident_id: record.reference("incident_id"),
         };
         let title = crate::records::view::record_view(resource, &record, &user.timezone).title;
         Ok((subject, format!("{} {id}: {title}", resource.noun.to_lowercase())))

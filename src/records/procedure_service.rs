@@ -1,16 +1,12 @@
 //! What every procedure record gets besides its form, around its kind's own behaviour (`kinds`): the acting user,
 //! an approval on submission, and the time a status is entered; and the status moves of an edit.
 use super::queries::Extra;
+use super::row::Cells;
 use super::service::Refusal;
 use super::spec::Resource;
 use crate::clock::Clock;
-use crate::forms::Values;
 use crate::users::User;
 use diesel::PgConnection;
-
-fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
-    values.get(name).and_then(|v| v.as_deref())
-}
 
 fn text(value: impl ToString, sql_type: &'static str, column: &'static str) -> Extra {
     Extra { column, value: Some(value.to_string()), sql_type }
@@ -25,9 +21,9 @@ pub fn creation_extras(
     clock: &Clock,
     user: &User,
     resource: &Resource,
-    values: &Values,
+    submitted: &Cells,
 ) -> Result<(Vec<Extra>, bool), Refusal> {
-    let mut new = super::kinds::Creation { clock, user, values, extras: Vec::new() };
+    let mut new = super::kinds::Creation { clock, user, submitted, extras: Vec::new() };
     if let Some(column) = resource.actor_column {
         new.extras.push(text(user.user_id, "integer", column));
     }
@@ -40,9 +36,9 @@ pub fn creation_extras(
         extras.push(text(&now, "timestamptz", "decided_at"));
     }
     // A status given at submission is entered as an edit enters it: its time is stamped, unless the form gave it.
-    let status = value(values, "status");
+    let status = submitted.text("status");
     for (_, column) in resource.stamps.iter().filter(|(stamped, _)| Some(*stamped) == status) {
-        if value(values, column).is_none() && !resource.fields.iter().any(|f| f.name == *column) {
+        if !submitted.is_set(column) && !resource.fields.iter().any(|f| f.name == *column) {
             extras.push(text(&now, "timestamptz", column));
         }
     }
@@ -50,20 +46,20 @@ pub fn creation_extras(
 }
 
 /// Columns an edit sets besides its form (the time a status is entered), after its kind's checks and the status
-/// move's. Returns them and whether the edit sent the record back to wait for a decision.
+/// move's. Returns them and, when the edit sent the record back to wait for a decision, the status it waits in.
 pub fn update_extras(
     clock: &Clock,
     user: &User,
     resource: &Resource,
-    old: &Values,
-    new: &mut Values,
-) -> Result<(Vec<Extra>, bool), Refusal> {
-    if resource.behaviour.check_edit(user, old, new)? {
-        return Ok((Vec::new(), true));
+    old: &Cells,
+    new: &Cells,
+) -> Result<(Vec<Extra>, Option<&'static str>), Refusal> {
+    if let Some(waits_in) = resource.behaviour.check_edit(user, old, new)? {
+        return Ok((Vec::new(), Some(waits_in)));
     }
-    let (from, to) = (value(old, "status").unwrap_or_default(), value(new, "status").unwrap_or_default());
+    let (from, to) = (old.text("status").unwrap_or_default(), new.text("status").unwrap_or_default());
     if from == to {
-        return Ok((Vec::new(), false));
+        return Ok((Vec::new(), None));
     }
     super::rules::check_transition(resource, from, to).map_err(|message| Refusal::field("status", message))?;
     resource.behaviour.check_move(user, old, to)?;
@@ -73,5 +69,5 @@ pub fn update_extras(
         .filter(|(status, _)| *status == to)
         .map(|(_, column)| text(clock.now().to_rfc3339(), "timestamptz", column))
         .collect();
-    Ok((extras, false))
+    Ok((extras, None))
 }

@@ -1,8 +1,11 @@
 //! A record as the engine reads it: the parts every record has, typed, and its described fields as cells whose
 //! type follows each field's kind. A row is decoded once, where it is read (`queries`); nothing above sees the
-//! JSON that carries it from PostgreSQL, and a row that does not decode is an error, never a row left out.
-use super::spec::{FieldKind, Resource};
+//! JSON that carries it from PostgreSQL, and a row that does not decode is an error, never a row left out. A
+//! submission is read the same way once its form is checked (`Cells::submitted`), so the rules read a record and
+//! a form alike.
+use super::spec::{Field, FieldKind, Resource};
 use crate::domain::enums::ApprovalStatus;
+use crate::forms::Values;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -25,13 +28,20 @@ pub enum Cell {
 
 impl Cell {
     /// A value as a form or the audit trail writes it, read as the field's kind reads it; a text that is not of
-    /// the kind stays text.
+    /// the kind stays text. Numbers and dates are read only as a checked form writes them, so a cell always
+    /// writes back the text it was read from.
     pub fn parse(kind: FieldKind, text: &str) -> Cell {
+        let as_written = |cell: Cell| if cell.to_string() == text { cell } else { Cell::Text(text.into()) };
         match kind {
             FieldKind::Reference(_) => {
                 text.parse().map_or_else(|_| Cell::Text(text.into()), |id| Cell::Reference { id, label: None })
             }
             FieldKind::DateTime => crate::format::parse(text).map_or_else(|| Cell::Text(text.into()), Cell::Time),
+            FieldKind::Integer { .. } => {
+                text.parse::<i64>().map_or_else(|_| Cell::Text(text.into()), |n| as_written(Cell::Integer(n)))
+            }
+            FieldKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_or_else(|_| Cell::Text(text.into()), |date| as_written(Cell::Date(date))),
             _ => Cell::Text(text.into()),
         }
     }
@@ -79,18 +89,39 @@ pub struct Record {
     pub actor: Option<String>,
     /// The approval, for records that wait for one.
     pub decision: Option<Decision>,
-    /// The described fields, by column name.
-    cells: Vec<(&'static str, Cell)>,
+    /// The described fields, read through `Deref`: `record.text(column!(table, column))`.
+    cells: Cells,
     /// Columns whose value is a JSON document (a report's snapshot), by column name.
     documents: Vec<(&'static str, Value)>,
 }
 
 static NULL: Cell = Cell::Null;
 
-impl Record {
+/// Described fields' values by column name, each a cell of its kind's type: a stored record's, or a checked
+/// submission's. Read by names that `column!` checks against the schema.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cells(Vec<(&'static str, Cell)>);
+
+impl Cells {
+    /// A submission's values, checked by `forms::parse`, read as their fields' kinds read them. Every value a
+    /// checked form holds reads as its kind, so a value of the wrong type never reaches the rules: it is the form's
+    /// error naming its field. Fields the submission does not hold are not read; passwords are never read.
+    pub fn submitted(fields: &'static [Field], values: &Values) -> Cells {
+        Cells(
+            fields
+                .iter()
+                .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
+                .filter_map(|f| {
+                    let value = values.get(f.name)?.as_deref();
+                    Some((f.name, value.map_or(Cell::Null, |text| Cell::parse(f.kind, text))))
+                })
+                .collect(),
+        )
+    }
+
     /// A described field's value; `Null` when it is empty or not read.
     pub fn cell(&self, column: &str) -> &Cell {
-        self.cells.iter().find(|(name, _)| *name == column).map_or(&NULL, |(_, cell)| cell)
+        self.0.iter().find(|(name, _)| *name == column).map_or(&NULL, |(_, cell)| cell)
     }
 
     pub fn text(&self, column: &str) -> Option<&str> {
@@ -100,10 +131,30 @@ impl Record {
         }
     }
 
+    /// A choice, read as its enum: `cells.choice(column!(users, role), Role::parse)`.
+    pub fn choice<T>(&self, column: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        self.text(column).and_then(parse)
+    }
+
     /// An integer field, or a reference's id.
     pub fn integer(&self, column: &str) -> Option<i64> {
         match self.cell(column) {
             Cell::Integer(n) | Cell::Reference { id: n, .. } => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The id of the record a reference field names, as the key it is.
+    pub fn reference(&self, column: &str) -> Option<i32> {
+        match self.cell(column) {
+            Cell::Reference { id, .. } => i32::try_from(*id).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self, column: &str) -> Option<NaiveDate> {
+        match self.cell(column) {
+            Cell::Date(date) => Some(*date),
             _ => None,
         }
     }
@@ -118,7 +169,27 @@ impl Record {
     pub fn is_set(&self, column: &str) -> bool {
         !self.cell(column).is_null()
     }
+}
 
+#[cfg(test)]
+impl Cells {
+    /// A submission of `resource` given as (field, text) pairs, as the rules' tests write one.
+    pub fn of(resource: &'static Resource, pairs: &[(&'static str, &str)]) -> Cells {
+        let values: Values = pairs.iter().map(|(name, text)| (*name, Some(text.to_string()))).collect();
+        Cells::submitted(resource.fields, &values)
+    }
+}
+
+/// A record reads its described fields as any cells are read.
+impl std::ops::Deref for Record {
+    type Target = Cells;
+
+    fn deref(&self) -> &Cells {
+        &self.cells
+    }
+}
+
+impl Record {
     /// A JSON document the description reads besides its fields.
     pub fn document(&self, column: &str) -> Option<&Value> {
         self.documents.iter().find(|(name, _)| *name == column).map(|(_, value)| value)
@@ -225,12 +296,14 @@ pub fn decode(resource: &Resource, columns: &Map<String, Value>) -> Result<Recor
         lock_version: row.int("lock_version")?,
         actor: row.text("__actor")?,
         decision,
-        cells: resource
-            .fields
-            .iter()
-            .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
-            .map(|f| Ok((f.name, row.cell(f.name, f.kind)?)))
-            .collect::<Result<_, DecodeError>>()?,
+        cells: Cells(
+            resource
+                .fields
+                .iter()
+                .filter(|f| !matches!(f.kind, FieldKind::NewPassword))
+                .map(|f| Ok((f.name, row.cell(f.name, f.kind)?)))
+                .collect::<Result<_, DecodeError>>()?,
+        ),
         documents: resource
             .extra_columns
             .iter()
@@ -294,6 +367,52 @@ mod tests {
             "created_at": "2026-03-01T09:30:00+00:00"});
         let record = decode(&crate::records::resources::COMPONENTS, row.as_object().unwrap()).unwrap();
         assert_eq!(record.text("port_number"), Some("5432/tcp"));
+    }
+
+    #[test]
+    fn a_checked_submission_is_read_into_typed_cells() {
+        use crate::column;
+        use crate::domain::enums::SlaTier;
+        use crate::records::resources::SUBSCRIPTIONS;
+        let submit = |rto_hours: &str| {
+            let form = [
+                ("client_id", "3"),
+                ("product_id", "5"),
+                ("subscription_type", "full_service"),
+                ("sla_tier", "premium"),
+                ("rto_hours", rto_hours),
+                ("start_date", "2026-05-01"),
+                ("end_date", "2027-04-30"),
+                ("status", "active"),
+            ];
+            let form = form.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect();
+            let (values, errors) = crate::forms::parse(SUBSCRIPTIONS.fields, &form, true);
+            (Cells::submitted(SUBSCRIPTIONS.fields, &values), errors)
+        };
+        let (good, errors) = submit("012");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(good.reference(column!(subscriptions, client_id)), Some(3));
+        assert_eq!(good.integer(column!(subscriptions, rto_hours)), Some(12));
+        assert_eq!(good.date(column!(subscriptions, end_date)), NaiveDate::from_ymd_opt(2027, 4, 30));
+        assert_eq!(good.choice(column!(subscriptions, sla_tier), SlaTier::parse), Some(SlaTier::Premium));
+        assert_eq!(good.text(column!(subscriptions, status)), Some("active"));
+        // A number that does not read is the form's error, on its field: the rules never see it.
+        let (_, errors) = submit("twelve");
+        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), ["rto_hours"]);
+        // An optional value left empty is read, as not set.
+        let (empty, errors) = submit("");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(empty.cell(column!(subscriptions, rto_hours)), &Cell::Null);
+        assert!(!empty.is_set(column!(subscriptions, rto_hours)) && empty.is_set(column!(subscriptions, start_date)));
+    }
+
+    #[test]
+    fn a_number_or_date_not_written_as_a_form_writes_it_stays_text() {
+        let port = crate::records::resources::COMPONENTS.field("port_number").unwrap().kind;
+        assert_eq!(Cell::parse(port, "5432"), Cell::Integer(5432));
+        assert_eq!(Cell::parse(port, "+5432"), Cell::Text("+5432".into()));
+        let start = crate::records::resources::SUBSCRIPTIONS.field("start_date").unwrap().kind;
+        assert_eq!(Cell::parse(start, "2026-1-5"), Cell::Text("2026-1-5".into()));
     }
 
     #[test]

@@ -1,49 +1,44 @@
 //! The rules every kind of record shares: what the access rules need to know of a record, approvals, and status
 //! moves. Pure functions returning the reason for a refusal; who may act at all is `access::may`'s, and each kind's
 //! own rules are in its module under `kinds`.
+use super::row::Cells;
 use super::spec::Resource;
 use crate::access::{Action, Actor, Target};
+use crate::column;
 use crate::domain::enums::{ApprovalStatus, ChangeType, RiskLevel, Role, SlaTier, SubscriptionType};
-use crate::forms::Values;
-
-fn value<'a>(values: &'a Values, field: &str) -> Option<&'a str> {
-    values.get(field).and_then(|v| v.as_deref())
-}
 
 /// What the access rules need to know of a record with these values (as stored, or as submitted for a new one).
-pub fn target(resource: &Resource, values: &Values, id: Option<i32>) -> Target {
+pub fn target(resource: &Resource, cells: &Cells, id: Option<i32>) -> Target {
     use crate::access::Area;
     match resource.area {
         Area::Users => {
-            let role = value(values, "role").and_then(Role::parse);
+            let role = cells.choice(column!(users, role), Role::parse);
             // A stored account has its role; a new one is given one, which changes its rights.
             Target::Account { user_id: id, role: id.and(role), new_role: role, changes_rights: id.is_none() }
         }
         Area::Changes => Target::change(
-            value(values, "risk_level").and_then(RiskLevel::parse),
-            value(values, "change_type").and_then(ChangeType::parse),
+            cells.choice(column!(change_requests, risk_level), RiskLevel::parse),
+            cells.choice(column!(change_requests, change_type), ChangeType::parse),
         ),
         Area::Subscriptions => Target::subscription(
-            value(values, "sla_tier").and_then(SlaTier::parse),
-            value(values, "subscription_type").and_then(SubscriptionType::parse),
+            cells.choice(column!(subscriptions, sla_tier), SlaTier::parse),
+            cells.choice(column!(subscriptions, subscription_type), SubscriptionType::parse),
         ),
-        Area::WorkOrders => {
-            Target::WorkOrder { assignee: value(values, "assigned_to_user").and_then(|v| v.parse().ok()) }
-        }
+        Area::WorkOrders => Target::WorkOrder { assignee: cells.reference(column!(work_orders, assigned_to_user)) },
         _ => Target::Any,
     }
 }
 
 /// An edit, as the access rules see it: for a user's account, the account as it was and as it would be.
-pub fn edit_target(resource: &Resource, id: i32, old: &Values, new: &Values) -> Target {
+pub fn edit_target(resource: &Resource, id: i32, old: &Cells, new: &Cells) -> Target {
     match target(resource, old, Some(id)) {
         Target::Account { user_id, role, .. } => {
-            let changes = |field: &str| new.get(field).is_some_and(|v| v != old.get(field).unwrap_or(&None));
+            let changes = |field: &str| new.cell(field) != old.cell(field);
             Target::Account {
                 user_id,
                 role,
-                new_role: value(new, "role").and_then(Role::parse).or(role),
-                changes_rights: changes("role") || changes("status"),
+                new_role: new.choice(column!(users, role), Role::parse).or(role),
+                changes_rights: changes(column!(users, role)) || changes(column!(users, status)),
             }
         }
         _ => target(resource, new, Some(id)),
@@ -51,8 +46,8 @@ pub fn edit_target(resource: &Resource, id: i32, old: &Values, new: &Values) -> 
 }
 
 /// A submission by someone who may approve it is approved at once; anyone else's waits.
-pub fn status_on_submit(resource: &Resource, actor: &Actor, values: &Values) -> ApprovalStatus {
-    if actor.can(Action::Decide(resource.area), &target(resource, values, None)) {
+pub fn status_on_submit(resource: &Resource, actor: &Actor, submitted: &Cells) -> ApprovalStatus {
+    if actor.can(Action::Decide(resource.area), &target(resource, submitted, None)) {
         ApprovalStatus::Approved
     } else {
         ApprovalStatus::Pending
@@ -99,15 +94,11 @@ mod tests {
     use crate::records::resources::*;
     use Role::*;
 
-    fn values(pairs: &[(&'static str, &str)]) -> Values {
-        pairs.iter().map(|(k, v)| (*k, Some(v.to_string()))).collect()
-    }
-
     #[test]
     fn approvals_need_the_right_role() {
-        let standard = values(&[("sla_tier", "standard"), ("subscription_type", "full_service")]);
-        let premium = values(&[("sla_tier", "premium"), ("subscription_type", "full_service")]);
-        let custom = values(&[("sla_tier", "basic"), ("subscription_type", "custom")]);
+        let standard = Cells::of(&SUBSCRIPTIONS, &[("sla_tier", "standard"), ("subscription_type", "full_service")]);
+        let premium = Cells::of(&SUBSCRIPTIONS, &[("sla_tier", "premium"), ("subscription_type", "full_service")]);
+        let custom = Cells::of(&SUBSCRIPTIONS, &[("sla_tier", "basic"), ("subscription_type", "custom")]);
         let table = [
             (&standard, AccountManager, ApprovalStatus::Pending),
             (&standard, SystemAdministrator, ApprovalStatus::Pending),
@@ -121,8 +112,8 @@ mod tests {
         for (values, role, expected) in table {
             assert_eq!(status_on_submit(&SUBSCRIPTIONS, &actor(role), values), expected, "{role:?} {values:?}");
         }
-        assert_eq!(status_on_submit(&SLAS, &actor(IncidentManager), &Values::new()), ApprovalStatus::Approved);
-        assert_eq!(status_on_submit(&SLAS, &actor(AccountManager), &Values::new()), ApprovalStatus::Pending);
+        assert_eq!(status_on_submit(&SLAS, &actor(IncidentManager), &Cells::default()), ApprovalStatus::Approved);
+        assert_eq!(status_on_submit(&SLAS, &actor(AccountManager), &Cells::default()), ApprovalStatus::Pending);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
 use super::kinds::Verdict;
 use super::queries::{self, Extra, Record};
+use super::row::Cells;
 use super::rules;
 use super::spec::{FieldKind, Resource};
 use crate::access::{Action, Sight, Target};
@@ -35,14 +36,16 @@ pub fn values_of(resource: &'static Resource, record: &Record) -> Values {
         .collect()
 }
 
-/// Parses and checks a submission against the fields, references, cross-field rules and uniqueness.
+/// Parses and checks a submission against the fields, references, cross-field rules and uniqueness. Returns the
+/// values to write, which a new record's defaults or an edited record's stored values complete, and the same
+/// values as typed cells, which the rules read.
 fn check_submission(
     conn: &mut PgConnection,
     user: &User,
     resource: &'static Resource,
     input: &HashMap<String, String>,
     existing: Option<(i32, &Record)>,
-) -> Result<Values, Refusal> {
+) -> Result<(Values, Cells), Refusal> {
     let (mut values, mut errors) = form::parse(resource.fields, input, existing.is_none());
     let scope = sight_of(user);
     for field in resource.fields {
@@ -63,7 +66,9 @@ fn check_submission(
                             != Some(value.as_str())
                     }) =>
             {
-                if let Some(person) = crate::incidents::queries::person(conn, value.parse().unwrap_or_default())?
+                // A checked reference is an id: `forms::parse` refused any other text.
+                if let Ok(id) = value.parse::<i32>()
+                    && let Some(person) = crate::incidents::queries::person(conn, id)?
                     && person.status != "active"
                 {
                     let status = crate::domain::enums::UserStatus::parse(&person.status)
@@ -90,13 +95,26 @@ fn check_submission(
     if !errors.is_empty() {
         return Err(Refusal::Invalid(errors));
     }
-    // Fields not on the edit form keep their stored values for the rules.
-    if let Some((_, record)) = existing {
-        for (name, value) in values_of(resource, record) {
-            values.entry(name).or_insert(value);
+    match existing {
+        // Fields not on the edit form keep their stored values for the rules.
+        Some((_, record)) => {
+            for (name, value) in values_of(resource, record) {
+                values.entry(name).or_insert(value);
+            }
+        }
+        // Fields left empty, or not on the create form (a procedure's status), start at their default.
+        None => {
+            for field in resource.fields.iter().filter(|f| f.editable != crate::forms::Editable::Never) {
+                if let Some(default) = field.default
+                    && values.get(field.name).is_none_or(Option::is_none)
+                {
+                    values.insert(field.name, Some(default.to_string()));
+                }
+            }
         }
     }
-    errors.extend(resource.behaviour.check(conn, &values)?);
+    let submitted = Cells::submitted(resource.fields, &values);
+    errors.extend(resource.behaviour.check(conn, &submitted)?);
     for group in resource.unique {
         if queries::duplicate(conn, resource, group, &values, existing.map(|(id, _)| id))? {
             let field = resource.field(group[group.len() - 1]).expect("unique fields are described");
@@ -111,7 +129,7 @@ fn check_submission(
             });
         }
     }
-    if errors.is_empty() { Ok(values) } else { Err(Refusal::Invalid(errors)) }
+    if errors.is_empty() { Ok((values, submitted)) } else { Err(Refusal::Invalid(errors)) }
 }
 
 fn approval_extras(status: ApprovalStatus, user: &User, clock: &Clock) -> Vec<Extra> {
@@ -151,23 +169,18 @@ pub fn create(
 ) -> Result<(i32, ApprovalStatus), Refusal> {
     let actor = user.actor();
     actor.may(Action::Create(resource.area), &Target::Any)?;
-    let mut values = check_submission(conn, user, resource, input, None)?;
+    let (values, submitted) = check_submission(conn, user, resource, input, None)?;
     // What is created may matter too: only administrators make an administrator.
-    actor.may(Action::Create(resource.area), &rules::target(resource, &values, None))?;
-    // Fields left empty, or not on the create form (a procedure's status), start at their default.
-    for field in resource.fields.iter().filter(|f| f.editable != crate::forms::Editable::Never) {
-        if let Some(default) = field.default
-            && values.get(field.name).is_none_or(Option::is_none)
-        {
-            values.insert(field.name, Some(default.to_string()));
-        }
-    }
+    actor.may(Action::Create(resource.area), &rules::target(resource, &submitted, None))?;
     let mut extras = timestamps(resource, clock, true);
     let (procedure_extras, approved_on_submission) =
-        super::procedure_service::creation_extras(conn, clock, user, resource, &values)?;
+        super::procedure_service::creation_extras(conn, clock, user, resource, &submitted)?;
     extras.extend(procedure_extras);
-    let status =
-        if resource.approval { rules::status_on_submit(resource, &actor, &values) } else { ApprovalStatus::Approved };
+    let status = if resource.approval {
+        rules::status_on_submit(resource, &actor, &submitted)
+    } else {
+        ApprovalStatus::Approved
+    };
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
@@ -218,26 +231,32 @@ pub fn update(
 ) -> Result<ApprovalStatus, Refusal> {
     let current = load(conn, user, resource, id)?;
     let actor = user.actor();
-    actor.may(Action::Update(resource.area), &rules::target(resource, &values_of(resource, &current), Some(id)))?;
+    actor.may(Action::Update(resource.area), &rules::target(resource, &current, Some(id)))?;
     let lock_version = lock_version.ok_or_else(|| {
         Refusal::field("lock_version", "The form has no record version; reload the edit page and try again.")
     })?;
-    let mut values = check_submission(conn, user, resource, input, Some((id, &current)))?;
+    let (mut values, submitted) = check_submission(conn, user, resource, input, Some((id, &current)))?;
     let mut extras = timestamps(resource, clock, false);
     let old_status = current.decision.as_ref().map(|d| d.status);
     // An approver's edit is approved at once; anyone else's edit waits for approval again.
-    let status =
-        if resource.approval { rules::status_on_submit(resource, &actor, &values) } else { ApprovalStatus::Approved };
+    let status = if resource.approval {
+        rules::status_on_submit(resource, &actor, &submitted)
+    } else {
+        ApprovalStatus::Approved
+    };
     if resource.approval {
         extras.extend(approval_extras(status, user, clock));
     }
-    let old = values_of(resource, &current);
     let (procedure_extras, back_to_review) =
-        super::procedure_service::update_extras(clock, user, resource, &old, &mut values)?;
+        super::procedure_service::update_extras(clock, user, resource, &current, &submitted)?;
     extras.extend(procedure_extras);
+    if let Some(waits_in) = back_to_review {
+        values.insert("status", Some(waits_in.to_string()));
+    }
+    let old = values_of(resource, &current);
     let editable: Values =
         values.into_iter().filter(|(name, _)| resource.field(name).is_some_and(|f| form::on_form(f, false))).collect();
-    actor.may(Action::Update(resource.area), &rules::edit_target(resource, id, &old, &editable))?;
+    actor.may(Action::Update(resource.area), &rules::edit_target(resource, id, &current, &submitted))?;
     if !queries::update(conn, resource, id, lock_version, &editable, &extras)
         .map_err(|e| unique_violation(resource, e))?
     {
@@ -269,7 +288,7 @@ pub fn update(
         audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, decision)?;
     }
     // A published article whose words changed waits for its reviewer again.
-    Ok(if back_to_review { ApprovalStatus::Pending } else { status })
+    Ok(if back_to_review.is_some() { ApprovalStatus::Pending } else { status })
 }
 
 /// A unique index refused the write (someone saved the same value a moment ago): a message on the field.
@@ -333,7 +352,7 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
 pub fn may_set_password(conn: &mut PgConnection, user: &User, target_id: i32) -> Result<Record, Refusal> {
     let resource = &super::resources::USERS;
     let target = load(conn, user, resource, target_id)?;
-    user.actor().may(Action::SetPassword, &rules::target(resource, &values_of(resource, &target), Some(target_id)))?;
+    user.actor().may(Action::SetPassword, &rules::target(resource, &target, Some(target_id)))?;
     Ok(target)
 }
 

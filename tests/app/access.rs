@@ -97,8 +97,7 @@ fn load(conn: &mut PgConnection, path: &str, id: i32, actor: &rules::Actor) -> R
         None => incident_desk::incidents::service::load_as(conn, actor, id).map(|_| Target::Any).map_err(refused),
         Some(resource) => {
             let record = incident_desk::records::service::load_as(conn, actor, resource, id).map_err(refused)?;
-            let values = incident_desk::records::service::values_of(resource, &record);
-            Ok(incident_desk::records::rules::target(resource, &values, Some(id)))
+            Ok(incident_desk::records::rules::target(resource, &record, Some(id)))
         }
     }
 }

@@ -23,9 +23,8 @@ async fn decide_page(
 ) -> Result<DecidePage, AppError> {
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
-    let values = service::values_of(resource, &record);
-    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &values, Some(id)))?;
-    if !resource.behaviour.waiting(resource, &values) {
+    user.actor().may(Action::Decide(resource.area), &rules::target(resource, &record, Some(id)))?;
+    if !resource.behaviour.waiting(resource, &record) {
         return Err(AppError::WrongState(format!(
             "Approval: this {} has been decided already; only waiting records can be decided.",
             resource.noun.to_lowercase()

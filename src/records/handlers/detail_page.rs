@@ -70,8 +70,7 @@ pub async fn detail<R: Described>(
             Ok((record, related, history, facts))
         })
         .await?;
-    let values = service::values_of(resource, &record);
-    let target = rules::target(resource, &values, Some(id));
+    let target = rules::target(resource, &record, Some(id));
     let actions = resource.behaviour.page_actions(&actor, &target, id, &record);
     let mut record_view = view::record_view(resource, &record, &user.timezone);
     if !internal {
@@ -97,7 +96,7 @@ pub async fn detail<R: Described>(
             .collect(),
         history,
         can_edit: actor.can(Action::Update(resource.area), &target),
-        can_decide: resource.behaviour.waiting(resource, &values) && actor.can(Action::Decide(resource.area), &target),
+        can_decide: resource.behaviour.waiting(resource, &record) && actor.can(Action::Decide(resource.area), &target),
         can_set_password: actions.set_password,
         approvers: crate::access::rules::approvers(resource.area, &target),
         can_execute: actions.execute,

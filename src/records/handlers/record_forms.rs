@@ -156,7 +156,7 @@ pub async fn edit<R: Described>(
     let actor = user.clone();
     let record = state.db(move |conn| Ok(service::load(conn, &actor, resource, id)?)).await?;
     let values = service::values_of(resource, &record);
-    user.actor().may(Action::Update(resource.area), &rules::target(resource, &values, Some(id)))?;
+    user.actor().may(Action::Update(resource.area), &rules::target(resource, &record, Some(id)))?;
     // Stored times are UTC; the form shows them in the user's zone.
     let typed = values
         .iter()

@@ -1,5 +1,6 @@
 //! Root cause analyses: the status given at submission and the completion time go together.
-use super::{Behaviour, Creation, Refusal, value};
+use super::{Behaviour, Creation, Refusal};
+use crate::column;
 use crate::domain::enums::AnalysisStatus;
 use diesel::PgConnection;
 
@@ -8,8 +9,11 @@ pub struct Analyses;
 
 impl Behaviour for Analyses {
     fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
-        let status = value(new.values, "status").and_then(AnalysisStatus::parse).unwrap_or(AnalysisStatus::InProgress);
-        check_analysis_submission(status, value(new.values, "completed_at").is_some())
+        let status = new
+            .submitted
+            .choice(column!(root_cause_analysis, status), AnalysisStatus::parse)
+            .unwrap_or(AnalysisStatus::InProgress);
+        check_analysis_submission(status, new.submitted.is_set(column!(root_cause_analysis, completed_at)))
             .map_err(|message| Refusal::field("completed_at", message))?;
         Ok(false)
     }

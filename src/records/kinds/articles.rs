@@ -1,8 +1,9 @@
 //! Knowledge base articles: a reviewer other than the author, fixed once the article is sent for review; published
 //! only by that reviewer; and sent back to review when someone else changes a published article's words.
-use super::{Behaviour, Creation, Refusal, value};
+use super::{Behaviour, Creation, Refusal};
+use crate::column;
 use crate::domain::enums::ArticleStatus;
-use crate::forms::Values;
+use crate::records::row::Cells;
 use crate::users::User;
 use diesel::PgConnection;
 
@@ -11,38 +12,33 @@ pub struct Articles;
 
 impl Behaviour for Articles {
     fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
-        check_reviewer_change("draft", None, value(new.values, "reviewer_user"), Some(&new.user.user_id.to_string()))
+        let reviewer = new.submitted.reference(column!(knowledge_base_articles, reviewer_user));
+        check_reviewer_change("draft", None, reviewer, Some(new.user.user_id))
             .map_err(|message| Refusal::field("reviewer_user", message))?;
-        if let Some(status) = value(new.values, "status").and_then(ArticleStatus::parse) {
+        if let Some(status) = new.submitted.choice(column!(knowledge_base_articles, status), ArticleStatus::parse) {
             check_article_submission(status).map_err(|message| Refusal::field("status", message))?;
         }
         Ok(false)
     }
 
-    fn check_edit(&self, user: &User, old: &Values, new: &mut Values) -> Result<bool, Refusal> {
-        let from = value(old, "status").unwrap_or_default();
-        check_reviewer_change(
-            from,
-            value(old, "reviewer_user"),
-            value(new, "reviewer_user"),
-            value(old, "created_by_user"),
-        )
-        .map_err(|message| Refusal::field("reviewer_user", message))?;
-        let reviewer = value(old, "reviewer_user").and_then(|v| v.parse().ok());
-        let text_changed =
-            ["title", "body"].iter().any(|field| new.get(field).is_some_and(|v| v != old.get(field).unwrap_or(&None)));
-        let to = value(new, "status").unwrap_or_default();
-        if back_to_review(from, to, text_changed, reviewer, user.user_id) {
-            new.insert("status", Some("under_review".to_string()));
-            return Ok(true);
-        }
-        Ok(false)
+    fn check_edit(&self, user: &User, old: &Cells, new: &Cells) -> Result<Option<&'static str>, Refusal> {
+        let status = column!(knowledge_base_articles, status);
+        let reviewer_user = column!(knowledge_base_articles, reviewer_user);
+        let from = old.text(status).unwrap_or_default();
+        let reviewer = old.reference(reviewer_user);
+        let author = old.reference(column!(knowledge_base_articles, created_by_user));
+        check_reviewer_change(from, reviewer, new.reference(reviewer_user), author)
+            .map_err(|message| Refusal::field("reviewer_user", message))?;
+        let text = [column!(knowledge_base_articles, title), column!(knowledge_base_articles, body)];
+        let text_changed = text.iter().any(|field| new.cell(field) != old.cell(field));
+        let to = new.text(status).unwrap_or_default();
+        Ok(back_to_review(from, to, text_changed, reviewer, user.user_id).then_some("under_review"))
     }
 
-    fn check_move(&self, user: &User, old: &Values, to: &str) -> Result<(), Refusal> {
+    fn check_move(&self, user: &User, old: &Cells, to: &str) -> Result<(), Refusal> {
         if to == "published" {
             // The reviewer who approves is the one the article was sent for review with.
-            let reviewer = value(old, "reviewer_user").and_then(|v| v.parse().ok());
+            let reviewer = old.reference(column!(knowledge_base_articles, reviewer_user));
             check_publish(reviewer, user.user_id).map_err(Refusal::Forbidden)?;
         }
         Ok(())
@@ -62,9 +58,9 @@ pub fn check_publish(reviewer: Option<i32>, actor_id: i32) -> Result<(), String>
 /// for review.
 pub fn check_reviewer_change(
     status: &str,
-    old: Option<&str>,
-    new: Option<&str>,
-    author: Option<&str>,
+    old: Option<i32>,
+    new: Option<i32>,
+    author: Option<i32>,
 ) -> Result<(), String> {
     if new.is_some() && new == author {
         return Err("Knowledge base: the reviewer must be someone other than the article's author.".into());
@@ -100,16 +96,14 @@ mod tests {
         assert!(check_publish(Some(2), 1).unwrap_err().contains("only the article's reviewer"));
         assert!(check_publish(Some(1), 1).is_ok());
         assert!(
-            check_reviewer_change("draft", None, Some("4"), Some("4"))
+            check_reviewer_change("draft", None, Some(4), Some(4))
                 .unwrap_err()
                 .contains("other than the article's author")
         );
         assert!(
-            check_reviewer_change("under_review", Some("2"), Some("3"), Some("4"))
-                .unwrap_err()
-                .contains("cannot change")
+            check_reviewer_change("under_review", Some(2), Some(3), Some(4)).unwrap_err().contains("cannot change")
         );
-        assert!(check_reviewer_change("draft", Some("2"), Some("3"), Some("4")).is_ok());
+        assert!(check_reviewer_change("draft", Some(2), Some(3), Some(4)).is_ok());
         assert!(check_article_submission(ArticleStatus::UnderReview).is_ok());
         assert!(check_article_submission(ArticleStatus::Published).unwrap_err().contains("by its reviewer"));
     }

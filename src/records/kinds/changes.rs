@@ -1,17 +1,19 @@
 //! Change requests: a schedule that ends after it starts, approval by the access module's approvers (an executive
 //! for high-risk and emergency changes), and the status given at submission.
-use super::{Behaviour, Creation, Refusal, value};
+use super::{Behaviour, Creation, Refusal};
 use crate::access::{Action, Area, Target};
+use crate::column;
 use crate::domain::enums::{ChangeStatus, ChangeType, RiskLevel};
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
+use crate::records::row::Cells;
 use diesel::PgConnection;
 
 #[derive(Debug)]
 pub struct Changes;
 
 impl Behaviour for Changes {
-    fn check(&self, _conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        Ok(check_schedule(values)
+    fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        Ok(check_schedule(submitted)
             .err()
             .map(|message| FieldError { field: "scheduled_end_time", message })
             .into_iter()
@@ -19,9 +21,12 @@ impl Behaviour for Changes {
     }
 
     fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
-        let risk = value(new.values, "risk_level").and_then(RiskLevel::parse);
-        let change_type = value(new.values, "change_type").and_then(ChangeType::parse);
-        let status = value(new.values, "status").and_then(ChangeStatus::parse).unwrap_or(ChangeStatus::Requested);
+        let risk = new.submitted.choice(column!(change_requests, risk_level), RiskLevel::parse);
+        let change_type = new.submitted.choice(column!(change_requests, change_type), ChangeType::parse);
+        let status = new
+            .submitted
+            .choice(column!(change_requests, status), ChangeStatus::parse)
+            .unwrap_or(ChangeStatus::Requested);
         let approver = new.user.actor().may(Action::Decide(Area::Changes), &Target::change(risk, change_type));
         change_submitted_as(status, approver.map(drop).map_err(|rule| rule.text))
             .map_err(|message| Refusal::field("status", message))
@@ -33,11 +38,12 @@ impl Behaviour for Changes {
 }
 
 /// A scheduled window ends after it starts.
-pub fn check_schedule(values: &Values) -> Result<(), String> {
-    match (value(values, "scheduled_start_time"), value(values, "scheduled_end_time")) {
-        (Some(start), Some(end)) if crate::format::parse(end) <= crate::format::parse(start) => {
-            Err("The scheduled end must be after the scheduled start.".into())
-        }
+pub fn check_schedule(submitted: &Cells) -> Result<(), String> {
+    match (
+        submitted.time(column!(change_requests, scheduled_start_time)),
+        submitted.time(column!(change_requests, scheduled_end_time)),
+    ) {
+        (Some(start), Some(end)) if end <= start => Err("The scheduled end must be after the scheduled start.".into()),
         _ => Ok(()),
     }
 }
@@ -67,11 +73,11 @@ pub fn change_submitted_as(status: ChangeStatus, approver: Result<(), String>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::kinds::tests::values;
+    use crate::records::procedures::CHANGES;
 
     #[test]
     fn a_scheduled_window_ends_after_it_starts() {
-        let window = |start, end| values(&[("scheduled_start_time", start), ("scheduled_end_time", end)]);
+        let window = |start, end| Cells::of(&CHANGES, &[("scheduled_start_time", start), ("scheduled_end_time", end)]);
         assert!(check_schedule(&window("2026-11-02T10:00:00Z", "2026-11-02T09:00:00Z")).is_err());
         assert!(check_schedule(&window("2026-11-02T10:00:00Z", "2026-11-02T10:00:00Z")).is_err());
         assert!(check_schedule(&window("2026-11-02T10:00:00Z", "2026-11-02T11:00:00Z")).is_ok());

@@ -1,10 +1,11 @@
 //! Performance metrics: computed from the incident's own times once it is closed, against the recorder's target
 //! or else the SLA's.
-use super::{Behaviour, Creation, Refusal, closed_incident_only, extra, value};
+use super::{Behaviour, Creation, Refusal, closed_incident_only, extra};
 use crate::column;
 use crate::domain::enums::MetricType;
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
 use crate::records::queries::Extra;
+use crate::records::row::Cells;
 use crate::schema::{incident_escalations, incidents};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -13,24 +14,30 @@ use diesel::prelude::*;
 pub struct Metrics;
 
 impl Behaviour for Metrics {
-    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        closed_incident_only(conn, "Performance metrics", values)
+    fn check(&self, conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        closed_incident_only(
+            conn,
+            "Performance metrics",
+            submitted.reference(column!(performance_metrics, incident_id)),
+        )
     }
 
     fn creation_extras(&self, conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
-        let incident_id = value(new.values, "incident_id")
-            .and_then(|v| v.parse::<i32>().ok())
+        let incident_id = new
+            .submitted
+            .reference(column!(performance_metrics, incident_id))
             .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the metric is of."))?;
-        let metric = value(new.values, "metric_type")
-            .and_then(MetricType::parse)
+        let metric = new
+            .submitted
+            .choice(column!(performance_metrics, metric_type), MetricType::parse)
             .ok_or_else(|| Refusal::field("metric_type", "Choose the metric."))?;
         let (times, client_id, severity) = incident_times(conn, incident_id)?;
         let minutes = metric_minutes(metric, &times).map_err(|message| Refusal::field("metric_type", message))?;
-        let given = value(new.values, "calculated_value_minutes").and_then(|v| v.parse().ok());
+        let given = new.submitted.integer(column!(performance_metrics, calculated_value_minutes));
         check_given_value(metric, given, minutes)
             .map_err(|message| Refusal::field("calculated_value_minutes", message))?;
         // The recorder's target when given ("if specified"); else the SLA's, where it has one for the metric.
-        let target = match value(new.values, "target_minutes").and_then(|v| v.parse::<i64>().ok()) {
+        let target = match new.submitted.integer(column!(performance_metrics, target_minutes)) {
             Some(target) => Some(target),
             None => match (metric, crate::service_levels::target(conn, client_id, &severity)?) {
                 (MetricType::ResponseTime, Some(sla)) => Some(i64::from(sla.response_time_minutes)),

@@ -17,13 +17,14 @@ pub mod users;
 pub mod work_orders;
 
 use super::queries::{Extra, Record};
+use super::row::Cells;
 use super::service::Refusal;
 use super::spec::Resource;
 use crate::access::{Action, Actor, Target};
 use crate::audit::Changes;
 use crate::clock::Clock;
-use crate::domain::enums::IncidentStatus;
-use crate::forms::{FieldError, Values};
+use crate::domain::enums::{ApprovalStatus, IncidentStatus};
+use crate::forms::FieldError;
 use crate::schema::incidents;
 use crate::users::User;
 use diesel::prelude::*;
@@ -31,7 +32,7 @@ use diesel::prelude::*;
 /// The behaviour of a kind of record. Every method has the plain records' answer as its default.
 pub trait Behaviour: Sync + std::fmt::Debug {
     /// Rules across fields and other records, each error on the field to fix; reads the records it needs.
-    fn check(&self, _conn: &mut PgConnection, _values: &Values) -> Result<Vec<FieldError>, Refusal> {
+    fn check(&self, _conn: &mut PgConnection, _submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
         Ok(Vec::new())
     }
 
@@ -41,14 +42,14 @@ pub trait Behaviour: Sync + std::fmt::Debug {
         Ok(false)
     }
 
-    /// Checks an edit before its status move is checked; `Ok(true)` when the edit sends the record back to wait
-    /// for a decision (the kind has set its status in `new`, and no other move is made).
-    fn check_edit(&self, _user: &User, _old: &Values, _new: &mut Values) -> Result<bool, Refusal> {
-        Ok(false)
+    /// Checks an edit before its status move is checked; `Ok(Some(status))` when the edit sends the record back to
+    /// that status to wait for a decision (and no other move is made).
+    fn check_edit(&self, _user: &User, _old: &Cells, _new: &Cells) -> Result<Option<&'static str>, Refusal> {
+        Ok(None)
     }
 
     /// Checks a status move that the kind's transitions allow.
-    fn check_move(&self, _user: &User, _old: &Values, _to: &str) -> Result<(), Refusal> {
+    fn check_move(&self, _user: &User, _old: &Cells, _to: &str) -> Result<(), Refusal> {
         Ok(())
     }
 
@@ -64,11 +65,11 @@ pub trait Behaviour: Sync + std::fmt::Debug {
     }
 
     /// Whether a record waits for a decision: a request while requested, a record in force while pending.
-    fn waiting(&self, resource: &Resource, values: &Values) -> bool {
+    fn waiting(&self, resource: &Resource, record: &Record) -> bool {
         if self.is_request() {
-            requests::waiting(values)
+            requests::waiting(record)
         } else {
-            resource.approval && value(values, "approval_status") == Some("pending")
+            resource.approval && record.decision.as_ref().is_some_and(|d| d.status == ApprovalStatus::Pending)
         }
     }
 
@@ -115,8 +116,7 @@ pub fn decide(
     reason: &str,
 ) -> Result<(), Refusal> {
     let record = super::service::load(conn, user, resource, id)?;
-    let values = super::service::values_of(resource, &record);
-    user.actor().may(Action::Decide(resource.area), &super::rules::target(resource, &values, Some(id)))?;
+    user.actor().may(Action::Decide(resource.area), &super::rules::target(resource, &record, Some(id)))?;
     let verdict = Verdict { resource, record: &record, approve, reason };
     let changes = if resource.behaviour.is_request() {
         requests::decide(conn, clock, user, &verdict)?
@@ -133,7 +133,7 @@ pub fn decide(
 pub struct Creation<'a> {
     pub clock: &'a Clock,
     pub user: &'a User,
-    pub values: &'a Values,
+    pub submitted: &'a Cells,
     pub extras: Vec<Extra>,
 }
 
@@ -155,31 +155,13 @@ pub struct Plain;
 
 impl Behaviour for Plain {}
 
-fn value<'a>(values: &'a Values, name: &str) -> Option<&'a str> {
-    values.get(name).and_then(|v| v.as_deref())
-}
-
 /// A column a record gets besides its form.
 fn extra(value: impl ToString, sql_type: &'static str, column: &'static str) -> Extra {
     Extra { column, value: Some(value.to_string()), sql_type }
 }
 
-/// A record's integer column, as a page or an action reads it.
-fn number(record: &Record, column: &str) -> Option<i32> {
-    record.integer(column).and_then(|v| i32::try_from(v).ok())
-}
-
-/// The submitted incident's status, for the procedures that wait for its closing.
-fn incident_status(conn: &mut PgConnection, values: &Values) -> QueryResult<Option<IncidentStatus>> {
-    let Some(incident_id) = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok()) else {
-        return Ok(None);
-    };
-    let status: Option<String> = incidents::table.find(incident_id).select(incidents::status).first(conn).optional()?;
-    Ok(status.as_deref().and_then(IncidentStatus::parse))
-}
-
 /// Metrics and post-incident reviews are only for closed incidents.
-fn check_closed(procedure: &str, incident_id: &str, status: IncidentStatus) -> Result<(), String> {
+fn check_closed(procedure: &str, incident_id: i32, status: IncidentStatus) -> Result<(), String> {
     if status == IncidentStatus::Closed {
         Ok(())
     } else {
@@ -190,10 +172,16 @@ fn check_closed(procedure: &str, incident_id: &str, status: IncidentStatus) -> R
     }
 }
 
-/// The check of a procedure that waits for its incident's closing.
-fn closed_incident_only(conn: &mut PgConnection, procedure: &str, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-    Ok(match incident_status(conn, values)? {
-        Some(status) => check_closed(procedure, value(values, "incident_id").unwrap_or_default(), status)
+/// The check of a procedure that waits for its incident's closing: of the submitted incident, if any.
+fn closed_incident_only(
+    conn: &mut PgConnection,
+    procedure: &str,
+    incident_id: Option<i32>,
+) -> Result<Vec<FieldError>, Refusal> {
+    let Some(incident_id) = incident_id else { return Ok(Vec::new()) };
+    let status: Option<String> = incidents::table.find(incident_id).select(incidents::status).first(conn).optional()?;
+    Ok(match status.as_deref().and_then(IncidentStatus::parse) {
+        Some(status) => check_closed(procedure, incident_id, status)
             .err()
             .map(|message| FieldError { field: "incident_id", message })
             .into_iter()
@@ -206,17 +194,12 @@ fn closed_incident_only(conn: &mut PgConnection, procedure: &str, values: &Value
 mod tests {
     use super::*;
 
-    /// Submitted values, as the rules read them.
-    pub fn values(pairs: &[(&'static str, &str)]) -> Values {
-        pairs.iter().map(|(k, v)| (*k, Some(v.to_string()))).collect()
-    }
-
     #[test]
     fn metrics_and_reviews_wait_for_the_incidents_closing() {
         assert_eq!(
-            check_closed("Performance metrics", "41", IncidentStatus::Resolved).unwrap_err(),
+            check_closed("Performance metrics", 41, IncidentStatus::Resolved).unwrap_err(),
             "Performance metrics can only be recorded for closed incidents. Incident 41 is resolved."
         );
-        assert!(check_closed("Post-incident reviews", "41", IncidentStatus::Closed).is_ok());
+        assert!(check_closed("Post-incident reviews", 41, IncidentStatus::Closed).is_ok());
     }
 }

@@ -1,7 +1,8 @@
 //! Incident reports: a snapshot of the incident and its records taken as the report is generated, which does not
 //! change afterwards, and a printable page.
-use super::{Behaviour, Creation, PageActions, Refusal, extra, value};
+use super::{Behaviour, Creation, PageActions, Refusal, extra};
 use crate::access::{Actor, Target};
+use crate::column;
 use crate::records::queries::Record;
 use diesel::prelude::*;
 
@@ -10,8 +11,9 @@ pub struct Reports;
 
 impl Behaviour for Reports {
     fn creation_extras(&self, conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
-        let incident_id = value(new.values, "incident_id")
-            .and_then(|v| v.parse::<i32>().ok())
+        let incident_id = new
+            .submitted
+            .reference(column!(incident_reports, incident_id))
             .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the report is of."))?;
         new.extras.push(extra(snapshot(conn, incident_id)?, "jsonb", "snapshot"));
         new.extras.push(extra(new.clock.now().to_rfc3339(), "timestamptz", "generated_at"));

@@ -1,15 +1,15 @@
 //! Changes and rollbacks are requests: they wait while requested, and are approved or rejected by their status.
-use super::{Refusal, Verdict, extra, value};
+use super::{Refusal, Verdict, extra};
 use crate::audit::Changes;
 use crate::clock::Clock;
 use crate::forms::Values;
-use crate::records::queries::{self, Extra};
+use crate::records::queries::{self, Extra, Record};
 use crate::users::User;
 use diesel::PgConnection;
 
 /// Whether a request waits for a decision.
-pub fn waiting(values: &Values) -> bool {
-    value(values, "status") == Some("requested")
+pub fn waiting(record: &Record) -> bool {
+    record.text("status") == Some("requested")
 }
 
 /// Approves or rejects a waiting request; returns the changes to audit.

@@ -4,11 +4,12 @@
 use super::{Behaviour, PageActions, Refusal, closed_incident_only};
 use crate::access::{Action, Actor, Area, Sight, Target};
 use crate::column;
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
 use crate::incidents::Incident;
 use crate::incidents::sla_clock::span;
 use crate::intelligence::RecentChange;
 use crate::records::queries::Record;
+use crate::records::row::Cells;
 use crate::schema::{
     change_requests, communications, incident_escalations, root_cause_analysis, users, work_orders, workarounds,
 };
@@ -21,8 +22,9 @@ use std::collections::HashMap;
 pub struct Reviews;
 
 impl Behaviour for Reviews {
-    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        closed_incident_only(conn, "Post-incident reviews", values)
+    fn check(&self, conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        let incident_id = submitted.reference(column!(post_incident_reviews, incident_id));
+        closed_incident_only(conn, "Post-incident reviews", incident_id)
     }
 
     fn prefill(

@@ -1,13 +1,14 @@
 //! Rollback requests: of a change that was carried out; approved like changes; carried out with their own action,
 //! which rolls their change back.
-use super::{Behaviour, Creation, PageActions, Refusal, number, value};
+use super::{Behaviour, Creation, PageActions, Refusal};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
 use crate::column;
 use crate::domain::enums::{ChangeStatus, RollbackStatus};
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
 use crate::records::queries::Record;
+use crate::records::row::Cells;
 use crate::records::service;
 use crate::schema::{change_requests, rollback_requests};
 use crate::users::User;
@@ -17,14 +18,14 @@ use diesel::prelude::*;
 pub struct Rollbacks;
 
 impl Behaviour for Rollbacks {
-    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        let Some(change_id) = value(values, "change_id").and_then(|v| v.parse::<i32>().ok()) else {
+    fn check(&self, conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        let Some(change_id) = submitted.reference(column!(rollback_requests, change_id)) else {
             return Ok(Vec::new());
         };
         let status: Option<String> =
             change_requests::table.find(change_id).select(change_requests::status).first(conn).optional()?;
         Ok(match status.as_deref().and_then(ChangeStatus::parse) {
-            Some(status) => check_rollback_target(&change_id.to_string(), status)
+            Some(status) => check_rollback_target(change_id, status)
                 .err()
                 .map(|message| FieldError { field: "change_id", message })
                 .into_iter()
@@ -34,7 +35,10 @@ impl Behaviour for Rollbacks {
     }
 
     fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {
-        let status = value(new.values, "status").and_then(RollbackStatus::parse).unwrap_or(RollbackStatus::Requested);
+        let status = new
+            .submitted
+            .choice(column!(rollback_requests, status), RollbackStatus::parse)
+            .unwrap_or(RollbackStatus::Requested);
         rollback_submitted_as(
             status,
             new.user
@@ -42,7 +46,7 @@ impl Behaviour for Rollbacks {
                 .may(Action::Decide(crate::access::Area::Rollbacks), &Target::Any)
                 .map(drop)
                 .map_err(|rule| rule.text),
-            value(new.values, "completed_at").is_some(),
+            new.submitted.is_set(column!(rollback_requests, completed_at)),
         )
         .map_err(|(field, message)| Refusal::field(field, message))
     }
@@ -62,7 +66,7 @@ impl Behaviour for Rollbacks {
 }
 
 /// Only a change that was carried out can be rolled back.
-pub fn check_rollback_target(change_id: &str, status: ChangeStatus) -> Result<(), String> {
+pub fn check_rollback_target(change_id: i32, status: ChangeStatus) -> Result<(), String> {
     match status {
         ChangeStatus::InProgress | ChangeStatus::Completed | ChangeStatus::Failed => Ok(()),
         other => Err(format!(
@@ -108,7 +112,7 @@ pub fn rollback_submitted_as(
 pub fn execute_rollback(conn: &mut PgConnection, clock: &Clock, user: &User, record: &Record) -> Result<i32, Refusal> {
     user.actor().may(Action::ExecuteRollback, &Target::Any)?;
     let id = record.id;
-    let change_id = number(record, column!(rollback_requests, change_id)).ok_or(Refusal::NotFound)?;
+    let change_id = record.reference(column!(rollback_requests, change_id)).ok_or(Refusal::NotFound)?;
     let status = record.text(column!(rollback_requests, status)).unwrap_or_default();
     let done = record.is_set(column!(rollback_requests, completed_at));
     if status != "approved" || done {
@@ -155,8 +159,8 @@ mod tests {
 
     #[test]
     fn only_a_change_that_was_carried_out_is_rolled_back() {
-        assert!(check_rollback_target("7", ChangeStatus::Failed).is_ok());
-        assert!(check_rollback_target("7", ChangeStatus::Requested).is_err());
+        assert!(check_rollback_target(7, ChangeStatus::Failed).is_ok());
+        assert!(check_rollback_target(7, ChangeStatus::Requested).is_err());
     }
 
     #[test]

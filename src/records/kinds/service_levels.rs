@@ -1,10 +1,11 @@
 //! Service level agreements: set only on an active, approved subscription, with times its tier allows
 //! (`records::tiers`). Their approval is the shared one of records in force.
-use super::{Behaviour, Refusal, value};
+use super::{Behaviour, Refusal};
 use crate::access::Sight;
 use crate::column;
 use crate::domain::enums::{ApprovalStatus, Severity, SlaTier, SubscriptionStatus};
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
+use crate::records::row::Cells;
 use crate::records::{queries, resources, tiers};
 use diesel::PgConnection;
 
@@ -20,8 +21,8 @@ pub struct Subscription {
 }
 
 impl Behaviour for ServiceLevels {
-    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        let Some(id) = value(values, "subscription_id").and_then(|v| v.parse::<i32>().ok()) else {
+    fn check(&self, conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        let Some(id) = submitted.reference(column!(service_level_agreements, subscription_id)) else {
             return Ok(Vec::new());
         };
         let Some(record) = queries::get(conn, &resources::SUBSCRIPTIONS, id, Sight::EVERYTHING)? else {
@@ -35,7 +36,7 @@ impl Behaviour for ServiceLevels {
                 record.decision.as_ref().map(|d| d.status),
             ) {
                 (Some(status), Some(tier), Some(approval)) => {
-                    check_terms(values, Subscription { status, tier, approval })
+                    check_terms(submitted, Subscription { status, tier, approval })
                 }
                 _ => Vec::new(),
             },
@@ -44,7 +45,7 @@ impl Behaviour for ServiceLevels {
 }
 
 /// An SLA needs an active, approved subscription, and promises times within its tier.
-pub fn check_terms(values: &Values, subscription: Subscription) -> Vec<FieldError> {
+pub fn check_terms(submitted: &Cells, subscription: Subscription) -> Vec<FieldError> {
     let refuse = |message: String| vec![FieldError { field: "subscription_id", message }];
     if subscription.status != SubscriptionStatus::Active {
         return refuse(format!(
@@ -58,9 +59,9 @@ pub fn check_terms(values: &Values, subscription: Subscription) -> Vec<FieldErro
             subscription.approval.label().to_lowercase()
         ));
     }
-    let severity = value(values, "severity_level").and_then(Severity::parse);
-    let response = value(values, "response_time_minutes").and_then(|v| v.parse().ok());
-    let resolution = value(values, "resolution_time_hours").and_then(|v| v.parse().ok());
+    let severity = submitted.choice(column!(service_level_agreements, severity_level), Severity::parse);
+    let response = submitted.integer(column!(service_level_agreements, response_time_minutes));
+    let resolution = submitted.integer(column!(service_level_agreements, resolution_time_hours));
     match (severity, response, resolution) {
         (Some(severity), Some(response), Some(resolution)) => {
             tiers::check(subscription.tier, severity, response, resolution)
@@ -75,11 +76,13 @@ pub fn check_terms(values: &Values, subscription: Subscription) -> Vec<FieldErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::kinds::tests::values;
 
     #[test]
     fn slas_need_an_active_subscription_and_times_within_the_tier() {
-        let sla = values(&[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")]);
+        let sla = Cells::of(
+            &resources::SLAS,
+            &[("severity_level", "P1"), ("response_time_minutes", "45"), ("resolution_time_hours", "3")],
+        );
         let subscription = |status, tier| Subscription { status, tier, approval: ApprovalStatus::Approved };
         let expired = check_terms(&sla, subscription(SubscriptionStatus::Expired, SlaTier::Premium));
         assert!(expired[0].message.contains("active subscription; this subscription is expired"));

@@ -1,19 +1,21 @@
 //! User accounts: each role's tie to an organisation, a new password set by an administrator, and the sign-out
 //! of an account whose rights changed.
-use super::{Behaviour, PageActions, Refusal, value};
+use super::{Behaviour, PageActions, Refusal};
 use crate::access::{Action, Actor, Target};
 use crate::audit::Changes;
+use crate::column;
 use crate::domain::enums::Role;
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
 use crate::records::queries::Record;
+use crate::records::row::Cells;
 use diesel::PgConnection;
 
 #[derive(Debug)]
 pub struct Users;
 
 impl Behaviour for Users {
-    fn check(&self, _conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        Ok(check_organisation(values))
+    fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        Ok(check_organisation(submitted))
     }
 
     fn after_update(&self, conn: &mut PgConnection, id: i32, changes: &Changes) -> Result<(), Refusal> {
@@ -31,12 +33,12 @@ impl Behaviour for Users {
 
 /// Client contacts work for a client and vendor contacts for a vendor; no one else is tied to either, but an
 /// account manager may be tied to the client they manage.
-pub fn check_organisation(values: &Values) -> Vec<FieldError> {
+pub fn check_organisation(submitted: &Cells) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut fail = |field: &'static str, message: &str| errors.push(FieldError { field, message: message.into() });
-    let role = value(values, "role").and_then(Role::parse);
-    let client = value(values, "client_id").is_some();
-    let vendor = value(values, "vendor_id").is_some();
+    let role = submitted.choice(column!(users, role), Role::parse);
+    let client = submitted.is_set(column!(users, client_id));
+    let vendor = submitted.is_set(column!(users, vendor_id));
     match role {
         Some(Role::ClientContact) if !client => {
             fail("client_id", "A client contact needs a client: choose the client they work for.")
@@ -58,7 +60,7 @@ pub fn check_organisation(values: &Values) -> Vec<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::kinds::tests::values;
+    use crate::records::resources::USERS;
 
     #[test]
     fn users_are_tied_to_organisations_by_role() {
@@ -72,7 +74,7 @@ mod tests {
             (&[("role", "technical_support"), ("vendor_id", "1")], Some("vendor_id")),
         ];
         for (pairs, field) in cases {
-            let errors = check_organisation(&values(pairs));
+            let errors = check_organisation(&Cells::of(&USERS, pairs));
             assert_eq!(errors.first().map(|e| e.field), *field, "{pairs:?}");
         }
     }

@@ -1,12 +1,13 @@
 //! Work orders: moved along their statuses from their page, by staff or by their vendor-contact assignee.
-use super::{Behaviour, PageActions, Refusal, number, value};
+use super::{Behaviour, PageActions, Refusal};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
 use crate::column;
 use crate::domain::enums::{Choices, WorkOrderStatus};
-use crate::forms::{FieldError, Values};
+use crate::forms::FieldError;
 use crate::records::queries::Record;
+use crate::records::row::Cells;
 use crate::records::{procedures, rules, service};
 use crate::schema::post_incident_reviews;
 use crate::users::User;
@@ -16,8 +17,8 @@ use diesel::prelude::*;
 pub struct WorkOrders;
 
 impl Behaviour for WorkOrders {
-    fn check(&self, conn: &mut PgConnection, values: &Values) -> Result<Vec<FieldError>, Refusal> {
-        let Some(review) = value(values, "review_id").and_then(|v| v.parse::<i32>().ok()) else {
+    fn check(&self, conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
+        let Some(review) = submitted.reference(column!(work_orders, review_id)) else {
             return Ok(Vec::new());
         };
         let reviewed: Option<i32> = post_incident_reviews::table
@@ -25,7 +26,7 @@ impl Behaviour for WorkOrders {
             .select(post_incident_reviews::incident_id)
             .first(conn)
             .optional()?;
-        let incident = value(values, "incident_id").and_then(|v| v.parse::<i32>().ok());
+        let incident = submitted.reference(column!(work_orders, incident_id));
         Ok(check_follow_up(review, reviewed, incident)
             .err()
             .map(|message| FieldError { field: "incident_id", message })
@@ -56,7 +57,7 @@ pub fn set_work_order_status(
 ) -> Result<(), Refusal> {
     use crate::schema::work_orders;
     let id = record.id;
-    let assignee = number(record, column!(work_orders, assigned_to_user));
+    let assignee = record.reference(column!(work_orders, assigned_to_user));
     user.actor().may(Action::SetWorkOrderStatus, &Target::WorkOrder { assignee })?;
     let from = record.text(column!(work_orders, status)).unwrap_or_default().to_string();
     if crate::domain::enums::WorkOrderStatus::parse(status).is_none() {
