@@ -121,7 +121,8 @@ impl From<crate::access::Rule> for AppError {
     }
 }
 
-/// Refusals that reach the error page (forms handle `Invalid` and `Conflict` themselves).
+/// Refusals that reach the error page (forms show `Invalid` and `Conflict` again themselves). Each keeps its reason,
+/// so that the audit of refused POSTs records it, however the handler reached the page.
 impl<C> From<Refusal<C>> for AppError {
     fn from(refusal: Refusal<C>) -> Self {
         match refusal {
@@ -129,10 +130,34 @@ impl<C> From<Refusal<C>> for AppError {
             Refusal::WrongState(reason) => AppError::WrongState(reason),
             Refusal::NotFound => AppError::NotFound,
             Refusal::Invalid(errors) => {
-                AppError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+                AppError::Unprocessable(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
             }
             Refusal::Conflict(_) => AppError::Conflict,
             Refusal::Database(error) => error.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_that_reaches_the_error_page_keeps_its_reason_for_the_audit() {
+        let table: [(Refusal<()>, Option<&str>); 5] = [
+            (
+                Refusal::Forbidden("Only incident managers may approve.".into()),
+                Some("Only incident managers may approve."),
+            ),
+            (Refusal::WrongState("Already approved.".into()), Some("Already approved.")),
+            (Refusal::NotFound, Some("Not found within the user's scope.")),
+            (Refusal::field("title", "Enter a title."), Some("Enter a title.")),
+            // Someone saved first: no rule refused it, and the form shows their version.
+            (Refusal::Conflict(Box::new(())), None),
+        ];
+        for (refusal, reason) in table {
+            let described = format!("{refusal:?}");
+            assert_eq!(AppError::from(refusal).refusal().as_deref(), reason, "{described}");
         }
     }
 }

@@ -40,8 +40,8 @@ pub fn unprocessable(template: impl Template, errors: &[FieldError]) -> Result<H
     Ok(response)
 }
 
-/// The answer to a one-button action: back to the record with a flash, or the refusal's page. Input refusals
-/// are 422 with their messages, since no form is shown again.
+/// The answer to a one-button action: back to the record with a flash, or the refusal's page (input refusals are
+/// 422 with their messages, since no form is shown again).
 pub fn after_action<C>(
     session: &actix_session::Session,
     outcome: Result<(), crate::error::Refusal<C>>,
@@ -53,10 +53,7 @@ pub fn after_action<C>(
             super::session::flash(session, done);
             Ok(see_other(back))
         }
-        Err(crate::error::Refusal::Invalid(errors)) => {
-            Err(AppError::Unprocessable(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")))
-        }
-        Err(other) => Err(other.into()),
+        Err(refusal) => Err(refusal.into()),
     }
 }
 
