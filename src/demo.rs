@@ -32,7 +32,7 @@
 //! the link says which component the change was on (see `change`).
 use crate::domain::enums::Role::{self, *};
 use crate::domain::enums::{ChangeStatus, IncidentStatus};
-use crate::import::spec::{Kind, TABLES};
+use crate::import::spec::TABLES;
 use crate::import::{Dataset, Sink};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
@@ -641,8 +641,7 @@ impl<'a> Demo<'a> {
         let index = TABLES.iter().position(|t| t.name == table).expect("a table of the import format");
         self.records[index] += 1;
         let id = self.records[index].to_string();
-        let key = TABLES[index].columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id");
-        record.insert(key.name.to_string(), Value::String(id.clone()));
+        record.insert(TABLES[index].key().to_string(), Value::String(id.clone()));
         self.sink.add(table, &id, Value::Object(record));
         id
     }

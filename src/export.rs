@@ -88,12 +88,11 @@ struct Row {
 
 /// Writes one table's file, a batch of records at a time in id order; returns how many it wrote.
 fn write_table(conn: &mut PgConnection, table: &Table, out: &mut impl Write) -> Result<usize, WriteError> {
-    let key = table.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name;
+    let key = table.key();
     // Each record as the format writes it: ids and references as decimal text, times as ISO 8601. The names
     // come from the format's description, never from data.
     let fields = table
-        .columns
-        .iter()
+        .columns()
         .map(|c| match c.kind {
             Kind::Id | Kind::Ref(_) => format!("'{0}', {0}::text", c.name),
             _ => format!("'{0}', {0}", c.name),

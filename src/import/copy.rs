@@ -10,7 +10,7 @@ use std::fmt::Write;
 /// own columns are written afterwards, where a file carries them), a missing field as
 /// NULL, and a target of 0 as none (the reference's own convention).
 pub(super) fn add_row(table: &Table, record: &Value, text: &mut String) {
-    for (n, column) in table.columns.iter().filter(|c| !c.product).enumerate() {
+    for (n, column) in table.columns().filter(|c| !c.product).enumerate() {
         if n > 0 {
             text.push('\t');
         }
@@ -111,7 +111,7 @@ mod tests {
         let expected: Vec<(&str, Vec<&str>)> = TABLES
             .iter()
             .filter(|table| table.name != "audit_logs")
-            .map(|table| (table.name, table.columns.iter().filter(|c| !c.product).map(|c| c.name).collect()))
+            .map(|table| (table.name, table.columns().filter(|c| !c.product).map(|c| c.name).collect()))
             .collect();
         let listed: Vec<(&str, Vec<&str>)> = LISTED.iter().map(|&(table, columns)| (table, columns.to_vec())).collect();
         assert_eq!(listed, expected);

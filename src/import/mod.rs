@@ -356,7 +356,7 @@ fn audit_entry<'a>(entry: &'a Map<String, Value>, roles: &BTreeMap<i32, Role>) -
 
 /// New records continue after the highest imported id.
 fn restart_sequence(conn: &mut PgConnection, table: &Table) -> Result<(), ImportError> {
-    let pk = table.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name;
+    let pk = table.key();
     diesel::sql_query(format!(
         "SELECT setval(pg_get_serial_sequence('{t}', '{pk}'), coalesce((SELECT max({pk}) FROM {t}), 0) + 1, false)",
         t = table.name

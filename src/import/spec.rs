@@ -38,9 +38,44 @@ pub struct Column {
 #[derive(Debug)]
 pub struct Table {
     pub name: &'static str,
-    pub columns: &'static [Column],
-    /// Groups of fields whose values must be unique together (compared without case).
-    pub unique: &'static [&'static [&'static str]],
+    columns: &'static [Column],
+    /// Whether its records wait for approval: the product's approval columns follow the others.
+    approval: bool,
+}
+
+/// The product's columns of a record that waits for approval.
+const APPROVAL: &[Column] = &[
+    added_req("approval_status", one_of(ApprovalStatus::VARIANTS)),
+    added("approval_decided_by", Ref("users")),
+    added("approval_decided_at", Timestamp),
+    added("rejection_reason", Text),
+];
+
+impl Table {
+    const fn new(name: &'static str, columns: &'static [Column]) -> Table {
+        Table { name, columns, approval: false }
+    }
+
+    const fn waiting_for_approval(self) -> Table {
+        Table { approval: true, ..self }
+    }
+
+    /// The columns, in the order of the format's files, then the product's.
+    pub fn columns(&self) -> impl Iterator<Item = &'static Column> + Clone {
+        let approval = if self.approval { APPROVAL } else { &[] };
+        self.columns.iter().chain(approval)
+    }
+
+    /// The primary key's column.
+    pub fn key(&self) -> &'static str {
+        self.columns.iter().find(|c| matches!(c.kind, Kind::Id)).expect("every table has an id").name
+    }
+
+    /// Groups of fields whose values must be unique together (compared without case), as the administered records'
+    /// descriptions say.
+    pub fn unique(&self) -> &'static [&'static [&'static str]] {
+        crate::records::resources::ADMINISTERED.iter().find(|r| r.table == self.name).map_or(&[], |r| r.unique)
+    }
 }
 
 const fn req(name: &'static str, kind: Kind) -> Column {
@@ -65,9 +100,9 @@ const fn one_of(values: &'static [&'static str]) -> Kind {
 }
 
 pub const TABLES: &[Table] = &[
-    Table {
-        name: "clients",
-        columns: &[
+    Table::new(
+        "clients",
+        &[
             req("client_id", Id),
             req("client_name", Text),
             req("registration_number", Text),
@@ -81,11 +116,10 @@ pub const TABLES: &[Table] = &[
             LOCK_VERSION,
             added("incident_notices", one_of(&["email", "dashboard_notification"])),
         ],
-        unique: &[&["registration_number"], &["contact_email"]],
-    },
-    Table {
-        name: "vendors",
-        columns: &[
+    ),
+    Table::new(
+        "vendors",
+        &[
             req("vendor_id", Id),
             req("vendor_name", Text),
             req("vendor_type", one_of(VendorType::VARIANTS)),
@@ -95,11 +129,10 @@ pub const TABLES: &[Table] = &[
             req("created_at", Timestamp),
             LOCK_VERSION,
         ],
-        unique: &[&["vendor_name"], &["contact_email"], &["contact_phone"]],
-    },
-    Table {
-        name: "users",
-        columns: &[
+    ),
+    Table::new(
+        "users",
+        &[
             req("user_id", Id),
             req("name", Text),
             req("email", Text),
@@ -114,11 +147,10 @@ pub const TABLES: &[Table] = &[
             // The password hash stays behind: an export is not a place for secrets.
             LOCK_VERSION,
         ],
-        unique: &[&["email"]],
-    },
-    Table {
-        name: "products",
-        columns: &[
+    ),
+    Table::new(
+        "products",
+        &[
             req("product_id", Id),
             req("product_name", Text),
             req("product_type", Text),
@@ -129,11 +161,10 @@ pub const TABLES: &[Table] = &[
             req("updated_at", Timestamp),
             LOCK_VERSION,
         ],
-        unique: &[&["product_name"]],
-    },
-    Table {
-        name: "infrastructure_components",
-        columns: &[
+    ),
+    Table::new(
+        "infrastructure_components",
+        &[
             req("component_id", Id),
             req("component_name", Text),
             req("component_type", Text),
@@ -146,11 +177,10 @@ pub const TABLES: &[Table] = &[
             req("updated_at", Timestamp),
             LOCK_VERSION,
         ],
-        unique: &[&["product_id", "component_name"]],
-    },
-    Table {
-        name: "subscriptions",
-        columns: &[
+    ),
+    Table::new(
+        "subscriptions",
+        &[
             req("subscription_id", Id),
             req("client_id", Ref("clients")),
             req("product_id", Ref("products")),
@@ -163,16 +193,12 @@ pub const TABLES: &[Table] = &[
             req("created_at", Timestamp),
             req("updated_at", Timestamp),
             LOCK_VERSION,
-            added_req("approval_status", one_of(ApprovalStatus::VARIANTS)),
-            added("approval_decided_by", Ref("users")),
-            added("approval_decided_at", Timestamp),
-            added("rejection_reason", Text),
         ],
-        unique: &[],
-    },
-    Table {
-        name: "service_level_agreements",
-        columns: &[
+    )
+    .waiting_for_approval(),
+    Table::new(
+        "service_level_agreements",
+        &[
             req("sla_id", Id),
             req("subscription_id", Ref("subscriptions")),
             opt("severity_level", one_of(Severity::VARIANTS)),
@@ -181,16 +207,12 @@ pub const TABLES: &[Table] = &[
             opt("availability_percentage", Float),
             req("created_at", Timestamp),
             LOCK_VERSION,
-            added_req("approval_status", one_of(ApprovalStatus::VARIANTS)),
-            added("approval_decided_by", Ref("users")),
-            added("approval_decided_at", Timestamp),
-            added("rejection_reason", Text),
         ],
-        unique: &[],
-    },
-    Table {
-        name: "incidents",
-        columns: &[
+    )
+    .waiting_for_approval(),
+    Table::new(
+        "incidents",
+        &[
             req("incident_id", Id),
             req("title", Text),
             req("category", Text),
@@ -211,11 +233,10 @@ pub const TABLES: &[Table] = &[
             added("suspected_change_id", Ref("change_requests")),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "incident_updates",
-        columns: &[
+    ),
+    Table::new(
+        "incident_updates",
+        &[
             req("update_id", Id),
             req("incident_id", Ref("incidents")),
             req("updated_by_user", Ref("users")),
@@ -225,11 +246,10 @@ pub const TABLES: &[Table] = &[
             req("new_value", Text),
             req("created_at", Timestamp),
         ],
-        unique: &[],
-    },
-    Table {
-        name: "incident_escalations",
-        columns: &[
+    ),
+    Table::new(
+        "incident_escalations",
+        &[
             req("escalation_id", Id),
             req("incident_id", Ref("incidents")),
             req("escalated_by_user", Ref("users")),
@@ -243,11 +263,10 @@ pub const TABLES: &[Table] = &[
             added("resolved_by_user", Ref("users")),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "communications",
-        columns: &[
+    ),
+    Table::new(
+        "communications",
+        &[
             req("communication_id", Id),
             req("incident_id", Ref("incidents")),
             // The reference always names a sender; the product's own notices have none.
@@ -264,11 +283,10 @@ pub const TABLES: &[Table] = &[
             LOCK_VERSION,
             added("failure_reason", Text),
         ],
-        unique: &[],
-    },
-    Table {
-        name: "workarounds",
-        columns: &[
+    ),
+    Table::new(
+        "workarounds",
+        &[
             req("workaround_id", Id),
             req("incident_id", Ref("incidents")),
             req("implemented_by_user", Ref("users")),
@@ -279,11 +297,10 @@ pub const TABLES: &[Table] = &[
             added("description", Text),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "root_cause_analysis",
-        columns: &[
+    ),
+    Table::new(
+        "root_cause_analysis",
+        &[
             req("analysis_id", Id),
             req("incident_id", Ref("incidents")),
             req("conducted_by_user", Ref("users")),
@@ -294,11 +311,10 @@ pub const TABLES: &[Table] = &[
             added("findings", Text),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "change_requests",
-        columns: &[
+    ),
+    Table::new(
+        "change_requests",
+        &[
             req("change_id", Id),
             opt("incident_id", Ref("incidents")),
             req("title", Text),
@@ -320,11 +336,10 @@ pub const TABLES: &[Table] = &[
             added("component_id", Ref("infrastructure_components")),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "rollback_requests",
-        columns: &[
+    ),
+    Table::new(
+        "rollback_requests",
+        &[
             req("rollback_id", Id),
             req("change_id", Ref("change_requests")),
             opt("incident_id", Ref("incidents")),
@@ -339,11 +354,10 @@ pub const TABLES: &[Table] = &[
             added("decided_at", Timestamp),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "performance_metrics",
-        columns: &[
+    ),
+    Table::new(
+        "performance_metrics",
+        &[
             req("metric_id", Id),
             req("incident_id", Ref("incidents")),
             req("metric_type", one_of(MetricType::VARIANTS)),
@@ -353,11 +367,10 @@ pub const TABLES: &[Table] = &[
             req("recorded_at", Timestamp),
             req("created_at", Timestamp),
         ],
-        unique: &[],
-    },
-    Table {
-        name: "incident_reports",
-        columns: &[
+    ),
+    Table::new(
+        "incident_reports",
+        &[
             req("report_id", Id),
             req("incident_id", Ref("incidents")),
             req("report_type", one_of(ReportType::VARIANTS)),
@@ -368,11 +381,10 @@ pub const TABLES: &[Table] = &[
             added("snapshot", Json),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "knowledge_base_articles",
-        columns: &[
+    ),
+    Table::new(
+        "knowledge_base_articles",
+        &[
             req("article_id", Id),
             opt("incident_id", Ref("incidents")),
             req("title", Text),
@@ -386,11 +398,10 @@ pub const TABLES: &[Table] = &[
             added("body", Text),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "post_incident_reviews",
-        columns: &[
+    ),
+    Table::new(
+        "post_incident_reviews",
+        &[
             req("review_id", Id),
             req("incident_id", Ref("incidents")),
             req("facilitator_user", Ref("users")),
@@ -402,11 +413,10 @@ pub const TABLES: &[Table] = &[
             added("notes", Text),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "problem_tickets",
-        columns: &[
+    ),
+    Table::new(
+        "problem_tickets",
+        &[
             req("problem_id", Id),
             req("incident_id", Ref("incidents")),
             req("title", Text),
@@ -416,11 +426,10 @@ pub const TABLES: &[Table] = &[
             req("updated_at", Timestamp),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "work_orders",
-        columns: &[
+    ),
+    Table::new(
+        "work_orders",
+        &[
             req("workorder_id", Id),
             opt("incident_id", Ref("incidents")),
             opt("change_id", Ref("change_requests")),
@@ -435,11 +444,10 @@ pub const TABLES: &[Table] = &[
             added("review_id", Ref("post_incident_reviews")),
             LOCK_VERSION,
         ],
-        unique: &[],
-    },
-    Table {
-        name: "audit_logs",
-        columns: &[
+    ),
+    Table::new(
+        "audit_logs",
+        &[
             req("audit_id", Id),
             req("action", Text),
             req("entity_type", Text),
@@ -452,8 +460,7 @@ pub const TABLES: &[Table] = &[
             added("prev_hash", Text),
             added("entry_hash", Text),
         ],
-        unique: &[],
-    },
+    ),
 ];
 
 /// A record id as a number (ids are validated before this is used; anything else sorts first).

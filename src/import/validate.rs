@@ -26,7 +26,7 @@ fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&st
         .get(table.name)
         .ok_or_else(|| ImportError::File { file: file_of(table), message: "is missing from the data set".into() })?;
     let columns = read_columns(table, records);
-    let mut seen: Vec<HashMap<String, &str>> = vec![HashMap::new(); table.unique.len()];
+    let mut seen: Vec<HashMap<String, &str>> = vec![HashMap::new(); table.unique().len()];
     let mut sorted: Vec<(&String, &Value)> = records.iter().collect();
     sorted.sort_by_cached_key(|(key, _)| key.parse::<i64>().unwrap_or(i64::MIN));
     for (key, record) in sorted {
@@ -35,7 +35,7 @@ fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&st
         };
         check_record(table, &columns, key, record, ids)?;
         check_rules(table, key, record)?;
-        for (group, seen) in table.unique.iter().zip(seen.iter_mut()) {
+        for (group, seen) in table.unique().iter().zip(seen.iter_mut()) {
             let value =
                 group.iter().map(|field| text_of(record.get(*field)).to_lowercase()).collect::<Vec<_>>().join("\u{1f}");
             if let Some(first) = seen.insert(value, key) {
@@ -54,8 +54,7 @@ fn check_table(dataset: &Dataset, table: &Table, ids: &HashMap<&str, HashSet<&st
 /// The columns a table's file gives: the format's, and the product's that any of its records carries.
 pub fn read_columns<'a>(table: &'a Table, records: &Map<String, Value>) -> Vec<&'a Column> {
     table
-        .columns
-        .iter()
+        .columns()
         .filter(|column| !column.product || records.values().any(|record| record.get(column.name).is_some()))
         .collect()
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use incident_desk::audit::chain;
 use incident_desk::clock::Clock;
 use incident_desk::domain::enums::Role;
-use incident_desk::import::spec::{Kind, TABLES};
+use incident_desk::import::spec::TABLES;
 use incident_desk::import::{self, LoadOptions};
 use incident_desk::records::{procedures, service};
 use incident_desk::{demo, export, users};
@@ -22,12 +22,7 @@ struct Rows {
 
 /// A table's rows in key order, every column but the password hash, as JSON.
 fn rows(conn: &mut PgConnection, table: &str) -> String {
-    let key = TABLES
-        .iter()
-        .find(|t| t.name == table)
-        .and_then(|t| t.columns.iter().find(|c| matches!(c.kind, Kind::Id)))
-        .unwrap()
-        .name;
+    let key = TABLES.iter().find(|t| t.name == table).unwrap().key();
     diesel::sql_query(format!(
         "SELECT coalesce(json_agg(to_jsonb(t) - 'password_hash' ORDER BY t.{key}), '[]')::text AS rows FROM {table} t"
     ))
@@ -110,8 +105,8 @@ fn source_database() -> TestDb {
         .unwrap_or_else(|e| panic!("communication: {e:?}"));
     // The rest of the product's columns, set directly.
     let mut sql = String::new();
-    for table in TABLES.iter().filter(|t| t.columns.iter().any(|c| c.name == "lock_version")) {
-        let key = table.columns[0].name;
+    for table in TABLES.iter().filter(|t| t.columns().any(|c| c.name == "lock_version")) {
+        let key = table.key();
         sql.push_str(&format!(
             "UPDATE {t} SET lock_version = lock_version + 2 WHERE {key} = (SELECT min({key}) FROM {t});\n",
             t = table.name
@@ -149,7 +144,7 @@ fn export_then_import_gives_identical_tables_and_the_same_chain() {
     let mut conn = source.conn();
     // Every product column is filled somewhere, so the comparison covers it too.
     for table in TABLES {
-        for column in table.columns.iter().filter(|c| c.product) {
+        for column in table.columns().filter(|c| c.product) {
             let condition = if column.name == "lock_version" {
                 "lock_version > 1".to_string()
             } else {
