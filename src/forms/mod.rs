@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 pub type ChoiceList = fn() -> Vec<(&'static str, &'static str)>;
 
-/// A table other records point to, and how to name one of its records.
+/// A table other records point to, and how to name one of its records:
+/// `RefTable::new(table!(clients), column!(clients, client_id), Rows::Clients).label("client_name")...`.
 #[derive(Debug)]
 pub struct RefTable {
     pub table: &'static str,
@@ -22,6 +23,25 @@ pub struct RefTable {
     pub path: Option<&'static str>,
     /// How the table's rows are tied to what an actor sees.
     pub rows: crate::access::Rows,
+}
+
+impl RefTable {
+    /// A table whose records are named by `key` until `label` says how, with no page.
+    pub const fn new(table: &'static str, key: &'static str, rows: crate::access::Rows) -> RefTable {
+        RefTable { table, key, label: key, noun: table, path: None, rows }
+    }
+
+    pub const fn label(self, label: &'static str) -> RefTable {
+        RefTable { label, ..self }
+    }
+
+    pub const fn noun(self, noun: &'static str) -> RefTable {
+        RefTable { noun, ..self }
+    }
+
+    pub const fn page(self, path: &'static str) -> RefTable {
+        RefTable { path: Some(path), ..self }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -14,6 +14,7 @@ use crate::forms::FieldError;
 use crate::forms::RefTable;
 use crate::records::resources::CLIENT_REF;
 use crate::users::User;
+use crate::{column, table};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::{PgConnection, QueryResult};
 
@@ -174,17 +175,19 @@ pub fn report(
 }
 
 /// Components as the report form and its checks name them.
-pub static COMPONENT_REF: RefTable = RefTable {
-    table: "infrastructure_components",
-    key: "component_id",
-    // In words a reporter knows: the product, what part of it and where, then the technical name that tells
-    // two alike apart ("LedgerFlow Professional — Database, production (ledgerflow-database-03)").
-    label: "coalesce((SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) \
+pub static COMPONENT_REF: RefTable = RefTable::new(
+    table!(infrastructure_components),
+    column!(infrastructure_components, component_id),
+    Rows::ReportableComponents,
+)
+// In words a reporter knows: the product, what part of it and where, then the technical name that tells
+// two alike apart ("LedgerFlow Professional — Database, production (ledgerflow-database-03)").
+.label(
+    "coalesce((SELECT product_name FROM products p WHERE p.product_id = infrastructure_components.product_id) \
             || ' — ', '') || component_type || ', ' || environment || ' (' || component_name || ')'",
-    noun: "component",
-    path: Some("/components"),
-    rows: Rows::ReportableComponents,
-};
+)
+.noun("component")
+.page("/components");
 
 /// Whether the record `id` of `target` exists within what `sight` sees.
 fn visible(conn: &mut PgConnection, target: &RefTable, id: i32, sight: Sight) -> diesel::QueryResult<bool> {

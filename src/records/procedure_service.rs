@@ -3,14 +3,10 @@
 use super::queries::Extra;
 use super::row::Cells;
 use super::service::Refusal;
-use super::spec::Resource;
+use super::spec::{Resource, STATUS};
 use crate::clock::Clock;
 use crate::users::User;
 use diesel::PgConnection;
-
-fn text(value: impl ToString, sql_type: &'static str, column: &'static str) -> Extra {
-    Extra { column, value: Some(value.to_string()), sql_type }
-}
 
 /// Columns a new procedure record gets besides its form: the actor, what its kind adds (computed values, a
 /// snapshot), an approval on submission, the time a given status was entered. Returns them and whether the record
@@ -25,21 +21,21 @@ pub fn creation_extras(
 ) -> Result<(Vec<Extra>, bool), Refusal> {
     let mut new = super::kinds::Creation { clock, user, submitted, extras: Vec::new() };
     if let Some(column) = resource.actor_column {
-        new.extras.push(text(user.user_id, "integer", column));
+        new.extras.push(Extra::new(column, user.user_id));
     }
     let approved = resource.behaviour.creation_extras(conn, &mut new)?;
     let mut extras = new.extras;
-    let now = clock.now().to_rfc3339();
+    let now = clock.now();
     if approved {
         // Submitted by one who may approve it, already approved: recorded as approved by them.
-        extras.push(text(user.user_id, "integer", "approved_by_user"));
-        extras.push(text(&now, "timestamptz", "decided_at"));
+        extras.push(Extra::new("approved_by_user", user.user_id));
+        extras.push(Extra::new("decided_at", now));
     }
     // A status given at submission is entered as an edit enters it: its time is stamped, unless the form gave it.
-    let status = submitted.text("status");
+    let status = submitted.text(STATUS);
     for (_, column) in resource.stamps.iter().filter(|(stamped, _)| Some(*stamped) == status) {
         if !submitted.is_set(column) && !resource.fields.iter().any(|f| f.name == *column) {
-            extras.push(text(&now, "timestamptz", column));
+            extras.push(Extra::new(column, now));
         }
     }
     Ok((extras, approved))
@@ -57,17 +53,17 @@ pub fn update_extras(
     if let Some(waits_in) = resource.behaviour.check_edit(user, old, new)? {
         return Ok((Vec::new(), Some(waits_in)));
     }
-    let (from, to) = (old.text("status").unwrap_or_default(), new.text("status").unwrap_or_default());
+    let (from, to) = (old.text(STATUS).unwrap_or_default(), new.text(STATUS).unwrap_or_default());
     if from == to {
         return Ok((Vec::new(), None));
     }
-    super::rules::check_transition(resource, from, to).map_err(|message| Refusal::field("status", message))?;
+    super::rules::check_transition(resource, from, to).map_err(|message| Refusal::field(STATUS, message))?;
     resource.behaviour.check_move(user, old, to)?;
     let extras = resource
         .stamps
         .iter()
         .filter(|(status, _)| *status == to)
-        .map(|(_, column)| text(clock.now().to_rfc3339(), "timestamptz", column))
+        .map(|(_, column)| Extra::new(column, clock.now()))
         .collect();
     Ok((extras, None))
 }

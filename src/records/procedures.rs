@@ -9,40 +9,27 @@ use crate::incidents::service::COMPONENT_REF;
 use crate::{column, table};
 use FieldKind::*;
 
-pub static INCIDENT_REF: RefTable = RefTable {
-    table: table!(incidents),
-    key: column!(incidents, incident_id),
-    label: "'Incident ' || incident_id || ': ' || title",
-    noun: "incident",
-    path: Some("/incidents"),
-    rows: Rows::Incidents,
-};
+pub static INCIDENT_REF: RefTable = RefTable::new(table!(incidents), column!(incidents, incident_id), Rows::Incidents)
+    .label("'Incident ' || incident_id || ': ' || title")
+    .noun("incident")
+    .page("/incidents");
 pub static USER_REF: RefTable =
-    RefTable { table: "users", key: "user_id", label: "name", noun: "user", path: Some("/users"), rows: Rows::People };
-pub static PROBLEM_REF: RefTable = RefTable {
-    table: table!(problem_tickets),
-    key: column!(problem_tickets, problem_id),
-    label: "'Problem ' || problem_id || ': ' || title",
-    noun: "problem ticket",
-    path: Some("/problems"),
-    rows: Rows::OfIncident,
-};
-pub static REVIEW_REF: RefTable = RefTable {
-    table: "post_incident_reviews",
-    key: "review_id",
-    label: "'Post-incident review ' || review_id || ' of incident ' || incident_id",
-    noun: "post-incident review",
-    path: Some("/reviews"),
-    rows: Rows::OfIncident,
-};
-pub static CHANGE_REF: RefTable = RefTable {
-    table: table!(change_requests),
-    key: column!(change_requests, change_id),
-    label: "'Change ' || change_id || ': ' || title",
-    noun: "change request",
-    path: Some("/changes"),
-    rows: Rows::OfIncident,
-};
+    RefTable::new(table!(users), column!(users, user_id), Rows::People).label("name").noun("user").page("/users");
+pub static PROBLEM_REF: RefTable =
+    RefTable::new(table!(problem_tickets), column!(problem_tickets, problem_id), Rows::OfIncident)
+        .label("'Problem ' || problem_id || ': ' || title")
+        .noun("problem ticket")
+        .page("/problems");
+pub static REVIEW_REF: RefTable =
+    RefTable::new(table!(post_incident_reviews), column!(post_incident_reviews, review_id), Rows::OfIncident)
+        .label("'Post-incident review ' || review_id || ' of incident ' || incident_id")
+        .noun("post-incident review")
+        .page("/reviews");
+pub static CHANGE_REF: RefTable =
+    RefTable::new(table!(change_requests), column!(change_requests, change_id), Rows::OfIncident)
+        .label("'Change ' || change_id || ': ' || title")
+        .noun("change request")
+        .page("/changes");
 
 fn work_types() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -505,3 +492,27 @@ pub static PROCEDURES: &[&Resource] = &[
     &ARTICLES,
     &REVIEWS,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_with_a_lifecycle_keeps_it_in_its_status_field() {
+        let with_lifecycle: Vec<&str> = PROCEDURES
+            .iter()
+            .filter(|r| !r.transitions.is_empty() || !r.stamps.is_empty() || r.kind.ends_with("_request"))
+            .map(|r| r.kind)
+            .collect();
+        assert!(with_lifecycle.len() >= 7, "the kinds with a lifecycle: {with_lifecycle:?}");
+        for resource in PROCEDURES.iter().filter(|r| with_lifecycle.contains(&r.kind)) {
+            let status = resource.field(STATUS).unwrap_or_else(|| panic!("{} has no {STATUS} field", resource.kind));
+            let FieldKind::Choice(choices) = status.kind else { panic!("{}: the status is a choice", resource.kind) };
+            let known: Vec<&str> = choices().into_iter().map(|(value, _)| value).collect();
+            let named = resource.transitions.iter().flat_map(|&(from, to)| [from, to]);
+            for value in named.chain(resource.stamps.iter().map(|&(entered, _)| entered)) {
+                assert!(known.contains(&value), "{}: {value} is one of its statuses", resource.kind);
+            }
+        }
+    }
+}

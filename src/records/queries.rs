@@ -392,36 +392,106 @@ pub fn choice(
     Ok(rows.into_iter().next().map(|r| (r.id, r.label)))
 }
 
-/// A column written besides the form's fields (timestamps, approval, password hash).
+/// A column written besides the form's fields (timestamps, approval, the actor, a report's snapshot), with a value
+/// of its own type: never text for PostgreSQL to read back.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Extra {
     pub column: &'static str,
-    pub value: Option<String>,
-    pub sql_type: &'static str,
+    pub value: Written,
 }
 
-fn assignments<'a>(
-    resource: &Resource,
-    values: &'a Values,
-    extra: &'a [Extra],
-) -> Vec<(&'a str, Option<String>, &'static str)> {
+/// What an extra column is set to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    Null,
+    Text(String),
+    Integer(i64),
+    Time(chrono::DateTime<chrono::Utc>),
+    /// A JSON document, as text (a report's snapshot).
+    Document(String),
+}
+
+impl Extra {
+    pub fn new(column: &'static str, value: impl Into<Written>) -> Extra {
+        Extra { column, value: value.into() }
+    }
+
+    /// A JSON document: a report's snapshot.
+    pub fn document(column: &'static str, json: String) -> Extra {
+        Extra { column, value: Written::Document(json) }
+    }
+}
+
+impl From<&str> for Written {
+    fn from(text: &str) -> Written {
+        Written::Text(text.into())
+    }
+}
+
+impl From<String> for Written {
+    fn from(text: String) -> Written {
+        Written::Text(text)
+    }
+}
+
+impl From<i32> for Written {
+    fn from(n: i32) -> Written {
+        Written::Integer(n.into())
+    }
+}
+
+impl From<i64> for Written {
+    fn from(n: i64) -> Written {
+        Written::Integer(n)
+    }
+}
+
+impl From<chrono::DateTime<chrono::Utc>> for Written {
+    fn from(at: chrono::DateTime<chrono::Utc>) -> Written {
+        Written::Time(at)
+    }
+}
+
+impl<T: Into<Written>> From<Option<T>> for Written {
+    fn from(value: Option<T>) -> Written {
+        value.map_or(Written::Null, Into::into)
+    }
+}
+
+impl Written {
+    /// The value as a parameter of its own type.
+    fn param(self) -> PreparedSql<'static> {
+        match self {
+            Written::Null => prepared("NULL"),
+            Written::Text(text) => prepared("").bind::<Text, _>(text),
+            Written::Integer(n) => prepared("").bind::<BigInt, _>(n),
+            Written::Time(at) => prepared("").bind::<diesel::sql_types::Timestamptz, _>(at),
+            Written::Document(json) => prepared("CAST(").bind::<Text, _>(json).sql(" AS jsonb)"),
+        }
+    }
+}
+
+/// Each column's value as a parameter: the form's values cast to their fields' types, then the extras.
+fn assignments(resource: &Resource, values: &Values, extra: &[Extra]) -> Vec<(&'static str, PreparedSql<'static>)> {
     // What the product sets (extras) wins over what was typed for the same column.
-    let mut columns: Vec<(&str, Option<String>, &str)> = values
+    let mut columns: Vec<(&'static str, PreparedSql<'static>)> = values
         .iter()
         .filter(|(name, _)| !extra.iter().any(|e| e.column == **name))
         .filter_map(|(name, value)| {
             let field = resource.field(name)?;
-            (!matches!(field.kind, FieldKind::NewPassword)).then(|| (*name, value.clone(), field.kind.sql_type()))
+            (!matches!(field.kind, FieldKind::NewPassword))
+                .then(|| (field.name, param(value.clone(), field.kind.sql_type())))
         })
         .collect();
-    columns.extend(extra.iter().map(|e| (e.column, e.value.clone(), e.sql_type)));
+    columns.extend(extra.iter().map(|e| (e.column, e.value.clone().param())));
     columns
 }
 
 /// Inserts a record; returns its id.
 pub fn insert(conn: &mut PgConnection, resource: &Resource, values: &Values, extra: &[Extra]) -> QueryResult<i32> {
     let columns = assignments(resource, values, extra);
-    let names: Vec<&str> = columns.iter().map(|(name, _, _)| *name).collect();
-    let params = columns.into_iter().map(|(_, value, sql_type)| param(value, sql_type));
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let params = columns.into_iter().map(|(_, value)| value);
     let sql = prepared(format!("INSERT INTO {} ({}) VALUES (", resource.table, names.join(", ")))
         .append(PreparedSql::join(params, ", "))
         .sql(format!(") RETURNING {}::bigint AS n", resource.key));
@@ -439,7 +509,7 @@ pub fn update(
 ) -> QueryResult<bool> {
     let mut sets: Vec<PreparedSql<'static>> = assignments(resource, values, extra)
         .into_iter()
-        .map(|(name, value, sql_type)| prepared(format!("{name} = ")).append(param(value, sql_type)))
+        .map(|(name, value)| prepared(format!("{name} = ")).append(value))
         .collect();
     sets.push(prepared("lock_version = lock_version + 1"));
     let sql = prepared(format!("UPDATE {} SET ", resource.table))

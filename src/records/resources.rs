@@ -15,39 +15,23 @@ fn notice_methods() -> Vec<(&'static str, &'static str)> {
     [DeliveryMethod::Email, DeliveryMethod::DashboardNotification].map(|m| (m.as_str(), m.label())).to_vec()
 }
 
-pub static CLIENT_REF: RefTable = RefTable {
-    table: table!(clients),
-    key: column!(clients, client_id),
-    label: "client_name",
-    noun: "client",
-    path: Some("/clients"),
-    rows: Rows::Clients,
-};
-pub static VENDOR_REF: RefTable = RefTable {
-    table: table!(vendors),
-    key: column!(vendors, vendor_id),
-    label: "vendor_name",
-    noun: "vendor",
-    path: Some("/vendors"),
-    rows: Rows::Catalogue,
-};
-pub static PRODUCT_REF: RefTable = RefTable {
-    table: table!(products),
-    key: column!(products, product_id),
-    label: "product_name",
-    noun: "product",
-    path: Some("/products"),
-    rows: Rows::Catalogue,
-};
-pub static SUBSCRIPTION_REF: RefTable = RefTable {
-    table: table!(subscriptions),
-    key: column!(subscriptions, subscription_id),
-    label: "(SELECT client_name FROM clients c WHERE c.client_id = subscriptions.client_id) || ' · ' || \
-            (SELECT product_name FROM products p WHERE p.product_id = subscriptions.product_id) || ' · ' || sla_tier || ' · #' || subscription_id",
-    noun: "subscription",
-    path: Some("/subscriptions"),
-    rows: Rows::OfClient,
-};
+pub static CLIENT_REF: RefTable = RefTable::new(table!(clients), column!(clients, client_id), Rows::Clients)
+    .label("client_name")
+    .noun("client")
+    .page("/clients");
+pub static VENDOR_REF: RefTable = RefTable::new(table!(vendors), column!(vendors, vendor_id), Rows::Catalogue)
+    .label("vendor_name")
+    .noun("vendor")
+    .page("/vendors");
+pub static PRODUCT_REF: RefTable = RefTable::new(table!(products), column!(products, product_id), Rows::Catalogue)
+    .label("product_name")
+    .noun("product")
+    .page("/products");
+pub static SUBSCRIPTION_REF: RefTable = RefTable::new(table!(subscriptions), column!(subscriptions, subscription_id), Rows::OfClient)
+    .label("(SELECT client_name FROM clients c WHERE c.client_id = subscriptions.client_id) || ' · ' || \
+            (SELECT product_name FROM products p WHERE p.product_id = subscriptions.product_id) || ' · ' || sla_tier || ' · #' || subscription_id")
+    .noun("subscription")
+    .page("/subscriptions");
 
 pub static CLIENTS: Resource = Resource {
     kind: "client",

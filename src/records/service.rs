@@ -3,7 +3,7 @@ use super::kinds::Verdict;
 use super::queries::{self, Extra, Record};
 use super::row::Cells;
 use super::rules;
-use super::spec::{FieldKind, Resource};
+use super::spec::{self, FieldKind, Resource};
 use crate::access::{Action, Sight, Target};
 use crate::audit::{self, Actor, Changes};
 use crate::clock::Clock;
@@ -132,28 +132,36 @@ fn check_submission(
     if errors.is_empty() { Ok((values, submitted)) } else { Err(Refusal::Invalid(errors)) }
 }
 
-fn approval_extras(status: ApprovalStatus, user: &User, clock: &Clock) -> Vec<Extra> {
+/// The approval a submission gets, with the columns that record it: approved at once when its submitter may decide
+/// it, waiting otherwise (an edit too waits for approval again). Records that need no approval are approved.
+fn approval_on_submit(
+    resource: &Resource,
+    user: &User,
+    clock: &Clock,
+    submitted: &Cells,
+) -> (ApprovalStatus, Vec<Extra>) {
+    if !resource.approval {
+        return (ApprovalStatus::Approved, Vec::new());
+    }
+    let status = rules::status_on_submit(resource, &user.actor(), submitted);
     let approved = status == ApprovalStatus::Approved;
-    vec![
-        Extra { column: "approval_status", value: Some(status.as_str().into()), sql_type: "text" },
-        Extra { column: "approval_decided_by", value: approved.then(|| user.user_id.to_string()), sql_type: "integer" },
-        Extra {
-            column: "approval_decided_at",
-            value: approved.then(|| clock.now().to_rfc3339()),
-            sql_type: "timestamptz",
-        },
-        Extra { column: "rejection_reason", value: None, sql_type: "text" },
-    ]
+    let extras = vec![
+        Extra::new("approval_status", status.as_str()),
+        Extra::new("approval_decided_by", approved.then_some(user.user_id)),
+        Extra::new("approval_decided_at", approved.then(|| clock.now())),
+        Extra::new("rejection_reason", None::<String>),
+    ];
+    (status, extras)
 }
 
 fn timestamps(resource: &Resource, clock: &Clock, creating: bool) -> Vec<Extra> {
-    let now = Some(clock.now().to_rfc3339());
+    let now = clock.now();
     let mut extras = Vec::new();
     if creating {
-        extras.push(Extra { column: "created_at", value: now.clone(), sql_type: "timestamptz" });
+        extras.push(Extra::new("created_at", now));
     }
     if resource.has_updated_at {
-        extras.push(Extra { column: "updated_at", value: now, sql_type: "timestamptz" });
+        extras.push(Extra::new("updated_at", now));
     }
     extras
 }
@@ -176,16 +184,10 @@ pub fn create(
     let (procedure_extras, approved_on_submission) =
         super::procedure_service::creation_extras(conn, clock, user, resource, &submitted)?;
     extras.extend(procedure_extras);
-    let status = if resource.approval {
-        rules::status_on_submit(resource, &actor, &submitted)
-    } else {
-        ApprovalStatus::Approved
-    };
-    if resource.approval {
-        extras.extend(approval_extras(status, user, clock));
-    }
+    let (status, approval) = approval_on_submit(resource, user, clock, &submitted);
+    extras.extend(approval);
     if let Some(hash) = password_hash.filter(|_| values.contains_key("password")) {
-        extras.push(Extra { column: "password_hash", value: Some(hash.to_string()), sql_type: "text" });
+        extras.push(Extra::new("password_hash", hash));
     }
     let id = queries::insert(conn, resource, &values, &extras).map_err(|e| unique_violation(resource, e))?;
     let changes = values
@@ -197,7 +199,7 @@ pub fn create(
         audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, changes)?;
     }
     if approved_on_submission {
-        let changes = Changes::new().field("status", Some("requested"), Some("approved"));
+        let changes = Changes::new().field(spec::STATUS, Some("requested"), Some("approved"));
         audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, changes)?;
     }
     Ok((id, status))
@@ -238,20 +240,13 @@ pub fn update(
     let (mut values, submitted) = check_submission(conn, user, resource, input, Some((id, &current)))?;
     let mut extras = timestamps(resource, clock, false);
     let old_status = current.decision.as_ref().map(|d| d.status);
-    // An approver's edit is approved at once; anyone else's edit waits for approval again.
-    let status = if resource.approval {
-        rules::status_on_submit(resource, &actor, &submitted)
-    } else {
-        ApprovalStatus::Approved
-    };
-    if resource.approval {
-        extras.extend(approval_extras(status, user, clock));
-    }
+    let (status, approval) = approval_on_submit(resource, user, clock, &submitted);
+    extras.extend(approval);
     let (procedure_extras, back_to_review) =
         super::procedure_service::update_extras(clock, user, resource, &current, &submitted)?;
     extras.extend(procedure_extras);
     if let Some(waits_in) = back_to_review {
-        values.insert("status", Some(waits_in.to_string()));
+        values.insert(spec::STATUS, Some(waits_in.to_string()));
     }
     let old = values_of(resource, &current);
     let editable: Values =
@@ -332,12 +327,13 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
     let decided = if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected };
     let reason = (!approve).then(|| reason.trim().to_string());
     let extras = [
-        Extra { column: "approval_status", value: Some(decided.as_str().into()), sql_type: "text" },
-        Extra { column: "approval_decided_by", value: Some(user.user_id.to_string()), sql_type: "integer" },
-        Extra { column: "approval_decided_at", value: Some(clock.now().to_rfc3339()), sql_type: "timestamptz" },
-        Extra { column: "rejection_reason", value: reason.clone(), sql_type: "text" },
+        Extra::new("approval_status", decided.as_str()),
+        Extra::new("approval_decided_by", user.user_id),
+        Extra::new("approval_decided_at", clock.now()),
+        Extra::new("rejection_reason", reason.clone()),
     ];
-    let lock_version = current.lock_version.unwrap_or_default();
+    // Every record that waits for approval is versioned.
+    let lock_version = current.lock_version.ok_or(Refusal::NotFound)?;
     if !queries::update(conn, resource, id, lock_version, &Values::new(), &extras)? {
         return Err(Refusal::Conflict(Box::new(load(conn, user, resource, id)?)));
     }

@@ -84,6 +84,21 @@ pub struct Resource {
     pub created_words: fn(&Created<'_>) -> String,
 }
 
+/// The column a procedure keeps its state in, which `transitions` and `stamps` speak of and requests are decided by.
+pub const STATUS: &str = crate::column!(
+    [
+        change_requests,
+        incident_reports,
+        knowledge_base_articles,
+        post_incident_reviews,
+        rollback_requests,
+        root_cause_analysis,
+        work_orders,
+        workarounds
+    ],
+    status
+);
+
 /// What most record types have; each description states how it differs.
 pub const DEFAULTS: Resource = Resource {
     kind: "",

@@ -1,6 +1,6 @@
 //! Performance metrics: computed from the incident's own times once it is closed, against the recorder's target
 //! or else the SLA's.
-use super::{Behaviour, Creation, Refusal, closed_incident_only, extra};
+use super::{Behaviour, Creation, Refusal, closed_incident_only};
 use crate::column;
 use crate::domain::enums::MetricType;
 use crate::forms::FieldError;
@@ -45,9 +45,9 @@ impl Behaviour for Metrics {
                 _ => None,
             },
         };
-        new.extras.push(extra(minutes, "integer", "calculated_value_minutes"));
-        new.extras.push(Extra { column: "target_minutes", value: target.map(|t| t.to_string()), sql_type: "integer" });
-        new.extras.push(extra(new.clock.now().to_rfc3339(), "timestamptz", "recorded_at"));
+        new.extras.push(Extra::new("calculated_value_minutes", minutes));
+        new.extras.push(Extra::new("target_minutes", target));
+        new.extras.push(Extra::new("recorded_at", new.clock.now()));
         Ok(false)
     }
 }

@@ -155,11 +155,6 @@ pub struct Plain;
 
 impl Behaviour for Plain {}
 
-/// A column a record gets besides its form.
-fn extra(value: impl ToString, sql_type: &'static str, column: &'static str) -> Extra {
-    Extra { column, value: Some(value.to_string()), sql_type }
-}
-
 /// Metrics and post-incident reviews are only for closed incidents.
 fn check_closed(procedure: &str, incident_id: i32, status: IncidentStatus) -> Result<(), String> {
     if status == IncidentStatus::Closed {

@@ -1,9 +1,9 @@
 //! Incident reports: a snapshot of the incident and its records taken as the report is generated, which does not
 //! change afterwards, and a printable page.
-use super::{Behaviour, Creation, PageActions, Refusal, extra};
+use super::{Behaviour, Creation, PageActions, Refusal};
 use crate::access::{Actor, Target};
 use crate::column;
-use crate::records::queries::Record;
+use crate::records::queries::{Extra, Record};
 use diesel::prelude::*;
 
 #[derive(Debug)]
@@ -15,8 +15,8 @@ impl Behaviour for Reports {
             .submitted
             .reference(column!(incident_reports, incident_id))
             .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the report is of."))?;
-        new.extras.push(extra(snapshot(conn, incident_id)?, "jsonb", "snapshot"));
-        new.extras.push(extra(new.clock.now().to_rfc3339(), "timestamptz", "generated_at"));
+        new.extras.push(Extra::document("snapshot", snapshot(conn, incident_id)?));
+        new.extras.push(Extra::new("generated_at", new.clock.now()));
         Ok(false)
     }
 

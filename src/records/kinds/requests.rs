@@ -1,35 +1,35 @@
 //! Changes and rollbacks are requests: they wait while requested, and are approved or rejected by their status.
-use super::{Refusal, Verdict, extra};
+use super::{Refusal, Verdict};
 use crate::audit::Changes;
 use crate::clock::Clock;
 use crate::forms::Values;
 use crate::records::queries::{self, Extra, Record};
+use crate::records::spec::STATUS;
 use crate::users::User;
 use diesel::PgConnection;
 
 /// Whether a request waits for a decision.
 pub fn waiting(record: &Record) -> bool {
-    record.text("status") == Some("requested")
+    record.text(STATUS) == Some("requested")
 }
 
 /// Approves or rejects a waiting request; returns the changes to audit.
 pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Verdict<'_>) -> Result<Changes, Refusal> {
     let (resource, record, approve) = (verdict.resource, verdict.record, verdict.approve);
     let id = record.id;
-    // Changes and rollbacks both keep their state in `status`.
-    let status = record.text("status").unwrap_or_default().to_string();
+    let status = record.text(STATUS).unwrap_or_default().to_string();
     let reason = check_decision(resource.noun, &status, "requested", approve, verdict.reason)?;
-    let now = clock.now().to_rfc3339();
+    let now = clock.now();
     let decided = if approve { "approved" } else { "rejected" };
     let mut extras = vec![
-        extra(decided, "text", "status"),
-        Extra { column: "approved_by_user", value: approve.then(|| user.user_id.to_string()), sql_type: "integer" },
-        Extra { column: "rejected_by_user", value: (!approve).then(|| user.user_id.to_string()), sql_type: "integer" },
-        Extra { column: "rejection_reason", value: reason.clone(), sql_type: "text" },
-        extra(&now, "timestamptz", "decided_at"),
+        Extra::new(STATUS, decided),
+        Extra::new("approved_by_user", approve.then_some(user.user_id)),
+        Extra::new("rejected_by_user", (!approve).then_some(user.user_id)),
+        Extra::new("rejection_reason", reason.clone()),
+        Extra::new("decided_at", now),
     ];
     if resource.has_updated_at {
-        extras.push(extra(&now, "timestamptz", "updated_at"));
+        extras.push(Extra::new("updated_at", now));
     }
     let version = record.lock_version.ok_or(Refusal::NotFound)?;
     if !queries::update(conn, resource, id, version, &Values::new(), &extras)? {
@@ -38,7 +38,7 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
             resource.noun
         )));
     }
-    Ok(Changes::new().field("status", Some(status), Some(decided)).field("rejection_reason", None::<String>, reason))
+    Ok(Changes::new().field(STATUS, Some(status), Some(decided)).field("rejection_reason", None::<String>, reason))
 }
 
 /// Both decisions act only on waiting requests; a rejection needs a reason (returned, trimmed).
