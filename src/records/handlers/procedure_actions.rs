@@ -95,7 +95,7 @@ struct ReportPrint {
     page: Page,
     report: RecordView,
     report_type: String,
-    snapshot: crate::records::report::Snapshot,
+    snapshot: crate::records::kinds::reports::printout::Snapshot,
     as_of: String,
     chain_head: String,
     /// When this page was made, for the running head of every printed page.
@@ -112,7 +112,7 @@ pub async fn print_report(
         .db(move |conn| {
             let record = service::load(conn, &viewer, &procedures::REPORTS, id)?;
             // The snapshot names people by id; the printout by name.
-            let people = crate::records::report::Snapshot::people(&record);
+            let people = crate::records::kinds::reports::printout::Snapshot::people(&record);
             let names = crate::incidents::queries::names(conn, &people)?.into_iter().collect();
             Ok((record, names))
         })
@@ -125,7 +125,7 @@ pub async fn print_report(
         .unwrap_or("not recorded")
         .to_string();
     let zone = user.timezone.clone();
-    let snapshot = crate::records::report::Snapshot::read(&record, &zone, &names, &user);
+    let snapshot = crate::records::kinds::reports::printout::Snapshot::read(&record, &zone, &names, &user);
     let report_type = record
         .text(crate::column!(incident_reports, report_type))
         .and_then(crate::domain::enums::ReportType::parse)

@@ -6,6 +6,8 @@ use crate::column;
 use crate::records::queries::{Extra, Record};
 use diesel::prelude::*;
 
+pub mod printout;
+
 #[derive(Debug)]
 pub struct Reports;
 

@@ -1,13 +1,15 @@
 //! Service level agreements: set only on an active, approved subscription, with times its tier allows
-//! (`records::tiers`). Their approval is the shared one of records in force.
+//! (`tiers`). Their approval is the shared one of records in force.
 use super::{Behaviour, Refusal};
 use crate::access::Sight;
 use crate::column;
 use crate::domain::enums::{ApprovalStatus, Severity, SlaTier, SubscriptionStatus};
 use crate::forms::FieldError;
 use crate::records::row::Cells;
-use crate::records::{queries, resources, tiers};
+use crate::records::{queries, resources};
 use diesel::PgConnection;
+
+mod tiers;
 
 #[derive(Debug)]
 pub struct ServiceLevels;

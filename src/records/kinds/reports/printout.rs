@@ -2,12 +2,12 @@
 //! generated, so the printout says what was known then, whatever changed afterwards. It is printed in words:
 //! labels rather than codes, names rather than ids, metrics against their targets, and one timeline of everything
 //! the snapshot holds.
-use super::queries::Record;
 use crate::column;
 use crate::domain::enums::*;
 use crate::format;
 use crate::forms::ChoiceList;
 use crate::incidents::sla_clock::span;
+use crate::records::queries::Record;
 use crate::users::User;
 use serde_json::Value;
 use std::collections::HashMap;
