@@ -121,8 +121,8 @@ impl From<crate::access::Rule> for AppError {
     }
 }
 
-/// Refusals that reach the error page (forms show `Invalid` and `Conflict` again themselves). Each keeps its reason,
-/// so that the audit of refused POSTs records it, however the handler reached the page.
+/// Refusals that reach the error page (forms show `Invalid` and `Conflict` again themselves). A refusal by a rule or
+/// of the input keeps its reason, so that the audit of refused POSTs records it however the handler got here.
 impl<C> From<Refusal<C>> for AppError {
     fn from(refusal: Refusal<C>) -> Self {
         match refusal {

@@ -60,7 +60,7 @@ impl Table {
         Table { approval: true, ..self }
     }
 
-    /// The columns, in the order of the format's files, then the product's.
+    /// The columns as listed (the format's, with the product's additions among them), then the approval columns.
     pub fn columns(&self) -> impl Iterator<Item = &'static Column> + Clone {
         let approval = if self.approval { APPROVAL } else { &[] };
         self.columns.iter().chain(approval)

@@ -393,7 +393,7 @@ pub fn choice(
 }
 
 /// A column written besides the form's fields (timestamps, approval, the actor, a report's snapshot), with a value
-/// of its own type: never text for PostgreSQL to read back.
+/// of its own type, so that times and numbers never travel as text (only a snapshot, whose format is JSON text).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extra {
     pub column: &'static str,
@@ -459,7 +459,8 @@ impl<T: Into<Written>> From<Option<T>> for Written {
 }
 
 impl Written {
-    /// The value as a parameter of its own type.
+    /// The value as a parameter of its own type; a null as the literal, which takes the column's type (a few more
+    /// prepared texts, one per pattern of nulls, instead of a type name per column).
     fn param(self) -> PreparedSql<'static> {
         match self {
             Written::Null => prepared("NULL"),

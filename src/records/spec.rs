@@ -91,6 +91,7 @@ pub const STATUS: &str = crate::column!(
         incident_reports,
         knowledge_base_articles,
         post_incident_reviews,
+        problem_tickets,
         rollback_requests,
         root_cause_analysis,
         work_orders,
