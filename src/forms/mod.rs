@@ -1,6 +1,7 @@
 //! Forms described as data: each field's name (the domain field name), label, kind and rules. Reading a
 //! submission checks required values, types, ranges and choices; `view` turns fields into what templates draw.
 //! Pure: no database, no actix.
+pub mod address;
 pub mod view;
 
 use crate::auth::password;

@@ -143,8 +143,7 @@ pub fn read(params: &[(String, String)], staff: bool) -> Result<ListQuery, Strin
         params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect()
     };
     let one = |name: &str| values(name).last().copied();
-    let bad =
-        |what: &str, value: &str| format!("The filter {what} cannot be \"{value}\"; choose one of the offered values.");
+    let bad = crate::forms::address::unknown_filter;
     let statuses = values("status")
         .into_iter()
         .map(|v| IncidentStatus::parse(v).ok_or_else(|| bad("Status", v)))
@@ -192,16 +191,9 @@ pub fn read(params: &[(String, String)], staff: bool) -> Result<ListQuery, Strin
         // The forecast is the provider's own: contacts have no such column.
         Some(text) => Order::parse(text)
             .filter(|order| staff || *order != Order::Forecast)
-            .ok_or_else(|| format!("The list cannot be sorted by \"{text}\"; use the column headings."))?,
+            .ok_or_else(|| crate::forms::address::unknown_sort(text))?,
     };
-    let page = match one("page") {
-        None => 1,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|p| (1..=1_000_000).contains(p))
-            .ok_or_else(|| format!("The page number \"{text}\" is not a whole number from 1."))?,
-    };
+    let page = crate::forms::address::page_number(one("page"))?;
     let after = match one("after") {
         None => None,
         Some(text) => Some(

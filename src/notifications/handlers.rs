@@ -3,8 +3,9 @@ use super::queries::{self, Row};
 use crate::domain::enums::DeliveryMethod;
 use crate::error::AppError;
 use crate::format;
+use crate::forms::address::page_number;
 use crate::web::page::Page;
-use crate::web::respond::{after_action, html, page_number};
+use crate::web::respond::{after_action, html};
 use crate::web::session::SignedIn;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -55,7 +56,7 @@ pub async fn list(
     SignedIn { state, session, user }: SignedIn,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let number = page_number(&query)?;
+    let number = page_number(query.get("page").map(String::as_str)).map_err(AppError::BadRequest)?;
     let (user_id, scope) = (user.user_id, user.actor().scope());
     let (rows, more) = state.db(move |conn| Ok(queries::page(conn, user_id, scope, number)?)).await?;
     let notifications: Vec<NotificationView> = rows.into_iter().map(|row| view(row, &user.timezone)).collect();

@@ -56,15 +56,3 @@ pub fn after_action<C>(
         Err(refusal) => Err(refusal.into()),
     }
 }
-
-/// The page of a list the address asks for (`page`, from 1); a bad value is a clear 400.
-pub fn page_number(query: &std::collections::HashMap<String, String>) -> Result<i64, AppError> {
-    match query.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        None => Ok(1),
-        Some(text) => {
-            text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-            })
-        }
-    }
-}

@@ -1,5 +1,6 @@
 //! A kind's list and its CSV export.
 use super::*;
+use crate::forms::address;
 use crate::web::session::SignedIn;
 
 #[derive(Template)]
@@ -50,9 +51,11 @@ fn read_options(resource: &'static Resource, query: &Query) -> Result<ListOption
         None => None,
         Some(text) => {
             let (name, descending) = text.strip_prefix('-').map_or((text, false), |name| (name, true));
-            let column = resource.columns.iter().find(|c| **c == name).ok_or_else(|| {
-                AppError::BadRequest(format!("The list cannot be sorted by \"{name}\"; use the column headings."))
-            })?;
+            let column = resource
+                .columns
+                .iter()
+                .find(|c| **c == name)
+                .ok_or_else(|| AppError::BadRequest(address::unknown_sort(name)))?;
             Some((*column, descending))
         }
     };
@@ -72,21 +75,12 @@ fn read_filters(resource: &'static Resource, query: &Query) -> Result<(Vec<Filte
                 _ => false,
             };
             if !valid {
-                return Err(AppError::BadRequest(format!(
-                    "The filter {} cannot be \"{value}\"; choose one of the offered values.",
-                    field.label
-                )));
+                return Err(AppError::BadRequest(address::unknown_filter(field.label, value)));
             }
             filters.push((*name, value.to_string()));
         }
     }
-    let page =
-        match one(query, "page") {
-            None => 1,
-            Some(text) => text.parse::<i64>().ok().filter(|p| (1..=1_000_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("The page number \"{text}\" is not a whole number from 1."))
-            })?,
-        };
+    let page = address::page_number(one(query, "page")).map_err(AppError::BadRequest)?;
     Ok((filters, page))
 }
 
