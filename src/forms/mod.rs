@@ -278,6 +278,12 @@ impl<'a> Typed<'a> {
     }
 }
 
+/// The version of the record a form was shown with (its hidden `lock_version`), if it has a readable one; the
+/// service refuses a save without it.
+pub fn lock_version(input: &HashMap<String, String>) -> Option<i32> {
+    input.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok())
+}
+
 /// Whether a text shows nothing: only spaces, line breaks, control characters and the characters Unicode says
 /// to draw as nothing (zero-width spaces, byte-order marks, direction marks, variation selectors). Such text
 /// must not pass for a filled-in field.

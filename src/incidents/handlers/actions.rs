@@ -18,11 +18,6 @@ pub trait PageAction: Sized + Send + 'static {
     fn run(self, conn: &mut diesel::PgConnection, on: OnIncident<'_>) -> Result<(), Refusal>;
 }
 
-/// The record version a one-button form was shown with, if it has one.
-fn version_of(typed: &HashMap<String, String>) -> Option<i32> {
-    typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok())
-}
-
 /// Moves the incident one step along (acknowledge, start work, resolve, reopen), from the version its page showed;
 /// resolving says how.
 pub struct MoveAlong {
@@ -34,7 +29,7 @@ pub struct MoveAlong {
 impl PageAction for MoveAlong {
     fn read(typed: &HashMap<String, String>) -> Self {
         MoveAlong {
-            version: version_of(typed),
+            version: crate::forms::lock_version(typed),
             to: typed.get("to").and_then(|to| IncidentStatus::parse(to.trim())),
             resolution_note: typed.get("resolution_note").cloned().unwrap_or_default(),
         }
@@ -63,7 +58,7 @@ pub struct Take(Option<i32>);
 
 impl PageAction for Take {
     fn read(typed: &HashMap<String, String>) -> Self {
-        Take(version_of(typed))
+        Take(crate::forms::lock_version(typed))
     }
 
     fn done(&self) -> &'static str {
@@ -80,7 +75,7 @@ pub struct Close(Option<i32>);
 
 impl PageAction for Close {
     fn read(typed: &HashMap<String, String>) -> Self {
-        Close(version_of(typed))
+        Close(crate::forms::lock_version(typed))
     }
 
     fn done(&self) -> &'static str {

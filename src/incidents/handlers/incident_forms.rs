@@ -213,7 +213,7 @@ pub async fn submit<F: IncidentForm>(
 ) -> Result<HttpResponse, AppError> {
     let incident_id = id.into_inner();
     let (typed, _) = read(form);
-    let lock_version = typed.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok());
+    let lock_version = crate::forms::lock_version(&typed);
     let outcome = match F::READ(&typed) {
         Err(errors) => Err(Refusal::Invalid(errors)),
         Ok(input) => {

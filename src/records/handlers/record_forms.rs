@@ -168,7 +168,7 @@ pub async fn edit<R: Described>(
             Some((name.to_string(), value))
         })
         .collect();
-    let lock_version = Some(record.lock_version.unwrap_or_default());
+    let lock_version = record.lock_version;
     let form =
         FormState { user, creating: false, id: Some(id), lock_version, typed, errors: Vec::new(), current: None };
     html(form_page(&state, &session, resource, form).await?, StatusCode::OK)
@@ -182,7 +182,7 @@ pub async fn update<R: Described>(
     let resource = R::resource();
     let id = id.into_inner();
     let input = form.into_inner();
-    let lock_version = input.get("lock_version").and_then(|v| v.trim().parse::<i32>().ok());
+    let lock_version = crate::forms::lock_version(&input);
     let (actor, clock, submitted) = (user.clone(), state.clock.clone(), input.clone());
     let outcome = state
         .db(move |conn| {
