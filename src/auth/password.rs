@@ -6,9 +6,8 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, LazyLock, Mutex};
 
-pub const MIN_PASSWORD_LENGTH: usize = 12;
-/// Longer inputs are refused before hashing, so nobody can make the server hash megabytes.
-pub const MAX_PASSWORD_LENGTH: usize = 256;
+// The rule of a new password is a form field's rule (`forms::password`); hashing and checking are here.
+pub use crate::forms::password::{MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_new_password};
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
@@ -54,18 +53,6 @@ fn recomputes(memory: &mut Vec<Block>, password: &str, stored: &PasswordHash) ->
     Argon2::new(algorithm, version, params).hash_password_into_with_memory(password.as_bytes(), salt, &mut output, blocks).is_ok()
         // Constant time, so the comparison tells nothing about how much matched.
         && output.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
-/// Whether a new password is acceptable; the reason when not.
-pub fn check_new_password(password: &str) -> Result<(), String> {
-    let length = password.chars().count();
-    if length < MIN_PASSWORD_LENGTH {
-        Err(format!("Enter a password of at least {MIN_PASSWORD_LENGTH} characters."))
-    } else if password.len() > MAX_PASSWORD_LENGTH {
-        Err(format!("Enter a password of at most {MAX_PASSWORD_LENGTH} characters."))
-    } else {
-        Ok(())
-    }
 }
 
 /// Verifies a password hashed with the production settings on one thread per core for `duration`; returns

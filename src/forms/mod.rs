@@ -2,9 +2,9 @@
 //! submission checks required values, types, ranges and choices; `view` turns fields into what templates draw.
 //! Pure: no database, no actix.
 pub mod address;
+pub mod password;
 pub mod view;
 
-use crate::auth::password;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 
