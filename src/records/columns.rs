@@ -24,6 +24,60 @@ macro_rules! table {
     }};
 }
 
+/// When a record was made: every described table has it.
+pub const CREATED_AT: &str = crate::column!(
+    [
+        change_requests,
+        clients,
+        incident_reports,
+        infrastructure_components,
+        knowledge_base_articles,
+        performance_metrics,
+        post_incident_reviews,
+        problem_tickets,
+        products,
+        rollback_requests,
+        root_cause_analysis,
+        service_level_agreements,
+        subscriptions,
+        users,
+        vendors,
+        work_orders,
+        workarounds
+    ],
+    created_at
+);
+
+/// When a record last changed: the tables of the descriptions that say `has_updated_at`.
+pub const UPDATED_AT: &str = crate::column!(
+    [
+        change_requests,
+        clients,
+        infrastructure_components,
+        knowledge_base_articles,
+        problem_tickets,
+        products,
+        subscriptions,
+        users,
+        work_orders
+    ],
+    updated_at
+);
+
+/// The approval of records that wait for one (subscriptions and SLAs): its status, who decided and when.
+pub const APPROVAL_STATUS: &str = crate::column!([subscriptions, service_level_agreements], approval_status);
+pub const APPROVAL_DECIDED_BY: &str = crate::column!([subscriptions, service_level_agreements], approval_decided_by);
+pub const APPROVAL_DECIDED_AT: &str = crate::column!([subscriptions, service_level_agreements], approval_decided_at);
+
+/// Why a record waiting for approval, or a change or rollback request, was rejected.
+pub const REJECTION_REASON: &str =
+    crate::column!([subscriptions, service_level_agreements, change_requests, rollback_requests], rejection_reason);
+
+/// The decision of a change or rollback request: who approved or rejected it, and when.
+pub const APPROVED_BY: &str = crate::column!([change_requests, rollback_requests], approved_by_user);
+pub const REJECTED_BY: &str = crate::column!([change_requests, rollback_requests], rejected_by_user);
+pub const DECIDED_AT: &str = crate::column!([change_requests, rollback_requests], decided_at);
+
 #[cfg(test)]
 mod tests {
     #[test]

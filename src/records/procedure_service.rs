@@ -1,5 +1,6 @@
 //! What every procedure record gets besides its form, around its kind's own behaviour (`kinds`): the acting user,
 //! an approval on submission, and the time a status is entered; and the status moves of an edit.
+use super::columns;
 use super::queries::Extra;
 use super::row::Cells;
 use super::service::Refusal;
@@ -28,8 +29,8 @@ pub fn creation_extras(
     let now = clock.now();
     if approved {
         // Submitted by one who may approve it, already approved: recorded as approved by them.
-        extras.push(Extra::new("approved_by_user", user.user_id));
-        extras.push(Extra::new("decided_at", now));
+        extras.push(Extra::new(columns::APPROVED_BY, user.user_id));
+        extras.push(Extra::new(columns::DECIDED_AT, now));
     }
     // A status given at submission is entered as an edit enters it: its time is stamped, unless the form gave it.
     let status = submitted.text(STATUS);

@@ -103,8 +103,12 @@ fn select_list(resource: &Resource, viewer: Sight) -> PreparedSql<'static> {
     }
     if resource.approval {
         columns.extend(
-            ["approval_decided_at", "rejection_reason", "approval_decided_by"]
-                .map(|c| prepared(format!("{table}.{c}"))),
+            [
+                super::columns::APPROVAL_DECIDED_AT,
+                super::columns::REJECTION_REASON,
+                super::columns::APPROVAL_DECIDED_BY,
+            ]
+            .map(|c| prepared(format!("{table}.{c}"))),
         );
         columns.push(prepared(format!(
             "(SELECT name FROM users u WHERE u.user_id = {table}.approval_decided_by) AS approval_decided_by__label"

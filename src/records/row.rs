@@ -3,6 +3,7 @@
 //! JSON that carries it from PostgreSQL, and a row that does not decode is an error, never a row left out. A
 //! submission is read the same way once its form is checked (`Cells::submitted`), so the rules read a record and
 //! a form alike.
+use super::columns;
 use super::spec::{Field, FieldKind, Resource};
 use crate::domain::enums::ApprovalStatus;
 use crate::forms::Values;
@@ -276,14 +277,14 @@ impl Row<'_> {
 pub fn decode(resource: &Resource, columns: &Map<String, Value>) -> Result<Record, DecodeError> {
     let row = Row { table: resource.table, columns };
     let decision = if resource.approval {
-        let status = row.text("approval_status")?;
+        let status = row.text(columns::APPROVAL_STATUS)?;
         Some(Decision {
-            status: ApprovalStatus::parse(&row.required("approval_status", status)?)
-                .ok_or_else(|| row.wrong("approval_status", "an approval status"))?,
-            decided_at: row.time("approval_decided_at")?,
-            decided_by: row.int("approval_decided_by")?,
+            status: ApprovalStatus::parse(&row.required(columns::APPROVAL_STATUS, status)?)
+                .ok_or_else(|| row.wrong(columns::APPROVAL_STATUS, "an approval status"))?,
+            decided_at: row.time(columns::APPROVAL_DECIDED_AT)?,
+            decided_by: row.int(columns::APPROVAL_DECIDED_BY)?,
             decided_by_name: row.text("approval_decided_by__label")?,
-            rejection_reason: row.text("rejection_reason")?,
+            rejection_reason: row.text(columns::REJECTION_REASON)?,
         })
     } else {
         None
@@ -291,8 +292,8 @@ pub fn decode(resource: &Resource, columns: &Map<String, Value>) -> Result<Recor
     Ok(Record {
         id: row.required(resource.key, row.int(resource.key)?)?,
         title: row.text("__title")?.unwrap_or_default(),
-        created_at: row.required("created_at", row.time("created_at")?)?,
-        updated_at: row.time("updated_at")?,
+        created_at: row.required(columns::CREATED_AT, row.time(columns::CREATED_AT)?)?,
+        updated_at: row.time(columns::UPDATED_AT)?,
         lock_version: row.int("lock_version")?,
         actor: row.text("__actor")?,
         decision,

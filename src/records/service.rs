@@ -1,4 +1,5 @@
 //! The administration use cases: each loads, checks, writes and audits in the caller's transaction.
+use super::columns;
 use super::kinds::Verdict;
 use super::queries::{self, Extra, Record};
 use super::row::Cells;
@@ -146,10 +147,10 @@ fn approval_on_submit(
     let status = rules::status_on_submit(resource, &user.actor(), submitted);
     let approved = status == ApprovalStatus::Approved;
     let extras = vec![
-        Extra::new("approval_status", status.as_str()),
-        Extra::new("approval_decided_by", approved.then_some(user.user_id)),
-        Extra::new("approval_decided_at", approved.then(|| clock.now())),
-        Extra::new("rejection_reason", None::<String>),
+        Extra::new(columns::APPROVAL_STATUS, status.as_str()),
+        Extra::new(columns::APPROVAL_DECIDED_BY, approved.then_some(user.user_id)),
+        Extra::new(columns::APPROVAL_DECIDED_AT, approved.then(|| clock.now())),
+        Extra::new(columns::REJECTION_REASON, None::<String>),
     ];
     (status, extras)
 }
@@ -158,10 +159,10 @@ fn timestamps(resource: &Resource, clock: &Clock, creating: bool) -> Vec<Extra> 
     let now = clock.now();
     let mut extras = Vec::new();
     if creating {
-        extras.push(Extra::new("created_at", now));
+        extras.push(Extra::new(columns::CREATED_AT, now));
     }
     if resource.has_updated_at {
-        extras.push(Extra::new("updated_at", now));
+        extras.push(Extra::new(columns::UPDATED_AT, now));
     }
     extras
 }
@@ -187,7 +188,7 @@ pub fn create(
     let (status, approval) = approval_on_submit(resource, user, clock, &submitted);
     extras.extend(approval);
     if let Some(hash) = password_hash.filter(|_| values.contains_key("password")) {
-        extras.push(Extra::new("password_hash", hash));
+        extras.push(Extra::new(crate::column!(users, password_hash), hash));
     }
     let id = queries::insert(conn, resource, &values, &extras).map_err(|e| unique_violation(resource, e))?;
     let changes = values
@@ -195,7 +196,7 @@ pub fn create(
         .fold(Changes::new(), |changes, (field, value)| changes.field(field, None::<String>, value.clone()));
     audit::record(conn, clock, audit_actor(user), "create", resource.kind, id, changes)?;
     if resource.approval && status == ApprovalStatus::Approved {
-        let changes = Changes::new().field("approval_status", None::<String>, Some(status.as_str()));
+        let changes = Changes::new().field(columns::APPROVAL_STATUS, None::<String>, Some(status.as_str()));
         audit::record(conn, clock, audit_actor(user), "approve", resource.kind, id, changes)?;
     }
     if approved_on_submission {
@@ -262,7 +263,7 @@ pub fn update(
         changes.field(field, old.get(field).cloned().flatten(), value.clone())
     });
     if resource.approval {
-        changes = changes.field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str()));
+        changes = changes.field(columns::APPROVAL_STATUS, old_status.map(|s| s.as_str()), Some(status.as_str()));
     }
     if changes.is_empty() {
         return Err(Refusal::Invalid(vec![FieldError {
@@ -274,9 +275,10 @@ pub fn update(
     audit::record(conn, clock, audit_actor(user), "update", resource.kind, id, changes)?;
     // An edit that puts a record in force is an approval too, and is audited as one (permissions.md).
     if resource.approval && status == ApprovalStatus::Approved && old_status != Some(ApprovalStatus::Approved) {
-        let decision =
-            Changes::new().field("approval_status", old_status.map(|s| s.as_str()), Some(status.as_str())).field(
-                "rejection_reason",
+        let decision = Changes::new()
+            .field(columns::APPROVAL_STATUS, old_status.map(|s| s.as_str()), Some(status.as_str()))
+            .field(
+                columns::REJECTION_REASON,
                 current.decision.as_ref().and_then(|d| d.rejection_reason.as_deref()),
                 None::<String>,
             );
@@ -314,12 +316,12 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
     let (resource, current, approve, reason) = (verdict.resource, verdict.record, verdict.approve, verdict.reason);
     let id = current.id;
     if reason.chars().count() > MAX_REASON {
-        return Err(Refusal::field("rejection_reason", format!("Keep the reason to {MAX_REASON} characters.")));
+        return Err(Refusal::field(columns::REJECTION_REASON, format!("Keep the reason to {MAX_REASON} characters.")));
     }
     let status = current.decision.as_ref().map_or(ApprovalStatus::Approved, |d| d.status);
     if let Err(message) = rules::check_decision(status, approve, reason) {
         return Err(if status == ApprovalStatus::Pending {
-            Refusal::Invalid(vec![FieldError { field: "rejection_reason", message }])
+            Refusal::Invalid(vec![FieldError { field: columns::REJECTION_REASON, message }])
         } else {
             Refusal::WrongState(message)
         });
@@ -327,18 +329,18 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
     let decided = if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected };
     let reason = (!approve).then(|| reason.trim().to_string());
     let extras = [
-        Extra::new("approval_status", decided.as_str()),
-        Extra::new("approval_decided_by", user.user_id),
-        Extra::new("approval_decided_at", clock.now()),
-        Extra::new("rejection_reason", reason.clone()),
+        Extra::new(columns::APPROVAL_STATUS, decided.as_str()),
+        Extra::new(columns::APPROVAL_DECIDED_BY, user.user_id),
+        Extra::new(columns::APPROVAL_DECIDED_AT, clock.now()),
+        Extra::new(columns::REJECTION_REASON, reason.clone()),
     ];
     // Every record that waits for approval is versioned.
     let lock_version = current.lock_version.ok_or(Refusal::NotFound)?;
     if !queries::update(conn, resource, id, lock_version, &Values::new(), &extras)? {
         return Err(Refusal::Conflict(Box::new(load(conn, user, resource, id)?)));
     }
-    Ok(Changes::new().field("approval_status", Some(status.as_str()), Some(decided.as_str())).field(
-        "rejection_reason",
+    Ok(Changes::new().field(columns::APPROVAL_STATUS, Some(status.as_str()), Some(decided.as_str())).field(
+        columns::REJECTION_REASON,
         None::<String>,
         reason,
     ))

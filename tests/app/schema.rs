@@ -76,3 +76,49 @@ fn incident_counts_follow_every_insert_update_delete_and_truncate() {
     .unwrap();
     assert_eq!(left, 0, "after TRUNCATE");
 }
+
+/// What the records' descriptions and the code shared by several kinds name, held to the migrated tables: the
+/// `column!` checks compare them with `schema.rs` as the crate builds, and this compares them with the database.
+#[test]
+fn every_description_names_columns_the_database_has() {
+    use diesel::sql_types::Text;
+    use incident_desk::records::columns::*;
+    use incident_desk::records::spec::{FieldKind, STATUS};
+    use incident_desk::records::{procedures::PROCEDURES, resources::ADMINISTERED};
+
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+    }
+    let db = TestDb::new();
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public'",
+    )
+    .load(&mut db.conn())
+    .unwrap();
+    let descriptions: Vec<_> = ADMINISTERED.iter().chain(PROCEDURES).collect();
+    assert_eq!(descriptions.len(), 17);
+    for resource in descriptions {
+        let table = resource.table;
+        let has = |name: &str| columns.iter().any(|c| c.table_name == table && c.column_name == name);
+        let fields = resource.fields.iter().filter(|f| !matches!(f.kind, FieldKind::NewPassword)).map(|f| f.name);
+        let named = fields
+            .chain([resource.key, CREATED_AT])
+            .chain(resource.actor_column)
+            .chain(resource.extra_columns.iter().copied());
+        for name in named.chain(resource.stamps.iter().map(|(_, column)| *column)) {
+            assert!(has(name), "{table} has no column {name}");
+        }
+        assert_eq!(has(UPDATED_AT), resource.has_updated_at, "{table}: updated_at as its description says");
+        assert_eq!(has("lock_version"), resource.versioned, "{table}: lock_version as its description says");
+        for name in [APPROVAL_STATUS, APPROVAL_DECIDED_BY, APPROVAL_DECIDED_AT] {
+            assert_eq!(has(name), resource.approval, "{table}: {name} as its description says");
+        }
+        if !resource.transitions.is_empty() {
+            assert!(has(STATUS), "{table} has no {STATUS}");
+        }
+    }
+}

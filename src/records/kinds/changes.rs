@@ -1,6 +1,6 @@
 //! Change requests: a schedule that ends after it starts, approval by the access module's approvers (an executive
 //! for high-risk and emergency changes), and the status given at submission.
-use super::{Behaviour, Creation, Refusal};
+use super::{Behaviour, Creation, Refusal, requests};
 use crate::access::{Action, Area, Target};
 use crate::column;
 use crate::domain::enums::{ChangeStatus, ChangeType, RiskLevel};
@@ -58,15 +58,8 @@ pub fn change_submitted_as(status: ChangeStatus, approver: Result<(), String>) -
             "Change request status: a change becomes rolled back when a rollback of it is carried out; submit it as requested or approved."
                 .into(),
         ),
-        ChangeStatus::Rejected => Err(
-            "Change request status: a change is rejected by deciding on it, with a reason; submit it as requested.".into(),
-        ),
-        _ => approver.map(|()| true).map_err(|reason| {
-            format!(
-                "A change submitted as {} is approved as it is submitted, which you may not do. {reason} Submit it as requested.",
-                status.label().to_lowercase()
-            )
-        }),
+        ChangeStatus::Rejected => Err(requests::not_submitted_as_rejected("Change request", "change")),
+        _ => requests::approved_as_submitted("change", status.label(), approver),
     }
 }
 

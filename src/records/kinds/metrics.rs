@@ -45,9 +45,9 @@ impl Behaviour for Metrics {
                 _ => None,
             },
         };
-        new.extras.push(Extra::new("calculated_value_minutes", minutes));
-        new.extras.push(Extra::new("target_minutes", target));
-        new.extras.push(Extra::new("recorded_at", new.clock.now()));
+        new.extras.push(Extra::new(column!(performance_metrics, calculated_value_minutes), minutes));
+        new.extras.push(Extra::new(column!(performance_metrics, target_minutes), target));
+        new.extras.push(Extra::new(column!(performance_metrics, recorded_at), new.clock.now()));
         Ok(false)
     }
 }

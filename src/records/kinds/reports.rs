@@ -17,8 +17,8 @@ impl Behaviour for Reports {
             .submitted
             .reference(column!(incident_reports, incident_id))
             .ok_or_else(|| Refusal::field("incident_id", "Choose the incident the report is of."))?;
-        new.extras.push(Extra::document("snapshot", snapshot(conn, incident_id)?));
-        new.extras.push(Extra::new("generated_at", new.clock.now()));
+        new.extras.push(Extra::document(column!(incident_reports, snapshot), snapshot(conn, incident_id)?));
+        new.extras.push(Extra::new(column!(incident_reports, generated_at), new.clock.now()));
         Ok(false)
     }
 

@@ -3,10 +3,28 @@ use super::{Refusal, Verdict};
 use crate::audit::Changes;
 use crate::clock::Clock;
 use crate::forms::Values;
+use crate::records::columns;
 use crate::records::queries::{self, Extra, Record};
 use crate::records::spec::STATUS;
 use crate::users::User;
 use diesel::PgConnection;
+
+/// A request submitted in a status past `requested` is approved as it is submitted, which only one who may approve
+/// it may do (`approver` says whether the submitter may, or why not).
+pub fn approved_as_submitted(what: &str, status: &str, approver: Result<(), String>) -> Result<bool, String> {
+    approver.map(|()| true).map_err(|reason| {
+        format!(
+            "A {what} submitted as {} is approved as it is submitted, which you may not do. {reason} Submit it as \
+             requested.",
+            status.to_lowercase()
+        )
+    })
+}
+
+/// A request is rejected only by deciding on it, never submitted as rejected.
+pub fn not_submitted_as_rejected(noun: &str, what: &str) -> String {
+    format!("{noun} status: a {what} is rejected by deciding on it, with a reason; submit it as requested.")
+}
 
 /// Whether a request waits for a decision.
 pub fn waiting(record: &Record) -> bool {
@@ -23,13 +41,13 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
     let decided = if approve { "approved" } else { "rejected" };
     let mut extras = vec![
         Extra::new(STATUS, decided),
-        Extra::new("approved_by_user", approve.then_some(user.user_id)),
-        Extra::new("rejected_by_user", (!approve).then_some(user.user_id)),
-        Extra::new("rejection_reason", reason.clone()),
-        Extra::new("decided_at", now),
+        Extra::new(columns::APPROVED_BY, approve.then_some(user.user_id)),
+        Extra::new(columns::REJECTED_BY, (!approve).then_some(user.user_id)),
+        Extra::new(columns::REJECTION_REASON, reason.clone()),
+        Extra::new(columns::DECIDED_AT, now),
     ];
     if resource.has_updated_at {
-        extras.push(Extra::new("updated_at", now));
+        extras.push(Extra::new(columns::UPDATED_AT, now));
     }
     let version = record.lock_version.ok_or(Refusal::NotFound)?;
     if !queries::update(conn, resource, id, version, &Values::new(), &extras)? {
@@ -38,7 +56,11 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
             resource.noun
         )));
     }
-    Ok(Changes::new().field(STATUS, Some(status), Some(decided)).field("rejection_reason", None::<String>, reason))
+    Ok(Changes::new().field(STATUS, Some(status), Some(decided)).field(
+        columns::REJECTION_REASON,
+        None::<String>,
+        reason,
+    ))
 }
 
 /// Both decisions act only on waiting requests; a rejection needs a reason (returned, trimmed).

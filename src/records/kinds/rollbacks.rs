@@ -1,6 +1,6 @@
 //! Rollback requests: of a change that was carried out; approved like changes; carried out with their own action,
 //! which rolls their change back.
-use super::{Behaviour, Creation, PageActions, Refusal};
+use super::{Behaviour, Creation, PageActions, Refusal, requests};
 use crate::access::{Action, Actor, Target};
 use crate::audit::{self, Changes};
 use crate::clock::Clock;
@@ -93,18 +93,10 @@ pub fn rollback_submitted_as(
     }
     match status {
         RollbackStatus::Requested => Ok(false),
-        RollbackStatus::Rejected => {
-            Err(("status", "Rollback status: a rollback is rejected by deciding on it, with a reason; submit it as requested.".into()))
+        RollbackStatus::Rejected => Err(("status", requests::not_submitted_as_rejected("Rollback", "rollback"))),
+        _ => {
+            requests::approved_as_submitted("rollback", status.label(), approver).map_err(|message| ("status", message))
         }
-        _ => approver.map(|()| true).map_err(|reason| {
-            (
-                "status",
-                format!(
-                    "A rollback submitted as {} is approved as it is submitted, which you may not do. {reason} Submit it as requested.",
-                    status.label().to_lowercase()
-                ),
-            )
-        }),
     }
 }
 
