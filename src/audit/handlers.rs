@@ -3,7 +3,6 @@
 //! chain's state and a check that runs in the background.
 use super::trail::{Cursor, Filter};
 use super::verification::{self, Run};
-use super::words::{ACTIONS, EntryView, OTHER_KINDS, entry_views};
 use crate::access::Sight;
 use crate::access::{Action, Area, Target};
 use crate::domain::enums::{Choices, Role};
@@ -11,6 +10,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::forms::view::{FormField, form_fields};
 use crate::forms::{self, Field, FieldKind, field};
+use crate::records::history::{ACTIONS, EntryView, OTHER_KINDS, entry_views};
 use crate::records::procedures::{PROCEDURES, USER_REF};
 use crate::records::queries as record_queries;
 use crate::records::resources::{ADMINISTERED, INCIDENT_SUMMARY};

@@ -4,7 +4,6 @@ pub mod chain;
 pub mod handlers;
 pub mod trail;
 pub mod verification;
-pub mod words;
 
 use crate::clock::Clock;
 use crate::db::{COPY_NULL, copy_text};

@@ -3,6 +3,7 @@
 //! Each record type is described once (`resources`); the pages, checks and queries follow the description.
 pub mod columns;
 pub mod handlers;
+pub mod history;
 pub mod kinds;
 pub mod procedure_service;
 pub mod procedures;

@@ -17,7 +17,7 @@ struct DetailPage {
     record: RecordView,
     related: Vec<RelatedView>,
     /// The record's audit entries in words, newest first.
-    history: Vec<crate::audit::words::EntryView>,
+    history: Vec<crate::records::history::EntryView>,
     can_edit: bool,
     can_decide: bool,
     can_set_password: bool,
@@ -62,7 +62,7 @@ pub async fn detail<R: Described>(
             let history = if internal {
                 let mut entries = audit::history_with_names(conn, resource.kind, &id.to_string())?;
                 entries.reverse();
-                audit::words::in_words(conn, &entries, &zone)?
+                crate::records::history::in_words(conn, &entries, &zone)?
             } else {
                 Vec::new()
             };

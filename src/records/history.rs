@@ -1,14 +1,15 @@
 //! Audit entries in words: the fields they changed by their labels, old → new, with the people and incidents they
-//! name looked up, times in the reader's zone. Shared by the audit trail and each record's history.
-use super::AuditEntry;
-use super::trail::{self, Cursor, Filter, Lookups};
+//! name looked up, times in the reader's zone. Shared by the audit trail and each record's history. It reads the
+//! records' descriptions, so it lives here, above the audit writer, which every area uses.
+use super::procedures::{INCIDENT_REF, PROCEDURES};
+use super::resources::{ADMINISTERED, INCIDENT_SUMMARY};
+use super::row::Cell;
+use super::view as record_view;
+use crate::audit::AuditEntry;
+use crate::audit::trail::{self, Cursor, Filter, Lookups};
 use crate::domain::enums::{Choices, Role};
 use crate::format;
 use crate::forms::{Field, FieldKind, field};
-use crate::records::procedures::{INCIDENT_REF, PROCEDURES};
-use crate::records::resources::{ADMINISTERED, INCIDENT_SUMMARY};
-use crate::records::row::Cell;
-use crate::records::view as record_view;
 use serde_json::Value;
 
 pub struct ChangeView {
