@@ -1,6 +1,7 @@
 //! Checks a data set before anything is written: every error names the file, the record id and the field.
 use super::spec::{Column, Kind, TABLES, Table, parse_date, parse_timestamp};
 use super::{Dataset, ImportError};
+use crate::domain::enums::Role;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -146,11 +147,12 @@ fn check_record(
 /// Rules that span fields, which the database enforces as well.
 fn check_rules(table: &Table, key: &str, record: &Map<String, Value>) -> Result<(), ImportError> {
     let text = |field: &str| text_of(record.get(field));
+    let role = Role::parse(&text("role"));
     match table.name {
-        "users" if text("role") == "client_contact" && text("client_id").is_empty() => {
+        "users" if role == Some(Role::ClientContact) && text("client_id").is_empty() => {
             Err(error(table, key, "client_id", "is required for a client_contact"))
         }
-        "users" if text("role") == "vendor_contact" && text("vendor_id").is_empty() => {
+        "users" if role == Some(Role::VendorContact) && text("vendor_id").is_empty() => {
             Err(error(table, key, "vendor_id", "is required for a vendor_contact"))
         }
         "communications" if text("recipient_id").is_empty() && text("recipient_type").is_empty() => {

@@ -20,15 +20,35 @@ fn code(line: &str) -> &str {
     line.split("//").next().unwrap_or_default()
 }
 
-/// Lines of `text` that reach the web layer or actix.
+/// Lines of `text` that reach the web layer or actix: by path, or as a name in a grouped import
+/// (`use crate::{users, web};`, also over several lines).
 fn reaches_the_web(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|line| {
-            let code = code(line);
-            code.contains("crate::web") || code.contains("actix_") || code.contains("super::web")
-        })
-        .map(|line| line.trim().to_string())
-        .collect()
+    let mut found = Vec::new();
+    // The grouped `use crate::{` or `use super::{` being read, if any, and its text so far.
+    let mut group: Option<String> = None;
+    for line in text.lines() {
+        let code = code(line);
+        if code.contains("crate::web") || code.contains("actix_") || code.contains("super::web") {
+            found.push(line.trim().to_string());
+            continue;
+        }
+        let trimmed = code.trim();
+        if group.is_none() && (trimmed.starts_with("use crate::{") || trimmed.starts_with("use super::{")) {
+            group = Some(String::new());
+        }
+        if let Some(text) = group.as_mut() {
+            text.push_str(trimmed);
+            text.push(' ');
+            if trimmed.ends_with(';') {
+                let names = text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
+                if names.filter(|name| !name.is_empty()).any(|name| name == "web" || name.starts_with("web::")) {
+                    found.push(text.trim().to_string());
+                }
+                group = None;
+            }
+        }
+    }
+    found
 }
 
 /// Whether a file holds an area's handlers: its `handlers.rs`, or a file of its `handlers/` folder.
@@ -37,10 +57,14 @@ fn is_handlers(relative: &Path) -> bool {
         || relative.parent().is_some_and(|folder| folder.ends_with("handlers"))
 }
 
-/// A file may reach the web layer if it belongs to it, or holds an area's handlers.
+/// A file may reach the web layer if it belongs to it, holds an area's handlers, or is the entry point above all
+/// layers: the binary and the command line it runs, which starts the server.
 fn may_reach_the_web(path: &Path, src: &Path) -> bool {
     let relative = path.strip_prefix(src).expect("under src");
-    relative.starts_with("web") || is_handlers(relative)
+    relative.starts_with("web")
+        || is_handlers(relative)
+        || relative == Path::new("main.rs")
+        || relative == Path::new("cli.rs")
 }
 
 #[test]
@@ -49,6 +73,9 @@ fn only_the_web_layer_and_the_handlers_reach_the_web_layer_or_actix() {
     assert_eq!(reaches_the_web("use crate::web::AppState; // the state"), ["use crate::web::AppState; // the state"]);
     assert_eq!(reaches_the_web("let x = actix_web::web::block(f);").len(), 1);
     assert!(reaches_the_web("// actix workers share the pool").is_empty(), "comments may name it");
+    assert_eq!(reaches_the_web("use crate::{users, web};").len(), 1, "a grouped import");
+    assert_eq!(reaches_the_web("use crate::{\n    users,\n    web::AppState,\n};").len(), 1, "over several lines");
+    assert!(reaches_the_web("use crate::{users, webhooks};").is_empty(), "only the web module");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let files = sources(&src);
     assert!(files.len() > 40, "the scan reads the sources: {} files", files.len());
