@@ -1,4 +1,5 @@
 use super::User;
+use crate::domain::enums::Role;
 use crate::schema::users;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -38,7 +39,7 @@ pub fn email_taken(conn: &mut PgConnection, email: &str) -> QueryResult<bool> {
 pub struct NewUser<'a> {
     pub name: &'a str,
     pub email: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub department: Option<&'a str>,
     pub client_id: Option<i32>,
     pub vendor_id: Option<i32>,
@@ -52,7 +53,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
         .values((
             users::name.eq(new.name),
             users::email.eq(new.email),
-            users::role.eq(new.role),
+            users::role.eq(new.role.as_str()),
             users::department.eq(new.department),
             users::client_id.eq(new.client_id),
             users::vendor_id.eq(new.vendor_id),

@@ -31,7 +31,7 @@ pub fn create_first_user(
         &queries::NewUser {
             name,
             email,
-            role: role.as_str(),
+            role,
             department: None,
             client_id: None,
             vendor_id: None,

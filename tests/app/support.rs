@@ -164,7 +164,7 @@ pub fn create_user(
         &users::queries::NewUser {
             name,
             email,
-            role: role.as_str(),
+            role,
             department: None,
             client_id,
             vendor_id,
