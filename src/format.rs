@@ -60,10 +60,59 @@ pub fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
     writer.into_inner().expect("writing to memory")
 }
 
+/// Writes a CSV export a batch of rows at a time, so memory stays flat however many there are: the header, then
+/// each batch `read` gives (it is handed the last row of the batch before, none at first, to read on from) as lines,
+/// until a batch comes short or the reader has gone (`send` returns false).
+pub fn write_csv<R, E>(
+    header: impl IntoIterator<Item = String>,
+    batch: usize,
+    send: &mut dyn FnMut(Vec<u8>) -> bool,
+    mut read: impl FnMut(Option<&R>) -> Result<Vec<R>, E>,
+    line: impl Fn(&R) -> Vec<String>,
+) -> Result<(), E> {
+    if !send(csv_line(header)) {
+        return Ok(());
+    }
+    let mut last: Option<R> = None;
+    loop {
+        let rows = read(last.as_ref())?;
+        let chunk: Vec<u8> = rows.iter().flat_map(|row| csv_line(line(row))).collect();
+        if (!chunk.is_empty() && !send(chunk)) || rows.len() < batch {
+            return Ok(());
+        }
+        last = rows.into_iter().last();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn an_export_is_written_a_batch_at_a_time_until_a_short_batch_or_the_reader_leaves() {
+        let rows: Vec<i32> = (1..=5).collect();
+        // Batches of two, each read on from the last row of the one before.
+        let read = |last: Option<&i32>| -> Result<Vec<i32>, ()> {
+            let from = last.map_or(0, |n| *n as usize);
+            Ok(rows.iter().skip(from).take(2).copied().collect())
+        };
+        let mut chunks = Vec::new();
+        let mut send = |chunk: Vec<u8>| {
+            chunks.push(String::from_utf8(chunk).unwrap());
+            true
+        };
+        write_csv(["n".to_string()], 2, &mut send, read, |n| vec![n.to_string()]).unwrap();
+        assert_eq!(chunks, ["n\n", "1\n2\n", "3\n4\n", "5\n"]);
+        // A reader that leaves after the header gets nothing more, and nothing more is read.
+        let mut reads = 0;
+        let counting = |last: Option<&i32>| {
+            reads += 1;
+            read(last)
+        };
+        write_csv(["n".to_string()], 2, &mut |_| false, counting, |n| vec![n.to_string()]).unwrap();
+        assert_eq!(reads, 0);
+    }
 
     #[test]
     fn times_are_shown_in_the_users_zone() {

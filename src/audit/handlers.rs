@@ -287,38 +287,26 @@ pub async fn export(
     check_reader(&user)?;
     let zone = user.timezone.clone();
     let (filter, _) = read_filter(&query, &zone)?;
-    const BATCH: i64 = 1_000;
+    const BATCH: usize = 1_000;
     crate::web::csv::download(&state, "audit_trail.csv", move |conn, send| {
         let header = ["entry", "time", "who", "role", "action", "record", "link", "changes", "entry hash"];
-        if !send(crate::format::csv_line(header.map(String::from))) {
-            return Ok(());
-        }
-        let mut cursor = Cursor::Newest;
-        loop {
-            let entries = entry_views(conn, &filter, cursor, BATCH, &zone)?;
-            let mut chunk = Vec::new();
-            for entry in &entries {
-                let changes = entry.changes_text();
-                chunk.extend(crate::format::csv_line([
-                    entry.id.to_string(),
-                    entry.when.clone(),
-                    entry.who.clone(),
-                    entry.role.clone(),
-                    entry.action.clone(),
-                    entry.record.clone(),
-                    entry.href.clone().unwrap_or_default(),
-                    changes,
-                    entry.hash.clone(),
-                ]));
-            }
-            match entries.last() {
-                Some(last) if (!chunk.is_empty() && send(chunk)) && entries.len() as i64 == BATCH => {
-                    cursor = Cursor::Before(last.id);
-                }
-                _ => break,
-            }
-        }
-        Ok(())
+        let read = |last: Option<&EntryView>| {
+            let cursor = last.map_or(Cursor::Newest, |entry| Cursor::Before(entry.id));
+            entry_views(conn, &filter, cursor, BATCH as i64, &zone)
+        };
+        crate::format::write_csv(header.map(String::from), BATCH, send, read, |entry| {
+            vec![
+                entry.id.to_string(),
+                entry.when.clone(),
+                entry.who.clone(),
+                entry.role.clone(),
+                entry.action.clone(),
+                entry.record.clone(),
+                entry.href.clone().unwrap_or_default(),
+                entry.changes_text(),
+                entry.hash.clone(),
+            ]
+        })
     })
     .await
 }

@@ -219,7 +219,7 @@ pub fn export_csv(
     deadlines: Deadlines<'_>,
     send: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> QueryResult<()> {
-    const BATCH: i64 = 2_000;
+    const BATCH: usize = 2_000;
     let header = [
         "incident_id",
         "title",
@@ -237,58 +237,46 @@ pub fn export_csv(
         "closed_at",
         "created_at",
     ];
-    if !send(crate::format::csv_line(header.iter().map(|h| h.to_string()))) {
-        return Ok(());
-    }
-    let mut after: Option<(DateTime<Utc>, i32)> = None;
-    loop {
+    #[allow(clippy::type_complexity)]
+    let read = |after: Option<&(Incident, String, String, Option<String>)>| {
         let mut query = filtered(scope, filter, deadlines)
             .inner_join(clients::table)
             .inner_join(infrastructure_components::table)
             .left_join(users::table.on(users::user_id.nullable().eq(incidents::assigned_to_user_id)));
-        if let Some(after) = after {
-            query = query.filter(before_in_newest_order(after));
+        if let Some((last, ..)) = after {
+            query = query.filter(before_in_newest_order((last.created_at, last.incident_id)));
         }
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(Incident, String, String, Option<String>)> = query
+        query
             .order((incidents::created_at.desc(), incidents::incident_id.desc()))
-            .limit(BATCH)
+            .limit(BATCH as i64)
             .select((
                 Incident::as_select(),
                 clients::client_name,
                 infrastructure_components::component_name,
                 users::name.nullable(),
             ))
-            .load(conn)?;
-        let mut chunk = Vec::new();
-        let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-        for (i, client, component, assignee) in &rows {
-            chunk.extend(crate::format::csv_line([
-                i.incident_id.to_string(),
-                i.title.clone(),
-                i.category.clone(),
-                i.severity.clone(),
-                i.impact_level.clone(),
-                i.urgency_level.clone(),
-                i.status.clone(),
-                client.clone(),
-                component.clone(),
-                assignee.clone().unwrap_or_default(),
-                time(Some(i.detection_timestamp)),
-                time(i.acknowledged_at),
-                time(i.resolution_timestamp),
-                time(i.closed_at),
-                time(Some(i.created_at)),
-            ]));
-        }
-        if !chunk.is_empty() && !send(chunk) {
-            return Ok(());
-        }
-        match rows.last() {
-            Some((last, ..)) if rows.len() as i64 == BATCH => after = Some((last.created_at, last.incident_id)),
-            _ => return Ok(()),
-        }
-    }
+            .load(conn)
+    };
+    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    crate::format::write_csv(header.map(String::from), BATCH, send, read, |(i, client, component, assignee)| {
+        vec![
+            i.incident_id.to_string(),
+            i.title.clone(),
+            i.category.clone(),
+            i.severity.clone(),
+            i.impact_level.clone(),
+            i.urgency_level.clone(),
+            i.status.clone(),
+            client.clone(),
+            component.clone(),
+            assignee.clone().unwrap_or_default(),
+            time(Some(i.detection_timestamp)),
+            time(i.acknowledged_at),
+            time(i.resolution_timestamp),
+            time(i.closed_at),
+            time(Some(i.created_at)),
+        ]
+    })
 }
 
 /// A row of the incident list.

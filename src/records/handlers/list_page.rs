@@ -261,22 +261,17 @@ pub async fn export<R: Described>(
     crate::web::csv::download(&state, &filename, move |conn, send| {
         let mut header = vec![resource.key.to_string(), "name".to_string()];
         header.extend(fields.iter().map(|f| f.name.to_string()));
-        if !send(crate::format::csv_line(header)) {
-            return Ok(());
-        }
-        for page in 1.. {
-            let (records, _) = queries::list_with(conn, resource, scope, &filters, &options, page)?;
-            let mut chunk = Vec::new();
-            for record in &records {
-                let mut cells = vec![record.id.to_string(), record.title.clone()];
-                cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
-                chunk.extend(crate::format::csv_line(cells));
-            }
-            if (!chunk.is_empty() && !send(chunk)) || (records.len() as i64) < PAGE_SIZE {
-                break;
-            }
-        }
-        Ok(())
+        // A page at a time: the list's own query, so the export is the list, filters and order alike.
+        let mut page = 0;
+        let read = |_: Option<&queries::Record>| {
+            page += 1;
+            queries::list_with(conn, resource, scope, &filters, &options, page).map(|(records, _)| records)
+        };
+        crate::format::write_csv(header, PAGE_SIZE as usize, send, read, |record| {
+            let mut cells = vec![record.id.to_string(), record.title.clone()];
+            cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
+            cells
+        })
     })
     .await
 }
