@@ -185,6 +185,17 @@ impl Sight {
         let of_incidents =
             |column: String| prepared(format!("{column} IN (")).fragment(self.scope.incident_ids()).sql(")");
         let published = || prepared(format!("{table}.status = 'published'"));
+        // Articles about no incident, or about one the actor sees.
+        let unlinked_or_of_incidents = || {
+            prepared(format!("({} IS NULL OR ", column("incident_id")))
+                .append(of_incidents(column("incident_id")))
+                .sql(")")
+        };
+        // The rows whose `column` is among what `select` gives for the actor's organisation `id` (the text of
+        // `select` ends where the id goes).
+        let among = |column: String, select: &str, id: i32| {
+            prepared(format!("{column} IN ({select}")).bind::<Integer, _>(id).sql(")")
+        };
         let nothing = || Some(prepared("false"));
         let internal = matches!(rows, Rows::OfClient | Rows::OfSubscription | Rows::OfIncident);
         if self.contact && internal {
@@ -198,57 +209,38 @@ impl Sight {
             (Rows::Reports, _) if self.contact => {
                 Some(PreparedSql::join([of_incidents(column("incident_id")), published()], " AND "))
             }
-            (Rows::Articles, _) if self.contact => Some(PreparedSql::join(
-                [prepared(format!("({} IS NULL OR ", column("incident_id"))).append(of_incidents(column("incident_id"))).sql(")"), published()],
-                " AND ",
-            )),
-            (Rows::WorkOrders, Scope::Vendor(vendor)) => Some(
-                prepared(format!("{} IN (SELECT user_id FROM users WHERE vendor_id = ", column("assigned_to_user")))
-                    .bind::<Integer, _>(vendor)
-                    .sql(")"),
-            ),
+            (Rows::Articles, _) if self.contact => {
+                Some(PreparedSql::join([unlinked_or_of_incidents(), published()], " AND "))
+            }
+            (Rows::WorkOrders, Scope::Vendor(vendor)) => {
+                Some(among(column("assigned_to_user"), "SELECT user_id FROM users WHERE vendor_id = ", vendor))
+            }
             (Rows::WorkOrders, _) if self.contact => nothing(),
             (_, Scope::All) => None,
             (Rows::OfIncident | Rows::Reports | Rows::WorkOrders, _) => Some(of_incidents(column("incident_id"))),
-            (Rows::Articles, _) => Some(
-                prepared(format!("({} IS NULL OR ", column("incident_id"))).append(of_incidents(column("incident_id"))).sql(")"),
-            ),
-            (Rows::ReportableComponents, Scope::Vendor(vendor)) => Some(
-                prepared(format!(
-                    "{} IN (SELECT product_id FROM products WHERE support_vendor_id = ",
-                    column("product_id")
-                ))
-                .bind::<Integer, _>(vendor)
-                .sql(")"),
-            ),
-            (Rows::ReportableComponents, Scope::Client(client)) if self.contact => Some(
-                prepared(format!(
-                    "{} IN (SELECT product_id FROM subscriptions WHERE status = 'active' AND client_id = ",
-                    column("product_id")
-                ))
-                .bind::<Integer, _>(client)
-                .sql(")"),
-            ),
+            (Rows::Articles, _) => Some(unlinked_or_of_incidents()),
+            (Rows::ReportableComponents, Scope::Vendor(vendor)) => {
+                Some(among(column("product_id"), "SELECT product_id FROM products WHERE support_vendor_id = ", vendor))
+            }
+            (Rows::ReportableComponents, Scope::Client(client)) if self.contact => Some(among(
+                column("product_id"),
+                "SELECT product_id FROM subscriptions WHERE status = 'active' AND client_id = ",
+                client,
+            )),
             (Rows::ReportableComponents, _) => None,
-            (Rows::Clients, Scope::Vendor(vendor)) => Some(
-                prepared(format!(
-                    "{} IN (SELECT s.client_id FROM subscriptions s JOIN products p USING (product_id) WHERE p.support_vendor_id = ",
-                    column("client_id")
-                ))
-                .bind::<Integer, _>(vendor)
-                .sql(")"),
-            ),
+            (Rows::Clients, Scope::Vendor(vendor)) => Some(among(
+                column("client_id"),
+                "SELECT s.client_id FROM subscriptions s JOIN products p USING (product_id) WHERE p.support_vendor_id = ",
+                vendor,
+            )),
             (Rows::Clients | Rows::OfClient, Scope::Client(client)) => {
                 Some(prepared(format!("{} = ", column("client_id"))).bind::<Integer, _>(client))
             }
-            (Rows::OfSubscription, Scope::Client(client)) => Some(
-                prepared(format!(
-                    "{} IN (SELECT subscription_id FROM subscriptions WHERE client_id = ",
-                    column("subscription_id")
-                ))
-                .bind::<Integer, _>(client)
-                .sql(")"),
-            ),
+            (Rows::OfSubscription, Scope::Client(client)) => Some(among(
+                column("subscription_id"),
+                "SELECT subscription_id FROM subscriptions WHERE client_id = ",
+                client,
+            )),
             (Rows::People, Scope::Client(client)) => Some(
                 prepared(format!("({} IS NULL OR {} = ", column("client_id"), column("client_id")))
                     .bind::<Integer, _>(client)
