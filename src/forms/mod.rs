@@ -170,6 +170,13 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// What a rule of one field says, as that field's errors: none when it holds.
+    pub fn of(field: &'static str, rule: Result<(), String>) -> Vec<FieldError> {
+        rule.err().map(|message| FieldError { field, message }).into_iter().collect()
+    }
+}
+
 /// Submitted values after checking, as normalised text (`None` for empty), keyed by field name.
 pub type Values = BTreeMap<&'static str, Option<String>>;
 

@@ -13,11 +13,7 @@ pub struct Changes;
 
 impl Behaviour for Changes {
     fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
-        Ok(check_schedule(submitted)
-            .err()
-            .map(|message| FieldError { field: "scheduled_end_time", message })
-            .into_iter()
-            .collect())
+        Ok(FieldError::of("scheduled_end_time", check_schedule(submitted)))
     }
 
     fn creation_extras(&self, _conn: &mut PgConnection, new: &mut Creation<'_>) -> Result<bool, Refusal> {

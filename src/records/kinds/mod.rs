@@ -176,11 +176,7 @@ fn closed_incident_only(
     let Some(incident_id) = incident_id else { return Ok(Vec::new()) };
     let status: Option<String> = incidents::table.find(incident_id).select(incidents::status).first(conn).optional()?;
     Ok(match status.as_deref().and_then(IncidentStatus::parse) {
-        Some(status) => check_closed(procedure, incident_id, status)
-            .err()
-            .map(|message| FieldError { field: "incident_id", message })
-            .into_iter()
-            .collect(),
+        Some(status) => FieldError::of("incident_id", check_closed(procedure, incident_id, status)),
         None => Vec::new(),
     })
 }

@@ -25,11 +25,7 @@ impl Behaviour for Rollbacks {
         let status: Option<String> =
             change_requests::table.find(change_id).select(change_requests::status).first(conn).optional()?;
         Ok(match status.as_deref().and_then(ChangeStatus::parse) {
-            Some(status) => check_rollback_target(change_id, status)
-                .err()
-                .map(|message| FieldError { field: "change_id", message })
-                .into_iter()
-                .collect(),
+            Some(status) => FieldError::of("change_id", check_rollback_target(change_id, status)),
             None => Vec::new(),
         })
     }

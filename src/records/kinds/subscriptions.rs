@@ -10,7 +10,7 @@ pub struct Subscriptions;
 
 impl Behaviour for Subscriptions {
     fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
-        Ok(check_term(submitted).err().map(|message| FieldError { field: "end_date", message }).into_iter().collect())
+        Ok(FieldError::of("end_date", check_term(submitted)))
     }
 }
 

@@ -27,11 +27,7 @@ impl Behaviour for WorkOrders {
             .first(conn)
             .optional()?;
         let incident = submitted.reference(column!(work_orders, incident_id));
-        Ok(check_follow_up(review, reviewed, incident)
-            .err()
-            .map(|message| FieldError { field: "incident_id", message })
-            .into_iter()
-            .collect())
+        Ok(FieldError::of("incident_id", check_follow_up(review, reviewed, incident)))
     }
 
     fn page_actions(&self, actor: &Actor, target: &Target, _id: i32, record: &Record) -> PageActions {
