@@ -87,15 +87,15 @@ pub struct Resource {
 /// The column a procedure keeps its state in, which `transitions` and `stamps` speak of and requests are decided by.
 pub const STATUS: &str = crate::column!(
     [
+        problem_tickets,
+        work_orders,
+        workarounds,
+        root_cause_analysis,
         change_requests,
+        rollback_requests,
         incident_reports,
         knowledge_base_articles,
-        post_incident_reviews,
-        problem_tickets,
-        rollback_requests,
-        root_cause_analysis,
-        work_orders,
-        workarounds
+        post_incident_reviews
     ],
     status
 );
