@@ -4,45 +4,17 @@
 use super::row::Cells;
 use super::spec::Resource;
 use crate::access::{Action, Actor, Target};
-use crate::column;
-use crate::domain::enums::{ApprovalStatus, ChangeType, RiskLevel, Role, SlaTier, SubscriptionType};
+use crate::domain::enums::ApprovalStatus;
 
-/// What the access rules need to know of a record with these values (as stored, or as submitted for a new one).
+/// What the access rules need to know of a record with these values (as stored, or as submitted for a new one):
+/// its kind's answer (`Behaviour::access_target`).
 pub fn target(resource: &Resource, cells: &Cells, id: Option<i32>) -> Target {
-    use crate::access::Area;
-    match resource.area {
-        Area::Users => {
-            let role = cells.choice(column!(users, role), Role::parse);
-            // A stored account has its role; a new one is given one, which changes its rights.
-            Target::Account { user_id: id, role: id.and(role), new_role: role, changes_rights: id.is_none() }
-        }
-        Area::Changes => Target::change(
-            cells.choice(column!(change_requests, risk_level), RiskLevel::parse),
-            cells.choice(column!(change_requests, change_type), ChangeType::parse),
-        ),
-        Area::Subscriptions => Target::subscription(
-            cells.choice(column!(subscriptions, sla_tier), SlaTier::parse),
-            cells.choice(column!(subscriptions, subscription_type), SubscriptionType::parse),
-        ),
-        Area::WorkOrders => Target::WorkOrder { assignee: cells.reference(column!(work_orders, assigned_to_user)) },
-        _ => Target::Any,
-    }
+    resource.behaviour.access_target(cells, id)
 }
 
-/// An edit, as the access rules see it: for a user's account, the account as it was and as it would be.
+/// An edit, as the access rules see it (`Behaviour::edit_target`).
 pub fn edit_target(resource: &Resource, id: i32, old: &Cells, new: &Cells) -> Target {
-    match target(resource, old, Some(id)) {
-        Target::Account { user_id, role, .. } => {
-            let changes = |field: &str| new.cell(field) != old.cell(field);
-            Target::Account {
-                user_id,
-                role,
-                new_role: new.choice(column!(users, role), Role::parse).or(role),
-                changes_rights: changes(column!(users, role)) || changes(column!(users, status)),
-            }
-        }
-        _ => target(resource, new, Some(id)),
-    }
+    resource.behaviour.edit_target(id, old, new)
 }
 
 /// A submission by someone who may approve it is approved at once; anyone else's waits.
@@ -89,10 +61,10 @@ pub fn check_transition(resource: &Resource, from: &str, to: &str) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::enums::Role::*;
     use crate::domain::enums::UserStatus;
     use crate::records::procedures::{ANALYSES, ARTICLES};
     use crate::records::resources::*;
-    use Role::*;
 
     #[test]
     fn approvals_need_the_right_role() {

@@ -345,28 +345,3 @@ pub fn decide(conn: &mut PgConnection, clock: &Clock, user: &User, verdict: &Ver
         reason,
     ))
 }
-
-/// Checks that the user may set `target_id`'s password, before any hashing is done.
-pub fn may_set_password(conn: &mut PgConnection, user: &User, target_id: i32) -> Result<Record, Refusal> {
-    let resource = &super::resources::USERS;
-    let target = load(conn, user, resource, target_id)?;
-    user.actor().may(Action::SetPassword, &rules::target(resource, &target, Some(target_id)))?;
-    Ok(target)
-}
-
-/// An administrator sets another user's password (hashed before the transaction) and ends their sessions.
-pub fn set_password(
-    conn: &mut PgConnection,
-    clock: &Clock,
-    user: &User,
-    target_id: i32,
-    password_hash: &str,
-) -> Result<(), Refusal> {
-    let resource = &super::resources::USERS;
-    may_set_password(conn, user, target_id)?;
-    crate::users::queries::set_password_hash(conn, target_id, password_hash, clock.now())?;
-    crate::users::queries::end_sessions_of(conn, target_id)?;
-    let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
-    audit::record(conn, clock, audit_actor(user), "update", resource.kind, target_id, changes)?;
-    Ok(())
-}

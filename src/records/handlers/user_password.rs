@@ -19,7 +19,7 @@ async fn password_page(
 ) -> Result<PasswordPage, AppError> {
     let resource = &resources::USERS;
     let actor = user.clone();
-    let record = state.db(move |conn| Ok(service::may_set_password(conn, &actor, id)?)).await?;
+    let record = state.db(move |conn| Ok(kinds::users::may_set_password(conn, &actor, id)?)).await?;
     let target = view::record_view(resource, &record, &user.timezone);
     Ok(PasswordPage {
         page: Page::for_user(session, &user, format!("Set the password of {}", target.title), resource.path),
@@ -43,7 +43,7 @@ pub async fn set_password(
     let id = id.into_inner();
     let actor = user.clone();
     // Who may set it is checked before any hashing work is done.
-    state.db(move |conn| Ok(service::may_set_password(conn, &actor, id)?)).await?;
+    state.db(move |conn| Ok(kinds::users::may_set_password(conn, &actor, id)?)).await?;
     let new_password = form.get("password").cloned().unwrap_or_default();
     if let Err(message) = password::check_new_password(&new_password) {
         let errors = vec![FieldError { field: "password", message }];
@@ -51,7 +51,9 @@ pub async fn set_password(
     }
     let hash = state.hashing.run(move || password::hash(&new_password)).await.map_err(AppError::internal)?;
     let (actor, clock) = (user.clone(), state.clock.clone());
-    state.db(move |conn| Ok(conn.transaction(|conn| service::set_password(conn, &clock, &actor, id, &hash))?)).await?;
+    state
+        .db(move |conn| Ok(conn.transaction(|conn| kinds::users::set_password(conn, &clock, &actor, id, &hash))?))
+        .await?;
     session::flash(&session, "The password was set. Give it to the user in person or by phone.");
     Ok(see_other(&format!("/users/{id}")))
 }

@@ -12,6 +12,13 @@ use diesel::PgConnection;
 pub struct Changes;
 
 impl Behaviour for Changes {
+    fn access_target(&self, cells: &Cells, _id: Option<i32>) -> Target {
+        Target::change(
+            cells.choice(column!(change_requests, risk_level), RiskLevel::parse),
+            cells.choice(column!(change_requests, change_type), ChangeType::parse),
+        )
+    }
+
     fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
         Ok(FieldError::of("scheduled_end_time", check_schedule(submitted)))
     }

@@ -31,6 +31,17 @@ use diesel::prelude::*;
 
 /// The behaviour of a kind of record. Every method has the plain records' answer as its default.
 pub trait Behaviour: Sync + std::fmt::Debug {
+    /// What the access rules need to know of a record of the kind with these values (as stored, or as submitted
+    /// for a new one, `id` none); most kinds, nothing.
+    fn access_target(&self, _cells: &Cells, _id: Option<i32>) -> Target {
+        Target::Any
+    }
+
+    /// An edit, as the access rules see it: by default, the record as it would be.
+    fn edit_target(&self, id: i32, _old: &Cells, new: &Cells) -> Target {
+        self.access_target(new, Some(id))
+    }
+
     /// Rules across fields and other records, each error on the field to fix; reads the records it needs.
     fn check(&self, _conn: &mut PgConnection, _submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
         Ok(Vec::new())

@@ -1,6 +1,8 @@
 //! Subscriptions: a term that ends after it starts (their approval is the shared one of records in force).
 use super::{Behaviour, Refusal};
+use crate::access::Target;
 use crate::column;
+use crate::domain::enums::{SlaTier, SubscriptionType};
 use crate::forms::FieldError;
 use crate::records::row::Cells;
 use diesel::PgConnection;
@@ -9,6 +11,13 @@ use diesel::PgConnection;
 pub struct Subscriptions;
 
 impl Behaviour for Subscriptions {
+    fn access_target(&self, cells: &Cells, _id: Option<i32>) -> Target {
+        Target::subscription(
+            cells.choice(column!(subscriptions, sla_tier), SlaTier::parse),
+            cells.choice(column!(subscriptions, subscription_type), SubscriptionType::parse),
+        )
+    }
+
     fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
         Ok(FieldError::of("end_date", check_term(submitted)))
     }

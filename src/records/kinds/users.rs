@@ -2,18 +2,39 @@
 //! of an account whose rights changed.
 use super::{Behaviour, PageActions, Refusal};
 use crate::access::{Action, Actor, Target};
-use crate::audit::Changes;
+use crate::audit::{self, Changes};
+use crate::clock::Clock;
 use crate::column;
 use crate::domain::enums::Role;
 use crate::forms::FieldError;
 use crate::records::queries::Record;
 use crate::records::row::Cells;
+use crate::records::{resources, service};
+use crate::users::User;
 use diesel::PgConnection;
 
 #[derive(Debug)]
 pub struct Users;
 
 impl Behaviour for Users {
+    fn access_target(&self, cells: &Cells, id: Option<i32>) -> Target {
+        let role = cells.choice(column!(users, role), Role::parse);
+        // A stored account has its role; a new one is given one, which changes its rights.
+        Target::Account { user_id: id, role: id.and(role), new_role: role, changes_rights: id.is_none() }
+    }
+
+    /// The account as it was and as it would be.
+    fn edit_target(&self, id: i32, old: &Cells, new: &Cells) -> Target {
+        let role = old.choice(column!(users, role), Role::parse);
+        let changes = |field: &str| new.cell(field) != old.cell(field);
+        Target::Account {
+            user_id: Some(id),
+            role,
+            new_role: new.choice(column!(users, role), Role::parse).or(role),
+            changes_rights: changes(column!(users, role)) || changes(column!(users, status)),
+        }
+    }
+
     fn check(&self, _conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
         Ok(check_organisation(submitted))
     }
@@ -55,6 +76,31 @@ pub fn check_organisation(submitted: &Cells) -> Vec<FieldError> {
         fail("vendor_id", "Only vendor contacts are tied to a vendor; leave the vendor empty.");
     }
     errors
+}
+
+/// Checks that the user may set `target_id`'s password, before any hashing is done.
+pub fn may_set_password(conn: &mut PgConnection, user: &User, target_id: i32) -> Result<Record, Refusal> {
+    let resource = &resources::USERS;
+    let target = service::load(conn, user, resource, target_id)?;
+    user.actor().may(Action::SetPassword, &Users.access_target(&target, Some(target_id)))?;
+    Ok(target)
+}
+
+/// An administrator sets another user's password (hashed before the transaction) and ends their sessions.
+pub fn set_password(
+    conn: &mut PgConnection,
+    clock: &Clock,
+    user: &User,
+    target_id: i32,
+    password_hash: &str,
+) -> Result<(), Refusal> {
+    let resource = &resources::USERS;
+    may_set_password(conn, user, target_id)?;
+    crate::users::queries::set_password_hash(conn, target_id, password_hash, clock.now())?;
+    crate::users::queries::end_sessions_of(conn, target_id)?;
+    let changes = Changes::new().field("password_hash", Some("old"), Some("new"));
+    audit::record(conn, clock, service::audit_actor(user), "update", resource.kind, target_id, changes)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ use diesel::prelude::*;
 pub struct WorkOrders;
 
 impl Behaviour for WorkOrders {
+    fn access_target(&self, cells: &Cells, _id: Option<i32>) -> Target {
+        Target::WorkOrder { assignee: cells.reference(column!(work_orders, assigned_to_user)) }
+    }
+
     fn check(&self, conn: &mut PgConnection, submitted: &Cells) -> Result<Vec<FieldError>, Refusal> {
         let Some(review) = submitted.reference(column!(work_orders, review_id)) else {
             return Ok(Vec::new());
