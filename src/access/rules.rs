@@ -268,10 +268,14 @@ fn by_role(actor: &Actor, name: &'static str, area: Area, roles: &[Role], what: 
 }
 
 /// "a technical support", "an incident manager": the role with its article, for refusals.
+/// The role in the words "you are signed in as …": "an executive", "technical support" (a team, not a person).
 fn signed_in_as(role: Role) -> String {
-    let role = role.label().to_lowercase();
-    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-    format!("{article} {role}")
+    let words = role.label().to_lowercase();
+    if role == Role::TechnicalSupport {
+        return words;
+    }
+    let article = if words.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {words}")
 }
 
 fn capitalised(text: &str) -> String {
@@ -336,7 +340,7 @@ pub fn may(actor: &Actor, action: Action, target: &Target) -> Decision {
                 name: "work-order-status",
                 text: format!(
                     "Work orders: only {} and the vendor contact it is assigned to may change its status; you are \
-                         signed in as a {}.",
+                         signed in as {}.",
                     role_list(editors(area, true)),
                     signed_in_as(actor.role)
                 ),
@@ -599,8 +603,11 @@ mod tests {
         assert_eq!(refused.name, "close");
         assert_eq!(
             refused.text,
-            "Incidents: only incident managers may close incidents; you are signed in as a technical support."
+            "Incidents: only incident managers may close incidents; you are signed in as technical support."
         );
+        let refused =
+            may(&actor(ClientContact), Action::SetWorkOrderStatus, &Target::WorkOrder { assignee: None }).unwrap_err();
+        assert!(refused.text.ends_with("; you are signed in as a client contact."), "{}", refused.text);
         let refused = may(&actor(AccountManager), Action::Create(Area::Clients), &Target::Any).unwrap_err();
         assert!(refused.text.contains("only system administrators may create clients"), "{}", refused.text);
         let allowed = may(&actor(IncidentManager), Action::CloseIncident, &Target::Any).unwrap();
