@@ -307,11 +307,22 @@ fn is_default_ignorable(c: char) -> bool {
         | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
+/// A label inside a sentence: in lower case, but for the abbreviations it holds ("the SLA tier").
+pub fn in_sentence(label: &str) -> String {
+    let is_abbreviation =
+        |word: &str| word.chars().filter(|c| c.is_alphabetic()).count() > 1 && word == word.to_uppercase();
+    label
+        .split(' ')
+        .map(|word| if is_abbreviation(word) { word.to_string() } else { word.to_lowercase() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn missing(field: &Field) -> String {
     if let Some(message) = field.missing {
         return message.to_string();
     }
-    let what = field.label.to_lowercase();
+    let what = in_sentence(field.label);
     match field.kind {
         FieldKind::Choice(_) | FieldKind::Reference(_) => format!("Choose the {what}."),
         _ => format!("Enter the {what}."),
@@ -388,6 +399,15 @@ fn parse_value(field: &Field, text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_inside_a_sentence_keeps_its_abbreviations() {
+        for (label, words) in
+            [("Client type", "client type"), ("SLA tier", "SLA tier"), ("RTO (hours)", "RTO (hours)"), ("Name", "name")]
+        {
+            assert_eq!(in_sentence(label), words);
+        }
+    }
     use crate::records::resources::{COMPONENTS, SUBSCRIPTIONS, USERS, VENDORS};
     use crate::records::spec::Resource;
 

@@ -125,7 +125,7 @@ fn check_submission(
                 message: format!(
                     "A {} with this {}{within} already exists; it must be unique.",
                     resource.noun.to_lowercase(),
-                    field.label.to_lowercase()
+                    crate::forms::in_sentence(field.label)
                 ),
             });
         }
