@@ -134,6 +134,13 @@ pub struct ListQuery {
 /// The longest search, in characters.
 const MAX_SEARCH: usize = 200;
 
+/// The list's yes-or-no filters for staff, as the address names them and the page labels them.
+pub const FLAGS: [(&str, &str); 3] = [
+    ("escalated", "With an active escalation"),
+    ("waiting", "Without a root cause analysis or a workaround"),
+    ("likely_breach", "Likely to breach"),
+];
+
 /// Reads an address's parameters (a name may repeat: `status=open&status=investigating`). Staff who do not choose
 /// statuses see the active incidents; a `status` parameter with no value chooses every status. Filters on the
 /// provider's internal records (escalations, analyses) are for staff alone. A value this list never offers is an
@@ -165,7 +172,10 @@ pub fn read(params: &[(String, String)], staff: bool) -> Result<ListQuery, Strin
         match one(name) {
             None => Ok(false),
             Some("yes") => Ok(true),
-            Some(v) => Err(bad(name, v)),
+            Some(v) => {
+                let label = FLAGS.iter().find(|(flag, _)| *flag == name).map_or(name, |(_, label)| *label);
+                Err(bad(label, v))
+            }
         }
     };
     let text = match one("q") {
@@ -289,8 +299,8 @@ mod tests {
             ("severity=P9", "Severity cannot be"),
             ("assignee=someone", "Assignee cannot be"),
             ("sla=late", "SLA cannot be"),
-            ("likely_breach=maybe", "likely_breach cannot be"),
-            ("escalated=maybe", "escalated cannot be"),
+            ("likely_breach=maybe", "The filter Likely to breach cannot be \"maybe\""),
+            ("escalated=maybe", "The filter With an active escalation cannot be"),
             ("sort=title", "cannot be sorted by \"title\""),
             ("page=0", "not a whole number from 1"),
             ("after=garbage", "not one this list made"),

@@ -3,7 +3,7 @@ use super::queries::{self, Row};
 use crate::domain::enums::DeliveryMethod;
 use crate::error::AppError;
 use crate::format;
-use crate::forms::address::page_number;
+use crate::forms::address::{check_page, page_number};
 use crate::web::page::Page;
 use crate::web::respond::{after_action, html};
 use crate::web::session::SignedIn;
@@ -59,6 +59,7 @@ pub async fn list(
     let number = page_number(query.get("page").map(String::as_str)).map_err(AppError::BadRequest)?;
     let (user_id, scope) = (user.user_id, user.actor().scope());
     let (rows, more) = state.db(move |conn| Ok(queries::page(conn, user_id, scope, number)?)).await?;
+    check_page(number, rows.len(), None, queries::PAGE_SIZE).map_err(AppError::BadRequest)?;
     let notifications: Vec<NotificationView> = rows.into_iter().map(|row| view(row, &user.timezone)).collect();
     let body = ListPage {
         page: Page::for_user(&session, &user, "Notifications", "/notifications"),

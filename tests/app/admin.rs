@@ -530,6 +530,13 @@ async fn lists_filter_and_paginate_and_bad_filters_are_refused() {
     assert!(suspended.contains("of 11") && !suspended.contains("Acme Logistics"));
     let (_, none) = admin.text("/clients?status=inactive").await;
     assert!(none.contains("No clients match these filters."));
+    // A page past the end says how many pages there are, rather than that there are no clients.
+    let (status, past) = admin.text("/clients?page=3").await;
+    assert_eq!(status, 400);
+    assert!(past.contains("There is no page 3: this list has 2 pages."), "{past}");
+    let (status, past) = admin.text("/clients?status=suspended&page=2").await;
+    assert!(status == 400 && past.contains("this list has one page"), "{past}");
+    assert!(!suspended.contains("aria-label=\"Pages\""), "a list of one page has no page links");
     for bad in ["/clients?status=bogus", "/clients?page=0", "/clients?page=abc", "/subscriptions?client_id=abc"] {
         let response = admin.get(bad).await;
         assert_eq!(response.status(), 400, "{bad}");

@@ -638,6 +638,8 @@ async fn lists_filter_by_status_severity_client_and_assignee() {
     assert!(page.contains("No incidents match these filters."));
     assert_eq!(manager.get("/incidents?status=exploded").await.status(), 400);
     assert_eq!(manager.get("/incidents?page=-1").await.status(), 400);
+    let (status, past) = manager.text("/incidents?page=4").await;
+    assert!(status == 400 && past.contains("There is no page 4: this list has one page."), "{past}");
 }
 
 /// The incidents a list page shows, in order.

@@ -193,15 +193,13 @@ async fn list_page(
     let sla = filter.sla.map(|s| s.as_str().to_string());
     selects.extend(form_fields(std::slice::from_ref(&SLA_FIELD), true, &|_| sla.clone(), &|_| Vec::new(), &[]));
     let flags = if staff {
-        vec![
-            ("escalated", "With an active escalation", filter.escalated),
-            ("waiting", "Without a root cause analysis or a workaround", filter.waiting),
-            ("likely_breach", "Likely to breach", filter.likely_breach),
-        ]
+        let set = [filter.escalated, filter.waiting, filter.likely_breach];
+        list::FLAGS.iter().zip(set).map(|(&(name, label), on)| (name, label, on)).collect()
     } else {
         Vec::new()
     };
     let queries::ListPage { rows, more, total } = listed;
+    crate::forms::address::check_page(page_number, rows.len(), total, PAGE_SIZE).map_err(AppError::BadRequest)?;
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + rows.len() as i64 - 1).max(0);
     let link = |page: i64, after: Option<&ListRow>| {

@@ -172,6 +172,7 @@ pub async fn list<R: Described>(
             _ => {}
         }
     }
+    address::check_page(page_number, records.len(), Some(total), PAGE_SIZE).map_err(AppError::BadRequest)?;
     let first = (page_number - 1) * PAGE_SIZE + 1;
     let last = (first + records.len() as i64 - 1).max(0);
     let empty_reason = if filters.is_empty() {
