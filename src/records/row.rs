@@ -47,7 +47,7 @@ impl Cell {
         }
     }
 
-    fn is_null(&self) -> bool {
+    pub fn is_null(&self) -> bool {
         matches!(self, Cell::Null)
     }
 }

@@ -260,8 +260,12 @@ pub async fn export<R: Described>(
         .collect();
     let filename = format!("{}.csv", resource.table);
     crate::web::csv::download(&state, &filename, move |conn, send| {
-        let mut header = vec![resource.key.to_string(), "name".to_string()];
-        header.extend(fields.iter().map(|f| f.name.to_string()));
+        // As the list shows it: labels over the columns, the record's name unless a field already is its name,
+        // values in words, times in the reader's zone, an empty cell where nothing was given.
+        let titled = resource.field(resource.title).is_none();
+        let mut header = vec!["ID".to_string()];
+        header.extend(titled.then(|| "Name".to_string()));
+        header.extend(fields.iter().map(|f| f.label.to_string()));
         // A page at a time: the list's own query, so the export is the list, filters and order alike.
         let mut page = 0;
         let read = |_: Option<&queries::Record>| {
@@ -269,8 +273,12 @@ pub async fn export<R: Described>(
             queries::list_with(conn, resource, scope, &filters, &options, page).map(|(records, _)| records)
         };
         crate::format::write_csv(header, PAGE_SIZE as usize, send, read, |record| {
-            let mut cells = vec![record.id.to_string(), record.title.clone()];
-            cells.extend(fields.iter().map(|f| view::field_view(f, record, &zone).value));
+            let mut cells = vec![record.id.to_string()];
+            cells.extend(titled.then(|| record.title.clone()));
+            let value = |f: &&crate::forms::Field| {
+                if record.cell(f.name).is_null() { String::new() } else { view::field_view(f, record, &zone).value }
+            };
+            cells.extend(fields.iter().map(value));
             cells
         })
     })
