@@ -215,7 +215,7 @@ pub async fn trail(
         state
             .db(move |conn| {
                 // One more than a page says whether there are more beyond it.
-                let entries = entry_views(conn, &filter, cursor, PAGE_SIZE + 1, &zone)?;
+                let entries = entry_views(conn, &filter, cursor, PAGE_SIZE + 1, (&zone, Sight::EVERYTHING))?;
                 let people = record_queries::choices(conn, &USER_REF, Sight::EVERYTHING)?;
                 let recent = verification::recent(conn)?;
                 let (head_hash, size, exact) = verification::size(conn, recent.intact.as_ref())?;
@@ -292,7 +292,7 @@ pub async fn export(
         let header = ["entry", "time", "who", "role", "action", "record", "link", "changes", "entry hash"];
         let read = |last: Option<&EntryView>| {
             let cursor = last.map_or(Cursor::Newest, |entry| Cursor::Before(entry.id));
-            entry_views(conn, &filter, cursor, BATCH as i64, &zone)
+            entry_views(conn, &filter, cursor, BATCH as i64, (&zone, Sight::EVERYTHING))
         };
         crate::format::write_csv(header.map(String::from), BATCH, send, read, |entry| {
             vec![

@@ -1,6 +1,7 @@
 //! Reading the trail: entries newest first, filtered, a page at a time from an entry's id (a keyset page reads
 //! its own entries and stops, however long the trail).
 use super::AuditEntry;
+use crate::db::prepared::PreparedSql;
 use crate::schema::{audit_logs, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -93,13 +94,15 @@ pub fn page(conn: &mut PgConnection, filter: &Filter, cursor: Cursor, limit: i64
     }
 }
 
-/// What a page of entries names besides themselves: people by id, and the incident each progress update,
-/// escalation and communication belongs to (those have no page of their own).
+/// What a page of entries names besides themselves: people by id, the incident each progress update, escalation
+/// and communication belongs to (those have no page of their own), and other records by their names.
 #[derive(Debug, Default)]
 pub struct Lookups {
     pub names: std::collections::HashMap<i32, String>,
     /// (entity type, id) → incident id.
     pub incidents: std::collections::HashMap<(String, i32), i32>,
+    /// (table, id) → the record's name, as its references name it.
+    pub labels: std::collections::HashMap<(String, i32), String>,
 }
 
 /// The kinds of record whose entries link to their incident.
@@ -109,8 +112,14 @@ pub const PARTS_OF_INCIDENTS: [(&str, &str, &str); 3] = [
     ("communication", "communications", "communication_id"),
 ];
 
-/// Looks up people and incidents for a page of entries in one statement.
-pub fn lookups(conn: &mut PgConnection, people: &[i32], parts: &[(&str, i32)]) -> QueryResult<Lookups> {
+/// Looks up people and incidents for a page of entries in one statement, with the names of other records that
+/// `labels` reads (queries of the columns `kind`, `id`, `value`, the kind being the record's table).
+pub fn lookups(
+    conn: &mut PgConnection,
+    people: &[i32],
+    parts: &[(&str, i32)],
+    labels: Vec<PreparedSql<'static>>,
+) -> QueryResult<Lookups> {
     use diesel::sql_types::{Array, Integer, Text};
     #[derive(QueryableByName)]
     struct Found {
@@ -133,12 +142,17 @@ pub fn lookups(conn: &mut PgConnection, people: &[i32], parts: &[(&str, i32)]) -
             .bind::<Array<Integer>, _>(ids)
             .sql(")");
     }
+    for label in labels {
+        query = query.sql(" UNION ALL ").append(label);
+    }
     let mut lookups = Lookups::default();
     for found in query.load::<Found>(conn)? {
         if found.kind == "user" {
             lookups.names.insert(found.id, found.value);
-        } else if let Ok(incident) = found.value.parse() {
-            lookups.incidents.insert((found.kind, found.id), incident);
+        } else if PARTS_OF_INCIDENTS.iter().any(|(kind, ..)| *kind == found.kind) {
+            lookups.incidents.extend(found.value.parse().ok().map(|incident| ((found.kind, found.id), incident)));
+        } else {
+            lookups.labels.insert((found.kind, found.id), found.value);
         }
     }
     Ok(lookups)

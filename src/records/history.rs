@@ -1,15 +1,17 @@
 //! Audit entries in words: the fields they changed by their labels, old → new, with the people and incidents they
 //! name looked up, times in the reader's zone. Shared by the audit trail and each record's history. It reads the
 //! records' descriptions, so it lives here, above the audit writer, which every area uses.
-use super::procedures::{INCIDENT_REF, PROCEDURES};
+use super::procedures::{INCIDENT_REF, PROCEDURES, USER_REF};
+use super::queries;
 use super::resources::{ADMINISTERED, INCIDENT_SUMMARY};
 use super::row::Cell;
 use super::view as record_view;
+use crate::access::Sight;
 use crate::audit::AuditEntry;
 use crate::audit::trail::{self, Cursor, Filter, Lookups};
 use crate::domain::enums::{Choices, Role};
 use crate::format;
-use crate::forms::{Field, FieldKind, field};
+use crate::forms::{Field, FieldKind, RefTable, field};
 use serde_json::Value;
 
 pub struct ChangeView {
@@ -108,9 +110,13 @@ fn value_words(field: Option<&Field>, name: &str, value: &str, lookups: &Lookups
         Some(field) => {
             let mut cell = Cell::parse(field.kind, value);
             if let (FieldKind::Reference(target), Cell::Reference { id, label }) = (field.kind, &mut cell)
-                && target.table == "users"
+                && let Ok(id) = i32::try_from(*id)
             {
-                *label = i32::try_from(*id).ok().and_then(|id| lookups.names.get(&id)).cloned();
+                *label = if target.table == USER_REF.table {
+                    lookups.names.get(&id).cloned()
+                } else {
+                    lookups.labels.get(&(target.table.to_string(), id)).cloned()
+                };
             }
             record_view::cell_view(field, &cell, zone).value
         }
@@ -186,10 +192,10 @@ pub fn entry_views(
     filter: &Filter,
     cursor: Cursor,
     limit: i64,
-    zone: &str,
+    (zone, viewer): (&str, Sight),
 ) -> diesel::QueryResult<Vec<EntryView>> {
     let entries = trail::page(conn, filter, cursor, limit)?;
-    in_words(conn, &entries, zone)
+    in_words(conn, &entries, zone, viewer)
 }
 
 /// Entries in words, with the people and incidents they name looked up (one statement, when they name any).
@@ -197,9 +203,12 @@ pub fn in_words(
     conn: &mut diesel::PgConnection,
     entries: &[trail::Named],
     zone: &str,
+    viewer: Sight,
 ) -> diesel::QueryResult<Vec<EntryView>> {
     let mut people = Vec::new();
     let mut parts = Vec::new();
+    // The records other than people that the entries' changes point to, by their table.
+    let mut named: Vec<(&'static RefTable, Vec<i32>)> = Vec::new();
     for (entry, _) in entries {
         let kind = described(&entry.entity_type);
         if entry.entity_type == "user" {
@@ -211,15 +220,26 @@ pub fn in_words(
             parts.push((entry.entity_type.as_str(), id));
         }
         for (name, change) in entry.changes.as_object().into_iter().flatten() {
-            if let Some(FieldKind::Reference(target)) = find_field(kind.as_ref(), name).map(|f| f.kind)
-                && target.table == "users"
-            {
-                people.extend(["old", "new"].iter().filter_map(|side| change.get(side)?.as_str()?.parse::<i32>().ok()));
+            if let Some(FieldKind::Reference(target)) = find_field(kind.as_ref(), name).map(|f| f.kind) {
+                let ids = ["old", "new"].iter().filter_map(|side| change.get(side)?.as_str()?.parse::<i32>().ok());
+                if target.table == USER_REF.table {
+                    people.extend(ids);
+                } else if let Some((_, listed)) = named.iter_mut().find(|(t, _)| t.table == target.table) {
+                    listed.extend(ids);
+                } else {
+                    named.push((target, ids.collect()));
+                }
             }
         }
     }
-    let lookups =
-        if people.is_empty() && parts.is_empty() { Lookups::default() } else { trail::lookups(conn, &people, &parts)? };
+    // In table order, so that a page naming the same kinds of record runs the same statement text.
+    named.sort_by_key(|(target, _)| target.table);
+    let labels: Vec<_> = named.into_iter().map(|(target, ids)| queries::labels_query(target, ids, viewer)).collect();
+    let lookups = if people.is_empty() && parts.is_empty() && labels.is_empty() {
+        Lookups::default()
+    } else {
+        trail::lookups(conn, &people, &parts, labels)?
+    };
     Ok(entries.iter().map(|(entry, name)| entry_view(entry, name.as_deref(), &lookups, zone)).collect())
 }
 

@@ -7,7 +7,7 @@ use crate::access::Sight;
 use crate::db::prepared::{PreparedSql, prepared};
 use crate::forms::Values;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Text};
 use serde_json::{Map, Value};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -380,6 +380,16 @@ pub fn choices_query(target: &RefTable, viewer: Sight) -> PreparedSql<'static> {
     prepared(format!("SELECT {}::text AS id, ({}) AS label FROM {}", target.key, target.label, target.table))
         .append(where_clause(conditions))
         .sql(format!(" ORDER BY ({})::text COLLATE natural_sort LIMIT 1000", target.label))
+}
+
+/// The names of the records `ids` of `target` within the viewer's sight, as rows `kind` (the table), `id`, `value`:
+/// a part of a statement that looks up what audit entries name (`audit::trail::lookups`).
+pub fn labels_query(target: &RefTable, ids: Vec<i32>, viewer: Sight) -> PreparedSql<'static> {
+    let (table, key) = (target.table, target.key);
+    let mut conditions = vec![prepared(format!("{table}.{key} = ANY(")).bind::<Array<Integer>, _>(ids).sql(")")];
+    conditions.extend(viewer.rows(target.rows, table));
+    prepared(format!("SELECT '{table}', {table}.{key}, ({})::text FROM {table}", target.label))
+        .append(where_clause(conditions))
 }
 
 /// One record a reference may point to, within the viewer's sight, by id.

@@ -141,6 +141,17 @@ async fn each_form_creates_its_record_with_one_audit_entry() {
             page.contains("<h2 id=\"history-title\">History</h2>") && page.contains("<strong>Created</strong>"),
             "{path}: history shown"
         );
+        // The history names the records the new one points to, as its page does.
+        if let Some((_, client)) = fields.iter().find(|(name, _)| *name == "client_id") {
+            let name: String = incident_desk::schema::clients::table
+                .find(client.parse::<i32>().unwrap())
+                .select(incident_desk::schema::clients::client_name)
+                .first(&mut conn)
+                .unwrap();
+            let history = page.split_once("id=\"history-title\"").unwrap().1;
+            assert!(history.contains(&name), "{path}: the client by name in the history: {history}");
+            assert!(!history.contains(&format!("client {client}")), "{path}: not by its number: {history}");
+        }
     }
     let stored: Option<String> = incident_desk::schema::users::table
         .filter(incident_desk::schema::users::email.eq("nia@provider.example"))

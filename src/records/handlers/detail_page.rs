@@ -62,7 +62,7 @@ pub async fn detail<R: Described>(
             let history = if internal {
                 let mut entries = audit::history_with_names(conn, resource.kind, &id.to_string())?;
                 entries.reverse();
-                crate::records::history::in_words(conn, &entries, &zone)?
+                crate::records::history::in_words(conn, &entries, &zone, scope)?
             } else {
                 Vec::new()
             };
