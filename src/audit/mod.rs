@@ -53,6 +53,9 @@ pub struct Changes(Map<String, Value>);
 const SECRET_FIELDS: &[&str] =
     &["password", "password_hash", "current_password", "new_password", "csrf_token", "session"];
 
+/// What an entry holds for a secret field's values: that it changed, never what it was or became.
+pub const REDACTED: &str = "[redacted]";
+
 impl Changes {
     pub fn new() -> Self {
         Self::default()
@@ -65,7 +68,7 @@ impl Changes {
         if old != new {
             let (old, new) = if SECRET_FIELDS.contains(&field) {
                 // Say that it changed, never what it was or became.
-                (old.map(|_| "[redacted]".to_string()), new.map(|_| "[redacted]".to_string()))
+                (old.map(|_| REDACTED.to_string()), new.map(|_| REDACTED.to_string()))
             } else {
                 (old, new)
             };

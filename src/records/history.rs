@@ -103,7 +103,7 @@ fn is_code(text: &str) -> bool {
 
 /// A value in words: a choice's label, a person's name, a time in the viewer's zone.
 fn value_words(field: Option<&Field>, name: &str, value: &str, lookups: &Lookups, zone: &str) -> String {
-    if value == "[redacted]" {
+    if value == crate::audit::REDACTED {
         return "(not shown)".into();
     }
     match field {
@@ -153,6 +153,11 @@ fn entry_view(entry: &AuditEntry, name: Option<&str>, lookups: &Lookups, zone: &
             fields
                 .iter()
                 .map(|(name, change)| {
+                    if change.get("new").and_then(Value::as_str) == Some(crate::audit::REDACTED) {
+                        // A secret (a password's hash): that it was set, never what it was.
+                        let field = words(name.trim_end_matches("_hash"));
+                        return ChangeView { field, old: None, new: "set anew (not shown)".into() };
+                    }
                     let field = find_field(kind.as_ref(), name);
                     let side = |key: &str| {
                         change

@@ -620,6 +620,9 @@ async fn passwords_are_set_by_administrators_and_changed_by_their_owners() {
     let (action, _, _, _, changes) = last_audit(&mut conn);
     assert_eq!(action, "update");
     assert_eq!(changes["password_hash"]["new"], "[redacted]");
+    let (_, page) = admin.text(&format!("/users/{support_id}")).await;
+    let history = page.split_once("id=\"history-title\"").unwrap().1;
+    assert!(history.contains("set anew (not shown)") && !history.contains("Password hash"), "{history}");
     let executive = app.signed_in(w.emails[&Role::Executive]).await;
     assert_eq!(
         executive
