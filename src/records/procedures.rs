@@ -359,7 +359,7 @@ pub static REPORTS: Resource = Resource {
     path: "/reports",
     table: table!(incident_reports),
     key: column!(incident_reports, report_id),
-    title: "'Report ' || report_id || ': ' || replace(report_type, '_', ' ')",
+    title: "'Report ' || report_id || ': ' || upper(left(report_type, 1)) || replace(substr(report_type, 2), '_', ' ')",
     fields: &[
         field(column!(incident_reports, incident_id), "Incident", Reference(&INCIDENT_REF)).only_on_create(),
         field(column!(incident_reports, report_type), "Report type", Choice(ReportType::choices)).only_on_create(),

@@ -331,8 +331,10 @@ async fn a_review_opens_with_the_incidents_story_and_raises_follow_up_actions_th
         )
         .await;
     assert_eq!(report.status(), 303);
-    let (_, printed) = executive.text(&format!("/reports/{}/print", created_id(&report))).await;
+    let report_id = created_id(&report);
+    let (_, printed) = executive.text(&format!("/reports/{report_id}/print")).await;
     assert!(printed.contains("Action agreed: restore the pool size."), "the review");
+    assert!(printed.contains(&format!("Report {report_id}: Post mortem")), "its title reads as a title");
     assert!(
         printed.contains("Restore the gateway pool size")
             && printed.contains(&format!("Post-incident review {review}"))
